@@ -1,0 +1,1 @@
+// DVCGSimulation: the paper environment (issue 2).

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `dvcg bench ...`: speed benchmarks, run on a release build; they report medians, never assert.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure the speed of the optimum solver and the neural networks (use a release build).",
+        subcommands: []
+    )
+}

@@ -36,6 +36,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "DVCGCoreTests", dependencies: ["DVCGCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "DVCGCoreTests", dependencies: ["DVCGCore"], resources: [.copy("Fixtures")], swiftSettings: strictSettings),
     ]
 )

@@ -1,0 +1,118 @@
+/// The bank's side of the mechanism: the VC pool, loans, externalities, interest and taxes,
+/// eqs. (12)-(13), (17)-(18), (29)-(30).
+///
+/// All amounts are in VoI currency (VC). Inputs are in roster order; every function validates
+/// its inputs and throws ``MechanismError`` instead of trapping.
+public enum Bank {
+    /// The VC pool, eqs. (12) and (29): F_P(t) = sum_i VoI_i, the VoI networks' estimates of each
+    /// VSP's utility at its previous slice.
+    ///
+    /// - Parameter voi: VoI_i in VC, one per VSP, each finite (a VoI network may estimate below 0;
+    ///   such values are kept, not clipped, so the pool is the networks' honest sum).
+    /// - Returns: F_P in VC; 0 for no VSP.
+    /// - Throws: ``MechanismError/invalidValue(name:value:)`` for a non-finite VoI.
+    public static func pool(voi: [Double]) throws(MechanismError) -> Double {
+        var sum = 0.0
+        for (i, value) in voi.enumerated() {
+            guard value.isFinite else { throw .invalidValue(name: "VoI of VSP #\(i)", value: value) }
+            sum += value
+        }
+        return sum
+    }
+
+    /// Loans granted by the bank, eq. (13): K_i = F_P x_i / sum_j x_j.
+    ///
+    /// - Parameters:
+    ///   - bids: Sealed bids x_i in VC, one per VSP, each finite and >= 0.
+    ///   - pool: The VC pool F_P(t) in VC, finite.
+    /// - Returns: Loans in VC, in the order of `bids`; all zero when no VSP bids above 0.
+    /// - Throws: ``MechanismError/invalidBid(vsp:amount:)`` for a negative or non-finite bid;
+    ///   ``MechanismError/invalidValue(name:value:)`` for a non-finite pool.
+    public static func loans(bids: [Double], pool: Double) throws(MechanismError) -> [Double] {
+        guard pool.isFinite else { throw .invalidValue(name: "pool", value: pool) }
+        let total = try totalBid(bids)
+        guard total > 0 else { return [Double](repeating: 0, count: bids.count) }
+        return bids.map { pool * $0 / total }
+    }
+
+    /// The sum of the bids, checking each.
+    ///
+    /// - Throws: ``MechanismError/invalidBid(vsp:amount:)`` for a negative or non-finite bid.
+    public static func totalBid(_ bids: [Double]) throws(MechanismError) -> Double {
+        var total = 0.0
+        for (i, bid) in bids.enumerated() {
+            guard bid.isFinite, bid >= 0 else { throw .invalidBid(vsp: i, amount: bid) }
+            total += bid
+        }
+        return total
+    }
+
+    /// The estimate of the optimal welfare without VSP i, clamped by eq. (30):
+    /// SW_-i = min(F_Pmax, max(SW'_-i, F^-i_Pmax)).
+    ///
+    /// - Parameters:
+    ///   - estimate: SW'_-i of eq. (31) in VC (from the target critic), finite.
+    ///   - maximumPool: F_Pmax, the largest sum of all VSPs' utilities in the bill, in VC.
+    ///   - maximumPoolWithout: F^-i_Pmax, the largest sum of the others' utilities in the bill, in VC.
+    /// - Throws: ``MechanismError/invalidValue(name:value:)`` for a non-finite input.
+    public static func clampedWelfareWithout(
+        estimate: Double, maximumPool: Double, maximumPoolWithout: Double
+    ) throws(MechanismError) -> Double {
+        guard estimate.isFinite else { throw .invalidValue(name: "SW'_-i estimate", value: estimate) }
+        guard maximumPool.isFinite else { throw .invalidValue(name: "F_Pmax", value: maximumPool) }
+        guard maximumPoolWithout.isFinite else { throw .invalidValue(name: "F^-i_Pmax", value: maximumPoolWithout) }
+        return min(maximumPool, max(estimate, maximumPoolWithout))
+    }
+
+    /// The externality VSP i imposes on the others, eq. (17):
+    /// I_i = max(0, SW_-i - sum_{j != i} f_j(s~_j)).
+    ///
+    /// Clipped at 0: an estimate of the others' optimum below what they realised means VSP i
+    /// displaced nobody.
+    ///
+    /// - Parameters:
+    ///   - welfareWithout: SW_-i in VC (eq. 30).
+    ///   - othersWelfare: sum_{j != i} f_j(s~_j), the others' estimated utilities at the realised
+    ///     slices, in VC.
+    /// - Throws: ``MechanismError/invalidValue(name:value:)`` for a non-finite input.
+    public static func externality(welfareWithout: Double, othersWelfare: Double) throws(MechanismError) -> Double {
+        guard welfareWithout.isFinite else { throw .invalidValue(name: "SW_-i", value: welfareWithout) }
+        guard othersWelfare.isFinite else { throw .invalidValue(name: "others' welfare", value: othersWelfare) }
+        return max(0, welfareWithout - othersWelfare)
+    }
+
+    /// The VC interest of eq. (18): |K_i - U*_i|, the distance between VSP i's loan and the VoI
+    /// estimate of its utility at the proposed slice.
+    ///
+    /// - Parameters:
+    ///   - loan: K_i in VC (eq. 13).
+    ///   - proposedUtility: U*_i = f_i(s*_i) in VC.
+    /// - Throws: ``MechanismError/invalidValue(name:value:)`` for a non-finite input.
+    public static func interest(loan: Double, proposedUtility: Double) throws(MechanismError) -> Double {
+        guard loan.isFinite else { throw .invalidValue(name: "loan", value: loan) }
+        guard proposedUtility.isFinite else { throw .invalidValue(name: "U*", value: proposedUtility) }
+        return abs(loan - proposedUtility)
+    }
+
+    /// The tax of eq. (18): Z_i = alpha-hat_i (I_i + |K_i - U*_i|).
+    ///
+    /// With `chargesInterest` false the interest term is dropped: the NVI-DVCG ablation.
+    ///
+    /// - Parameters:
+    ///   - alphaHat: The bank's estimate of VSP i's profit per unit of utility, finite.
+    ///   - externality: I_i in VC, finite and >= 0.
+    ///   - interest: |K_i - U*_i| in VC, finite and >= 0.
+    ///   - chargesInterest: Whether the VC interest term is part of the tax (true in DVCG).
+    /// - Returns: Z_i in VC.
+    /// - Throws: ``MechanismError/invalidValue(name:value:)`` for a non-finite or negative input.
+    public static func tax(
+        alphaHat: Double, externality: Double, interest: Double, chargesInterest: Bool = true
+    ) throws(MechanismError) -> Double {
+        guard alphaHat.isFinite else { throw .invalidValue(name: "alpha-hat", value: alphaHat) }
+        guard externality.isFinite, externality >= 0 else {
+            throw .invalidValue(name: "externality (must be >= 0)", value: externality)
+        }
+        guard interest.isFinite, interest >= 0 else { throw .invalidValue(name: "interest (must be >= 0)", value: interest) }
+        return alphaHat * (externality + (chargesInterest ? interest : 0))
+    }
+}

@@ -38,5 +38,8 @@ let package = Package(
         ),
         .testTarget(
             name: "DVCGCoreTests", dependencies: ["DVCGCore"], resources: [.copy("Fixtures")], swiftSettings: strictSettings),
+        .testTarget(name: "DVCGSimulationTests", dependencies: ["DVCGSimulation"], swiftSettings: strictSettings),
+        // Runs the real binaries; depends on them so that `swift build --build-tests` builds them first.
+        .testTarget(name: "EndToEndTests", dependencies: ["dvcg"], swiftSettings: strictSettings),
     ]
 )

@@ -1,1 +1,0 @@
-// DVCGSimulation: the paper environment (issue 2).

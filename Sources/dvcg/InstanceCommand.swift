@@ -1,0 +1,42 @@
+import ArgumentParser
+import DVCGSimulation
+import Foundation
+
+/// `dvcg instance --vsps N --seed S`: an instance drawn from the paper's distributions.
+struct InstanceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "instance",
+        abstract: "Write an instance drawn from the paper's distributions as JSON.",
+        discussion: """
+            K = 3 resources of capacity 1, beta ~ U(100, 200), xi ~ U(0, 10) (Section VI), and alpha ~ U(0.8, 1.2). \
+            The same seed gives the same instance on every machine, so instances can be shared and replayed.
+            """
+    )
+
+    @Option(name: .long, help: "The number of VSPs N (1 to 100000).")
+    var vsps: Int
+
+    @Option(name: .long, help: "The seed of the random generator (an unsigned 64-bit integer).")
+    var seed: UInt64
+
+    @Option(name: .long, help: "Write to this file instead of standard output.")
+    var out: String?
+
+    func validate() throws {
+        guard (1...100_000).contains(vsps) else { throw ValidationError("--vsps must be between 1 and 100000, got \(vsps)") }
+    }
+
+    func run() async throws {
+        var data = ProblemInstance.paper(vspCount: vsps, seed: seed).jsonData()
+        data.append(Data("\n".utf8))
+        if let out {
+            do {
+                try data.write(to: URL(fileURLWithPath: out), options: .atomic)
+            } catch {
+                throw CommandFailure.input("\(out): cannot write: \((error as NSError).localizedDescription)")
+            }
+        } else {
+            FileHandle.standardOutput.write(data)
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import DVCGCore
+import DVCGSimulation
+import Foundation
+
+/// `dvcg optimum --instance FILE [--json]`: the exact welfare optimum and classic VCG payments.
+struct OptimumCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "optimum",
+        abstract: "Compute the exact social-welfare optimum, the welfare without each VSP and the VCG payments.",
+        discussion: """
+            FILE is JSON {"capacities": [K numbers], "beta": [N numbers], "xi": [[K numbers] x N]}; other keys \
+            are ignored. The welfare carries a certified bound on its distance to the true optimum (the \
+            Lagrangian dual's value minus the welfare). Exits 2 with a one-line message on a bad file.
+            """
+    )
+
+    @Option(name: .long, help: "The instance file (JSON).")
+    var instance: String
+
+    @Flag(name: .long, help: "Print {welfare, allocation, welfare_without, vcg_payments, gap_bound} as JSON.")
+    var json = false
+
+    /// The `--json` output.
+    struct Report: Encodable {
+        let welfare: Double
+        let allocation: [[Double]]
+        let welfare_without: [Double]
+        let vcg_payments: [Double]
+        let gap_bound: Double
+    }
+
+    func run() async throws {
+        let problem = try loadInstance(instance)
+        let outcome: VCGOutcome
+        do {
+            outcome = try WelfareOptimizer().vcg(capacities: problem.capacities, utilities: problem.utilities)
+        } catch {
+            throw CommandFailure.input("\(instance): \(error)")
+        }
+        let report = Report(
+            welfare: outcome.optimum.welfare, allocation: outcome.optimum.allocation,
+            welfare_without: outcome.welfareWithout, vcg_payments: outcome.payments, gap_bound: outcome.optimum.gapBound)
+        if json {
+            try printJSON(report)
+            return
+        }
+        print("social welfare   \(format(report.welfare)) VC  (certified gap <= \(String(format: "%.1e", report.gap_bound)) VC)")
+        print("VSPs             \(problem.vspCount)")
+        print("capacities       \(problem.capacities.map { format($0, digits: 4) }.joined(separator: ", "))")
+        print("")
+        var rows = [["vsp"] + problem.capacities.indices.map { "s[\($0)]" } + ["utility (VC)", "SW_-i (VC)", "VCG payment (VC)"]]
+        for i in 0..<problem.vspCount {
+            let utility = (try? problem.utilities[i].value(at: report.allocation[i])) ?? 0
+            rows.append(
+                [String(i)] + report.allocation[i].map { format($0, digits: 6) }
+                    + [format(utility), format(report.welfare_without[i]), format(report.vcg_payments[i])])
+        }
+        print(alignedTable(rows))
+    }
+}
+
+/// Reads and validates an instance file; failures are exit status 2 with the file name.
+func loadInstance(_ path: String) throws -> ProblemInstance {
+    let data: Data
+    do {
+        data = try Data(contentsOf: URL(fileURLWithPath: path))
+    } catch {
+        throw CommandFailure.input("\(path): cannot read: \((error as NSError).localizedDescription)")
+    }
+    do {
+        return try ProblemInstance(json: data)
+    } catch {
+        throw CommandFailure.input("\(path): \(error)")
+    }
+}
+
+/// A number with a fixed count of decimals, for tables.
+func format(_ value: Double, digits: Int = 4) -> String {
+    String(format: "%.\(digits)f", value)
+}

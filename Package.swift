@@ -37,5 +37,9 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "DVCGCoreTests", dependencies: ["DVCGCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "DVCGLearningTests", dependencies: ["DVCGLearning"], resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
     ]
 )

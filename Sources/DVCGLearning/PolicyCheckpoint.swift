@@ -106,7 +106,7 @@ public struct PolicyCheckpoint: Sendable, Equatable {
             guard tensor.shape == expected else { throw .shapeMismatch(tensor: name, found: tensor.shape, expected: expected) }
             let values: [Float]
             do { values = try tensor.floatValues() } catch { throw .file(error) }
-            if let bad = values.firstIndex(where: { !$0.isFinite }) { throw .nonFiniteValue(tensor: name, index: bad, value: values[bad]) }
+            if let bad = values.firstIndex(where: { !$0.isFinite }) { throw .nonFiniteValue(tensor: name, index: bad, value: "\(values[bad])") }
             var entry = found[owner, default: [:]][role, default: [:]][position] ?? (nil, nil)
             if isWeight {
                 entry.weight = Matrix(rows: expected[0], columns: expected[1], values: values)

@@ -16,8 +16,8 @@ public enum PolicyCheckpointError: Error, Equatable, CustomStringConvertible {
     case unsupportedDType(tensor: String, dtype: SafetensorsDType)
     /// A tensor's shape differs from the declared architecture.
     case shapeMismatch(tensor: String, found: [Int], expected: [Int])
-    /// A tensor holds NaN or an infinity (after conversion to Float32).
-    case nonFiniteValue(tensor: String, index: Int, value: Float)
+    /// A tensor holds NaN or an infinity (after conversion to Float32); `value` is "nan", "inf" or "-inf".
+    case nonFiniteValue(tensor: String, index: Int, value: String)
     /// A layer's weight or bias is missing from a net that is otherwise present.
     case missingTensor(String)
     /// A required net (actor, critic, voi) is missing for the template or a VSP.

@@ -11,6 +11,6 @@ struct DVCGCommand: AsyncParsableCommand {
             from the paper's distributions, inspects policy checkpoints and runs benchmarks. \
             Exit status: 0 on success, 1 when a file is invalid, 2 on a usage or input error.
             """,
-        subcommands: [BenchCommand.self]
+        subcommands: [BenchCommand.self, InspectCommand.self]
     )
 }

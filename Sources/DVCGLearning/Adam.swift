@@ -40,7 +40,9 @@ public struct Adam: Sendable {
     public init(for network: MLP, configuration: AdamConfiguration = AdamConfiguration()) {
         self.configuration = configuration
         let zeros = network.layers.map {
-            DenseGradient(weight: Matrix(rows: $0.outputSize, columns: $0.inputSize), bias: [Float](repeating: 0, count: $0.outputSize))
+            DenseGradient(
+                weight: Matrix(rows: $0.outputSize, columns: $0.inputSize),
+                bias: [Float](repeating: 0, count: $0.outputSize))
         }
         firstMoments = zeros
         secondMoments = zeros
@@ -52,7 +54,9 @@ public struct Adam: Sendable {
     ///   - network: The network whose parameters are updated in place; same shape as at `init`.
     ///   - gradients: dL/d(parameters) for the current batch.
     public mutating func update(_ network: inout MLP, with gradients: MLPGradients) {
-        precondition(gradients.layers.count == network.layers.count && network.layers.count == firstMoments.count, "Adam: shape mismatch")
+        precondition(
+            gradients.layers.count == network.layers.count && network.layers.count == firstMoments.count,
+            "Adam: shape mismatch")
         step += 1
         let c = configuration
         let t = Double(step)
@@ -62,12 +66,14 @@ public struct Adam: Sendable {
         let beta2 = Float(c.beta2)
         let epsilon = Float(c.epsilon)
         for j in network.layers.indices {
-            Self.apply(&network.layers[j].weight.values, gradients.layers[j].weight.values,
-                       &firstMoments[j].weight.values, &secondMoments[j].weight.values,
-                       beta1, beta2, epsilon, stepSize, correction2)
-            Self.apply(&network.layers[j].bias, gradients.layers[j].bias,
-                       &firstMoments[j].bias, &secondMoments[j].bias,
-                       beta1, beta2, epsilon, stepSize, correction2)
+            Self.apply(
+                &network.layers[j].weight.values, gradients.layers[j].weight.values,
+                &firstMoments[j].weight.values, &secondMoments[j].weight.values,
+                beta1, beta2, epsilon, stepSize, correction2)
+            Self.apply(
+                &network.layers[j].bias, gradients.layers[j].bias,
+                &firstMoments[j].bias, &secondMoments[j].bias,
+                beta1, beta2, epsilon, stepSize, correction2)
         }
     }
 

@@ -88,20 +88,32 @@ public struct CheckpointReport: Sendable, Equatable, Codable {
     /// The report as aligned text tables for people.
     public var table: String {
         var lines: [String] = []
-        lines.append(contentsOf: alignedRows([["file", file], ["verdict", valid ? "valid" : "invalid: " + (reason ?? "")]]))
+        lines.append(
+            contentsOf: alignedRows([["file", file], ["verdict", valid ? "valid" : "invalid: " + (reason ?? "")]]))
         lines.append("")
         lines.append("metadata")
         lines.append(contentsOf: alignedRows(metadata.keys.sorted().map { ["  " + $0, metadata[$0]!] }))
         lines.append("")
-        lines.append("\(vsps.count) VSPs: " + (vsps.count <= 20 ? vsps.joined(separator: ", ") : vsps.prefix(20).joined(separator: ", ") + ", ..."))
+        lines.append(
+            "\(vsps.count) VSPs: "
+                + (vsps.count <= 20 ? vsps.joined(separator: ", ") : vsps.prefix(20).joined(separator: ", ") + ", ..."))
         lines.append("")
-        lines.append(contentsOf: alignedRows([["owner", "net", "tensors", "parameters"]] + networks.map {
-            [$0.owner, $0.net, String($0.tensors), String($0.parameters)]
-        }, rightAligned: [2, 3]))
+        lines.append(
+            contentsOf: alignedRows(
+                [["owner", "net", "tensors", "parameters"]]
+                    + networks.map {
+                        [$0.owner, $0.net, String($0.tensors), String($0.parameters)]
+                    }, rightAligned: [2, 3]))
         lines.append("")
-        lines.append(contentsOf: alignedRows([["tensor", "dtype", "shape", "parameters"]] + tensors.map {
-            [$0.name, $0.dtype, "[" + $0.shape.map(String.init).joined(separator: ", ") + "]", String($0.parameters)]
-        }, rightAligned: [3]))
+        lines.append(
+            contentsOf: alignedRows(
+                [["tensor", "dtype", "shape", "parameters"]]
+                    + tensors.map {
+                        [
+                            $0.name, $0.dtype, "[" + $0.shape.map(String.init).joined(separator: ", ") + "]",
+                            String($0.parameters),
+                        ]
+                    }, rightAligned: [3]))
         lines.append("")
         lines.append("\(tensors.count) tensors, \(totalParameters) parameters")
         return lines.joined(separator: "\n")

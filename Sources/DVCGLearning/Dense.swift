@@ -53,7 +53,8 @@ public struct Dense: Sendable, Equatable {
     /// - Parameter input: X [batch, in].
     /// - Returns: Y [batch, out].
     public func forward(_ input: Matrix) -> Matrix {
-        precondition(input.columns == inputSize, "Dense.forward: input has \(input.columns) columns, expected \(inputSize)")
+        precondition(
+            input.columns == inputSize, "Dense.forward: input has \(input.columns) columns, expected \(inputSize)")
         let batch = input.rows
         let outputSize = outputSize
         let inputSize = inputSize
@@ -70,7 +71,9 @@ public struct Dense: Sendable, Equatable {
                     if batch == 1 {
                         gemv(outputSize, inputSize, 1, w.baseAddress!, x.baseAddress!, 1, y.baseAddress!)
                     } else {
-                        gemm(false, true, batch, outputSize, inputSize, 1, x.baseAddress!, w.baseAddress!, 1, y.baseAddress!)
+                        gemm(
+                            false, true, batch, outputSize, inputSize, 1, x.baseAddress!, w.baseAddress!, 1,
+                            y.baseAddress!)
                     }
                 }
             }
@@ -89,12 +92,14 @@ public struct Dense: Sendable, Equatable {
     public func backward(input: Matrix, outputGradient: Matrix, needsInputGradient: Bool) -> (
         gradient: DenseGradient, inputGradient: Matrix?
     ) {
-        precondition(input.rows == outputGradient.rows && input.columns == inputSize && outputGradient.columns == outputSize,
-                     "Dense.backward: shape mismatch")
+        precondition(
+            input.rows == outputGradient.rows && input.columns == inputSize && outputGradient.columns == outputSize,
+            "Dense.backward: shape mismatch")
         let batch = input.rows
         let outputSize = outputSize
         let inputSize = inputSize
-        var gradient = DenseGradient(weight: Matrix(rows: outputSize, columns: inputSize), bias: [Float](repeating: 0, count: outputSize))
+        var gradient = DenseGradient(
+            weight: Matrix(rows: outputSize, columns: inputSize), bias: [Float](repeating: 0, count: outputSize))
         var inputGradient: Matrix? = needsInputGradient ? Matrix(rows: batch, columns: inputSize) : nil
         guard batch > 0 else { return (gradient, inputGradient) }
         outputGradient.values.withUnsafeBufferPointer { dy in
@@ -107,13 +112,17 @@ public struct Dense: Sendable, Equatable {
             guard inputSize > 0 else { return }
             input.values.withUnsafeBufferPointer { x in
                 gradient.weight.values.withUnsafeMutableBufferPointer { dw in
-                    gemm(true, false, outputSize, inputSize, batch, 1, dy.baseAddress!, x.baseAddress!, 0, dw.baseAddress!)
+                    gemm(
+                        true, false, outputSize, inputSize, batch, 1, dy.baseAddress!, x.baseAddress!, 0,
+                        dw.baseAddress!)
                 }
             }
             if inputGradient != nil {
                 weight.values.withUnsafeBufferPointer { w in
                     inputGradient!.values.withUnsafeMutableBufferPointer { dx in
-                        gemm(false, false, batch, inputSize, outputSize, 1, dy.baseAddress!, w.baseAddress!, 0, dx.baseAddress!)
+                        gemm(
+                            false, false, batch, inputSize, outputSize, 1, dy.baseAddress!, w.baseAddress!, 0,
+                            dx.baseAddress!)
                     }
                 }
             }

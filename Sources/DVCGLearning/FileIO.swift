@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A failed file operation: the path, the operation, and the system's reason (`strerror(errno)`).
@@ -13,6 +13,7 @@ public struct FileIOError: Error, Equatable, CustomStringConvertible {
     /// The system's message.
     public var reason: String
 
+    /// One readable line: what is wrong and where.
     public var description: String { "\(path): cannot \(operation): \(reason)" }
 
     init(path: String, operation: String, errno code: Int32) {
@@ -79,7 +80,11 @@ package final class ReadOnlyFile {
             }
         }
         if failure != 0 { throw FileIOError(path: path, operation: "read", errno: failure) }
-        if done < count { throw FileIOError(path: path, operation: "read", reason: "file ended after \(offset + done) bytes (it changed while being read)") }
+        if done < count {
+            throw FileIOError(
+                path: path, operation: "read",
+                reason: "file ended after \(offset + done) bytes (it changed while being read)")
+        }
         return buffer
     }
 }

@@ -36,7 +36,9 @@ public enum GroupedSoftmax {
     ///   - groupSize: L.
     /// - Returns: dL/d(logits), same shape.
     public static func softmaxBackward(probabilities: Matrix, outputGradient: Matrix, groupSize: Int) -> Matrix {
-        precondition(probabilities.shape == outputGradient.shape && probabilities.columns % groupSize == 0, "softmaxBackward: shape mismatch")
+        precondition(
+            probabilities.shape == outputGradient.shape && probabilities.columns % groupSize == 0,
+            "softmaxBackward: shape mismatch")
         var dx = outputGradient
         let p = probabilities.values
         for start in stride(from: 0, to: p.count, by: groupSize) {
@@ -55,19 +57,25 @@ public enum GroupedSoftmax {
     ///   - groupSize: L.
     /// - Returns: dL/d(logits), same shape.
     public static func logSoftmaxBackward(logProbabilities: Matrix, outputGradient: Matrix, groupSize: Int) -> Matrix {
-        precondition(logProbabilities.shape == outputGradient.shape && logProbabilities.columns % groupSize == 0, "logSoftmaxBackward: shape mismatch")
+        precondition(
+            logProbabilities.shape == outputGradient.shape && logProbabilities.columns % groupSize == 0,
+            "logSoftmaxBackward: shape mismatch")
         var dx = outputGradient
         let y = logProbabilities.values
         for start in stride(from: 0, to: y.count, by: groupSize) {
             var sum: Float = 0
             for i in start..<(start + groupSize) { sum += outputGradient.values[i] }
-            for i in start..<(start + groupSize) { dx.values[i] = outputGradient.values[i] - Foundation.exp(y[i]) * sum }
+            for i in start..<(start + groupSize) {
+                dx.values[i] = outputGradient.values[i] - Foundation.exp(y[i]) * sum
+            }
         }
         return dx
     }
 
     private static func transform(_ m: inout Matrix, groupSize: Int, log: Bool) {
-        precondition(groupSize >= 1 && m.columns % groupSize == 0, "GroupedSoftmax: \(m.columns) columns are not groups of \(groupSize)")
+        precondition(
+            groupSize >= 1 && m.columns % groupSize == 0,
+            "GroupedSoftmax: \(m.columns) columns are not groups of \(groupSize)")
         m.values.withUnsafeMutableBufferPointer { v in
             for start in stride(from: 0, to: v.count, by: groupSize) {
                 var maximum = -Float.infinity

@@ -11,6 +11,7 @@ package indirect enum JSONValue: Equatable, Sendable {
     case bool(Bool)
     case null
 
+    /// Structural equality; object members compare in order.
     package static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.object(let a), .object(let b)):
@@ -99,6 +100,7 @@ package struct JSONParseError: Error, Equatable, CustomStringConvertible {
     package var offset: Int
     /// What is wrong.
     package var reason: String
+    /// One readable line: what is wrong and where.
     package var description: String { "byte \(offset): \(reason)" }
 }
 
@@ -142,7 +144,9 @@ private struct JSONParser {
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
         while true {
             skipWhitespace()
-            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+                throw error("expected a string key")
+            }
             let key = try parseString()
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected ':'") }
@@ -179,7 +183,11 @@ private struct JSONParser {
         func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
         if position < bytes.count, bytes[position] == UInt8(ascii: "-") { position += 1 }
         guard position < bytes.count, isDigit(bytes[position]) else { throw error("invalid value") }
-        if bytes[position] == UInt8(ascii: "0") { position += 1 } else { while position < bytes.count, isDigit(bytes[position]) { position += 1 } }
+        if bytes[position] == UInt8(ascii: "0") {
+            position += 1
+        } else {
+            while position < bytes.count, isDigit(bytes[position]) { position += 1 }
+        }
         if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
             position += 1
             guard position < bytes.count, isDigit(bytes[position]) else { throw error("invalid number") }
@@ -187,7 +195,9 @@ private struct JSONParser {
         }
         if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
             position += 1
-            if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") { position += 1 }
+            if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
+                position += 1
+            }
             guard position < bytes.count, isDigit(bytes[position]) else { throw error("invalid number") }
             while position < bytes.count, isDigit(bytes[position]) { position += 1 }
         }
@@ -218,7 +228,9 @@ private struct JSONParser {
         var runStart = position
         func flush(_ end: Int) throws(JSONParseError) {
             if end > runStart {
-                guard let run = String(validating: bytes[runStart..<end], as: UTF8.self) else { throw error("invalid UTF-8 in string") }
+                guard let run = String(validating: bytes[runStart..<end], as: UTF8.self) else {
+                    throw error("invalid UTF-8 in string")
+                }
                 scalars.append(contentsOf: run.unicodeScalars)
             }
         }
@@ -249,7 +261,9 @@ private struct JSONParser {
             case UInt8(ascii: "u"):
                 var code = try parseHex4()
                 if (0xD800..<0xDC00).contains(code) {
-                    guard position + 2 <= bytes.count, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") else {
+                    guard position + 2 <= bytes.count, bytes[position] == UInt8(ascii: "\\"),
+                        bytes[position + 1] == UInt8(ascii: "u")
+                    else {
                         throw error("unpaired surrogate")
                     }
                     position += 2

@@ -8,7 +8,8 @@ public enum Loss {
     ///   - target: t, same shape (precondition).
     /// - Returns: The loss and dL/dy = 2 (y - t) / (batch n); a 0 loss and gradient for an empty batch.
     public static func meanSquaredError(prediction: Matrix, target: Matrix) -> (loss: Float, gradient: Matrix) {
-        precondition(prediction.shape == target.shape, "meanSquaredError: shapes \(prediction.shape) and \(target.shape) differ")
+        precondition(
+            prediction.shape == target.shape, "meanSquaredError: shapes \(prediction.shape) and \(target.shape) differ")
         let count = prediction.values.count
         var gradient = Matrix(rows: prediction.rows, columns: prediction.columns)
         guard count > 0 else { return (0, gradient) }

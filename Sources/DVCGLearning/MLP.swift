@@ -92,9 +92,12 @@ public struct MLP: Sendable, Equatable {
         var upstream = outputGradient
         var inputGradient: Matrix?
         for j in layers.indices.reversed() {
-            if j < layers.count - 1 { activation.backward(output: trace.activations[j + 1].values, gradient: &upstream.values) }
+            if j < layers.count - 1 {
+                activation.backward(output: trace.activations[j + 1].values, gradient: &upstream.values)
+            }
             let needs = j > 0 || needsInputGradient
-            let (gradient, dx) = layers[j].backward(input: trace.activations[j], outputGradient: upstream, needsInputGradient: needs)
+            let (gradient, dx) = layers[j].backward(
+                input: trace.activations[j], outputGradient: upstream, needsInputGradient: needs)
             gradients[j] = gradient
             if j > 0 { upstream = dx! } else { inputGradient = dx }
         }

@@ -24,6 +24,7 @@ public enum NetworkRole: String, Sendable, CaseIterable, Codable, Comparable {
     /// Whether a checkpoint must contain this network for the template and every VSP.
     public var isRequired: Bool { online == self }
 
+    /// Orders roles as declared: actor, actor_target, critic, critic_target, voi.
     public static func < (lhs: NetworkRole, rhs: NetworkRole) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
@@ -48,7 +49,9 @@ public struct PolicyArchitecture: Sendable, Equatable, Codable {
     public var voi: [Int]
 
     /// An architecture with explicit sizes; check it with ``validate()``.
-    public init(resourceCount: Int, actionLevels: [Double], activation: Activation, actor: [Int], critic: [Int], voi: [Int]) {
+    public init(
+        resourceCount: Int, actionLevels: [Double], activation: Activation, actor: [Int], critic: [Int], voi: [Int]
+    ) {
         self.resourceCount = resourceCount
         self.actionLevels = actionLevels
         self.activation = activation
@@ -89,21 +92,31 @@ public struct PolicyArchitecture: Sendable, Equatable, Codable {
         let k = resourceCount
         let l = actionLevels.count
         guard k >= 1 && k <= 1024 else { throw .invalidMetadata(key: "k", reason: "K = \(k) is not in 1...1024") }
-        guard l >= 1 && l <= 1024 else { throw .invalidMetadata(key: "action_levels", reason: "needs 1 to 1024 levels, found \(l)") }
-        guard actionLevels.allSatisfy(\.isFinite) else { throw .invalidMetadata(key: "action_levels", reason: "levels must be finite") }
+        guard l >= 1 && l <= 1024 else {
+            throw .invalidMetadata(key: "action_levels", reason: "needs 1 to 1024 levels, found \(l)")
+        }
+        guard actionLevels.allSatisfy(\.isFinite) else {
+            throw .invalidMetadata(key: "action_levels", reason: "levels must be finite")
+        }
         let expected: [(String, [Int], Int, Int)] = [
             ("actor", actor, 2 * k, k * l), ("critic", critic, k + 2 * k * l + k, 1), ("voi", voi, k, 1),
         ]
         for (net, sizes, input, output) in expected {
-            guard sizes.count >= 2 else { throw .invalidMetadata(key: "layers", reason: "\(net): needs at least [in, out], found \(sizes)") }
+            guard sizes.count >= 2 else {
+                throw .invalidMetadata(key: "layers", reason: "\(net): needs at least [in, out], found \(sizes)")
+            }
             guard sizes.allSatisfy({ $0 >= 1 && $0 <= 65_536 }) else {
                 throw .invalidMetadata(key: "layers", reason: "\(net): sizes must be in 1...65536, found \(sizes)")
             }
             guard sizes.first == input else {
-                throw .invalidMetadata(key: "layers", reason: "\(net): input size \(sizes[0]) does not match K = \(k), L = \(l) (expected \(input))")
+                throw .invalidMetadata(
+                    key: "layers",
+                    reason: "\(net): input size \(sizes[0]) does not match K = \(k), L = \(l) (expected \(input))")
             }
             guard sizes.last == output else {
-                throw .invalidMetadata(key: "layers", reason: "\(net): output size \(sizes.last!) does not match K = \(k), L = \(l) (expected \(output))")
+                throw .invalidMetadata(
+                    key: "layers",
+                    reason: "\(net): output size \(sizes.last!) does not match K = \(k), L = \(l) (expected \(output))")
             }
         }
     }

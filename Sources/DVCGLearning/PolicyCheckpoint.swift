@@ -38,7 +38,8 @@ public struct PolicyCheckpoint: Sendable, Equatable {
         let utf8 = identifier.utf8
         guard (1...64).contains(utf8.count) else { return false }
         return utf8.allSatisfy { b in
-            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2E || b == 0x5F || b == 0x2D
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2E || b == 0x5F
+                || b == 0x2D
         }
     }
 
@@ -67,8 +68,11 @@ public struct PolicyCheckpoint: Sendable, Equatable {
             for role in NetworkRole.allCases {
                 for (j, layer) in set[role].layers.enumerated() {
                     let base = "\(prefix).\(role.rawValue).\(2 * j)"
-                    tensors.append(SafetensorsTensor(name: base + ".weight", shape: layer.weight.shape, values: layer.weight.values))
-                    tensors.append(SafetensorsTensor(name: base + ".bias", shape: [layer.bias.count], values: layer.bias))
+                    tensors.append(
+                        SafetensorsTensor(
+                            name: base + ".weight", shape: layer.weight.shape, values: layer.weight.values))
+                    tensors.append(
+                        SafetensorsTensor(name: base + ".bias", shape: [layer.bias.count], values: layer.bias))
                 }
             }
         }
@@ -103,10 +107,14 @@ public struct PolicyCheckpoint: Sendable, Equatable {
             guard tensor.dtype.isConvertibleToFloat else { throw .unsupportedDType(tensor: name, dtype: tensor.dtype) }
             let sizes = architecture.layerSizes(of: role)
             let expected = isWeight ? [sizes[position + 1], sizes[position]] : [sizes[position + 1]]
-            guard tensor.shape == expected else { throw .shapeMismatch(tensor: name, found: tensor.shape, expected: expected) }
+            guard tensor.shape == expected else {
+                throw .shapeMismatch(tensor: name, found: tensor.shape, expected: expected)
+            }
             let values: [Float]
             do { values = try tensor.floatValues() } catch { throw .file(error) }
-            if let bad = values.firstIndex(where: { !$0.isFinite }) { throw .nonFiniteValue(tensor: name, index: bad, value: "\(values[bad])") }
+            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                throw .nonFiniteValue(tensor: name, index: bad, value: "\(values[bad])")
+            }
             var entry = found[owner, default: [:]][role, default: [:]][position] ?? (nil, nil)
             if isWeight {
                 entry.weight = Matrix(rows: expected[0], columns: expected[1], values: values)
@@ -135,8 +143,9 @@ public struct PolicyCheckpoint: Sendable, Equatable {
                 }
                 built[role] = MLP(layers: dense, activation: architecture.activation)
             }
-            sets[owner] = NetworkSet(actor: built[.actor]!, critic: built[.critic]!, voi: built[.voi]!,
-                                     actorTarget: built[.actorTarget], criticTarget: built[.criticTarget])
+            sets[owner] = NetworkSet(
+                actor: built[.actor]!, critic: built[.critic]!, voi: built[.voi]!,
+                actorTarget: built[.actorTarget], criticTarget: built[.criticTarget])
         }
         let template = sets.removeValue(forKey: "template")!
         var vsps: [String: NetworkSet] = [:]
@@ -152,10 +161,14 @@ public struct PolicyCheckpoint: Sendable, Equatable {
         let parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         let owner: String
         if parts.first == "template" {
-            guard parts.count == 4 else { throw .unexpectedTensor(name: name, reason: "expected template.<net>.<layer>.{weight,bias}") }
+            guard parts.count == 4 else {
+                throw .unexpectedTensor(name: name, reason: "expected template.<net>.<layer>.{weight,bias}")
+            }
             owner = "template"
         } else if parts.first == "vsp" {
-            guard parts.count >= 5 else { throw .unexpectedTensor(name: name, reason: "expected vsp.<id>.<net>.<layer>.{weight,bias}") }
+            guard parts.count >= 5 else {
+                throw .unexpectedTensor(name: name, reason: "expected vsp.<id>.<net>.<layer>.{weight,bias}")
+            }
             let id = parts[1..<(parts.count - 3)].joined(separator: ".")
             guard isValidVSPIdentifier(id) else { throw .invalidVSPIdentifier(tensor: name, identifier: id) }
             owner = "vsp." + id
@@ -163,28 +176,39 @@ public struct PolicyCheckpoint: Sendable, Equatable {
             throw .unexpectedTensor(name: name, reason: "name does not start with 'template.' or 'vsp.'")
         }
         let kind = parts[parts.count - 1]
-        guard kind == "weight" || kind == "bias" else { throw .unexpectedTensor(name: name, reason: "must end in .weight or .bias") }
+        guard kind == "weight" || kind == "bias" else {
+            throw .unexpectedTensor(name: name, reason: "must end in .weight or .bias")
+        }
         let netName = parts[parts.count - 3]
         guard let role = NetworkRole(rawValue: netName) else {
-            throw .unexpectedTensor(name: name, reason: "unknown net '\(netName)' (actor, actor_target, critic, critic_target, voi)")
+            throw .unexpectedTensor(
+                name: name, reason: "unknown net '\(netName)' (actor, actor_target, critic, critic_target, voi)")
         }
         let layerCount = architecture.layerSizes(of: role).count - 1
         let indexText = parts[parts.count - 2]
         let valid = (0..<layerCount).map { String(2 * $0) }
         guard let index = Int(indexText), valid.contains(indexText) else {
-            throw .unexpectedTensor(name: name, reason: "'\(indexText)' is not a Linear layer index of the declared architecture (\(valid.joined(separator: ", ")))")
+            throw .unexpectedTensor(
+                name: name,
+                reason:
+                    "'\(indexText)' is not a Linear layer index of the declared architecture (\(valid.joined(separator: ", ")))"
+            )
         }
         return (owner, role, index / 2, kind == "weight")
     }
 
     /// Reads and validates the `__metadata__` map.
-    private static func parseMetadata(_ metadata: [String: String]) throws(PolicyCheckpointError) -> (PolicyArchitecture, String, String) {
+    private static func parseMetadata(_ metadata: [String: String]) throws(PolicyCheckpointError) -> (
+        PolicyArchitecture, String, String
+    ) {
         func required(_ key: String) throws(PolicyCheckpointError) -> String {
             guard let value = metadata[key] else { throw .missingMetadata(key: key) }
             return value
         }
         func json(_ key: String, _ text: String) throws(PolicyCheckpointError) -> JSONValue {
-            do { return try JSONValue.parse(Array(text.utf8)) } catch { throw .invalidMetadata(key: key, reason: "not JSON (\(error))") }
+            do { return try JSONValue.parse(Array(text.utf8)) } catch {
+                throw .invalidMetadata(key: key, reason: "not JSON (\(error))")
+            }
         }
         let version = try required("format_version")
         guard version == String(formatVersion) else { throw .unsupportedFormatVersion(version) }
@@ -195,7 +219,9 @@ public struct PolicyCheckpoint: Sendable, Equatable {
         }
         var levels: [Double] = []
         for v in levelValues {
-            guard let d = v.double else { throw .invalidMetadata(key: "action_levels", reason: "\(v.serialized) is not a number") }
+            guard let d = v.double else {
+                throw .invalidMetadata(key: "action_levels", reason: "\(v.serialized) is not a number")
+            }
             levels.append(d)
         }
         let activationText = try required("activation")
@@ -208,14 +234,21 @@ public struct PolicyCheckpoint: Sendable, Equatable {
         var layers: [String: [Int]] = [:]
         for (net, value) in members {
             guard ["actor", "critic", "voi"].contains(net) else {
-                throw .invalidMetadata(key: "layers", reason: "unknown net '\(net)' (actor, critic, voi; targets share their online net's sizes)")
+                throw .invalidMetadata(
+                    key: "layers",
+                    reason: "unknown net '\(net)' (actor, critic, voi; targets share their online net's sizes)")
             }
-            guard layers[net] == nil else { throw .invalidMetadata(key: "layers", reason: "'\(net)' appears more than once") }
-            guard case .array(let items) = value else { throw .invalidMetadata(key: "layers", reason: "\(net): not an array") }
+            guard layers[net] == nil else {
+                throw .invalidMetadata(key: "layers", reason: "'\(net)' appears more than once")
+            }
+            guard case .array(let items) = value else {
+                throw .invalidMetadata(key: "layers", reason: "\(net): not an array")
+            }
             var sizes: [Int] = []
             for item in items {
                 guard let n = item.unsignedInteger, n <= 65_536 else {
-                    throw .invalidMetadata(key: "layers", reason: "\(net): \(item.serialized) is not a size in 1...65536")
+                    throw .invalidMetadata(
+                        key: "layers", reason: "\(net): \(item.serialized) is not a size in 1...65536")
                 }
                 sizes.append(Int(n))
             }
@@ -229,7 +262,9 @@ public struct PolicyCheckpoint: Sendable, Equatable {
             actor: layers["actor"]!, critic: layers["critic"]!, voi: layers["voi"]!)
         try architecture.validate()
         let training = metadata["training"] ?? "{}"
-        guard case .object = try json("training", training) else { throw .invalidMetadata(key: "training", reason: "not a JSON object") }
+        guard case .object = try json("training", training) else {
+            throw .invalidMetadata(key: "training", reason: "not a JSON object")
+        }
         return (architecture, training, metadata["created"] ?? "")
     }
 }

@@ -23,12 +23,14 @@ public enum PolicyCheckpointError: Error, Equatable, CustomStringConvertible {
     /// A required net (actor, critic, voi) is missing for the template or a VSP.
     case missingNetwork(owner: String, role: NetworkRole)
 
+    /// One readable line: what is wrong and where.
     public var description: String {
         switch self {
         case .file(let error): return error.description
         case .missingMetadata(let key): return "__metadata__: missing required key '\(key)'"
         case .invalidMetadata(let key, let reason): return "__metadata__ '\(key)': \(reason)"
-        case .unsupportedFormatVersion(let v): return "__metadata__ 'format_version': unsupported version '\(v)' (this build reads 1)"
+        case .unsupportedFormatVersion(let v):
+            return "__metadata__ 'format_version': unsupported version '\(v)' (this build reads 1)"
         case .unexpectedTensor(let name, let reason): return "tensor '\(name)': \(reason)"
         case .invalidVSPIdentifier(let name, let id):
             return "tensor '\(name)': VSP id '\(id)' does not match [A-Za-z0-9._-]{1,64}"

@@ -14,7 +14,9 @@ public struct SafetensorsTensor: Sendable, Equatable {
 
     /// A tensor over raw bytes; the byte count must match shape and dtype (precondition).
     public init(name: String, dtype: SafetensorsDType, shape: [Int], bytes: [UInt8]) {
-        precondition(shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) * dtype.byteSize == bytes.count, "SafetensorsTensor: byte count mismatch")
+        precondition(
+            shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) * dtype.byteSize == bytes.count,
+            "SafetensorsTensor: byte count mismatch")
         self.name = name
         self.dtype = dtype
         self.shape = shape
@@ -117,7 +119,9 @@ public struct SafetensorsArchive: Sendable, Equatable {
     ///   - path: The file.
     ///   - headerLimit: The largest header length accepted, in bytes.
     /// - Throws: ``SafetensorsError``, naming the tensor and the rule broken.
-    public static func read(from path: String, headerLimit: Int = defaultHeaderLimit) throws(SafetensorsError) -> SafetensorsArchive {
+    public static func read(from path: String, headerLimit: Int = defaultHeaderLimit) throws(SafetensorsError)
+        -> SafetensorsArchive
+    {
         let file: ReadOnlyFile
         do { file = try ReadOnlyFile(path: path) } catch { throw .io(error) }
         guard file.size >= 8 else { throw .fileTooSmall(size: file.size) }
@@ -135,8 +139,10 @@ public struct SafetensorsArchive: Sendable, Equatable {
         var tensors: [SafetensorsTensor] = []
         tensors.reserveCapacity(entries.tensors.count)
         for entry in entries.tensors {
-            tensors.append(SafetensorsTensor(name: entry.name, dtype: entry.dtype, shape: entry.shape,
-                                             bytes: Array(data[Int(entry.begin)..<Int(entry.end)])))
+            tensors.append(
+                SafetensorsTensor(
+                    name: entry.name, dtype: entry.dtype, shape: entry.shape,
+                    bytes: Array(data[Int(entry.begin)..<Int(entry.end)])))
         }
         return SafetensorsArchive(metadata: entries.metadata, tensors: tensors)
     }
@@ -147,20 +153,31 @@ public struct SafetensorsArchive: Sendable, Equatable {
     public func serialized() throws(SafetensorsError) -> [UInt8] {
         var members: [(key: String, value: JSONValue)] = []
         if !metadata.isEmpty {
-            members.append(("__metadata__", .object(metadata.keys.sorted().map { ($0, JSONValue.string(metadata[$0]!)) })))
+            members.append(
+                ("__metadata__", .object(metadata.keys.sorted().map { ($0, JSONValue.string(metadata[$0]!)) })))
         }
         var offset = 0
         for name in names {
             let tensor = tensors[name]!
             guard name != "__metadata__" else { throw .invalidTensorToWrite(tensor: name, reason: "reserved name") }
-            guard tensor.shape.allSatisfy({ $0 >= 0 }), tensor.elementCount * tensor.dtype.byteSize == tensor.bytes.count else {
-                throw .invalidTensorToWrite(tensor: name, reason: "shape \(tensor.shape) does not match \(tensor.bytes.count) bytes")
+            guard tensor.shape.allSatisfy({ $0 >= 0 }),
+                tensor.elementCount * tensor.dtype.byteSize == tensor.bytes.count
+            else {
+                throw .invalidTensorToWrite(
+                    tensor: name, reason: "shape \(tensor.shape) does not match \(tensor.bytes.count) bytes")
             }
-            members.append((name, .object([
-                ("dtype", .string(tensor.dtype.rawValue)),
-                ("shape", .array(tensor.shape.map { .number(String($0)) })),
-                ("data_offsets", .array([.number(String(offset)), .number(String(offset + tensor.bytes.count))])),
-            ])))
+            members.append(
+                (
+                    name,
+                    .object([
+                        ("dtype", .string(tensor.dtype.rawValue)),
+                        ("shape", .array(tensor.shape.map { .number(String($0)) })),
+                        (
+                            "data_offsets",
+                            .array([.number(String(offset)), .number(String(offset + tensor.bytes.count))])
+                        ),
+                    ])
+                ))
             offset += tensor.bytes.count
         }
         var header = Array(JSONValue.object(members).serialized.utf8)
@@ -192,7 +209,9 @@ private struct HeaderEntry {
 }
 
 /// Parses and validates the JSON header against the data section size.
-private func parseHeader(_ bytes: [UInt8], dataSize: Int) throws(SafetensorsError) -> (metadata: [String: String], tensors: [HeaderEntry]) {
+private func parseHeader(_ bytes: [UInt8], dataSize: Int) throws(SafetensorsError) -> (
+    metadata: [String: String], tensors: [HeaderEntry]
+) {
     guard String(validating: bytes, as: UTF8.self) != nil else { throw .invalidHeader(reason: "not valid UTF-8") }
     guard bytes.first == UInt8(ascii: "{") else { throw .invalidHeader(reason: "does not start with '{'") }
     let root: JSONValue
@@ -206,22 +225,32 @@ private func parseHeader(_ bytes: [UInt8], dataSize: Int) throws(SafetensorsErro
         if name == "__metadata__" {
             guard case .object(let pairs) = value else { throw .invalidMetadata(reason: "not an object") }
             for (key, item) in pairs {
-                guard metadata[key] == nil else { throw .invalidMetadata(reason: "key '\(key)' appears more than once") }
-                guard let text = item.string else { throw .invalidMetadata(reason: "value of '\(key)' is not a string") }
+                guard metadata[key] == nil else {
+                    throw .invalidMetadata(reason: "key '\(key)' appears more than once")
+                }
+                guard let text = item.string else {
+                    throw .invalidMetadata(reason: "value of '\(key)' is not a string")
+                }
                 metadata[key] = text
             }
             continue
         }
-        guard case .object(let fields) = value else { throw .invalidTensorEntry(tensor: name, reason: "entry is not an object") }
+        guard case .object(let fields) = value else {
+            throw .invalidTensorEntry(tensor: name, reason: "entry is not an object")
+        }
         var dtypeText: String?
         var shapeValue: JSONValue?
         var offsetsValue: JSONValue?
         var fieldNames = Set<String>()
         for (field, item) in fields {
-            guard fieldNames.insert(field).inserted else { throw .invalidTensorEntry(tensor: name, reason: "field '\(field)' appears more than once") }
+            guard fieldNames.insert(field).inserted else {
+                throw .invalidTensorEntry(tensor: name, reason: "field '\(field)' appears more than once")
+            }
             switch field {
             case "dtype":
-                guard let text = item.string else { throw .invalidTensorEntry(tensor: name, reason: "dtype is not a string") }
+                guard let text = item.string else {
+                    throw .invalidTensorEntry(tensor: name, reason: "dtype is not a string")
+                }
                 dtypeText = text
             case "shape": shapeValue = item
             case "data_offsets": offsetsValue = item
@@ -229,15 +258,22 @@ private func parseHeader(_ bytes: [UInt8], dataSize: Int) throws(SafetensorsErro
             }
         }
         guard let dtypeText else { throw .invalidTensorEntry(tensor: name, reason: "missing dtype") }
-        guard let dtype = SafetensorsDType(rawValue: dtypeText) else { throw .unknownDType(tensor: name, dtype: dtypeText) }
-        guard case .array(let dimensions)? = shapeValue else { throw .invalidTensorEntry(tensor: name, reason: "missing or non-array shape") }
+        guard let dtype = SafetensorsDType(rawValue: dtypeText) else {
+            throw .unknownDType(tensor: name, dtype: dtypeText)
+        }
+        guard case .array(let dimensions)? = shapeValue else {
+            throw .invalidTensorEntry(tensor: name, reason: "missing or non-array shape")
+        }
         var shape64: [UInt64] = []
         for d in dimensions {
-            guard let n = d.unsignedInteger else { throw .invalidTensorEntry(tensor: name, reason: "shape entry \(d.serialized) is not a non-negative integer") }
+            guard let n = d.unsignedInteger else {
+                throw .invalidTensorEntry(
+                    tensor: name, reason: "shape entry \(d.serialized) is not a non-negative integer")
+            }
             shape64.append(n)
         }
         guard case .array(let offsets)? = offsetsValue, offsets.count == 2,
-              let begin = offsets[0].unsignedInteger, let end = offsets[1].unsignedInteger
+            let begin = offsets[0].unsignedInteger, let end = offsets[1].unsignedInteger
         else { throw .invalidTensorEntry(tensor: name, reason: "data_offsets is not a pair of non-negative integers") }
         var count: UInt64 = 1
         for n in shape64 {
@@ -252,7 +288,8 @@ private func parseHeader(_ bytes: [UInt8], dataSize: Int) throws(SafetensorsErro
         guard begin <= end else { throw .invalidOffsets(tensor: name, begin: begin, end: end) }
         let shape = shape64.map { Int($0) }
         guard end - begin == byteCount else {
-            throw .byteCountMismatch(tensor: name, shape: shape, dtype: dtype, expected: Int(byteCount), declared: end - begin)
+            throw .byteCountMismatch(
+                tensor: name, shape: shape, dtype: dtype, expected: Int(byteCount), declared: end - begin)
         }
         entries.append(HeaderEntry(name: name, dtype: dtype, shape: shape, begin: begin, end: end))
     }
@@ -261,7 +298,8 @@ private func parseHeader(_ bytes: [UInt8], dataSize: Int) throws(SafetensorsErro
     var previous: String?
     for entry in entries {
         if entry.begin < expected {
-            throw .overlappingTensors(tensor: entry.name, previous: previous ?? "", begin: entry.begin, previousEnd: expected)
+            throw .overlappingTensors(
+                tensor: entry.name, previous: previous ?? "", begin: entry.begin, previousEnd: expected)
         }
         if entry.begin > expected { throw .hole(tensor: entry.name, begin: entry.begin, expected: expected) }
         expected = entry.end

@@ -38,6 +38,7 @@ public enum SafetensorsError: Error, Equatable, CustomStringConvertible {
     /// A tensor to be written has a shape that does not match its element count.
     case invalidTensorToWrite(tensor: String, reason: String)
 
+    /// One readable line: what is wrong and where.
     public var description: String {
         switch self {
         case .io(let error): return error.description
@@ -53,12 +54,14 @@ public enum SafetensorsError: Error, Equatable, CustomStringConvertible {
         case .invalidTensorEntry(let name, let reason): return "tensor '\(name)': \(reason)"
         case .unknownDType(let name, let dtype): return "tensor '\(name)': unknown dtype '\(dtype)'"
         case .unsupportedDType(let name, let dtype):
-            return "tensor '\(name)': dtype \(dtype.rawValue) is not a floating-point type we read (F32, F64, F16, BF16)"
+            return
+                "tensor '\(name)': dtype \(dtype.rawValue) is not a floating-point type we read (F32, F64, F16, BF16)"
         case .shapeOverflow(let name, let shape): return "tensor '\(name)': shape \(shape) overflows the element count"
         case .invalidOffsets(let name, let begin, let end):
             return "tensor '\(name)': data_offsets [\(begin), \(end)] end before they begin"
         case .byteCountMismatch(let name, let shape, let dtype, let expected, let declared):
-            return "tensor '\(name)': shape \(shape) of \(dtype.rawValue) needs \(expected) bytes, data_offsets span \(declared)"
+            return
+                "tensor '\(name)': shape \(shape) of \(dtype.rawValue) needs \(expected) bytes, data_offsets span \(declared)"
         case .overlappingTensors(let name, let previous, let begin, let previousEnd):
             return "tensor '\(name)': data begins at \(begin), inside tensor '\(previous)' which ends at \(previousEnd)"
         case .hole(let name, let begin, let expected):

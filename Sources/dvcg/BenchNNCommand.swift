@@ -62,7 +62,8 @@ struct BenchNNCommand: AsyncParsableCommand {
                 let probabilities = GroupedSoftmax.softmax(sets[i].actor.forward(observations[i]), groupSize: levels)
                 for resource in 0..<k {
                     var best = 0
-                    for l in 1..<levels where probabilities.values[resource * levels + l] > probabilities.values[resource * levels + best] {
+                    for l in 1..<levels
+                    where probabilities.values[resource * levels + l] > probabilities.values[resource * levels + best] {
                         best = l
                     }
                     sink += Float(best)
@@ -97,11 +98,19 @@ struct BenchNNCommand: AsyncParsableCommand {
         sink += sets[0].actor.layers[0].bias[0]
 
         let results = [
-            Result(name: "inference round, \(vsps) actors (batch 1)", medianMicroseconds: inference, targetMicroseconds: 100),
+            Result(
+                name: "inference round, \(vsps) actors (batch 1)", medianMicroseconds: inference,
+                targetMicroseconds: 100),
             Result(name: "training step per VSP (batch \(batch))", medianMicroseconds: step, targetMicroseconds: 1000),
-            Result(name: "  critic: forward, MSE, backward, clip, Adam", medianMicroseconds: median(parts[0]), targetMicroseconds: nil),
-            Result(name: "  VoI net: forward, MSE, backward, clip, Adam", medianMicroseconds: median(parts[1]), targetMicroseconds: nil),
-            Result(name: "  actor: forward, log-softmax, backward, Adam; soft updates", medianMicroseconds: median(parts[2]), targetMicroseconds: nil),
+            Result(
+                name: "  critic: forward, MSE, backward, clip, Adam", medianMicroseconds: median(parts[0]),
+                targetMicroseconds: nil),
+            Result(
+                name: "  VoI net: forward, MSE, backward, clip, Adam", medianMicroseconds: median(parts[1]),
+                targetMicroseconds: nil),
+            Result(
+                name: "  actor: forward, log-softmax, backward, Adam; soft updates",
+                medianMicroseconds: median(parts[2]), targetMicroseconds: nil),
         ]
         if json {
             let encoder = JSONEncoder()
@@ -109,14 +118,20 @@ struct BenchNNCommand: AsyncParsableCommand {
             print(String(decoding: try encoder.encode(results), as: UTF8.self))
         } else {
             #if DEBUG
-            print("warning: debug build; build with `swift build -c release` for meaningful figures")
+                print("warning: debug build; build with `swift build -c release` for meaningful figures")
             #endif
-            print("dvcg bench nn: K = \(k), \(levels) levels, actor \(architecture.actor), critic \(architecture.critic), voi \(architecture.voi), median of \(repetitions)")
-            let rows = [["benchmark", "median us", "target us", "ratio"]] + results.map { r in
-                [r.name, String(format: "%.1f", r.medianMicroseconds),
-                 r.targetMicroseconds.map { String(format: "%.0f", $0) } ?? "",
-                 r.targetMicroseconds.map { String(format: "%.2f", r.medianMicroseconds / $0) } ?? ""]
-            }
+            print(
+                "dvcg bench nn: K = \(k), \(levels) levels, actor \(architecture.actor), critic \(architecture.critic), voi \(architecture.voi), median of \(repetitions)"
+            )
+            let rows =
+                [["benchmark", "median us", "target us", "ratio"]]
+                + results.map { r in
+                    [
+                        r.name, String(format: "%.1f", r.medianMicroseconds),
+                        r.targetMicroseconds.map { String(format: "%.0f", $0) } ?? "",
+                        r.targetMicroseconds.map { String(format: "%.2f", r.medianMicroseconds / $0) } ?? "",
+                    ]
+                }
             for line in alignedTable(rows) { print(line) }
         }
         if sink.isNaN { print("") }  // keeps the optimiser from removing the work
@@ -161,7 +176,8 @@ private struct Trainer {
         var d = data.advantages
         let scale = -1 / Float(d.rows)
         for i in d.values.indices { d.values[i] *= scale * Foundation.exp(logProbabilities.values[i]) }
-        let dLogits = GroupedSoftmax.logSoftmaxBackward(logProbabilities: logProbabilities, outputGradient: d, groupSize: levels)
+        let dLogits = GroupedSoftmax.logSoftmaxBackward(
+            logProbabilities: logProbabilities, outputGradient: d, groupSize: levels)
         var gradients = set.actor.backward(trace, outputGradient: dLogits)
         gradients.clip(maxNorm: 10)
         actorOptimizer.update(&set.actor, with: gradients)
@@ -184,7 +200,9 @@ private struct TrainingBatch {
 
     init(architecture: PolicyArchitecture, batch: Int, using generator: inout SeededGenerator) {
         func random(_ columns: Int) -> Matrix {
-            Matrix(rows: batch, columns: columns, values: (0..<(batch * columns)).map { _ in Float(generator.nextUniform()) })
+            Matrix(
+                rows: batch, columns: columns,
+                values: (0..<(batch * columns)).map { _ in Float(generator.nextUniform()) })
         }
         observations = random(architecture.actor[0])
         criticInput = random(architecture.critic[0])

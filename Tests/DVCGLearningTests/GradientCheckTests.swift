@@ -15,7 +15,9 @@ import Testing
         var activation: Activation
 
         init(_ mlp: MLP) {
-            weights = mlp.layers.map { l in (0..<l.outputSize).map { o in (0..<l.inputSize).map { Double(l.weight[o, $0]) } } }
+            weights = mlp.layers.map { l in
+                (0..<l.outputSize).map { o in (0..<l.inputSize).map { Double(l.weight[o, $0]) } }
+            }
             biases = mlp.layers.map { $0.bias.map(Double.init) }
             activation = mlp.activation
         }
@@ -55,7 +57,9 @@ import Testing
 
     static let h = 1e-6
 
-    @Test(arguments: [(Activation.relu, [5, 8, 7, 3]), (.tanh, [5, 8, 7, 3]), (.identity, [4, 3]), (.tanh, [3, 6, 1])])
+    @Test(arguments: [
+        (Activation.relu, [5, 8, 7, 3]), (.tanh, [5, 8, 7, 3]), (.identity, [4, 3]), (.tanh, [3, 6, 1]),
+    ])
     func mlpParameterAndInputGradientsMatchFiniteDifferences(activation: Activation, sizes: [Int]) {
         var generator = SeededGenerator(seed: 11)
         let network = MLP(layerSizes: sizes, activation: activation, using: &generator)
@@ -72,13 +76,17 @@ import Testing
                     var plus = reference, minus = reference
                     plus.weights[j][o][i] += Self.h
                     minus.weights[j][o][i] -= Self.h
-                    let numeric = (Self.referenceMSE(plus.forward(x), target) - Self.referenceMSE(minus.forward(x), target)) / (2 * Self.h)
+                    let numeric =
+                        (Self.referenceMSE(plus.forward(x), target) - Self.referenceMSE(minus.forward(x), target))
+                        / (2 * Self.h)
                     Self.expectClose(gradients.layers[j].weight[o, i], numeric, "W\(j)[\(o),\(i)]")
                 }
                 var plus = reference, minus = reference
                 plus.biases[j][o] += Self.h
                 minus.biases[j][o] -= Self.h
-                let numeric = (Self.referenceMSE(plus.forward(x), target) - Self.referenceMSE(minus.forward(x), target)) / (2 * Self.h)
+                let numeric =
+                    (Self.referenceMSE(plus.forward(x), target) - Self.referenceMSE(minus.forward(x), target))
+                    / (2 * Self.h)
                 Self.expectClose(gradients.layers[j].bias[o], numeric, "b\(j)[\(o)]")
             }
         }
@@ -88,7 +96,9 @@ import Testing
                 var plus = x, minus = x
                 plus[r][c] += Self.h
                 minus[r][c] -= Self.h
-                let numeric = (Self.referenceMSE(reference.forward(plus), target) - Self.referenceMSE(reference.forward(minus), target)) / (2 * Self.h)
+                let numeric =
+                    (Self.referenceMSE(reference.forward(plus), target)
+                        - Self.referenceMSE(reference.forward(minus), target)) / (2 * Self.h)
                 Self.expectClose(dInput[r, c], numeric, "dX[\(r),\(c)]")
             }
         }
@@ -119,7 +129,9 @@ import Testing
             let g = x[start..<(start + groupSize)]
             let m = g.max()!
             let sum = g.reduce(0) { $0 + Foundation.exp($1 - m) }
-            for i in start..<(start + groupSize) { out[i] = log ? x[i] - m - Foundation.log(sum) : Foundation.exp(x[i] - m) / sum }
+            for i in start..<(start + groupSize) {
+                out[i] = log ? x[i] - m - Foundation.log(sum) : Foundation.exp(x[i] - m) / sum
+            }
         }
         return out
     }
@@ -130,14 +142,20 @@ import Testing
         let groupSize = 7
         let logits = randomMatrix(3, 3 * groupSize, &generator, scale: 3)
         let weights = randomMatrix(3, 3 * groupSize, &generator)
-        let output = logarithmic ? GroupedSoftmax.logSoftmax(logits, groupSize: groupSize) : GroupedSoftmax.softmax(logits, groupSize: groupSize)
+        let output =
+            logarithmic
+            ? GroupedSoftmax.logSoftmax(logits, groupSize: groupSize)
+            : GroupedSoftmax.softmax(logits, groupSize: groupSize)
         // L = sum(weights * output), so dL/d(output) = weights.
-        let gradient = logarithmic
+        let gradient =
+            logarithmic
             ? GroupedSoftmax.logSoftmaxBackward(logProbabilities: output, outputGradient: weights, groupSize: groupSize)
             : GroupedSoftmax.softmaxBackward(probabilities: output, outputGradient: weights, groupSize: groupSize)
         let x = logits.values.map(Double.init)
         let w = weights.values.map(Double.init)
-        func loss(_ x: [Double]) -> Double { zip(Self.referenceGrouped(x, groupSize: groupSize, log: logarithmic), w).reduce(0) { $0 + $1.0 * $1.1 } }
+        func loss(_ x: [Double]) -> Double {
+            zip(Self.referenceGrouped(x, groupSize: groupSize, log: logarithmic), w).reduce(0) { $0 + $1.0 * $1.1 }
+        }
         let reference = Self.referenceGrouped(x, groupSize: groupSize, log: logarithmic)
         for i in x.indices {
             #expect(abs(Double(output.values[i]) - reference[i]) < 1e-6)

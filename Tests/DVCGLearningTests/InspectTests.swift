@@ -32,7 +32,9 @@ private func runDVCG(_ arguments: [String]) throws -> (status: Int32, output: St
         #expect(report.valid && report.reason == nil)
         #expect(report.vsps == ["0", "edge-7.b"])
         #expect(report.networks.map(\.owner).prefix(3) == ["template", "template", "template"])
-        #expect(report.networks.first { $0.owner == "vsp.0" && $0.net == "actor" }?.parameters == 6 * 16 + 16 + 16 * 16 + 16 + 16 * 21 + 21)
+        #expect(
+            report.networks.first { $0.owner == "vsp.0" && $0.net == "actor" }?.parameters == 6 * 16 + 16 + 16 * 16 + 16
+                + 16 * 21 + 21)
         #expect(report.tensors.count == 54)
         #expect(report.table.contains("verdict  valid"))
     }
@@ -58,16 +60,21 @@ private func runDVCG(_ arguments: [String]) throws -> (status: Int32, output: St
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var archive = PolicyCheckpointTests.smallPolicy(ids: ["3"]).archive()
-        archive.tensors["vsp.3.actor.0.weight"] = SafetensorsTensor(name: "vsp.3.actor.0.weight", shape: [8, 5], values: [Float](repeating: 0, count: 40))
+        archive.tensors["vsp.3.actor.0.weight"] = SafetensorsTensor(
+            name: "vsp.3.actor.0.weight", shape: [8, 5], values: [Float](repeating: 0, count: 40))
         let path = folder + "/policy.safetensors"
         try archive.write(to: path)
         let result = try runDVCG(["inspect", path])
         #expect(result.status == 1)
-        #expect(result.error == "dvcg: inspect: \(path): tensor 'vsp.3.actor.0.weight': shape [8, 5] does not match the declared architecture [8, 6]\n")
+        #expect(
+            result.error
+                == "dvcg: inspect: \(path): tensor 'vsp.3.actor.0.weight': shape [8, 5] does not match the declared architecture [8, 6]\n"
+        )
         let truncated = try writeTemporaryFile([1, 0, 0], in: folder, name: "short.safetensors")
         let short = try runDVCG(["inspect", truncated])
         #expect(short.status == 1)
-        #expect(short.error == "dvcg: inspect: \(truncated): file of 3 bytes is shorter than the 8-byte header length\n")
+        #expect(
+            short.error == "dvcg: inspect: \(truncated): file of 3 bytes is shorter than the 8-byte header length\n")
     }
 
     @Test(.enabled(if: dvcgBinary != nil))

@@ -10,7 +10,10 @@ import Testing
     @Test func tensorsWrittenByPythonSafetensorsReadBitExactly() throws {
         let archive = try SafetensorsArchive.read(from: try fixturePath("dtypes.safetensors"))
         #expect(archive.metadata == ["purpose": "dtype fixture", "unicode": "Grüße ✓"])
-        let expected = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: try fixturePath("dtypes.json")))) as! [String: [String: Any]]
+        let expected =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: try fixturePath("dtypes.json"))))
+            as! [String: [String: Any]]
         for (name, info) in expected {
             let tensor = try archive.tensor(named: name)
             #expect(tensor.shape == info["shape"] as! [Int], "\(name)")
@@ -23,14 +26,17 @@ import Testing
             case .f16:
                 let values = try tensor.floatValues()
                 #expect(values.map { Float16($0).bitPattern } == bits.map { UInt16($0 as! Int) }, "\(name)")
-                #expect(values.map(\.bitPattern) == bits.map { Float(Float16(bitPattern: UInt16($0 as! Int))).bitPattern })
+                #expect(
+                    values.map(\.bitPattern) == bits.map { Float(Float16(bitPattern: UInt16($0 as! Int))).bitPattern })
             case .bf16:
                 #expect(try tensor.floatValues().map(\.bitPattern) == bits.map { UInt32($0 as! Int) << 16 }, "\(name)")
             default:
                 Issue.record("unexpected dtype \(tensor.dtype) for \(name)")
             }
         }
-        #expect(throws: SafetensorsError.unsupportedDType(tensor: "i32", dtype: .i32)) { try archive.tensor(named: "i32").floatValues() }
+        #expect(throws: SafetensorsError.unsupportedDType(tensor: "i32", dtype: .i32)) {
+            try archive.tensor(named: "i32").floatValues()
+        }
         #expect(try archive.tensor(named: "scalar").floatValues() == [42.5])
     }
 
@@ -59,8 +65,14 @@ import Testing
         #expect(abs(loss - (try archive.tensor(named: "\(name).loss").floatValues()[0])) <= 1e-5)
         let gradients = network.backward(trace, outputGradient: dOutput)
         for j in 0..<3 {
-            #expect(maximumDifference(gradients.layers[j].weight.values, try matrix(archive, "\(name).grad.\(2 * j).weight").values) <= 1e-5)
-            #expect(maximumDifference(gradients.layers[j].bias, try archive.tensor(named: "\(name).grad.\(2 * j).bias").floatValues()) <= 1e-5)
+            #expect(
+                maximumDifference(
+                    gradients.layers[j].weight.values, try matrix(archive, "\(name).grad.\(2 * j).weight").values)
+                    <= 1e-5)
+            #expect(
+                maximumDifference(
+                    gradients.layers[j].bias, try archive.tensor(named: "\(name).grad.\(2 * j).bias").floatValues())
+                    <= 1e-5)
         }
     }
 
@@ -104,12 +116,18 @@ import Testing
         let input = try matrix(check, "input")
         for id in ["0", "edge-7.b"] {
             let set = try #require(policy.vsps[id])
-            #expect(maximumDifference(set.actor.forward(input).values, try matrix(check, "actor_output.\(id)").values) <= 1e-5)
-            let shares = Matrix(rows: input.rows, columns: 3, values: (0..<input.rows).flatMap { Array(input.row($0)[0..<3]) })
-            #expect(maximumDifference(set.voi.forward(shares).values, try matrix(check, "voi_output.\(id)").values) <= 1e-5)
+            #expect(
+                maximumDifference(set.actor.forward(input).values, try matrix(check, "actor_output.\(id)").values)
+                    <= 1e-5)
+            let shares = Matrix(
+                rows: input.rows, columns: 3, values: (0..<input.rows).flatMap { Array(input.row($0)[0..<3]) })
+            #expect(
+                maximumDifference(set.voi.forward(shares).values, try matrix(check, "voi_output.\(id)").values) <= 1e-5)
             #expect(set.actorTarget == set.actor, "absent target nets start as copies of the online nets")
             #expect(set.criticTarget == set.critic)
         }
-        #expect(maximumDifference(policy.template.actor.forward(input).values, try matrix(check, "actor_output.template").values) <= 1e-5)
+        #expect(
+            maximumDifference(
+                policy.template.actor.forward(input).values, try matrix(check, "actor_output.template").values) <= 1e-5)
     }
 }

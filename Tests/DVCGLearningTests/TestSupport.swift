@@ -33,7 +33,9 @@ func rawSafetensors(header: String, data: [UInt8], declaredLength: UInt64? = nil
 
 /// A random matrix with entries uniform in [-scale, scale).
 func randomMatrix(_ rows: Int, _ columns: Int, _ generator: inout SeededGenerator, scale: Double = 1) -> Matrix {
-    Matrix(rows: rows, columns: columns, values: (0..<(rows * columns)).map { _ in Float(generator.uniform(-scale, scale)) })
+    Matrix(
+        rows: rows, columns: columns,
+        values: (0..<(rows * columns)).map { _ in Float(generator.uniform(-scale, scale)) })
 }
 
 /// The largest |a - b| over two equally long arrays.
@@ -48,7 +50,10 @@ func mlp(from archive: SafetensorsArchive, prefix: String, layerCount: Int, acti
     for j in 0..<layerCount {
         let w = try archive.tensor(named: "\(prefix)\(2 * j).weight")
         let b = try archive.tensor(named: "\(prefix)\(2 * j).bias")
-        layers.append(Dense(weight: Matrix(rows: w.shape[0], columns: w.shape[1], values: try w.floatValues()), bias: try b.floatValues()))
+        layers.append(
+            Dense(
+                weight: Matrix(rows: w.shape[0], columns: w.shape[1], values: try w.floatValues()),
+                bias: try b.floatValues()))
     }
     return MLP(layers: layers, activation: activation)
 }

@@ -102,8 +102,9 @@ public struct PolicyArchitecture: Sendable, Equatable, Codable {
             ("actor", actor, 2 * k, k * l), ("critic", critic, k + 2 * k * l + k, 1), ("voi", voi, k, 1),
         ]
         for (net, sizes, input, output) in expected {
-            guard sizes.count >= 2 else {
-                throw .invalidMetadata(key: "layers", reason: "\(net): needs at least [in, out], found \(sizes)")
+            guard sizes.count >= 2 && sizes.count <= 65 else {
+                throw .invalidMetadata(
+                    key: "layers", reason: "\(net): needs 2 to 65 sizes ([in, hidden..., out]), found \(sizes.count)")
             }
             guard sizes.allSatisfy({ $0 >= 1 && $0 <= 65_536 }) else {
                 throw .invalidMetadata(key: "layers", reason: "\(net): sizes must be in 1...65536, found \(sizes)")

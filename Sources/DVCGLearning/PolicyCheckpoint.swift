@@ -186,12 +186,13 @@ public struct PolicyCheckpoint: Sendable, Equatable {
         }
         let layerCount = architecture.layerSizes(of: role).count - 1
         let indexText = parts[parts.count - 2]
-        let valid = (0..<layerCount).map { String(2 * $0) }
-        guard let index = Int(indexText), valid.contains(indexText) else {
+        // Canonical decimal (no sign, no leading zeros), even, within the declared layers.
+        guard let index = Int(indexText), String(index) == indexText, index >= 0, index % 2 == 0,
+            index / 2 < layerCount
+        else {
+            let valid = (0..<layerCount).map { String(2 * $0) }.joined(separator: ", ")
             throw .unexpectedTensor(
-                name: name,
-                reason:
-                    "'\(indexText)' is not a Linear layer index of the declared architecture (\(valid.joined(separator: ", ")))"
+                name: name, reason: "'\(indexText)' is not a Linear layer index of the declared architecture (\(valid))"
             )
         }
         return (owner, role, index / 2, kind == "weight")

@@ -215,3 +215,32 @@ import Testing
                 == "tensor 'b': data begins at 8, leaving a hole after offset 4")
     }
 }
+
+@Suite struct PolicyCheckpointRobustnessTests {
+    @Test func mutatedPolicyFilesNeverCrashTheLoader() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let valid = try PolicyCheckpointTests.smallPolicy().archive().serialized()
+        var generator = SeededGenerator(seed: 7)
+        var refused = 0
+        for trial in 0..<200 {
+            var bytes = valid
+            if trial % 2 == 0 {
+                bytes = Array(bytes.prefix(generator.nextInt(below: bytes.count)))
+            } else {
+                for _ in 0..<4 { bytes[generator.nextInt(below: bytes.count)] = UInt8(generator.nextInt(below: 256)) }
+            }
+            let path = try writeTemporaryFile(bytes, in: folder)
+            do { _ = try PolicyCheckpoint.load(from: path) } catch { refused += 1 }
+        }
+        #expect(refused > 100)
+    }
+
+    @Test func nonCanonicalLayerIndicesAreRejected() throws {
+        for index in ["00", "+0", "-0", "6", "3"] {
+            var archive = PolicyCheckpointTests.smallPolicy().archive()
+            archive.tensors["vsp.0.actor.\(index).weight"] = archive.tensors["vsp.0.actor.0.weight"]
+            #expect(throws: PolicyCheckpointError.self) { try PolicyCheckpointTests.load(archive) }
+        }
+    }
+}

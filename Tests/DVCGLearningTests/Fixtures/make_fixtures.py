@@ -3,18 +3,17 @@
 
 Run from anywhere:  pip install torch safetensors numpy && python3 make_fixtures.py
 The outputs are committed, so CI needs no PyTorch. Everything is seeded; rerunning gives the same
-values (file bytes may differ only in the `created` metadata of the policy export).
+values (file bytes may differ in the order of __metadata__ keys and in the `created` time
+of the policy export).
+Made with torch 2.15.0, safetensors 0.8.0, numpy 2.4.6 (Python 3.11).
 """
 import json
-import os
 import pathlib
 import re
-import struct
 
 import numpy as np
 import torch
 import torch.nn as nn
-from safetensors.numpy import save_file as save_numpy
 from safetensors.torch import save_file
 
 HERE = pathlib.Path(__file__).resolve().parent

@@ -117,38 +117,3 @@ public struct MLP: Sendable, Equatable {
     /// Whether every weight and bias is finite.
     public var isFinite: Bool { layers.allSatisfy { $0.weight.isFinite && $0.bias.allSatisfy(\.isFinite) } }
 }
-
-/// The activations of one forward pass: `activations[0]` is the input, `activations[j + 1]` the
-/// output of layer j after its activation.
-public struct MLPTrace: Sendable {
-    /// Input, then each layer's (activated) output; [batch, size] each.
-    public var activations: [Matrix]
-    /// The network output [batch, outputSize].
-    public var output: Matrix { activations[activations.count - 1] }
-}
-
-/// Gradients of a loss with respect to an ``MLP``'s parameters, layer by layer.
-public struct MLPGradients: Sendable {
-    /// One gradient per layer, same order and shapes as ``MLP/layers``.
-    public var layers: [DenseGradient]
-    /// dL/d(input) [batch, inputSize], when requested from ``MLP/backward(_:outputGradient:needsInputGradient:)``.
-    public var inputGradient: Matrix?
-
-    /// The Euclidean norm of all parameter gradients together.
-    public var norm: Double { layers.reduce(0) { $0 + $1.squaredNorm }.squareRoot() }
-
-    /// Gradient-norm clipping as PyTorch's `clip_grad_norm_`: when the total norm exceeds
-    /// `maxNorm`, scales every gradient by maxNorm / (norm + 1e-6).
-    ///
-    /// - Parameter maxNorm: The largest allowed norm, > 0.
-    /// - Returns: The total norm before clipping.
-    @discardableResult
-    public mutating func clip(maxNorm: Double) -> Double {
-        let total = norm
-        let coefficient = maxNorm / (total + 1e-6)
-        if coefficient < 1 {
-            for j in layers.indices { layers[j].scale(by: Float(coefficient)) }
-        }
-        return total
-    }
-}

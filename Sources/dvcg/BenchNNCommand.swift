@@ -246,6 +246,6 @@ private func alignedTable(_ rows: [[String]]) -> [String] {
         row.enumerated().map { i, cell in
             let pad = String(repeating: " ", count: widths[i] - cell.count)
             return i == 0 ? cell + pad : pad + cell
-        }.joined(separator: "  ")
+        }.joined(separator: "  ").replacingOccurrences(of: " +$", with: "", options: .regularExpression)
     }
 }

@@ -38,6 +38,10 @@ let package = Package(
         ),
         .testTarget(
             name: "DVCGCoreTests", dependencies: ["DVCGCore"], resources: [.copy("Fixtures")], swiftSettings: strictSettings),
+        .testTarget(
+            name: "DVCGLearningTests", dependencies: ["DVCGLearning"], resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "DVCGSimulationTests", dependencies: ["DVCGSimulation"], swiftSettings: strictSettings),
         // Runs the real binaries; depends on them so that `swift build --build-tests` builds them first.
         .testTarget(name: "EndToEndTests", dependencies: ["dvcg"], swiftSettings: strictSettings),

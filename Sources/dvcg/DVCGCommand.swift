@@ -9,10 +9,10 @@ struct DVCGCommand: AsyncParsableCommand {
         abstract: "Offline tool for the dual-currency VCG auction with value of information (DVCG).",
         discussion: """
             Computes the exact social-welfare optimum and VCG payments of an instance, draws instances \
-            from the paper's distributions and runs benchmarks. \
+            from the paper's distributions, inspects policy checkpoints and runs benchmarks. \
             Exit status: 0 on success, 1 when a file is invalid, 2 on a usage or input error.
             """,
-        subcommands: [OptimumCommand.self, InstanceCommand.self, BenchCommand.self]
+        subcommands: [OptimumCommand.self, InstanceCommand.self, InspectCommand.self, BenchCommand.self]
     )
 
     /// Runs a verb, mapping usage errors to exit status 2 and ``CommandFailure`` to its own status.

@@ -1,0 +1,135 @@
+/// What `dvcg inspect` shows about a checkpoint file: metadata, networks per owner, tensors and the
+/// validation verdict. Built from the safetensors container, so an invalid policy is still listed.
+public struct CheckpointReport: Sendable, Equatable, Codable {
+    /// One tensor of the file.
+    public struct Tensor: Sendable, Equatable, Codable {
+        /// The tensor name.
+        public var name: String
+        /// Its dtype as spelled in the file.
+        public var dtype: String
+        /// Its shape.
+        public var shape: [Int]
+        /// Its element count.
+        public var parameters: Int
+    }
+
+    /// One network (template or VSP, and net), as far as the names tell.
+    public struct Network: Sendable, Equatable, Codable {
+        /// "template" or "vsp.<id>".
+        public var owner: String
+        /// The net name (actor, actor_target, critic, critic_target, voi).
+        public var net: String
+        /// Number of tensors.
+        public var tensors: Int
+        /// Number of parameters.
+        public var parameters: Int
+    }
+
+    /// The file path as given.
+    public var file: String
+    /// Whether the file is a valid policy checkpoint.
+    public var valid: Bool
+    /// Why it is not (nil when valid).
+    public var reason: String?
+    /// The `__metadata__` map.
+    public var metadata: [String: String]
+    /// VSP ids found in tensor names, sorted.
+    public var vsps: [String]
+    /// Networks found in tensor names, template first, then VSPs by id.
+    public var networks: [Network]
+    /// Every tensor, by name.
+    public var tensors: [Tensor]
+    /// Total parameters of all tensors.
+    public var totalParameters: Int
+
+    /// Reads `path` and validates it as a policy.
+    ///
+    /// - Throws: ``SafetensorsError`` when the container itself is invalid (nothing to list);
+    ///   an invalid policy inside a valid container gives a report with `valid == false`.
+    public static func make(path: String) throws(SafetensorsError) -> CheckpointReport {
+        let archive = try SafetensorsArchive.read(from: path)
+        var reason: String?
+        do { _ = try PolicyCheckpoint(archive: archive) } catch { reason = error.description }
+        var tensors: [Tensor] = []
+        var networks: [String: Network] = [:]
+        var vsps = Set<String>()
+        for name in archive.names {
+            let t = archive.tensors[name]!
+            tensors.append(Tensor(name: name, dtype: t.dtype.rawValue, shape: t.shape, parameters: t.elementCount))
+            let parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            var owner = "(other)"
+            var net = "-"
+            if parts.count == 4, parts[0] == "template" {
+                owner = "template"
+                net = parts[1]
+            } else if parts.count >= 5, parts[0] == "vsp" {
+                let id = parts[1..<(parts.count - 3)].joined(separator: ".")
+                vsps.insert(id)
+                owner = "vsp." + id
+                net = parts[parts.count - 3]
+            }
+            let key = owner + "\u{0}" + net
+            var entry = networks[key] ?? Network(owner: owner, net: net, tensors: 0, parameters: 0)
+            entry.tensors += 1
+            entry.parameters += t.elementCount
+            networks[key] = entry
+        }
+        func rank(_ n: Network) -> (Int, String, Int, String) {
+            let group = n.owner == "template" ? 0 : n.owner.hasPrefix("vsp.") ? 1 : 2
+            let role = NetworkRole(rawValue: n.net).flatMap { NetworkRole.allCases.firstIndex(of: $0) } ?? 99
+            return (group, n.owner, role, n.net)
+        }
+        let sorted = networks.values.sorted { rank($0) < rank($1) }
+        return CheckpointReport(
+            file: path, valid: reason == nil, reason: reason, metadata: archive.metadata, vsps: vsps.sorted(),
+            networks: sorted, tensors: tensors, totalParameters: tensors.reduce(0) { $0 + $1.parameters })
+    }
+
+    /// The report as aligned text tables for people.
+    public var table: String {
+        var lines: [String] = []
+        lines.append(
+            contentsOf: alignedRows([["file", file], ["verdict", valid ? "valid" : "invalid: " + (reason ?? "")]]))
+        lines.append("")
+        lines.append("metadata")
+        lines.append(contentsOf: alignedRows(metadata.keys.sorted().map { ["  " + $0, metadata[$0]!] }))
+        lines.append("")
+        lines.append(
+            "\(vsps.count) VSPs: "
+                + (vsps.count <= 20 ? vsps.joined(separator: ", ") : vsps.prefix(20).joined(separator: ", ") + ", ..."))
+        lines.append("")
+        lines.append(
+            contentsOf: alignedRows(
+                [["owner", "net", "tensors", "parameters"]]
+                    + networks.map {
+                        [$0.owner, $0.net, String($0.tensors), String($0.parameters)]
+                    }, rightAligned: [2, 3]))
+        lines.append("")
+        lines.append(
+            contentsOf: alignedRows(
+                [["tensor", "dtype", "shape", "parameters"]]
+                    + tensors.map {
+                        [
+                            $0.name, $0.dtype, "[" + $0.shape.map(String.init).joined(separator: ", ") + "]",
+                            String($0.parameters),
+                        ]
+                    }, rightAligned: [3]))
+        lines.append("")
+        lines.append("\(tensors.count) tensors, \(totalParameters) parameters")
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Rows padded to aligned columns (two spaces apart); columns in `rightAligned` are padded on the left.
+package func alignedRows(_ rows: [[String]], rightAligned: Set<Int> = []) -> [String] {
+    let columnCount = rows.map(\.count).max() ?? 0
+    var widths = [Int](repeating: 0, count: columnCount)
+    for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+    return rows.map { row in
+        row.enumerated().map { i, cell in
+            let pad = String(repeating: " ", count: widths[i] - cell.count)
+            if rightAligned.contains(i) { return pad + cell }
+            return i == row.count - 1 ? cell : cell + pad
+        }.joined(separator: "  ")
+    }
+}

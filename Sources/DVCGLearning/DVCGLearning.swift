@@ -1,1 +1,0 @@
-// DVCGLearning: matrices over OpenBLAS, layers, Adam, safetensors and policy checkpoints (issue 3).

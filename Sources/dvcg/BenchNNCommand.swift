@@ -1,0 +1,251 @@
+import ArgumentParser
+import DVCGCore
+import DVCGLearning
+import Foundation
+
+/// `dvcg bench nn`: the speed of actor inference for a round and of one training step per VSP.
+struct BenchNNCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nn",
+        abstract: "Measure neural-network inference and training speed (use a release build).",
+        discussion: """
+            Inference: one round of greedy actor inference for every VSP, each with its own actor \
+            (2K inputs, two hidden layers, 7K outputs; softmax and argmax per resource). Training: one \
+            step for one VSP on a batch: critic and VoI net (forward, MSE, backward, gradient clipping, \
+            Adam), actor (forward, grouped log-softmax, policy-gradient surrogate with fixed advantages, \
+            backward, clipping, Adam) and the soft target updates (37-38). Reports medians in \
+            microseconds and their ratio to the targets (100 us per inference round, 1 ms per VSP step).
+            """
+    )
+
+    @Option(help: "Number of VSPs, each with its own networks.")
+    var vsps = 50
+
+    @Option(help: "Training batch size.")
+    var batch = 128
+
+    @Option(help: "Hidden layer width of every net (two hidden layers).")
+    var hidden = 64
+
+    @Option(help: "Timed repetitions of each measurement (the median is reported).")
+    var repetitions = 1000
+
+    @Flag(help: "Print the results as JSON for scripts.")
+    var json = false
+
+    func validate() throws {
+        guard vsps >= 1, batch >= 1, hidden >= 1, repetitions >= 1 else {
+            throw ValidationError("--vsps, --batch, --hidden and --repetitions must be at least 1.")
+        }
+    }
+
+    struct Result: Codable {
+        var name: String
+        var medianMicroseconds: Double
+        var targetMicroseconds: Double?
+    }
+
+    func run() async throws {
+        let architecture = PolicyArchitecture.standard(hidden: [hidden, hidden])
+        let k = architecture.resourceCount
+        let levels = architecture.actionLevels.count
+        var generator = SeededGenerator(seed: 1)
+        var sets = (0..<vsps).map { _ in NetworkSet(architecture: architecture, using: &generator) }
+        let observations = (0..<vsps).map { _ in
+            Matrix(rows: 1, columns: 2 * k, values: (0..<(2 * k)).map { _ in Float(generator.nextUniform()) })
+        }
+        var sink: Float = 0
+
+        // Inference: one round for all VSPs.
+        func inferenceRound() {
+            for i in 0..<vsps {
+                let probabilities = GroupedSoftmax.softmax(sets[i].actor.forward(observations[i]), groupSize: levels)
+                for resource in 0..<k {
+                    var best = 0
+                    for l in 1..<levels
+                    where probabilities.values[resource * levels + l] > probabilities.values[resource * levels + best] {
+                        best = l
+                    }
+                    sink += Float(best)
+                }
+            }
+        }
+        let inference = measure(repetitions: repetitions, warmUp: 50, inferenceRound)
+
+        // Training: one step for one VSP.
+        var trainers = sets.indices.map { _ in Trainer(set: sets[0]) }
+        for i in sets.indices { trainers[i] = Trainer(set: sets[i]) }
+        let data = TrainingBatch(architecture: architecture, batch: batch, using: &generator)
+        var next = 0
+        var parts = [[Double]](repeating: [], count: 3)
+        let clock = ContinuousClock()
+        let step = measure(repetitions: repetitions, warmUp: 20) {
+            let i = next % vsps
+            next += 1
+            let t0 = clock.now
+            trainers[i].criticStep(data)
+            let t1 = clock.now
+            trainers[i].voiStep(data)
+            let t2 = clock.now
+            trainers[i].actorStep(data, levels: levels)
+            trainers[i].softUpdate()
+            let t3 = clock.now
+            parts[0].append(microseconds(t1 - t0))
+            parts[1].append(microseconds(t2 - t1))
+            parts[2].append(microseconds(t3 - t2))
+        }
+        sets[0] = trainers[0].set
+        sink += sets[0].actor.layers[0].bias[0]
+
+        let results = [
+            Result(
+                name: "inference round, \(vsps) actors (batch 1)", medianMicroseconds: inference,
+                targetMicroseconds: 100),
+            Result(name: "training step per VSP (batch \(batch))", medianMicroseconds: step, targetMicroseconds: 1000),
+            Result(
+                name: "  critic: forward, MSE, backward, clip, Adam", medianMicroseconds: median(parts[0]),
+                targetMicroseconds: nil),
+            Result(
+                name: "  VoI net: forward, MSE, backward, clip, Adam", medianMicroseconds: median(parts[1]),
+                targetMicroseconds: nil),
+            Result(
+                name: "  actor: forward, log-softmax, backward, Adam; soft updates",
+                medianMicroseconds: median(parts[2]), targetMicroseconds: nil),
+        ]
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+        } else {
+            #if DEBUG
+                print("warning: debug build; build with `swift build -c release` for meaningful figures")
+            #endif
+            print(
+                "dvcg bench nn: K = \(k), \(levels) levels, actor \(architecture.actor), critic \(architecture.critic), voi \(architecture.voi), median of \(repetitions)"
+            )
+            let rows =
+                [["benchmark", "median us", "target us", "ratio"]]
+                + results.map { r in
+                    [
+                        r.name, String(format: "%.1f", r.medianMicroseconds),
+                        r.targetMicroseconds.map { String(format: "%.0f", $0) } ?? "",
+                        r.targetMicroseconds.map { String(format: "%.2f", r.medianMicroseconds / $0) } ?? "",
+                    ]
+                }
+            for line in alignedTable(rows) { print(line) }
+        }
+        if sink.isNaN { print("") }  // keeps the optimiser from removing the work
+    }
+}
+
+/// One VSP's networks with their optimisers.
+private struct Trainer {
+    var set: NetworkSet
+    var actorOptimizer: Adam
+    var criticOptimizer: Adam
+    var voiOptimizer: Adam
+
+    init(set: NetworkSet) {
+        self.set = set
+        actorOptimizer = Adam(for: set.actor)
+        criticOptimizer = Adam(for: set.critic)
+        voiOptimizer = Adam(for: set.voi)
+    }
+
+    mutating func criticStep(_ data: TrainingBatch) {
+        let trace = set.critic.forwardTrace(data.criticInput)
+        let (_, d) = Loss.meanSquaredError(prediction: trace.output, target: data.rewards)
+        var gradients = set.critic.backward(trace, outputGradient: d)
+        gradients.clip(maxNorm: 10)
+        criticOptimizer.update(&set.critic, with: gradients)
+    }
+
+    mutating func voiStep(_ data: TrainingBatch) {
+        let trace = set.voi.forwardTrace(data.shares)
+        let (_, d) = Loss.meanSquaredError(prediction: trace.output, target: data.utilities)
+        var gradients = set.voi.backward(trace, outputGradient: d)
+        gradients.clip(maxNorm: 10)
+        voiOptimizer.update(&set.voi, with: gradients)
+    }
+
+    /// Maximises mean sum_k sum_l pi_k(l) A_k(l) with A held constant.
+    mutating func actorStep(_ data: TrainingBatch, levels: Int) {
+        let trace = set.actor.forwardTrace(data.observations)
+        let logProbabilities = GroupedSoftmax.logSoftmax(trace.output, groupSize: levels)
+        // d(-mean sum pi A)/d(log pi) = -pi A / batch.
+        var d = data.advantages
+        let scale = -1 / Float(d.rows)
+        for i in d.values.indices { d.values[i] *= scale * Foundation.exp(logProbabilities.values[i]) }
+        let dLogits = GroupedSoftmax.logSoftmaxBackward(
+            logProbabilities: logProbabilities, outputGradient: d, groupSize: levels)
+        var gradients = set.actor.backward(trace, outputGradient: dLogits)
+        gradients.clip(maxNorm: 10)
+        actorOptimizer.update(&set.actor, with: gradients)
+    }
+
+    mutating func softUpdate() {
+        set.actorTarget.softUpdate(toward: set.actor, rate: 0.005)
+        set.criticTarget.softUpdate(toward: set.critic, rate: 0.005)
+    }
+}
+
+/// A fixed random batch with the shapes of real training data.
+private struct TrainingBatch {
+    var observations: Matrix
+    var criticInput: Matrix
+    var rewards: Matrix
+    var shares: Matrix
+    var utilities: Matrix
+    var advantages: Matrix
+
+    init(architecture: PolicyArchitecture, batch: Int, using generator: inout SeededGenerator) {
+        func random(_ columns: Int) -> Matrix {
+            Matrix(
+                rows: batch, columns: columns,
+                values: (0..<(batch * columns)).map { _ in Float(generator.nextUniform()) })
+        }
+        observations = random(architecture.actor[0])
+        criticInput = random(architecture.critic[0])
+        rewards = random(1)
+        shares = random(architecture.voi[0])
+        utilities = random(1)
+        advantages = random(architecture.actor.last!)
+    }
+}
+
+/// The median duration of `body` over `repetitions` runs after `warmUp` untimed runs, in microseconds.
+private func measure(repetitions: Int, warmUp: Int, _ body: () -> Void) -> Double {
+    for _ in 0..<warmUp { body() }
+    let clock = ContinuousClock()
+    var samples: [Double] = []
+    samples.reserveCapacity(repetitions)
+    for _ in 0..<repetitions {
+        let start = clock.now
+        body()
+        samples.append(microseconds(clock.now - start))
+    }
+    return median(samples)
+}
+
+private func microseconds(_ d: Duration) -> Double {
+    Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) * 1e-12
+}
+
+private func median(_ values: [Double]) -> Double {
+    guard !values.isEmpty else { return 0 }
+    let sorted = values.sorted()
+    let mid = sorted.count / 2
+    return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+/// Rows padded to aligned columns; numbers (all but the first column) right-aligned.
+private func alignedTable(_ rows: [[String]]) -> [String] {
+    var widths = [Int](repeating: 0, count: rows.map(\.count).max() ?? 0)
+    for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+    return rows.map { row in
+        row.enumerated().map { i, cell in
+            let pad = String(repeating: " ", count: widths[i] - cell.count)
+            return i == 0 ? cell + pad : pad + cell
+        }.joined(separator: "  ").replacingOccurrences(of: " +$", with: "", options: .regularExpression)
+    }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import DVCGLearning
+import Foundation
+
+/// `dvcg inspect FILE [--json]`: lists a policy checkpoint's metadata, VSPs, networks and tensors
+/// and validates it as the daemon would.
+struct InspectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Show what a policy checkpoint holds and whether the daemon would accept it.",
+        discussion: """
+            Lists the metadata, the VSPs, every network with its parameter count, every tensor with \
+            its dtype and shape, and the validation verdict (header, offsets, dtypes, shapes against \
+            the declared architecture, finite values, required networks). Exit status: 0 for a valid \
+            checkpoint, 1 for an invalid or unreadable file (the reason is printed on standard error), \
+            2 on a usage error.
+            """
+    )
+
+    @Argument(help: "The policy checkpoint, a safetensors file.")
+    var file: String
+
+    @Flag(help: "Print the report as JSON for scripts.")
+    var json = false
+
+    func run() async throws {
+        let report: CheckpointReport
+        do {
+            report = try CheckpointReport.make(path: file)
+        } catch {
+            FileHandle.standardError.write(Data("dvcg: inspect: \(file): \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(report.table)
+        }
+        if let reason = report.reason {
+            FileHandle.standardError.write(Data("dvcg: inspect: \(file): \(reason)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import DVCGCore
+import Foundation
+import Testing
+
+@testable import DVCGLearning
+
+/// The `dvcg` binary next to the test bundle (`swift test` builds it), or nil.
+private let dvcgBinary: String? = {
+    guard let resources = Bundle.module.resourceURL else { return nil }
+    let path = resources.deletingLastPathComponent().appendingPathComponent("dvcg").path
+    return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+}()
+
+/// Runs `dvcg` with `arguments`; returns exit status, standard output and standard error.
+private func runDVCG(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try #require(dvcgBinary))
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let output = out.fileHandleForReading.readDataToEndOfFile()
+    let error = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: error, as: UTF8.self))
+}
+
+@Suite struct InspectTests {
+    @Test func reportListsNetworksAndParameterCountsOfAValidPolicy() throws {
+        let report = try CheckpointReport.make(path: try fixturePath("policy_export.safetensors"))
+        #expect(report.valid && report.reason == nil)
+        #expect(report.vsps == ["0", "edge-7.b"])
+        #expect(report.networks.map(\.owner).prefix(3) == ["template", "template", "template"])
+        #expect(
+            report.networks.first { $0.owner == "vsp.0" && $0.net == "actor" }?.parameters == 6 * 16 + 16 + 16 * 16 + 16
+                + 16 * 21 + 21)
+        #expect(report.tensors.count == 54)
+        #expect(report.table.contains("verdict  valid"))
+    }
+
+    @Test func reportOfAnInvalidPolicyStillListsTheTensors() throws {
+        let report = try CheckpointReport.make(path: try fixturePath("mlp.safetensors"))
+        #expect(!report.valid)
+        #expect(report.reason == "__metadata__: missing required key 'format_version'")
+        #expect(report.networks.map(\.owner) == ["(other)"])
+    }
+
+    @Test(.enabled(if: dvcgBinary != nil))
+    func inspectExitsZeroForAValidFileAndPrintsJSON() throws {
+        let result = try runDVCG(["inspect", try fixturePath("policy_export.safetensors"), "--json"])
+        #expect(result.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
+        #expect(object?["valid"] as? Bool == true)
+        #expect(result.error.isEmpty)
+    }
+
+    @Test(.enabled(if: dvcgBinary != nil))
+    func inspectExitsOneWithTheReasonForAnInvalidFile() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var archive = PolicyCheckpointTests.smallPolicy(ids: ["3"]).archive()
+        archive.tensors["vsp.3.actor.0.weight"] = SafetensorsTensor(
+            name: "vsp.3.actor.0.weight", shape: [8, 5], values: [Float](repeating: 0, count: 40))
+        let path = folder + "/policy.safetensors"
+        try archive.write(to: path)
+        let result = try runDVCG(["inspect", path])
+        #expect(result.status == 1)
+        #expect(
+            result.error
+                == "dvcg: inspect: \(path): tensor 'vsp.3.actor.0.weight': shape [8, 5] does not match the declared architecture [8, 6]\n"
+        )
+        let truncated = try writeTemporaryFile([1, 0, 0], in: folder, name: "short.safetensors")
+        let short = try runDVCG(["inspect", truncated])
+        #expect(short.status == 1)
+        #expect(
+            short.error == "dvcg: inspect: \(truncated): file of 3 bytes is shorter than the 8-byte header length\n")
+    }
+
+    @Test(.enabled(if: dvcgBinary != nil))
+    func usageErrorsExitTwo() throws {
+        #expect(try runDVCG(["inspect"]).status == 2)
+        #expect(try runDVCG(["bench", "nn", "--vsps", "0"]).status == 2)
+    }
+}

@@ -33,16 +33,6 @@ public struct PolicyCheckpoint: Sendable, Equatable {
         self.created = created
     }
 
-    /// Whether `identifier` is a valid VSP id: 1 to 64 characters from [A-Za-z0-9._-].
-    public static func isValidVSPIdentifier(_ identifier: String) -> Bool {
-        let utf8 = identifier.utf8
-        guard (1...64).contains(utf8.count) else { return false }
-        return utf8.allSatisfy { b in
-            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2E || b == 0x5F
-                || b == 0x2D
-        }
-    }
-
     /// Loads and fully validates a checkpoint file; never returns a partial result.
     ///
     /// - Parameter path: The safetensors file.
@@ -170,7 +160,7 @@ public struct PolicyCheckpoint: Sendable, Equatable {
                 throw .unexpectedTensor(name: name, reason: "expected vsp.<id>.<net>.<layer>.{weight,bias}")
             }
             let id = parts[1..<(parts.count - 3)].joined(separator: ".")
-            guard isValidVSPIdentifier(id) else { throw .invalidVSPIdentifier(tensor: name, identifier: id) }
+            guard VSPID.isValid(id) else { throw .invalidVSPIdentifier(tensor: name, identifier: id) }
             owner = "vsp." + id
         } else {
             throw .unexpectedTensor(name: name, reason: "name does not start with 'template.' or 'vsp.'")

@@ -113,9 +113,7 @@ struct BenchNNCommand: AsyncParsableCommand {
                 medianMicroseconds: median(parts[2]), targetMicroseconds: nil),
         ]
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+            try printJSON(results)
         } else {
             #if DEBUG
                 print("warning: debug build; build with `swift build -c release` for meaningful figures")
@@ -132,7 +130,7 @@ struct BenchNNCommand: AsyncParsableCommand {
                         r.targetMicroseconds.map { String(format: "%.2f", r.medianMicroseconds / $0) } ?? "",
                     ]
                 }
-            for line in alignedTable(rows) { print(line) }
+            print(alignedTable(rows))
         }
         if sink.isNaN { print("") }  // keeps the optimiser from removing the work
     }
@@ -210,42 +208,5 @@ private struct TrainingBatch {
         shares = random(architecture.voi[0])
         utilities = random(1)
         advantages = random(architecture.actor.last!)
-    }
-}
-
-/// The median duration of `body` over `repetitions` runs after `warmUp` untimed runs, in microseconds.
-private func measure(repetitions: Int, warmUp: Int, _ body: () -> Void) -> Double {
-    for _ in 0..<warmUp { body() }
-    let clock = ContinuousClock()
-    var samples: [Double] = []
-    samples.reserveCapacity(repetitions)
-    for _ in 0..<repetitions {
-        let start = clock.now
-        body()
-        samples.append(microseconds(clock.now - start))
-    }
-    return median(samples)
-}
-
-private func microseconds(_ d: Duration) -> Double {
-    Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) * 1e-12
-}
-
-private func median(_ values: [Double]) -> Double {
-    guard !values.isEmpty else { return 0 }
-    let sorted = values.sorted()
-    let mid = sorted.count / 2
-    return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-}
-
-/// Rows padded to aligned columns; numbers (all but the first column) right-aligned.
-private func alignedTable(_ rows: [[String]]) -> [String] {
-    var widths = [Int](repeating: 0, count: rows.map(\.count).max() ?? 0)
-    for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
-    return rows.map { row in
-        row.enumerated().map { i, cell in
-            let pad = String(repeating: " ", count: widths[i] - cell.count)
-            return i == 0 ? cell + pad : pad + cell
-        }.joined(separator: "  ").replacingOccurrences(of: " +$", with: "", options: .regularExpression)
     }
 }

@@ -56,13 +56,13 @@ struct BenchOptimumCommand: AsyncParsableCommand {
                 let elapsed = try clock.measure {
                     optimum = try solver.solve(capacities: instance.capacities, utilities: instance.utilities)
                 }
-                times.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3)
+                times.append(microseconds(elapsed) / 1000)
             }
             times.sort()
             let target: Double? = n == 50 ? 10 : (n == 1000 ? 1000 : nil)
             rows.append(
                 Row(
-                    vsps: n, runs: times.count, median_ms: times[times.count / 2], min_ms: times[0],
+                    vsps: n, runs: times.count, median_ms: median(times), min_ms: times[0],
                     max_ms: times[times.count - 1], newton_steps: optimum.newtonSteps,
                     relative_gap: optimum.gapBound / max(optimum.welfare, 1e-300), target_ms: target))
         }

@@ -57,18 +57,3 @@ func printJSON(_ value: some Encodable) throws {
     FileHandle.standardOutput.write(try encoder.encode(value))
     FileHandle.standardOutput.write(Data("\n".utf8))
 }
-
-/// Pads the columns of `rows` (the first row is the header) to aligned text; numbers right-aligned.
-func alignedTable(_ rows: [[String]]) -> String {
-    guard let header = rows.first else { return "" }
-    var widths = header.map(\.count)
-    for row in rows {
-        for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) }
-    }
-    return rows.map { row in
-        row.enumerated().map { index, cell in
-            let padding = String(repeating: " ", count: widths[index] - cell.count)
-            return index == 0 ? cell + padding : padding + cell
-        }.joined(separator: "  ")
-    }.joined(separator: "\n")
-}

@@ -47,12 +47,12 @@ import Testing
 
     @Test(arguments: ["a", "A-z_0.9", String(repeating: "x", count: 64)])
     func validVSPIdentifiersAreAccepted(_ id: String) {
-        #expect(PolicyCheckpoint.isValidVSPIdentifier(id))
+        #expect(VSPID.isValid(id))
     }
 
     @Test(arguments: ["", "a b", "é", "a/b", String(repeating: "x", count: 65)])
     func invalidVSPIdentifiersAreRejected(_ id: String) {
-        #expect(!PolicyCheckpoint.isValidVSPIdentifier(id))
+        #expect(!VSPID.isValid(id))
     }
 
     /// A mutation of a valid policy archive and the error it must produce.

@@ -1,0 +1,44 @@
+import Foundation
+
+/// The median duration of `body` over `repetitions` runs after `warmUp` untimed runs, in microseconds.
+func measure(repetitions: Int, warmUp: Int, _ body: () throws -> Void) rethrows -> Double {
+    for _ in 0..<warmUp { try body() }
+    let clock = ContinuousClock()
+    var samples: [Double] = []
+    samples.reserveCapacity(repetitions)
+    for _ in 0..<repetitions {
+        let start = clock.now
+        try body()
+        samples.append(microseconds(clock.now - start))
+    }
+    return median(samples)
+}
+
+/// A duration in microseconds.
+func microseconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) * 1e6 + Double(duration.components.attoseconds) * 1e-12
+}
+
+/// The median of `values` (the mean of the middle two for an even count); 0 for none.
+func median(_ values: [Double]) -> Double {
+    guard !values.isEmpty else { return 0 }
+    let sorted = values.sorted()
+    let mid = sorted.count / 2
+    return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+/// Pads the columns of `rows` to aligned text, one line per row: the first column left-aligned,
+/// the others (numbers) right-aligned, no trailing blanks.
+func alignedTable(_ rows: [[String]]) -> String {
+    var widths = [Int](repeating: 0, count: rows.map(\.count).max() ?? 0)
+    for row in rows {
+        for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
+    }
+    return rows.map { row in
+        let line = row.enumerated().map { index, cell in
+            let padding = String(repeating: " ", count: widths[index] - cell.count)
+            return index == 0 ? cell + padding : padding + cell
+        }.joined(separator: "  ")
+        return String(line.reversed().drop(while: { $0 == " " }).reversed())
+    }.joined(separator: "\n")
+}

@@ -26,7 +26,9 @@ public struct Allocation: Hashable, Sendable {
         var flat: [Double] = []
         flat.reserveCapacity(rows.count * first.count)
         for row in rows {
-            guard row.count == first.count else { throw .resourceCountMismatch(expected: first.count, found: row.count) }
+            guard row.count == first.count else {
+                throw .resourceCountMismatch(expected: first.count, found: row.count)
+            }
             flat.append(contentsOf: row)
         }
         try self.init(vspCount: rows.count, resourceCount: first.count, shares: flat)
@@ -45,7 +47,9 @@ public struct Allocation: Hashable, Sendable {
         for i in 0..<vspCount {
             for k in 0..<resourceCount {
                 let value = shares[i * resourceCount + k]
-                guard value.isFinite, value >= 0, value <= 1 else { throw .invalidShare(vsp: i, resource: k, value: value) }
+                guard value.isFinite, value >= 0, value <= 1 else {
+                    throw .invalidShare(vsp: i, resource: k, value: value)
+                }
                 columnSums[k] += value
             }
         }
@@ -135,7 +139,9 @@ public struct Allocation: Hashable, Sendable {
         var shares = raw
         var sums = [Double](repeating: 0, count: resourceCount)
         for index in shares.indices {
-            guard shares[index].isFinite else { throw .invalidValue(name: "allocation[\(index)]", value: shares[index]) }
+            guard shares[index].isFinite else {
+                throw .invalidValue(name: "allocation[\(index)]", value: shares[index])
+            }
             shares[index] = max(shares[index], 0)
             sums[index % resourceCount] += shares[index]
         }

@@ -112,7 +112,9 @@ public enum Bank {
         guard externality.isFinite, externality >= 0 else {
             throw .invalidValue(name: "externality (must be >= 0)", value: externality)
         }
-        guard interest.isFinite, interest >= 0 else { throw .invalidValue(name: "interest (must be >= 0)", value: interest) }
+        guard interest.isFinite, interest >= 0 else {
+            throw .invalidValue(name: "interest (must be >= 0)", value: interest)
+        }
         return alphaHat * (externality + (chargesInterest ? interest : 0))
     }
 }

@@ -27,7 +27,8 @@ public enum NSP {
     ///   - noise: Row-major perturbations, one per share, finite.
     /// - Returns: The realised allocation; a column the noise wipes out entirely keeps the proposal's column.
     /// - Throws: ``MechanismError`` for a shape mismatch or a non-finite value.
-    public static func perturbedAllocation(_ proposal: Allocation, noise: [Double]) throws(MechanismError) -> Allocation {
+    public static func perturbedAllocation(_ proposal: Allocation, noise: [Double]) throws(MechanismError) -> Allocation
+    {
         guard noise.count == proposal.shares.count else {
             throw .vspCountMismatch(expected: proposal.vspCount, found: noise.count / proposal.resourceCount)
         }

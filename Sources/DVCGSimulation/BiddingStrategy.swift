@@ -17,9 +17,13 @@ public enum BiddingStrategy: Hashable, Sendable {
         switch self {
         case .truthful: return
         case .scaled(let factor):
-            guard factor.isFinite, factor >= 0 else { throw .invalidValue(name: "bid scale factor (must be >= 0)", value: factor) }
+            guard factor.isFinite, factor >= 0 else {
+                throw .invalidValue(name: "bid scale factor (must be >= 0)", value: factor)
+            }
         case .fixed(let amount):
-            guard amount.isFinite, amount >= 0 else { throw .invalidValue(name: "fixed bid (must be >= 0)", value: amount) }
+            guard amount.isFinite, amount >= 0 else {
+                throw .invalidValue(name: "fixed bid (must be >= 0)", value: amount)
+            }
         }
     }
 
@@ -48,9 +52,12 @@ public struct CollusiveGroup: Hashable, Sendable {
     ///   or a negative or non-finite factor.
     public init(members: [Int], factor: Double) throws(MechanismError) {
         guard Set(members).count == members.count, members.count >= 2, members.allSatisfy({ $0 >= 0 }) else {
-            throw .invalidValue(name: "colluding group size (needs two or more distinct VSPs)", value: Double(members.count))
+            throw .invalidValue(
+                name: "colluding group size (needs two or more distinct VSPs)", value: Double(members.count))
         }
-        guard factor.isFinite, factor >= 0 else { throw .invalidValue(name: "collusion factor (must be >= 0)", value: factor) }
+        guard factor.isFinite, factor >= 0 else {
+            throw .invalidValue(name: "collusion factor (must be >= 0)", value: factor)
+        }
         self.members = members
         self.factor = factor
     }
@@ -76,7 +83,8 @@ public struct SimulatedVSP: Hashable, Sendable {
     /// `capacities / vspCount` before the VSP's first round.
     ///
     /// - Throws: ``MechanismError`` for a slice of the wrong length or a bad value.
-    public func truthfulBid(lastSlice: [Double]?, capacities: [Double], vspCount: Int) throws(MechanismError) -> Double {
+    public func truthfulBid(lastSlice: [Double]?, capacities: [Double], vspCount: Int) throws(MechanismError) -> Double
+    {
         if let lastSlice { return try utility.value(at: lastSlice) }
         guard vspCount > 0 else { throw .emptyRoster }
         return try utility.value(at: capacities.map { $0 / Double(vspCount) })
@@ -118,7 +126,8 @@ public struct BiddingPopulation: Hashable, Sendable {
     ) throws(MechanismError) {
         var vsps: [SimulatedVSP] = []
         for (utility, alpha) in zip(instance.utilities, instance.alphas) {
-            let profit = try ProfitModel(alpha: alpha, noiseMean: noiseMean, noiseStandardDeviation: noiseStandardDeviation)
+            let profit = try ProfitModel(
+                alpha: alpha, noiseMean: noiseMean, noiseStandardDeviation: noiseStandardDeviation)
             vsps.append(SimulatedVSP(utility: utility, profit: profit, strategy: strategy))
         }
         try self.init(vsps: vsps)

@@ -27,7 +27,9 @@ struct BenchOptimumCommand: AsyncParsableCommand {
         guard !vsps.isEmpty, vsps.allSatisfy({ (1...1_000_000).contains($0) }) else {
             throw ValidationError("--vsps takes roster sizes between 1 and 1000000")
         }
-        guard (1...10_000).contains(repetitions) else { throw ValidationError("--repetitions must be between 1 and 10000") }
+        guard (1...10_000).contains(repetitions) else {
+            throw ValidationError("--repetitions must be between 1 and 10000")
+        }
     }
 
     /// One row of the results.

@@ -23,7 +23,9 @@ struct InstanceCommand: AsyncParsableCommand {
     var out: String?
 
     func validate() throws {
-        guard (1...100_000).contains(vsps) else { throw ValidationError("--vsps must be between 1 and 100000, got \(vsps)") }
+        guard (1...100_000).contains(vsps) else {
+            throw ValidationError("--vsps must be between 1 and 100000, got \(vsps)")
+        }
     }
 
     func run() async throws {

@@ -40,16 +40,23 @@ struct OptimumCommand: AsyncParsableCommand {
         }
         let report = Report(
             welfare: outcome.optimum.welfare, allocation: outcome.optimum.allocation,
-            welfare_without: outcome.welfareWithout, vcg_payments: outcome.payments, gap_bound: outcome.optimum.gapBound)
+            welfare_without: outcome.welfareWithout, vcg_payments: outcome.payments, gap_bound: outcome.optimum.gapBound
+        )
         if json {
             try printJSON(report)
             return
         }
-        print("social welfare   \(format(report.welfare)) VC  (certified gap <= \(String(format: "%.1e", report.gap_bound)) VC)")
+        print(
+            "social welfare   \(format(report.welfare)) VC  (certified gap <= \(String(format: "%.1e", report.gap_bound)) VC)"
+        )
         print("VSPs             \(problem.vspCount)")
         print("capacities       \(problem.capacities.map { format($0, digits: 4) }.joined(separator: ", "))")
         print("")
-        var rows = [["vsp"] + problem.capacities.indices.map { "s[\($0)]" } + ["utility (VC)", "SW_-i (VC)", "VCG payment (VC)"]]
+        var rows = [
+            ["vsp"] + problem.capacities.indices.map { "s[\($0)]" } + [
+                "utility (VC)", "SW_-i (VC)", "VCG payment (VC)",
+            ]
+        ]
         for i in 0..<problem.vspCount {
             let utility = (try? problem.utilities[i].value(at: report.allocation[i])) ?? 0
             rows.append(

@@ -229,3 +229,15 @@ import Testing
         #expect(throws: MechanismError.invalidVSPID(text)) { try VSPID(text) }
     }
 }
+
+@Suite struct BidTests {
+    @Test func bidsAreFiniteAndNonNegative() throws {
+        let vsp = try VSPID("vsp-1")
+        #expect(try Bid(vsp: vsp, round: RoundNumber(3), amount: 12.5).amount == 12.5)
+        #expect(try Bid(vsp: vsp, round: RoundNumber(3), amount: 0).amount == 0)
+        for bad in [-1, Double.nan, .infinity] {
+            #expect(throws: MechanismError.self) { try Bid(vsp: vsp, round: RoundNumber(3), amount: bad) }
+        }
+        #expect(RoundNumber(3).next == RoundNumber(4))
+    }
+}

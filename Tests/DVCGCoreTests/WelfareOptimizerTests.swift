@@ -82,7 +82,9 @@ func dualReferenceOptimum(capacities: [Double], utilities: [ExponentialUtility])
         expectFeasible(optimum, capacities: reference.capacities)
         // Both solutions are certified: |ours - theirs| <= our gap + their gap, and relative 1e-8 is the bar.
         #expect(optimum.gapBound <= 1e-9 * optimum.welfare)
-        #expect(abs(optimum.welfare - reference.optimal_welfare) <= optimum.gapBound + reference.gap_bound + 1e-12 * optimum.welfare)
+        #expect(
+            abs(optimum.welfare - reference.optimal_welfare) <= optimum.gapBound + reference.gap_bound + 1e-12
+                * optimum.welfare)
         #expect(abs(optimum.welfare - reference.optimal_welfare) / reference.optimal_welfare < 1e-8)
     }
 
@@ -126,7 +128,9 @@ func dualReferenceOptimum(capacities: [Double], utilities: [ExponentialUtility])
         // Two VSPs value resource 0 only: beta1 xi1 e^{-xi1 s} = beta2 xi2 e^{-xi2 (1 - s)}
         // gives s = (ln(beta1 xi1 / (beta2 xi2)) + xi2) / (xi1 + xi2).
         let (b1, x1, b2, x2) = (150.0, 4.0, 110.0, 6.0)
-        let utilities = [try ExponentialUtility(beta: b1, xi: [x1, 0, 0]), try ExponentialUtility(beta: b2, xi: [x2, 0, 0])]
+        let utilities = [
+            try ExponentialUtility(beta: b1, xi: [x1, 0, 0]), try ExponentialUtility(beta: b2, xi: [x2, 0, 0]),
+        ]
         let optimum = try solver.solve(capacities: [1, 1, 1], utilities: utilities)
         let share = (log(b1 * x1 / (b2 * x2)) + x2) / (x1 + x2)
         let exact = b1 * (1 - exp(-x1 * share)) + b2 * (1 - exp(-x2 * (1 - share)))
@@ -136,7 +140,9 @@ func dualReferenceOptimum(capacities: [Double], utilities: [ExponentialUtility])
     }
 
     @Test func zeroCapacityResourceIsAllocatedToNobody() throws {
-        let utilities = [try ExponentialUtility(beta: 100, xi: [1, 5, 1]), try ExponentialUtility(beta: 200, xi: [2, 1, 9])]
+        let utilities = [
+            try ExponentialUtility(beta: 100, xi: [1, 5, 1]), try ExponentialUtility(beta: 200, xi: [2, 1, 9]),
+        ]
         let optimum = try solver.solve(capacities: [1, 0, 1], utilities: utilities)
         #expect(optimum.allocation.allSatisfy { $0[1] == 0 })
         let dual = dualReferenceOptimum(capacities: [1, 0, 1], utilities: utilities)
@@ -163,7 +169,8 @@ func dualReferenceOptimum(capacities: [Double], utilities: [ExponentialUtility])
     }
 
     @Test func vcgPaymentOfSoleVSPIsZero() throws {
-        let outcome = try solver.vcg(capacities: [1, 1, 1], utilities: [try ExponentialUtility(beta: 150, xi: [1, 2, 3])])
+        let outcome = try solver.vcg(
+            capacities: [1, 1, 1], utilities: [try ExponentialUtility(beta: 150, xi: [1, 2, 3])])
         #expect(outcome.welfareWithout == [0])
         #expect(outcome.payments == [0])
     }

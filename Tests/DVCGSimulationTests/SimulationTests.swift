@@ -40,9 +40,15 @@ import Testing
         ("{\"beta\": [1], \"xi\": [[1]]}", "missing key 'capacities'"),
         ("{\"capacities\": [1], \"xi\": [[1]]}", "missing key 'beta'"),
         ("{\"capacities\": [1], \"beta\": [1]}", "missing key 'xi'"),
-        ("{\"capacities\": [1, 1], \"beta\": [1], \"xi\": [[1]]}", "xi[0]: expected 2 values (one per capacity), found 1"),
+        (
+            "{\"capacities\": [1, 1], \"beta\": [1], \"xi\": [[1]]}",
+            "xi[0]: expected 2 values (one per capacity), found 1"
+        ),
         ("{\"capacities\": [1], \"beta\": [1, 2], \"xi\": [[1]]}", "xi: expected 2 rows (one per beta), found 1"),
-        ("{\"capacities\": [-1], \"beta\": [1], \"xi\": [[1]]}", "capacities[0]: expected a finite number >= 0, found -1.0"),
+        (
+            "{\"capacities\": [-1], \"beta\": [1], \"xi\": [[1]]}",
+            "capacities[0]: expected a finite number >= 0, found -1.0"
+        ),
         ("{\"capacities\": [1], \"beta\": [\"x\"], \"xi\": [[1]]}", "beta[0]: expected a number"),
         ("{\"capacities\": [1], \"beta\": [1], \"xi\": [[-2]]}", "xi[0][0]: expected a finite number >= 0, found -2.0"),
         ("{\"capacities\": [1], \"beta\": [1], \"xi\": [[1e999]]}", "1e999"),
@@ -74,7 +80,8 @@ import Testing
         ]
         let profit = try ProfitModel(alpha: 1)
         return try BiddingPopulation(
-            vsps: zip(utilities, strategies).map { SimulatedVSP(utility: $0, profit: profit, strategy: $1) }, groups: groups)
+            vsps: zip(utilities, strategies).map { SimulatedVSP(utility: $0, profit: profit, strategy: $1) },
+            groups: groups)
     }
 
     @Test func truthfulBidIsUtilityAtLastSliceOrEqualShareBeforeTheFirstRound() throws {
@@ -105,7 +112,8 @@ import Testing
         #expect(abs(bids[2] - 0.5 * 150 * (1 - exp(-3.0))) < 1e-12)
         #expect(throws: MechanismError.self) { try CollusiveGroup(members: [1, 1], factor: 1) }
         #expect(throws: MechanismError.self) {
-            try population([.truthful, .truthful, .truthful], groups: [try CollusiveGroup(members: [0, 5], factor: 1)])
+            try population(
+                [.truthful, .truthful, .truthful], groups: [try CollusiveGroup(members: [0, 5], factor: 1)])
         }
     }
 }

@@ -36,7 +36,8 @@ struct Tool {
     }
 
     static func temporaryFile(_ contents: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dvcg-test-\(UUID().uuidString).json").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dvcg-test-\(UUID().uuidString).json")
+            .path
         try contents.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }

@@ -12,12 +12,15 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "dvcg", targets: ["dvcg"]),
+        .executable(name: "dvcgctl", targets: ["dvcgctl"]),
         .library(name: "DVCGCore", targets: ["DVCGCore"]),
         .library(name: "DVCGLearning", targets: ["DVCGLearning"]),
         .library(name: "DVCGSimulation", targets: ["DVCGSimulation"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .target(name: "DVCGCore", swiftSettings: strictSettings),
@@ -28,10 +31,33 @@ let package = Package(
         ),
         .target(name: "DVCGLearning", dependencies: ["DVCGCore", "COpenBLAS"], swiftSettings: strictSettings),
         .target(name: "DVCGSimulation", dependencies: ["DVCGCore"], swiftSettings: strictSettings),
+        .target(
+            name: "DVCGCommandLine",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "DVCGControl",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "dvcgctl",
+            dependencies: [
+                "DVCGControl", "DVCGCore", "DVCGCommandLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "dvcg",
             dependencies: [
-                "DVCGCore", "DVCGLearning", "DVCGSimulation",
+                "DVCGCore", "DVCGLearning", "DVCGSimulation", "DVCGCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -42,6 +68,7 @@ let package = Package(
             name: "DVCGLearningTests", dependencies: ["DVCGLearning"], resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "DVCGControlTests", dependencies: ["DVCGControl"], swiftSettings: strictSettings),
         .testTarget(name: "DVCGSimulationTests", dependencies: ["DVCGSimulation"], swiftSettings: strictSettings),
         // Runs the real binaries; depends on them so that `swift build --build-tests` builds them first.
         .testTarget(name: "EndToEndTests", dependencies: ["dvcg"], swiftSettings: strictSettings),

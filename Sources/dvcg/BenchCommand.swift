@@ -1,4 +1,5 @@
 import ArgumentParser
+import DVCGCommandLine
 
 /// `dvcg bench ...`: speed benchmarks, run on a release build; they report medians, never assert.
 struct BenchCommand: AsyncParsableCommand {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DVCGCommandLine
 import DVCGCore
 import DVCGSimulation
 import Foundation

@@ -26,19 +26,3 @@ func median(_ values: [Double]) -> Double {
     let mid = sorted.count / 2
     return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
-
-/// Pads the columns of `rows` to aligned text, one line per row: the first column left-aligned,
-/// the others (numbers) right-aligned, no trailing blanks.
-func alignedTable(_ rows: [[String]]) -> String {
-    var widths = [Int](repeating: 0, count: rows.map(\.count).max() ?? 0)
-    for row in rows {
-        for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
-    }
-    return rows.map { row in
-        let line = row.enumerated().map { index, cell in
-            let padding = String(repeating: " ", count: widths[index] - cell.count)
-            return index == 0 ? cell + padding : padding + cell
-        }.joined(separator: "  ")
-        return String(line.reversed().drop(while: { $0 == " " }).reversed())
-    }.joined(separator: "\n")
-}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DVCGCommandLine
 import Foundation
 
 /// `dvcg`, the offline tool: welfare optimum, instances, checkpoints, training, evaluation, benchmarks.
@@ -15,45 +16,8 @@ struct DVCGCommand: AsyncParsableCommand {
         subcommands: [OptimumCommand.self, InstanceCommand.self, InspectCommand.self, BenchCommand.self]
     )
 
-    /// Runs a verb, mapping usage errors to exit status 2 and ``CommandFailure`` to its own status.
+    /// Runs a verb: 0 ok, 1 invalid file, 2 usage or input error.
     static func main() async {
-        do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch let failure as CommandFailure {
-            FileHandle.standardError.write(Data("dvcg: \(failure.message)\n".utf8))
-            Foundation.exit(failure.status)
-        } catch {
-            if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(2)
-            }
-            exit(withError: error)
-        }
+        await runWithExitCodes()
     }
-}
-
-/// A failure a verb reports as one line on standard error, with its exit status.
-struct CommandFailure: Error {
-    /// The message, without the `dvcg: ` prefix.
-    let message: String
-    /// The exit status: 1 for an invalid file, 2 for bad input.
-    let status: Int32
-
-    /// Bad input (a malformed instance file, an out-of-range option): exit status 2.
-    static func input(_ message: String) -> CommandFailure { CommandFailure(message: message, status: 2) }
-    /// An invalid file (e.g. a checkpoint that fails validation): exit status 1.
-    static func invalid(_ message: String) -> CommandFailure { CommandFailure(message: message, status: 1) }
-}
-
-/// Writes `value` as JSON with sorted keys to standard output.
-func printJSON(_ value: some Encodable) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    FileHandle.standardOutput.write(try encoder.encode(value))
-    FileHandle.standardOutput.write(Data("\n".utf8))
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DVCGCommandLine
 import DVCGCore
 import DVCGSimulation
 import Foundation
@@ -80,9 +81,4 @@ func loadInstance(_ path: String) throws -> ProblemInstance {
     } catch {
         throw CommandFailure.input("\(path): \(error)")
     }
-}
-
-/// A number with a fixed count of decimals, for tables.
-func format(_ value: Double, digits: Int = 4) -> String {
-    String(format: "%.\(digits)f", value)
 }

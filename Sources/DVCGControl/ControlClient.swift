@@ -1,0 +1,161 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Why a control request did not succeed.
+public enum ControlClientError: Error, Sendable, CustomStringConvertible {
+    /// Nothing answers on the socket (no file, connection refused, permission denied, timeout).
+    case unreachable(socketPath: String, reason: String)
+    /// The daemon answered with an error status and body `{"error": {"code", "message"}}`.
+    case refused(status: Int, code: String, message: String)
+    /// The daemon answered something that is not what the API promises.
+    case malformedResponse(String)
+
+    /// One line for people.
+    public var description: String {
+        switch self {
+        case .unreachable(let path, let reason): return "cannot reach dvcgd at \(path): \(reason)"
+        case .refused(_, _, let message): return message
+        case .malformedResponse(let detail): return "unexpected answer from dvcgd: \(detail)"
+        }
+    }
+}
+
+/// A client of dvcgd's control API: HTTP/1.1 + JSON over its Unix socket.
+public struct ControlClient: Sendable {
+    /// The daemon's control socket.
+    public let socketPath: String
+    /// How long one request may take.
+    public var timeout: TimeAmount
+
+    /// The socket dvcgd listens on by default.
+    public static let defaultSocketPath = "/run/dvcg/dvcgd.sock"
+
+    /// Creates a client for the socket at `socketPath`.
+    public init(socketPath: String, timeout: TimeAmount = .seconds(10)) {
+        self.socketPath = socketPath
+        self.timeout = timeout
+    }
+
+    /// `GET path`, decoding the JSON answer.
+    ///
+    /// - Throws: ``ControlClientError``.
+    public func get<Response: Decodable>(_ path: String, as type: Response.Type = Response.self)
+        async throws(ControlClientError) -> Response
+    {
+        try decode(try await send(.GET, path, body: nil))
+    }
+
+    /// `POST path` with a JSON body, decoding the JSON answer.
+    ///
+    /// - Throws: ``ControlClientError``.
+    public func post<Response: Decodable>(
+        _ path: String, body: some Encodable, as type: Response.Type = Response.self
+    ) async throws(ControlClientError) -> Response {
+        let data: Data
+        do { data = try JSONEncoder().encode(body) } catch {
+            throw .malformedResponse("cannot encode request: \(error)")
+        }
+        return try decode(try await send(.POST, path, body: data))
+    }
+
+    /// `POST path` with no body, decoding the JSON answer.
+    ///
+    /// - Throws: ``ControlClientError``.
+    public func post<Response: Decodable>(_ path: String, as type: Response.Type = Response.self)
+        async throws(ControlClientError) -> Response
+    {
+        try decode(try await send(.POST, path, body: nil))
+    }
+
+    /// `DELETE path`, decoding the JSON answer.
+    ///
+    /// - Throws: ``ControlClientError``.
+    public func delete<Response: Decodable>(_ path: String, as type: Response.Type = Response.self)
+        async throws(ControlClientError) -> Response
+    {
+        try decode(try await send(.DELETE, path, body: nil))
+    }
+
+    /// `GET path` and hands each chunk of the answer's body to `consume` as it arrives, so a large
+    /// answer (the ledger) never sits in memory.
+    ///
+    /// - Throws: ``ControlClientError``; whatever `consume` throws is reported as malformed.
+    public func stream(_ path: String, _ consume: (ByteBuffer) throws -> Void) async throws(ControlClientError) {
+        let response = try await execute(.GET, path, body: nil)
+        guard response.status == .ok else {
+            let body = await collect(response, limit: 1 << 20)
+            throw refusal(status: response.status, body: body)
+        }
+        do {
+            for try await chunk in response.body { try consume(chunk) }
+        } catch {
+            throw .malformedResponse("\(error)")
+        }
+    }
+
+    private func send(_ method: HTTPMethod, _ path: String, body: Data?) async throws(ControlClientError) -> Data {
+        let response = try await execute(method, path, body: body)
+        let data = await collect(response, limit: 64 << 20)
+        guard (200..<300).contains(response.status.code) else { throw refusal(status: response.status, body: data) }
+        return data
+    }
+
+    private func execute(_ method: HTTPMethod, _ path: String, body: Data?) async throws(ControlClientError)
+        -> HTTPClientResponse
+    {
+        guard let url = URL(httpURLWithSocketPath: socketPath, uri: path) else {
+            throw .unreachable(socketPath: socketPath, reason: "not a usable socket path")
+        }
+        guard FileManager.default.fileExists(atPath: socketPath) else {
+            throw .unreachable(socketPath: socketPath, reason: "no such socket (is dvcgd running? see --socket)")
+        }
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = method
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        do {
+            return try await HTTPClient.shared.execute(request, timeout: timeout)
+        } catch {
+            throw .unreachable(socketPath: socketPath, reason: Self.reason(for: error))
+        }
+    }
+
+    private func collect(_ response: HTTPClientResponse, limit: Int) async -> Data {
+        var buffer = (try? await response.body.collect(upTo: limit)) ?? ByteBuffer()
+        return Data(buffer.readBytes(length: buffer.readableBytes) ?? [])
+    }
+
+    private func refusal(status: HTTPResponseStatus, body: Data) -> ControlClientError {
+        if let error = try? JSONDecoder().decode(ErrorBody.self, from: body) {
+            return .refused(status: Int(status.code), code: error.error.code, message: error.error.message)
+        }
+        let text = String(decoding: body.prefix(200), as: UTF8.self)
+        return .refused(
+            status: Int(status.code), code: "http_\(status.code)",
+            message: "\(status.code) \(status.reasonPhrase) \(text)")
+    }
+
+    private func decode<Response: Decodable>(_ data: Data) throws(ControlClientError) -> Response {
+        do {
+            return try JSONDecoder().decode(Response.self, from: data)
+        } catch {
+            throw .malformedResponse("\(error)")
+        }
+    }
+
+    private static func reason(for error: any Error) -> String {
+        let text = String(describing: error)
+        if text.contains("connectionRefused") || text.contains("Connection refused") {
+            return "connection refused (stale socket: is dvcgd running?)"
+        }
+        if text.contains("Permission denied") || text.contains("EACCES") {
+            return "permission denied (need membership in the socket's group)"
+        }
+        if text.contains("deadlineExceeded") || text.contains("timeout") { return "timed out" }
+        return text
+    }
+}

@@ -1,0 +1,230 @@
+import Foundation
+
+/// A simulated VSP's utility of eq. (39), as sent to `POST /v1/vsps`.
+public struct UtilityBody: Codable, Sendable, Equatable {
+    /// Saturation level beta in VC, finite and >= 0.
+    public var beta: Double
+    /// Sensitivities xi_k, one per resource, each finite and >= 0.
+    public var xi: [Double]
+
+    /// Creates a utility body.
+    public init(beta: Double, xi: [Double]) {
+        self.beta = beta
+        self.xi = xi
+    }
+}
+
+/// `POST /v1/vsps`: register a VSP at the next round boundary.
+///
+/// An external VSP (`kind: "external"`) bids and reports through the API; a simulated one
+/// (`kind: "simulated"`) needs `utility` and bids by `bidding` (`truthful` or `scaled:C`).
+public struct AddVSPRequest: Codable, Sendable, Equatable {
+    /// The new VSP's id, 1 to 64 characters from `[A-Za-z0-9._-]`.
+    public var id: String
+    /// `external` or `simulated`.
+    public var kind: String
+    /// The utility of a simulated VSP.
+    public var utility: UtilityBody?
+    /// The profit per unit of utility of a simulated VSP (default 1).
+    public var alpha: Double?
+    /// The bidding strategy of a simulated VSP: `truthful` (default) or `scaled:C`.
+    public var bidding: String?
+
+    /// Creates a registration request.
+    public init(id: String, kind: String, utility: UtilityBody? = nil, alpha: Double? = nil, bidding: String? = nil) {
+        self.id = id
+        self.kind = kind
+        self.utility = utility
+        self.alpha = alpha
+        self.bidding = bidding
+    }
+}
+
+/// One VSP as `GET /v1/vsps` lists it.
+public struct VSPInfo: Codable, Sendable, Equatable {
+    /// The VSP's id.
+    public var id: String
+    /// `external` or `simulated`.
+    public var kind: String
+    /// `active`, `joining` (takes part from the next round) or `leaving` (removed at the next round).
+    public var status: String
+    /// Its current share of each resource, in [0, 1].
+    public var share: [Double]
+    /// Its last bid in VC, if any.
+    public var lastBid: Double?
+    /// Its last tax in VC, if any.
+    public var lastTax: Double?
+    /// The bank's alpha-hat for it.
+    public var alphaHat: Double
+
+    /// Creates a VSP entry.
+    public init(
+        id: String, kind: String, status: String, share: [Double], lastBid: Double?, lastTax: Double?,
+        alphaHat: Double
+    ) {
+        self.id = id
+        self.kind = kind
+        self.status = status
+        self.share = share
+        self.lastBid = lastBid
+        self.lastTax = lastTax
+        self.alphaHat = alphaHat
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, status, share
+        case lastBid = "last_bid"
+        case lastTax = "last_tax"
+        case alphaHat = "alpha_hat"
+    }
+}
+
+/// `GET /v1/vsps`.
+public struct VSPListResponse: Codable, Sendable, Equatable {
+    /// The resource names, in the order of every `share`.
+    public var resources: [String]
+    /// The VSPs, sorted by id.
+    public var vsps: [VSPInfo]
+
+    /// Creates a roster listing.
+    public init(resources: [String], vsps: [VSPInfo]) {
+        self.resources = resources
+        self.vsps = vsps
+    }
+}
+
+/// `POST /v1/bids`: a sealed bid for a round that has not started.
+public struct BidRequest: Codable, Sendable, Equatable {
+    /// The bidding VSP.
+    public var vsp: String
+    /// The round; the next round when omitted.
+    public var round: UInt64?
+    /// The amount in VC, finite and >= 0.
+    public var amount: Double
+
+    /// Creates a bid request.
+    public init(vsp: String, round: UInt64?, amount: Double) {
+        self.vsp = vsp
+        self.round = round
+        self.amount = amount
+    }
+}
+
+/// The answer to an accepted bid.
+public struct BidResponse: Codable, Sendable, Equatable {
+    /// The bidding VSP.
+    public var vsp: String
+    /// The round the bid is for.
+    public var round: UInt64
+    /// The amount in VC.
+    public var amount: Double
+
+    /// Creates a bid answer.
+    public init(vsp: String, round: UInt64, amount: Double) {
+        self.vsp = vsp
+        self.round = round
+        self.amount = amount
+    }
+}
+
+/// `POST /v1/reports`: a VSP's financial report for a round it took part in, eq. (5).
+public struct ReportRequest: Codable, Sendable, Equatable {
+    /// The reporting VSP.
+    public var vsp: String
+    /// The round reported on.
+    public var round: UInt64
+    /// The realised utility U in VC, finite.
+    public var utility: Double
+    /// The gross profit G in VC, finite.
+    public var grossProfit: Double
+
+    /// Creates a report request.
+    public init(vsp: String, round: UInt64, utility: Double, grossProfit: Double) {
+        self.vsp = vsp
+        self.round = round
+        self.utility = utility
+        self.grossProfit = grossProfit
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case vsp, round, utility
+        case grossProfit = "gross_profit"
+    }
+}
+
+/// One row of `GET /v1/ledger`: one VSP in one round.
+public struct LedgerRow: Codable, Sendable, Equatable {
+    /// The round.
+    public var round: UInt64
+    /// The VSP.
+    public var vsp: String
+    /// Its sealed bid x in VC.
+    public var bid: Double
+    /// Its loan K of eq. (13) in VC.
+    public var loan: Double
+    /// Its realised slice: the share of each resource, in [0, 1].
+    public var slice: [Double]
+    /// Its tax Z of eq. (18) in VC.
+    public var tax: Double
+    /// The VoI estimate of its utility at the proposed slice, U*, in VC.
+    public var utilityEstimate: Double
+    /// Its externality I of eq. (17) in VC.
+    public var externality: Double
+    /// The VC interest |K - U*| in VC.
+    public var interest: Double
+    /// The bank's alpha-hat for it.
+    public var alphaHat: Double
+
+    /// Creates a ledger row.
+    public init(
+        round: UInt64, vsp: String, bid: Double, loan: Double, slice: [Double], tax: Double, utilityEstimate: Double,
+        externality: Double, interest: Double, alphaHat: Double
+    ) {
+        self.round = round
+        self.vsp = vsp
+        self.bid = bid
+        self.loan = loan
+        self.slice = slice
+        self.tax = tax
+        self.utilityEstimate = utilityEstimate
+        self.externality = externality
+        self.interest = interest
+        self.alphaHat = alphaHat
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case round, vsp, bid, loan, slice, tax, externality, interest
+        case utilityEstimate = "utility_estimate"
+        case alphaHat = "alpha_hat"
+    }
+
+    /// The CSV header matching ``csvLine``: slice columns are named `slice_<k>`.
+    public static func csvHeader(resourceCount: Int) -> String {
+        (["round", "vsp", "bid", "loan"] + (0..<resourceCount).map { "slice_\($0)" }
+            + ["tax", "utility_estimate", "externality", "interest", "alpha_hat"]).joined(separator: ",")
+    }
+
+    /// The row as one CSV line (no newline); numbers in shortest round-trip form.
+    public var csvLine: String {
+        ([String(round), vsp, "\(bid)", "\(loan)"] + slice.map { "\($0)" }
+            + ["\(tax)", "\(utilityEstimate)", "\(externality)", "\(interest)", "\(alphaHat)"]).joined(separator: ",")
+    }
+}
+
+/// The answer to `POST /v1/reload`, `/v1/pause`, `/v1/resume`, `/v1/rounds`, `DELETE /v1/vsps/{id}`
+/// and an accepted `POST /v1/vsps` or report: what happened, in one line.
+public struct ActionResponse: Codable, Sendable, Equatable {
+    /// A short machine-readable outcome, e.g. `reloaded`, `paused`, `scheduled`, `recorded`.
+    public var outcome: String
+    /// One line for people.
+    public var message: String
+    /// The round the action concerns or takes effect at, when there is one.
+    public var round: UInt64?
+
+    /// Creates an action answer.
+    public init(outcome: String, message: String, round: UInt64? = nil) {
+        self.outcome = outcome
+        self.message = message
+        self.round = round
+    }
+}

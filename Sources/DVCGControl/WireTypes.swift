@@ -1,0 +1,155 @@
+import Foundation
+
+/// The body of every refused control request: `{"error": {"code": "...", "message": "..."}}`.
+public struct ErrorBody: Codable, Sendable, Equatable {
+    /// The error's code and message.
+    public struct Detail: Codable, Sendable, Equatable {
+        /// A stable, machine-readable code, e.g. `invalid_bid`, `unknown_vsp`, `forbidden`.
+        public var code: String
+        /// One line for people naming the field or value at fault.
+        public var message: String
+    }
+
+    /// The error.
+    public var error: Detail
+
+    /// Creates an error body.
+    public init(code: String, message: String) {
+        error = Detail(code: code, message: message)
+    }
+}
+
+/// `GET /v1/health`: whether the daemon is alive and ready to serve rounds.
+public struct HealthResponse: Codable, Sendable, Equatable {
+    /// The process answers.
+    public var live: Bool
+    /// Configuration, policy, ledger and socket are up.
+    public var ready: Bool
+
+    /// Creates a health answer.
+    public init(live: Bool, ready: Bool) {
+        self.live = live
+        self.ready = ready
+    }
+}
+
+/// The policy being served, as `GET /v1/status` reports it.
+public struct PolicyStatus: Codable, Sendable, Equatable {
+    /// The checkpoint file.
+    public var path: String
+    /// The checkpoint's format version.
+    public var version: Int
+    /// SHA-256 of the file, lowercase hex.
+    public var checksum: String
+    /// When it was loaded, ISO 8601.
+    public var loadedAt: String
+
+    /// Creates a policy status.
+    public init(path: String, version: Int, checksum: String, loadedAt: String) {
+        self.path = path
+        self.version = version
+        self.checksum = checksum
+        self.loadedAt = loadedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case path, version, checksum
+        case loadedAt = "loaded_at"
+    }
+}
+
+/// The last committed round, as `GET /v1/status` reports it.
+public struct LastRoundStatus: Codable, Sendable, Equatable {
+    /// The round number.
+    public var round: UInt64
+    /// The VoI estimate of the realised social welfare, in VC.
+    public var welfareEstimate: Double
+    /// The VC pool F_P, in VC.
+    public var pool: Double
+    /// The noise scale sigma of eq. (16) (dimensionless).
+    public var noiseScale: Double
+    /// How long the round took, in milliseconds.
+    public var durationMilliseconds: Double
+    /// The number of VSPs that took part.
+    public var participants: Int
+
+    /// Creates a last-round status.
+    public init(
+        round: UInt64, welfareEstimate: Double, pool: Double, noiseScale: Double, durationMilliseconds: Double,
+        participants: Int
+    ) {
+        self.round = round
+        self.welfareEstimate = welfareEstimate
+        self.pool = pool
+        self.noiseScale = noiseScale
+        self.durationMilliseconds = durationMilliseconds
+        self.participants = participants
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case round, pool, participants
+        case welfareEstimate = "welfare_estimate"
+        case noiseScale = "noise_scale"
+        case durationMilliseconds = "duration_ms"
+    }
+}
+
+/// `GET /v1/status`.
+public struct StatusResponse: Codable, Sendable, Equatable {
+    /// `running`, `paused`, `starting` or `stopping`.
+    public var state: String
+    /// The next round to run.
+    public var nextRound: UInt64
+    /// The period T_s in seconds.
+    public var periodSeconds: Double
+    /// Seconds until the next round starts (0 while paused).
+    public var secondsToNextRound: Double
+    /// The number of registered VSPs.
+    public var vspCount: Int
+    /// The policy being served.
+    public var policy: PolicyStatus
+    /// The last committed round, or nil before the first.
+    public var lastRound: LastRoundStatus?
+    /// `frozen` or `online`.
+    public var learning: String
+    /// The number of committed rounds in the ledger.
+    public var ledgerRounds: UInt64
+    /// The ledger database size in bytes.
+    public var ledgerBytes: UInt64
+    /// Seconds since the daemon started.
+    public var uptimeSeconds: Double
+    /// The daemon's version.
+    public var version: String
+
+    /// Creates a status answer.
+    public init(
+        state: String, nextRound: UInt64, periodSeconds: Double, secondsToNextRound: Double, vspCount: Int,
+        policy: PolicyStatus, lastRound: LastRoundStatus?, learning: String, ledgerRounds: UInt64, ledgerBytes: UInt64,
+        uptimeSeconds: Double, version: String
+    ) {
+        self.state = state
+        self.nextRound = nextRound
+        self.periodSeconds = periodSeconds
+        self.secondsToNextRound = secondsToNextRound
+        self.vspCount = vspCount
+        self.policy = policy
+        self.lastRound = lastRound
+        self.learning = learning
+        self.ledgerRounds = ledgerRounds
+        self.ledgerBytes = ledgerBytes
+        self.uptimeSeconds = uptimeSeconds
+        self.version = version
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case state, policy, learning, version
+        case nextRound = "next_round"
+        case periodSeconds = "period_seconds"
+        case secondsToNextRound = "seconds_to_next_round"
+        case vspCount = "vsp_count"
+        case lastRound = "last_round"
+        case ledgerRounds = "ledger_rounds"
+        case ledgerBytes = "ledger_bytes"
+        case uptimeSeconds = "uptime_seconds"
+    }
+}

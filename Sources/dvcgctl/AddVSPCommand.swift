@@ -1,0 +1,65 @@
+import ArgumentParser
+import DVCGCommandLine
+import DVCGControl
+import DVCGCore
+import Foundation
+
+/// `dvcgctl add-vsp ID (--external | --beta B --xi X,Y,Z [--alpha A] [--bidding truthful|scaled:C])`.
+struct AddVSPCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add-vsp",
+        abstract: "Register a VSP; it takes part from the next round, starting from the policy's template networks.",
+        discussion: "An external VSP bids and reports through the API; a simulated one needs --beta and --xi.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The VSP's id: 1 to 64 characters from [A-Za-z0-9._-].")
+    var id: String
+
+    @Flag(name: .long, help: "The VSP bids and reports itself through the API.")
+    var external = false
+
+    @Option(name: .long, help: "Simulated VSP: the utility's saturation level beta in VC.")
+    var beta: Double?
+
+    @Option(name: .long, help: "Simulated VSP: the sensitivities xi, one per resource, comma-separated.")
+    var xi: String?
+
+    @Option(name: .long, help: "Simulated VSP: profit per unit of utility (default 1).")
+    var alpha: Double?
+
+    @Option(name: .long, help: "Simulated VSP: 'truthful' (default) or 'scaled:C'.")
+    var bidding: String?
+
+    func validate() throws {
+        guard VSPID.isValid(id) else {
+            throw ValidationError("VSP id '\(id)' must be 1 to 64 characters from [A-Za-z0-9._-]")
+        }
+        if external {
+            guard beta == nil, xi == nil, alpha == nil, bidding == nil else {
+                throw ValidationError("--external takes no --beta, --xi, --alpha or --bidding")
+            }
+        } else {
+            guard beta != nil, xi != nil else {
+                throw ValidationError("give --external, or --beta and --xi for a simulated VSP")
+            }
+            _ = try sensitivities()
+        }
+    }
+
+    private func sensitivities() throws -> [Double] {
+        let values = (xi ?? "").split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
+            throw ValidationError("--xi takes comma-separated numbers, e.g. 1.5,0,3")
+        }
+        return values.map { $0! }
+    }
+
+    func run() async throws {
+        let request = AddVSPRequest(
+            id: id, kind: external ? "external" : "simulated",
+            utility: try beta.map { UtilityBody(beta: $0, xi: try sensitivities()) }, alpha: alpha, bidding: bidding)
+        let answer: ActionResponse = try await global.client.post("/v1/vsps", body: request)
+        if global.json { try printJSON(answer) } else { print(answer.message) }
+    }
+}

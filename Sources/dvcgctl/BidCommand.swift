@@ -1,0 +1,41 @@
+import ArgumentParser
+import DVCGCommandLine
+import DVCGControl
+import DVCGCore
+
+/// `dvcgctl bid ID AMOUNT [--round R]`.
+struct BidCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bid",
+        abstract: "Place a sealed bid in VC for a round that has not started (the next round by default).")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The bidding VSP's id.")
+    var id: String
+
+    @Argument(help: "The amount in VC, finite and >= 0.")
+    var amount: Double
+
+    @Option(name: .long, help: "The round to bid for (default: the next round).")
+    var round: UInt64?
+
+    func validate() throws {
+        guard VSPID.isValid(id) else {
+            throw ValidationError("VSP id '\(id)' must be 1 to 64 characters from [A-Za-z0-9._-]")
+        }
+        guard amount.isFinite, amount >= 0 else {
+            throw ValidationError("the amount must be a finite number >= 0, got \(amount)")
+        }
+    }
+
+    func run() async throws {
+        let answer: BidResponse = try await global.client.post(
+            "/v1/bids", body: BidRequest(vsp: id, round: round, amount: amount))
+        if global.json {
+            try printJSON(answer)
+        } else {
+            print("bid of \(format(answer.amount)) VC by \(answer.vsp) for round \(answer.round) accepted")
+        }
+    }
+}

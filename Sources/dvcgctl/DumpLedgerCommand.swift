@@ -1,0 +1,102 @@
+import ArgumentParser
+import DVCGCommandLine
+import DVCGControl
+import DVCGCore
+import Foundation
+import NIOCore
+
+/// `dvcgctl dump-ledger [--from R] [--to R] [--vsp ID] [--format table|jsonl|csv]`.
+struct DumpLedgerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dump-ledger",
+        abstract: "Stream the ledger, one row per VSP per round, as a table, JSON Lines or CSV.")
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case table, jsonl, csv
+    }
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .long, help: "The first round (inclusive).")
+    var from: UInt64?
+
+    @Option(name: .long, help: "The last round (inclusive).")
+    var to: UInt64?
+
+    @Option(name: .long, help: "Only this VSP's rows.")
+    var vsp: String?
+
+    @Option(name: .long, help: "Output format: table (default), jsonl or csv. --json means jsonl.")
+    var format: Format = .table
+
+    func validate() throws {
+        if let from, let to, from > to { throw ValidationError("--from \(from) is after --to \(to)") }
+        if let vsp, !VSPID.isValid(vsp) {
+            throw ValidationError("VSP id '\(vsp)' must be 1 to 64 characters from [A-Za-z0-9._-]")
+        }
+    }
+
+    func run() async throws {
+        let chosen: Format = global.json ? .jsonl : format
+        var query = ["format=\(chosen == .csv ? "csv" : "jsonl")"]
+        if let from { query.append("from=\(from)") }
+        if let to { query.append("to=\(to)") }
+        if let vsp { query.append("vsp=\(vsp)") }
+        let path = "/v1/ledger?" + query.joined(separator: "&")
+        let output = FileHandle.standardOutput
+        if chosen != .table {
+            try await global.client.stream(path) { chunk in
+                output.write(Data(chunk.readableBytesView))
+            }
+            return
+        }
+        // The table is printed in pages of 1,000 rows, each aligned on its own, so that the
+        // ledger never sits in memory.
+        var pending = Data()
+        var page: [LedgerRow] = []
+        var printedHeader = false
+        let decoder = JSONDecoder()
+        func flush() {
+            guard !page.isEmpty else { return }
+            let resources = page.first?.slice.count ?? 0
+            var rows: [[String]] = []
+            rows.append(
+                ["round", "VSP", "bid (VC)", "loan (VC)"] + (0..<resources).map { "slice[\($0)]" }
+                    + ["U* (VC)", "externality (VC)", "interest (VC)", "alpha-hat", "tax (VC)"])
+            for row in page {
+                rows.append(
+                    [
+                        String(row.round), row.vsp, DVCGCommandLine.format(row.bid, digits: 2),
+                        DVCGCommandLine.format(row.loan, digits: 2),
+                    ]
+                        + row.slice.map { DVCGCommandLine.format($0, digits: 4) }
+                        + [
+                            DVCGCommandLine.format(row.utilityEstimate, digits: 2),
+                            DVCGCommandLine.format(row.externality, digits: 2),
+                            DVCGCommandLine.format(row.interest, digits: 2),
+                            DVCGCommandLine.format(row.alphaHat, digits: 3),
+                            DVCGCommandLine.format(row.tax, digits: 2),
+                        ])
+            }
+            var text = alignedTable(rows)
+            if printedHeader, let newline = text.firstIndex(of: "\n") {
+                text = String(text[text.index(after: newline)...])
+            }
+            print(text)
+            printedHeader = true
+            page.removeAll(keepingCapacity: true)
+        }
+        try await global.client.stream(path) { chunk in
+            pending.append(contentsOf: chunk.readableBytesView)
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = pending[pending.startIndex..<newline]
+                pending.removeSubrange(pending.startIndex...newline)
+                guard !line.isEmpty else { continue }
+                page.append(try decoder.decode(LedgerRow.self, from: line))
+                if page.count == 1000 { flush() }
+            }
+        }
+        flush()
+        if !printedHeader { print("no ledger rows match") }
+    }
+}

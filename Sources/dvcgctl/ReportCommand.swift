@@ -1,0 +1,40 @@
+import ArgumentParser
+import DVCGCommandLine
+import DVCGControl
+import DVCGCore
+
+/// `dvcgctl report ID --round R --utility U --gross-profit G`.
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "File a VSP's financial report (utility and gross profit, eq. 5) for a round it took part in.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The reporting VSP's id.")
+    var id: String
+
+    @Option(name: .long, help: "The round reported on.")
+    var round: UInt64
+
+    @Option(name: .long, help: "The realised utility U in VC.")
+    var utility: Double
+
+    @Option(name: .long, help: "The gross profit G in VC.")
+    var grossProfit: Double
+
+    func validate() throws {
+        guard VSPID.isValid(id) else {
+            throw ValidationError("VSP id '\(id)' must be 1 to 64 characters from [A-Za-z0-9._-]")
+        }
+        guard utility.isFinite, grossProfit.isFinite else {
+            throw ValidationError("--utility and --gross-profit must be finite")
+        }
+    }
+
+    func run() async throws {
+        let answer: ActionResponse = try await global.client.post(
+            "/v1/reports", body: ReportRequest(vsp: id, round: round, utility: utility, grossProfit: grossProfit))
+        if global.json { try printJSON(answer) } else { print(answer.message) }
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import DVCGCommandLine
+import DVCGControl
+import Foundation
+
+/// `dvcgctl status`: the daemon's state, round, policy and last round.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show the daemon's state, round, policy, last round and ledger.")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let status: StatusResponse = try await global.client.get("/v1/status")
+        if global.json { return try printJSON(status) }
+        var pairs: [(String, String)] = [
+            ("state", status.state),
+            ("next round", "\(status.nextRound) in \(format(status.secondsToNextRound, digits: 2)) s"),
+            ("period", "\(format(status.periodSeconds, digits: 3)) s"),
+            ("VSPs", "\(status.vspCount)"),
+            ("learning", status.learning),
+            (
+                "policy",
+                "\(status.policy.path) (v\(status.policy.version), sha256 \(status.policy.checksum.prefix(12)), loaded \(status.policy.loadedAt))"
+            ),
+        ]
+        if let last = status.lastRound {
+            pairs += [
+                (
+                    "last round",
+                    "\(last.round): \(last.participants) VSPs, welfare \(format(last.welfareEstimate, digits: 2)) VC, pool \(format(last.pool, digits: 2)) VC"
+                ),
+                ("noise scale", format(last.noiseScale, digits: 4)),
+                ("round duration", "\(format(last.durationMilliseconds, digits: 3)) ms"),
+            ]
+        } else {
+            pairs.append(("last round", "none yet"))
+        }
+        pairs += [
+            (
+                "ledger",
+                "\(status.ledgerRounds) rounds, \(format(Double(status.ledgerBytes) / 1_048_576, digits: 1)) MiB"
+            ),
+            ("uptime", "\(format(status.uptimeSeconds, digits: 0)) s"),
+            ("version", status.version),
+        ]
+        print(keyValueLines(pairs))
+    }
+}

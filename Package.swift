@@ -79,6 +79,10 @@ let package = Package(
         .testTarget(name: "DVCGServiceTests", dependencies: ["DVCGService"], swiftSettings: strictSettings),
         // Runs the real binaries; depends on them so that `swift build --build-tests` builds them first.
         .testTarget(
-            name: "EndToEndTests", dependencies: ["dvcg", "dvcgd", "DVCGLearning"], swiftSettings: strictSettings),
+            name: "EndToEndTests",
+            dependencies: [
+                "dvcg", "dvcgd", "DVCGCore", "DVCGLearning", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings),
     ]
 )

@@ -52,7 +52,7 @@ public enum Daemon {
             try ControlSocket.prepare(path: configuration.control.socketPath)
             policy = try LoadedPolicy.load(path: configuration.policyPath, resourceCount: configuration.resources.count)
         } catch {
-            throw StartupError(description: error.description)
+            throw StartupError(description: "\(error)")
         }
         let ledger: Ledger
         let auctioneer: Auctioneer

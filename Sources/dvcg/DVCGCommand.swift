@@ -12,7 +12,10 @@ struct DVCGCommand: AsyncParsableCommand {
             from the paper's distributions, inspects policy checkpoints and runs benchmarks. \
             Exit status: 0 on success, 1 when a file is invalid, 2 on a usage or input error.
             """,
-        subcommands: [OptimumCommand.self, InstanceCommand.self, InspectCommand.self, BenchCommand.self]
+        subcommands: [
+            OptimumCommand.self, InstanceCommand.self, InspectCommand.self, TrainCommand.self, EvaluateCommand.self,
+            BenchCommand.self,
+        ]
     )
 
     /// Runs a verb, mapping usage errors to exit status 2 and ``CommandFailure`` to its own status.

@@ -169,17 +169,22 @@ extension MechanismEngine {
         let first = critic.layers[0]
         let hidden = first.outputSize
         let base = first.forward(inputs)
+        // The first layer's weight columns as rows, so a one-hot swap adds two contiguous vectors.
+        var columns = [Float](repeating: 0, count: inputWidth * hidden)
+        for h in 0..<hidden { for c in 0..<inputWidth { columns[c * hidden + h] = first.weight.values[h * inputWidth + c] } }
         var variants = Matrix(rows: k * l * b, columns: hidden)
         variants.values.withUnsafeMutableBufferPointer { v in
-            for c in 0..<k {
-                for level in 0..<l {
-                    let column = k + c * l + level
-                    for r in 0..<b {
-                        let old = k + c * l + stored[r * k + c]
-                        let offset = ((c * l + level) * b + r) * hidden
-                        for h in 0..<hidden {
-                            v[offset + h] =
-                                base[r, h] + first.weight[h, column] - first.weight[h, old]
+            base.values.withUnsafeBufferPointer { basePointer in
+                columns.withUnsafeBufferPointer { w in
+                    for c in 0..<k {
+                        for level in 0..<l {
+                            let column = (k + c * l + level) * hidden
+                            for r in 0..<b {
+                                let old = (k + c * l + stored[r * k + c]) * hidden
+                                let offset = ((c * l + level) * b + r) * hidden
+                                let row = r * hidden
+                                for h in 0..<hidden { v[offset + h] = basePointer[row + h] + w[column + h] - w[old + h] }
+                            }
                         }
                     }
                 }

@@ -34,7 +34,7 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .target(name: "DVCGLearning", dependencies: ["DVCGCore", "COpenBLAS"], swiftSettings: strictSettings),
-        .target(name: "DVCGSimulation", dependencies: ["DVCGCore"], swiftSettings: strictSettings),
+        .target(name: "DVCGSimulation", dependencies: ["DVCGCore", "DVCGLearning"], swiftSettings: strictSettings),
         .systemLibrary(
             name: "CSystemd",
             pkgConfig: "libsystemd",

@@ -4,9 +4,6 @@ import DVCGSimulation
 import Foundation
 import Logging
 
-/// Builds the mechanism engine for a policy and configuration.
-public typealias EngineFactory = @Sendable (LoadedPolicy, DaemonConfiguration) throws -> any AuctionEngine
-
 /// Runs the auction: owns the engine, the roster, the bid book and the ledger, one call at a time.
 ///
 /// Rounds, bids, roster changes and reloads are serialised by the actor, so a reload or a roster change
@@ -15,10 +12,9 @@ public actor Auctioneer {
     private var configuration: DaemonConfiguration
     private let configurationPath: String?
     private let ledger: Ledger
-    private let makeEngine: EngineFactory
     private let notifier: any ServiceNotifier
     private let logger: Logger
-    private var engine: any AuctionEngine
+    private var engine: MechanismEngine
     private var policy: LoadedPolicy
     private var roster: RosterBook
     private var bidBook: BidBook
@@ -39,19 +35,17 @@ public actor Auctioneer {
     ///   - configurationPath: The file to re-read on reload (`nil`: reloads keep the configuration).
     ///   - policy: The validated policy.
     ///   - ledger: The open ledger.
-    ///   - makeEngine: Builds the engine.
     ///   - notifier: sd_notify.
     ///   - logger: The daemon's logger.
     /// - Throws: ``LedgerError`` or the engine's error when the ledger's state cannot be restored.
     public init(
         configuration: DaemonConfiguration, configurationPath: String?, policy: LoadedPolicy, ledger: Ledger,
-        makeEngine: @escaping EngineFactory, notifier: any ServiceNotifier, logger: Logger
+        notifier: any ServiceNotifier, logger: Logger
     ) throws {
         self.configuration = configuration
         self.configurationPath = configurationPath
         self.policy = policy
         self.ledger = ledger
-        self.makeEngine = makeEngine
         self.notifier = notifier
         self.logger = logger
         let recovery = try ledger.recover()
@@ -67,9 +61,13 @@ public actor Auctioneer {
         bidBook = BidBook(openRound: nextRound)
         lastRound = recovery.lastRound
         lastShares = recovery.lastShares
-        var engine = try makeEngine(policy, configuration)
+        var engine = try MechanismEngine(
+            policy: policy.checkpoint, resources: configuration.resources, configuration: configuration.mechanism,
+            seed: configuration.seed)
         for id in roster.active.keys.sorted() { try engine.register(id) }
-        if let state = recovery.engineState { try engine.restoreState(state) }
+        if let data = recovery.engineState {
+            try engine.restore(try JSONDecoder().decode(EngineState.self, from: data))
+        }
         self.engine = engine
         var simulated: [VSPID: SimulatedVSP] = [:]
         for (id, definition) in roster.active { simulated[id] = try Self.simulatedVSP(definition) }
@@ -94,7 +92,7 @@ public actor Auctioneer {
             lastParticipants: lastParticipants, lastWelfare: lastWelfare, policyPath: policy.path,
             policyChecksum: policy.checksum,
             periodSeconds: Double(seconds.seconds) + Double(seconds.attoseconds) * 1e-18, skippedTicks: skippedTicks,
-            lastReload: lastReload, learning: configuration.learning.mode.rawValue)
+            lastReload: lastReload, learning: configuration.mechanism.learns ? "online" : "frozen")
     }
 
     /// The STATUS= text.
@@ -159,13 +157,7 @@ public actor Auctioneer {
         let changes = nextRoster.crossBoundary()
         var nextBook = bidBook
         let round = nextBook.openRound
-        let previousState: Data
-        do {
-            previousState = try engine.stateSnapshot()
-        } catch {
-            logger.error("round abandoned: cannot snapshot the engine", metadata: ["round": "\(round)", "error": "\(error)"])
-            return nil
-        }
+        // The engine is a value: keeping a copy makes abandoning the round a plain assignment.
         let previousEngine = engine
         do {
             var newSimulated = simulated
@@ -175,7 +167,7 @@ public actor Auctioneer {
                     try engine.register(change.definition.id)
                     newSimulated[change.definition.id] = try Self.simulatedVSP(change.definition)
                 case .remove:
-                    engine.deregister(change.definition.id)
+                    try engine.deregister(change.definition.id)
                     newSimulated[change.definition.id] = nil
                     nextBook.withdraw(change.definition.id)
                 }
@@ -193,7 +185,7 @@ public actor Auctioneer {
             var reports: [FinancialReport] = []
             for entry in outcome.entries {
                 guard let vsp = newSimulated[entry.vsp] else { continue }
-                let slice = zip(entry.realisedShares, capacities).map { $0 * $1 }
+                let slice = zip(entry.realisedShare, capacities).map { $0 * $1 }
                 let utility = try vsp.utility.value(at: slice)
                 var generator = SeededGenerator(seed: Self.stream(seed: configuration.seed, round: round, vsp: entry.vsp))
                 let gross = vsp.profit.grossProfit(utility: utility, using: &generator)
@@ -201,8 +193,13 @@ public actor Auctioneer {
                 try engine.record(report: report)
                 reports.append(report)
             }
-            if configuration.learning.mode == .online, !outcome.entries.isEmpty { try engine.learn() }
-            let state = try engine.stateSnapshot()
+            if configuration.mechanism.learns, !outcome.entries.isEmpty {
+                let report = engine.learn()
+                logger.debug(
+                    "learned", metadata: ["round": "\(round)", "vsps": "\(report.updatedVSPs)", "critic_loss": "\(report.criticLoss)",
+                    "voi_loss": "\(report.voiLoss)"])
+            }
+            let state = try Self.encode(engine.state)
             try ledger.commit(
                 RoundRecord(
                     outcome: outcome, started: started, policyChecksum: policy.checksum, reports: reports,
@@ -212,8 +209,8 @@ public actor Auctioneer {
             simulated = newSimulated
             lastRound = round
             lastParticipants = outcome.entries.count
-            lastWelfare = outcome.welfareEstimate
-            for entry in outcome.entries { lastShares[entry.vsp] = entry.realisedShares }
+            lastWelfare = outcome.realisedWelfare
+            for entry in outcome.entries { lastShares[entry.vsp] = entry.realisedShare }
             for change in changes where change.kind == .remove { lastShares[change.definition.id] = nil }
             let elapsed = begin.duration(to: clock.now)
             logRound(outcome, changes: changes, elapsed: elapsed)
@@ -221,7 +218,6 @@ public actor Auctioneer {
             return outcome
         } catch {
             engine = previousEngine
-            try? engine.restoreState(previousState)
             logger.error(
                 "round abandoned; nothing was committed and it will be retried at the next tick",
                 metadata: ["round": "\(round)", "error": "\(error)"])
@@ -255,7 +251,7 @@ public actor Auctioneer {
 
     /// Final work on shutdown: an online checkpoint.
     public func shutdown() {
-        if configuration.learning.mode == .online { writeCheckpoint() }
+        if configuration.mechanism.learns { writeCheckpoint() }
         logger.info("auction stopped", metadata: ["last_round": "\(lastRound.map(\.description) ?? "none")"])
     }
 
@@ -284,9 +280,9 @@ public actor Auctioneer {
             return ReloadResult(succeeded: false, message: error.description, policyPath: newConfiguration.policyPath, checksum: nil)
         }
         do {
-            var newEngine = try makeEngine(newPolicy, newConfiguration)
-            for id in roster.active.keys.sorted() { try newEngine.register(id) }
-            try newEngine.restoreState(try engine.stateSnapshot())
+            var newEngine = engine
+            try newEngine.replacePolicy(newPolicy.checkpoint)
+            newEngine.configuration = newConfiguration.mechanism
             engine = newEngine
         } catch {
             return ReloadResult(
@@ -301,14 +297,14 @@ public actor Auctioneer {
     }
 
     private func checkpointIfDue() {
-        guard configuration.learning.mode == .online else { return }
+        guard configuration.mechanism.learns else { return }
         roundsSinceCheckpoint += 1
-        if roundsSinceCheckpoint >= configuration.learning.checkpointEvery { writeCheckpoint() }
+        if roundsSinceCheckpoint >= configuration.checkpoint.every { writeCheckpoint() }
     }
 
     private func writeCheckpoint() {
         roundsSinceCheckpoint = 0
-        let path = configuration.learning.checkpointPath ?? configuration.stateDirectory + "/policy-online.safetensors"
+        let path = configuration.checkpointPath
         do {
             try engine.checkpoint().write(to: path)
             logger.info("checkpoint written", metadata: ["path": "\(path)", "round": "\(lastRound.map(\.description) ?? "none")"])
@@ -326,7 +322,7 @@ public actor Auctioneer {
                 "round committed",
                 metadata: [
                     "round": "\(outcome.round)", "vsps": "\(outcome.entries.count)", "pool": "\(outcome.pool)",
-                    "sigma": "\(outcome.sigma)", "welfare": "\(outcome.welfareEstimate)",
+                    "sigma": "\(outcome.noiseScale)", "welfare": "\(outcome.realisedWelfare)",
                     "duration_ms": "\(String(format: "%.3f", milliseconds))",
                 ])
         }
@@ -343,6 +339,12 @@ public actor Auctioneer {
                     "tax": "\(entry.tax)", "externality": "\(entry.externality)", "interest": "\(entry.interest)",
                 ])
         }
+    }
+
+    private static func encode(_ state: EngineState) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return try encoder.encode(state)
     }
 
     private static func simulatedVSP(_ definition: VSPDefinition) throws -> SimulatedVSP? {

@@ -1,4 +1,5 @@
 import DVCGCore
+import DVCGLearning
 import DVCGSimulation
 import Foundation
 import Logging
@@ -85,8 +86,8 @@ private struct Parser {
         if let node = map["mechanism"] { mechanism = self.mechanism(node) ?? mechanism }
         var policy: String?
         if let node = map["policy"] { policy = self.path(node, at: "policy") } else { reader.missing("policy", in: root, at: "") }
-        var learning = LearningConfiguration()
-        if let node = map["learning"] { learning = self.learning(node) ?? learning }
+        var checkpoint = CheckpointConfiguration()
+        if let node = map["learning"] { self.learning(node, into: &mechanism, checkpoint: &checkpoint) }
         var state: String?
         if let node = map["state_directory"] {
             state = self.path(node, at: "state_directory")
@@ -101,7 +102,7 @@ private struct Parser {
         if let node = map["vsps"] { vsps = self.vsps(node, resourceCount: resources?.count) ?? [] }
         guard let period, let resources, let policy, let state, let control else { return nil }
         return DaemonConfiguration(
-            period: period, seed: seed, resources: resources, mechanism: mechanism, policyPath: policy, learning: learning,
+            period: period, seed: seed, resources: resources, mechanism: mechanism, policyPath: policy, checkpoint: checkpoint,
             stateDirectory: state, control: control, log: log, vsps: vsps)
     }
 
@@ -148,62 +149,94 @@ private struct Parser {
     }
 
     mutating func mechanism(_ node: Node) -> MechanismConfiguration? {
-        let keys = ["interest", "noise", "alpha_estimator", "exact_counterfactuals_up_to"]
+        let keys = ["interest", "noise", "alpha_estimator", "exact_counterfactuals_up_to", "minimum_share"]
         guard let map = reader.mapping(node, at: "mechanism", keys: keys) else { return nil }
         var mechanism = MechanismConfiguration()
-        if let node = map["interest"], let value = reader.bool(node, at: "mechanism.interest") { mechanism.interest = value }
-        if let node = map["noise"], let value = reader.bool(node, at: "mechanism.noise") { mechanism.noise = value }
+        if let node = map["interest"], let value = reader.bool(node, at: "mechanism.interest") {
+            mechanism.chargesInterest = value
+        }
+        if let node = map["noise"], let value = reader.bool(node, at: "mechanism.noise") { mechanism.addsNoise = value }
         if let node = map["alpha_estimator"],
             let value = reader.choice(
                 node, at: "mechanism.alpha_estimator",
                 [("least_squares", AlphaEstimator.Method.ordinaryLeastSquares), ("ratio", AlphaEstimator.Method.ratio)])
         {
-            mechanism.alphaEstimator = value
+            mechanism.alphaMethod = value
         }
         if let node = map["exact_counterfactuals_up_to"],
             let value = reader.integer(node, at: "mechanism.exact_counterfactuals_up_to", in: 0...1_000_000)
         {
-            mechanism.exactCounterfactualsUpTo = value
+            mechanism.exactCounterfactualLimit = value
+        }
+        if let node = map["minimum_share"],
+            let value = reader.number(node, at: "mechanism.minimum_share", in: Double.leastNonzeroMagnitude...0.5)
+        {
+            mechanism.minimumShare = value
         }
         return mechanism
     }
 
-    mutating func learning(_ node: Node) -> LearningConfiguration? {
+    mutating func learning(_ node: Node, into mechanism: inout MechanismConfiguration, checkpoint: inout CheckpointConfiguration) {
         let keys = [
-            "mode", "discount", "learning_rate", "batch_size", "buffer_size", "soft_update", "checkpoint_every",
-            "checkpoint_path",
+            "mode", "learning_rate", "voi_learning_rate", "batch_size", "buffer_size", "soft_update", "warm_up",
+            "exploration_start", "exploration_end", "exploration_rounds", "entropy_weight", "gradient_clip",
+            "checkpoint_every", "checkpoint_path",
         ]
-        guard let map = reader.mapping(node, at: "learning", keys: keys) else { return nil }
-        var learning = LearningConfiguration()
-        if let node = map["mode"],
-            let value = reader.choice(node, at: "learning.mode", LearningConfiguration.Mode.allCases.map { ($0.rawValue, $0) })
-        {
-            learning.mode = value
+        guard let map = reader.mapping(node, at: "learning", keys: keys) else { return }
+        if let node = map["mode"], let value = reader.choice(node, at: "learning.mode", [("frozen", false), ("online", true)]) {
+            mechanism.learns = value
         }
-        if let node = map["discount"], let value = reader.number(node, at: "learning.discount", in: 0...1) {
-            learning.discount = value
-        }
-        if let node = map["learning_rate"],
-            let value = reader.number(node, at: "learning.learning_rate", in: Double.leastNonzeroMagnitude...1)
-        {
+        var learning = mechanism.learning
+        let positive = Double.leastNonzeroMagnitude ... Double.greatestFiniteMagnitude
+        if let node = map["learning_rate"], let value = reader.number(node, at: "learning.learning_rate", in: positive) {
             learning.learningRate = value
+        }
+        if let node = map["voi_learning_rate"], let value = reader.number(node, at: "learning.voi_learning_rate", in: positive) {
+            learning.voiLearningRate = value
         }
         if let node = map["batch_size"], let value = reader.integer(node, at: "learning.batch_size", in: 1...1_000_000) {
             learning.batchSize = value
         }
         if let node = map["buffer_size"], let value = reader.integer(node, at: "learning.buffer_size", in: 1...100_000_000) {
-            learning.bufferSize = value
+            learning.billCapacity = value
         }
         if let node = map["soft_update"], let value = reader.number(node, at: "learning.soft_update", in: 0...1) {
-            learning.softUpdate = value
+            learning.targetRate = value
         }
+        if let node = map["warm_up"], let value = reader.integer(node, at: "learning.warm_up", in: 0...100_000_000) {
+            learning.warmUpTransitions = value
+        }
+        if let node = map["exploration_start"], let value = reader.number(node, at: "learning.exploration_start", in: 0...1) {
+            learning.explorationStart = value
+        }
+        if let node = map["exploration_end"], let value = reader.number(node, at: "learning.exploration_end", in: 0...1) {
+            learning.explorationEnd = value
+        }
+        if let node = map["exploration_rounds"],
+            let value = reader.integer(node, at: "learning.exploration_rounds", in: 0...Int.max)
+        {
+            learning.explorationRounds = value
+        }
+        if let node = map["entropy_weight"],
+            let value = reader.number(node, at: "learning.entropy_weight", in: 0 ... .greatestFiniteMagnitude)
+        {
+            learning.entropyWeight = value
+        }
+        if let node = map["gradient_clip"], let value = reader.number(node, at: "learning.gradient_clip", in: positive) {
+            learning.gradientClip = value
+        }
+        if learning.batchSize > learning.billCapacity {
+            reader.report(
+                "batch_size \(learning.batchSize) exceeds buffer_size \(learning.billCapacity)", at: map["batch_size"] ?? node,
+                path: "learning.batch_size")
+        }
+        mechanism.learning = learning
         if let node = map["checkpoint_every"],
             let value = reader.integer(node, at: "learning.checkpoint_every", in: 1...Int.max)
         {
-            learning.checkpointEvery = value
+            checkpoint.every = value
         }
-        if let node = map["checkpoint_path"] { learning.checkpointPath = path(node, at: "learning.checkpoint_path") }
-        return learning
+        if let node = map["checkpoint_path"] { checkpoint.path = path(node, at: "learning.checkpoint_path") }
     }
 
     mutating func control(_ node: Node) -> ControlConfiguration? {

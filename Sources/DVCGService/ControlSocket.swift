@@ -10,11 +10,8 @@ public enum ControlSocket {
     ///
     /// - Throws: ``ControlSocketError/inUse(path:)`` or ``ControlSocketError/cannotReplace(path:reason:)``.
     public static func prepare(path: String) throws(ControlSocketError) {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return }
-        guard (info.st_mode & S_IFMT) == S_IFSOCK else {
-            throw .cannotReplace(path: path, reason: "it exists and is not a socket")
-        }
+        guard let type = fileType(path) else { return }
+        guard type == .typeSocket else { throw .cannotReplace(path: path, reason: "it exists and is not a socket") }
         if isAnswering(path: path) { throw .inUse(path: path) }
         guard unlink(path) == 0 else { throw .cannotReplace(path: path, reason: String(cString: strerror(errno))) }
     }
@@ -38,8 +35,12 @@ public enum ControlSocket {
 
     /// Removes the socket file if it is still a socket.
     public static func remove(path: String) {
-        var info = stat()
-        if lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFSOCK { unlink(path) }
+        if fileType(path) == .typeSocket { unlink(path) }
+    }
+
+    /// The type of the file at `path` (not following a symbolic link), `nil` when there is none.
+    private static func fileType(_ path: String) -> FileAttributeType? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType
     }
 
     /// Whether something accepts connections on the socket at `path`.

@@ -43,8 +43,7 @@ public enum Daemon {
     /// - Throws: ``StartupError`` naming what is wrong.
     public static func run(
         configuration: DaemonConfiguration, configurationPath: String?, logger: Logger,
-        notifier: any ServiceNotifier = SystemdNotifier(),
-        makeEngine: @escaping EngineFactory = Daemon.defaultEngine
+        notifier: any ServiceNotifier = SystemdNotifier()
     ) async throws {
         let policy: LoadedPolicy
         do {
@@ -62,7 +61,7 @@ public enum Daemon {
                 path: policy.path, checksum: policy.checksum, outcome: "loaded", message: "start")
             auctioneer = try Auctioneer(
                 configuration: configuration, configurationPath: configurationPath, policy: policy, ledger: ledger,
-                makeEngine: makeEngine, notifier: notifier, logger: logger)
+                notifier: notifier, logger: logger)
         } catch {
             throw StartupError(description: "\(error)")
         }
@@ -87,13 +86,5 @@ public enum Daemon {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
-    }
-
-    /// The engine used by `dvcgd`.
-    public static let defaultEngine: EngineFactory = { policy, configuration in
-        // TEMPORARY ADAPTER until issue 4's engine is merged (see TemporaryEngine.swift).
-        try TemporaryEngine(
-            policy: policy.checkpoint, resourceCount: configuration.resources.count, mechanism: configuration.mechanism,
-            seed: configuration.seed)
     }
 }

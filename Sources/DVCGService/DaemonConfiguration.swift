@@ -1,4 +1,5 @@
 import DVCGCore
+import DVCGLearning
 import Foundation
 
 /// The whole configuration of `dvcgd`, as read from `dvcgd.yaml` (see dvcgd.yaml(5) in docs/dvcgd.md).
@@ -12,12 +13,12 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var seed: UInt64
     /// The K resource types, in the order of every share vector.
     public var resources: [Resource]
-    /// Mechanism switches (ablations).
+    /// Mechanism switches (ablations), learning mode and hyperparameters, as the engine takes them.
     public var mechanism: MechanismConfiguration
     /// Absolute path of the policy checkpoint (safetensors) loaded at start and on reload.
     public var policyPath: String
-    /// Learning mode and hyperparameters.
-    public var learning: LearningConfiguration
+    /// When online learning writes checkpoints.
+    public var checkpoint: CheckpointConfiguration
     /// Absolute path of the state directory (ledger database, online checkpoints).
     public var stateDirectory: String
     /// The control socket.
@@ -30,13 +31,16 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// Absolute path of the ledger database inside the state directory.
     public var ledgerPath: String { stateDirectory + "/ledger.sqlite" }
 
+    /// Absolute path of the online checkpoint.
+    public var checkpointPath: String { checkpoint.path ?? stateDirectory + "/policy-online.safetensors" }
+
     /// The resources' capacities, in the order of ``resources``.
     public var capacities: [Double] { resources.map(\.capacity) }
 
     /// Creates a configuration from its parts; ``ConfigurationLoader`` is the usual way to get one.
     public init(
         period: Duration, seed: UInt64, resources: [Resource], mechanism: MechanismConfiguration,
-        policyPath: String, learning: LearningConfiguration, stateDirectory: String,
+        policyPath: String, checkpoint: CheckpointConfiguration, stateDirectory: String,
         control: ControlConfiguration, log: LogConfiguration, vsps: [VSPDefinition]
     ) {
         self.period = period
@@ -44,7 +48,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         self.resources = resources
         self.mechanism = mechanism
         self.policyPath = policyPath
-        self.learning = learning
+        self.checkpoint = checkpoint
         self.stateDirectory = stateDirectory
         self.control = control
         self.log = log

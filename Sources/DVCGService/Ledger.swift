@@ -1,4 +1,5 @@
 import DVCGCore
+import DVCGLearning
 import Foundation
 import GRDB
 
@@ -174,7 +175,7 @@ public final class Ledger: Sendable {
                         """,
                     arguments: [
                         Int64(outcome.round.value), record.started.timeIntervalSince1970, Date().timeIntervalSince1970,
-                        outcome.pool, outcome.sigma, outcome.proposedWelfare, outcome.welfareEstimate, record.policyChecksum,
+                        outcome.pool, outcome.noiseScale, outcome.proposedWelfare, outcome.realisedWelfare, record.policyChecksum,
                         outcome.entries.isEmpty,
                     ])
                 for entry in outcome.entries {
@@ -186,7 +187,7 @@ public final class Ledger: Sendable {
                             """,
                         arguments: [
                             Int64(outcome.round.value), entry.vsp.rawValue, entry.bid, entry.loan, entry.voi,
-                            Self.json(entry.proposedShares), Self.json(entry.realisedShares), entry.proposedUtility,
+                            Self.json(entry.proposedShare), Self.json(entry.realisedShare), entry.proposedUtility,
                             entry.welfareWithout, entry.externality, entry.interest, entry.alphaHat, entry.tax,
                         ])
                 }

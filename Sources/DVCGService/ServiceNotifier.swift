@@ -31,9 +31,6 @@ public struct SystemdNotifier: ServiceNotifier {
 
     /// `RELOADING=1` with the current CLOCK_MONOTONIC in microseconds, as Type=notify-reload requires.
     public static func reloadingMessage() -> String {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        let usec = UInt64(time.tv_sec) * 1_000_000 + UInt64(time.tv_nsec) / 1_000
-        return "RELOADING=1\nMONOTONIC_USEC=\(usec)"
+        "RELOADING=1\nMONOTONIC_USEC=\(dvcg_monotonic_usec())"
     }
 }

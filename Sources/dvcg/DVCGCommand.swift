@@ -1,6 +1,12 @@
 import ArgumentParser
 import Foundation
 
+#if canImport(Glibc)
+    /// glibc's `mallopt(3)` (declared in malloc.h, which the Glibc module does not export).
+    @_silgen_name("mallopt")
+    func mallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif
+
 /// `dvcg`, the offline tool: welfare optimum, instances, checkpoints, training, evaluation, benchmarks.
 @main
 struct DVCGCommand: AsyncParsableCommand {
@@ -13,12 +19,19 @@ struct DVCGCommand: AsyncParsableCommand {
             Exit status: 0 on success, 1 when a file is invalid, 2 on a usage or input error.
             """,
         subcommands: [
-            OptimumCommand.self, InstanceCommand.self, InspectCommand.self, InitPolicyCommand.self, BenchCommand.self,
+            OptimumCommand.self, InstanceCommand.self, InspectCommand.self, InitPolicyCommand.self, TrainCommand.self,
+            EvaluateCommand.self, BenchCommand.self,
         ]
     )
 
     /// Runs a verb, mapping usage errors to exit status 2 and ``CommandFailure`` to its own status.
     static func main() async {
+        #if canImport(Glibc)
+            // Training allocates and frees the same few-hundred-KB matrices every step; keep them on the
+            // heap instead of mmap/munmap (page faults cost more than the products).
+            _ = mallopt(-3, 256 << 20)  // M_MMAP_THRESHOLD
+            _ = mallopt(-1, 512 << 20)  // M_TRIM_THRESHOLD
+        #endif
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

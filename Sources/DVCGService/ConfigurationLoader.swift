@@ -2,6 +2,10 @@ import DVCGCore
 import DVCGLearning
 import DVCGSimulation
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 import Logging
 import Yams
 
@@ -15,13 +19,17 @@ public enum ConfigurationLoader {
     /// - Parameter path: The file, as the user named it (used verbatim in issues).
     /// - Throws: ``ConfigurationError`` with every issue; one issue at 1:1 when the file cannot be read.
     public static func load(path: String) throws(ConfigurationError) -> DaemonConfiguration {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else {
+            let reason = String(cString: strerror(errno))
             throw ConfigurationError(issues: [
-                ConfigurationIssue(
-                    file: path, line: 1, column: 1, path: "", message: "cannot read the file: \(Self.reason(error))")
+                ConfigurationIssue(file: path, line: 1, column: 1, path: "", message: "cannot read the file: \(reason)")
+            ])
+        }
+        close(descriptor)
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(issues: [
+                ConfigurationIssue(file: path, line: 1, column: 1, path: "", message: "cannot read the file as UTF-8 text")
             ])
         }
         let folder = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent().path
@@ -41,7 +49,7 @@ public enum ConfigurationLoader {
         do {
             root = try Yams.compose(yaml: text)
         } catch {
-            reader.report(error)
+            reader.report(error, text: text)
             throw ConfigurationError(issues: reader.issues)
         }
         guard let root else {
@@ -51,15 +59,11 @@ public enum ConfigurationLoader {
         var parser = Parser(reader: reader, folder: folder)
         let configuration = parser.daemon(root)
         if let configuration, parser.reader.issues.isEmpty { return configuration }
-        throw ConfigurationError(issues: parser.reader.issues)
-    }
-
-    private static func reason(_ error: any Error) -> String {
-        let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
+        // The walk visits sections in schema order; report them in the order of the file.
+        let sorted = parser.reader.issues.enumerated().sorted {
+            ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset)
         }
-        return nsError.localizedDescription
+        throw ConfigurationError(issues: sorted.map(\.element))
     }
 }
 
@@ -412,7 +416,8 @@ private struct Parser {
     mutating func numbers(_ node: Node, at path: String, count: Int?) -> [Double]? {
         guard let items = reader.sequence(node, at: path) else { return nil }
         if let count, items.count != count {
-            reader.report("expected \(count) values (one per resource), found \(items.count)", at: node, path: path)
+            reader.report(
+                "expected \(count) value\(count == 1 ? "" : "s") (one per resource), found \(items.count)", at: node, path: path)
             return nil
         }
         var values: [Double] = []

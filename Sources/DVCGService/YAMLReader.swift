@@ -20,8 +20,8 @@ struct YAMLReader {
             ConfigurationIssue(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, path: path, message: message))
     }
 
-    /// Records a problem that Yams raised while parsing.
-    mutating func report(_ error: any Error) {
+    /// Records a problem that Yams raised while parsing `text`.
+    mutating func report(_ error: any Error, text: String) {
         if let error = error as? YamlError {
             switch error {
             case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
@@ -31,11 +31,12 @@ struct YAMLReader {
                     ConfigurationIssue(file: file, line: mark.line, column: mark.column, path: "", message: message))
                 return
             case .duplicatedKeysInMapping(let duplicates, let context):
-                let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-                issues.append(
-                    ConfigurationIssue(
-                        file: file, line: context.mark.line, column: context.mark.column, path: "",
-                        message: "duplicate key \(names) in one mapping"))
+                for name in duplicates {
+                    let (line, column) = Self.secondOccurrence(of: name, in: text, after: context.mark.line) ?? (context.mark.line, context.mark.column)
+                    issues.append(
+                        ConfigurationIssue(
+                            file: file, line: line, column: column, path: name, message: "duplicate key '\(name)'"))
+                }
                 return
             default: break
             }
@@ -119,7 +120,9 @@ struct YAMLReader {
             return nil
         }
         guard range.contains(value) else {
-            report("\(value) is out of range (\(range.lowerBound)...\(range.upperBound))", at: node, path: path)
+            let bounds =
+                range.upperBound == Int.max ? "must be >= \(range.lowerBound)" : "must be in [\(range.lowerBound), \(range.upperBound)]"
+            report("\(value) is out of range (\(bounds))", at: node, path: path)
             return nil
         }
         return value
@@ -172,6 +175,24 @@ struct YAMLReader {
         return nil
     }
 
+    /// Where key `name` appears the second time at or after line `start` (Yams marks only the mapping).
+    static func secondOccurrence(of name: String, in text: String, after start: Int) -> (Int, Int)? {
+        var seen = 0
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where index + 1 >= start {
+            var body = Substring(line)
+            var column = 1
+            while let first = body.first, first == " " || first == "-" || first == "{" {
+                body = body.dropFirst()
+                column += 1
+            }
+            if body.hasPrefix(name + ":") {
+                seen += 1
+                if seen == 2 { return (index + 1, column) }
+            }
+        }
+        return nil
+    }
+
     /// `path.key`, or `key` at the root.
     static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
@@ -187,11 +208,14 @@ struct YAMLReader {
     private func describe(_ node: Node) -> String { kind(of: node) }
 
     private static func describe(_ range: ClosedRange<Double>) -> String {
+        if range.lowerBound == .leastNonzeroMagnitude {
+            return range.upperBound == .greatestFiniteMagnitude ? "must be > 0" : "must be > 0 and <= \(text(range.upperBound))"
+        }
         switch (range.lowerBound == -.greatestFiniteMagnitude, range.upperBound == .greatestFiniteMagnitude) {
         case (true, true): return "any number"
-        case (false, true): return "at least \(text(range.lowerBound))"
-        case (true, false): return "at most \(text(range.upperBound))"
-        case (false, false): return "\(text(range.lowerBound)) to \(text(range.upperBound))"
+        case (false, true): return "must be >= \(text(range.lowerBound))"
+        case (true, false): return "must be <= \(text(range.upperBound))"
+        case (false, false): return "must be in [\(text(range.lowerBound)), \(text(range.upperBound))]"
         }
     }
 

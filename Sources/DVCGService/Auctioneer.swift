@@ -123,25 +123,34 @@ public actor Auctioneer {
     }
 
     /// Queues a VSP for the next round boundary and persists it.
+    /// - Returns: The round it joins.
     /// - Throws: ``RosterRejection`` or ``LedgerError``; nothing changes then.
-    public func add(_ definition: VSPDefinition) throws {
+    @discardableResult
+    public func add(_ definition: VSPDefinition) throws -> RoundNumber {
         _ = try Self.simulatedVSP(definition)
         var updated = roster
         let event = try updated.add(definition, at: bidBook.openRound).get()
         try ledger.append([event])
         roster = updated
         logger.info("VSP added at the next round boundary", metadata: ["vsp": "\(definition.id)", "boundary": "\(event.boundary)"])
+        return event.boundary
     }
 
     /// Queues a VSP's removal for the next round boundary and persists it.
+    /// - Returns: The first round without it.
     /// - Throws: ``RosterRejection`` or ``LedgerError``; nothing changes then.
-    public func remove(_ vsp: VSPID) throws {
+    @discardableResult
+    public func remove(_ vsp: VSPID) throws -> RoundNumber {
         var updated = roster
         let event = try updated.remove(vsp, at: bidBook.openRound).get()
         try ledger.append([event])
         roster = updated
         logger.info("VSP removed at the next round boundary", metadata: ["vsp": "\(vsp)", "boundary": "\(event.boundary)"])
+        return event.boundary
     }
+
+    /// K, the number of resource types.
+    public var resourceCount: Int { configuration.resources.count }
 
     /// Runs one round at a tick, unless paused: roster boundary, simulated bids, the mechanism, reports,
     /// learning, and one ledger transaction. On any failure the round is abandoned whole: the ledger, the

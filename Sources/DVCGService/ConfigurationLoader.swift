@@ -67,6 +67,33 @@ public enum ConfigurationLoader {
     }
 }
 
+extension ConfigurationLoader {
+    /// Parses one roster entry (the schema of an item of `vsps:`), as sent to the control API.
+    ///
+    /// - Parameters:
+    ///   - text: YAML or JSON.
+    ///   - resourceCount: K, the length `utility.xi` must have.
+    /// - Throws: ``ConfigurationError`` with every issue, positioned in `text` and named `request`.
+    public static func parseVSP(_ text: String, resourceCount: Int) throws(ConfigurationError) -> VSPDefinition {
+        var reader = YAMLReader(file: "request")
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            reader.report(error, text: text)
+            throw ConfigurationError(issues: reader.issues)
+        }
+        guard let root else {
+            reader.report("the request body is empty", at: nil, path: "")
+            throw ConfigurationError(issues: reader.issues)
+        }
+        var parser = Parser(reader: reader, folder: "/")
+        let definition = parser.vsp(root, at: "vsp", resourceCount: resourceCount)
+        if let definition, parser.reader.issues.isEmpty { return definition }
+        throw ConfigurationError(issues: parser.reader.issues)
+    }
+}
+
 /// The schema walk: one method per mapping of dvcgd.yaml.
 private struct Parser {
     var reader: YAMLReader

@@ -7,8 +7,10 @@ import ServiceLifecycle
 
 /// The control API over the Unix socket (HTTP/1.1 + JSON), as a Hummingbird application.
 ///
-/// This issue serves `GET /v1/health`, `GET /v1/status` and `POST /v1/reload`; issue 6 adds its
-/// routes to ``routes(auctioneer:)``'s router. Errors are `{"error": {"code": ..., "message": ...}}`.
+/// Routes: `GET /v1/health`, `GET /v1/status`, `POST /v1/reload`, `POST /v1/pause`, `POST /v1/resume`,
+/// `POST /v1/vsps` (body: one roster entry in YAML or JSON, the schema of a `vsps:` item) and
+/// `DELETE /v1/vsps/{id}`; issue 6 adds bids, reports, ledger reads and peer-credential checks to
+/// ``routes(auctioneer:)``'s router. Errors are `{"error": {"code": ..., "message": ...}}`.
 public enum ControlServer {
     /// The router with every route of the API.
     public static func routes(auctioneer: Auctioneer) -> Router<BasicRequestContext> {
@@ -22,6 +24,46 @@ public enum ControlServer {
         router.post("/v1/reload") { _, _ in
             let result = await auctioneer.reload(trigger: "control API")
             return json(result.succeeded ? .ok : .unprocessableContent, result)
+        }
+        router.post("/v1/pause") { _, _ in
+            await auctioneer.pause()
+            return json(.ok, await auctioneer.status())
+        }
+        router.post("/v1/resume") { _, _ in
+            await auctioneer.resume()
+            return json(.ok, await auctioneer.status())
+        }
+        router.post("/v1/vsps") { request, _ in
+            var request = request
+            let body = try await request.collectBody(upTo: 1 << 20)
+            let definition: VSPDefinition
+            do {
+                definition = try ConfigurationLoader.parseVSP(
+                    String(buffer: body), resourceCount: await auctioneer.resourceCount)
+            } catch {
+                return failure(.badRequest, "invalid_vsp", "\(error)")
+            }
+            do {
+                let boundary = try await auctioneer.add(definition)
+                return json(.created, ["vsp": definition.id.rawValue, "boundary": boundary.description])
+            } catch let rejection as RosterRejection {
+                return failure(.conflict, "already_registered", rejection.description)
+            } catch {
+                return failure(.internalServerError, "ledger", "\(error)")
+            }
+        }
+        router.delete("/v1/vsps/:id") { _, context in
+            guard let id = try? VSPID(try context.parameters.require("id")) else {
+                return failure(.badRequest, "invalid_vsp_id", "not a valid VSP id")
+            }
+            do {
+                let boundary = try await auctioneer.remove(id)
+                return json(.ok, ["vsp": id.rawValue, "boundary": boundary.description])
+            } catch let rejection as RosterRejection {
+                return failure(.notFound, "not_registered", rejection.description)
+            } catch {
+                return failure(.internalServerError, "ledger", "\(error)")
+            }
         }
         return router
     }
@@ -47,6 +89,11 @@ public enum ControlServer {
                 }
             },
             logger: logger)
+    }
+
+    /// An error response `{"error": {"code": ..., "message": ...}}`.
+    static func failure(_ status: HTTPResponse.Status, _ code: String, _ message: String) -> Response {
+        json(status, ["error": ["code": code, "message": message]])
     }
 
     /// A JSON response.

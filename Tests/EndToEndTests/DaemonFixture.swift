@@ -222,7 +222,9 @@ final class NotifyReceiver: @unchecked Sendable {
 /// A minimal HTTP/1.1 client over a Unix socket (what `curl --unix-socket` does).
 enum UnixHTTP {
     /// Sends a request and returns the status code and body; `nil` when nothing answers.
-    static func request(_ method: String, _ path: String, socket socketPath: String) -> (status: Int, body: String)? {
+    static func request(_ method: String, _ path: String, body: String = "", socket socketPath: String)
+        -> (status: Int, body: String)?
+    {
         let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
@@ -238,7 +240,8 @@ enum UnixHTTP {
             }
         }
         guard connected == 0 else { return nil }
-        let request = Array("\(method) \(path) HTTP/1.1\r\nHost: dvcgd\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)
+        let request = Array(
+            "\(method) \(path) HTTP/1.1\r\nHost: dvcgd\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)".utf8)
         _ = request.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)

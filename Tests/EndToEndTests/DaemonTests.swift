@@ -170,6 +170,47 @@ import Testing
         #expect(fixture.waitForExit() == 0)
     }
 
+    @Test func rosterChangesThroughTheSocketApplyAtTheNextBoundaryAndSurviveARestart() throws {
+        let fixture = try DaemonFixture(vsps: 2, period: "100ms")
+        try fixture.start()
+        #expect(fixture.waitForRound(1), "\(fixture.stderr)")
+        let added = try #require(
+            UnixHTTP.request(
+                "POST", "/v1/vsps",
+                body: #"{"id": "new-1", "utility": {"beta": 150, "xi": [1, 2, 3]}, "bidding": "scaled:0.9"}"#,
+                socket: fixture.socketPath))
+        #expect(added.status == 201, "\(added.body)")
+        let boundary = try #require(
+            (try JSONSerialization.jsonObject(with: Data(added.body.utf8)) as? [String: String])?["boundary"].flatMap(Int64.init))
+        #expect(fixture.waitForRound(boundary))
+        let members = { (round: Int64) in
+            try fixture.query { try String.fetchAll($0, sql: "SELECT vsp FROM round_entries WHERE round = ? ORDER BY vsp", arguments: [round]) }
+        }
+        #expect(try members(boundary) == ["new-1", "vsp-0", "vsp-1"])
+        #expect(try members(boundary - 1) == ["vsp-0", "vsp-1"], "the change waits for the round boundary")
+        let duplicate = try #require(UnixHTTP.request("POST", "/v1/vsps", body: "id: new-1\nkind: external", socket: fixture.socketPath))
+        #expect(duplicate.status == 409 && duplicate.body.contains("already_registered"), "\(duplicate.body)")
+        let malformed = try #require(UnixHTTP.request("POST", "/v1/vsps", body: "id: x\nutility: {beta: 1, xi: [1]}", socket: fixture.socketPath))
+        #expect(malformed.status == 400 && malformed.body.contains("request:2:24: vsp.utility.xi: expected 3 values"), "\(malformed.body)")
+        let removed = try #require(UnixHTTP.request("DELETE", "/v1/vsps/vsp-0", socket: fixture.socketPath))
+        #expect(removed.status == 200, "\(removed.body)")
+        fixture.signal(SIGKILL)
+        _ = fixture.waitForExit()
+        try fixture.start()
+        let next = fixture.lastRound() + 1
+        #expect(fixture.waitForRound(next), "\(fixture.stderr)")
+        #expect(try members(next) == ["new-1", "vsp-1"], "added and removed VSPs survive a kill -9 and a restart")
+        let paused = try #require(UnixHTTP.request("POST", "/v1/pause", socket: fixture.socketPath))
+        #expect(paused.status == 200 && paused.body.contains(#""paused":true"#))
+        let pausedAt = fixture.lastRound()
+        usleep(400_000)
+        #expect(fixture.lastRound() == pausedAt, "no rounds while paused")
+        _ = UnixHTTP.request("POST", "/v1/resume", socket: fixture.socketPath)
+        #expect(fixture.waitForRound(pausedAt + 2))
+        fixture.signal(SIGTERM)
+        #expect(fixture.waitForExit() == 0)
+    }
+
     @Test func anInvalidPolicyRefusesToStartWithAClearError() throws {
         let fixture = try DaemonFixture(vsps: 2)
         try Data("not a checkpoint".utf8).write(to: URL(fileURLWithPath: fixture.policyPath))

@@ -1,4 +1,5 @@
 import DVCGCore
+import DVCGLearning
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -49,7 +50,13 @@ public enum Daemon {
         do {
             // A live daemon on the socket means this one must not touch the ledger at all.
             try ControlSocket.prepare(path: configuration.control.socketPath)
-            policy = try LoadedPolicy.load(path: configuration.policyPath, resourceCount: configuration.resources.count)
+            // Online learning resumes from its own latest checkpoint, not from the policy it started with.
+            var path = configuration.policyPath
+            if configuration.mechanism.learns, FileManager.default.fileExists(atPath: configuration.checkpointPath) {
+                path = configuration.checkpointPath
+                logger.info("resuming online learning from its checkpoint", metadata: ["policy": "\(path)"])
+            }
+            policy = try LoadedPolicy.load(path: path, resourceCount: configuration.resources.count)
         } catch {
             throw StartupError(description: "\(error)")
         }

@@ -1,3 +1,4 @@
+import DVCGLearning
 import Foundation
 import GRDB
 import Testing
@@ -207,6 +208,24 @@ import Testing
         #expect(fixture.lastRound() == pausedAt, "no rounds while paused")
         _ = UnixHTTP.request("POST", "/v1/resume", socket: fixture.socketPath)
         #expect(fixture.waitForRound(pausedAt + 2))
+        fixture.signal(SIGTERM)
+        #expect(fixture.waitForExit() == 0)
+    }
+
+    @Test func onlineLearningCheckpointsEveryNRoundsAndOnShutdownThenResumesFromIt() throws {
+        let fixture = try DaemonFixture(
+            vsps: 3, period: "50ms", extra: "learning: {mode: online, checkpoint_every: 5, warm_up: 4, batch_size: 4}")
+        let checkpoint = fixture.statePath + "/policy-online.safetensors"
+        try fixture.start()
+        #expect(fixture.waitForRound(6), "\(fixture.stderr)")
+        #expect(fixture.wait { FileManager.default.fileExists(atPath: checkpoint) }, "a checkpoint after 5 rounds")
+        fixture.signal(SIGTERM)
+        #expect(fixture.waitForExit() == 0, "\(fixture.stderr)")
+        let written = try PolicyCheckpoint.load(from: checkpoint)
+        #expect(written.vsps.keys.sorted() == ["vsp-0", "vsp-1", "vsp-2"])
+        try fixture.start()
+        #expect(fixture.waitForRound(fixture.lastRound() + 1), "\(fixture.stderr)")
+        #expect(fixture.stderr.contains("resuming online learning from its checkpoint"))
         fixture.signal(SIGTERM)
         #expect(fixture.waitForExit() == 0)
     }

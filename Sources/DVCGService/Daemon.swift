@@ -25,15 +25,18 @@ public enum Daemon {
         }
     }
 
+    /// Whether the log handler for `configuration` writes to journald.
+    public static func logsToJournal(_ configuration: LogConfiguration) -> Bool {
+        switch configuration.target {
+        case .journal: return true
+        case .stderr: return false
+        case .auto: return JournaldLogHandler.isJournalAvailable
+        }
+    }
+
     /// The log handler for a configuration: journald, stderr, or journald when present (auto).
     public static func logHandler(label: String, configuration: LogConfiguration) -> any LogHandler {
-        var handler: any LogHandler
-        switch configuration.target {
-        case .journal: handler = JournaldLogHandler(label: label)
-        case .stderr: handler = StderrLogHandler()
-        case .auto:
-            handler = JournaldLogHandler.isJournalAvailable ? JournaldLogHandler(label: label) : StderrLogHandler()
-        }
+        var handler: any LogHandler = logsToJournal(configuration) ? JournaldLogHandler(label: label) : StderrLogHandler()
         handler.logLevel = configuration.level
         return handler
     }

@@ -4,7 +4,7 @@ import Logging
 public struct LogConfiguration: Sendable, Equatable {
     /// The log sink.
     public enum Target: String, Sendable, Equatable, CaseIterable {
-        /// journald when `JOURNAL_STREAM` says stderr is the journal or the journal socket exists, else stderr.
+        /// journald when its socket `/run/systemd/journal/socket` exists, else stderr.
         case auto
         /// journald, natively (sd_journal_sendv).
         case journal

@@ -40,7 +40,9 @@ struct DVCGDCommand: AsyncParsableCommand {
         do {
             try await Daemon.run(configuration: configuration, configurationPath: config, logger: logger)
         } catch {
-            logger.critical("dvcgd cannot start: \(error)")
+            // stderr always gets the reason (a terminal, or the journal under systemd); the journal also gets it
+            // as a structured entry when dvcgd logs there natively.
+            if Daemon.logsToJournal(configuration.log) { logger.critical("dvcgd cannot start: \(error)") }
             FileHandle.standardError.write(Data("dvcgd: \(error)\n".utf8))
             throw ExitCode(1)
         }

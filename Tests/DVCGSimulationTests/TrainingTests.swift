@@ -7,7 +7,9 @@ import Testing
 
 @Suite struct TrainingTests {
     @Test func aShortSeededTrainingRunBeatsTheEqualSplit() throws {
-        let instance = ProblemInstance.paper(vspCount: 5, seed: 1)
+        // Three specialists and a generalist: the equal split reaches only 0.65 of the optimum.
+        let instance = try ProblemInstance(
+            capacities: [1, 1, 1], beta: [150, 150, 150, 150], xi: [[3, 0, 0], [0, 3, 0], [0, 0, 3], [1, 1, 1]])
         let optimum = try WelfareOptimizer().solve(capacities: instance.capacities, utilities: instance.utilities).welfare
         let equalSplit = instance.equalSplitWelfare() / optimum
         var mechanism = MechanismConfiguration()
@@ -19,9 +21,9 @@ import Testing
             hidden: [32, 32], mechanism: mechanism)
         let result = try PolicyTrainer.train(instance: instance, configuration: configuration)
         #expect(result.evaluations.count == 3)
-        #expect(result.bestRatio > equalSplit + 0.02, "greedy \(result.bestRatio) vs equal split \(equalSplit)")
+        #expect(result.bestRatio > equalSplit + 0.1, "greedy \(result.bestRatio) vs equal split \(equalSplit)")
         // The checkpoint holds every VSP and evaluates to the same ratio.
-        #expect(result.policy.vsps.keys.sorted() == SimulatedMarket.identifiers(count: 5).map(\.rawValue).sorted())
+        #expect(result.policy.vsps.keys.sorted() == SimulatedMarket.identifiers(count: 4).map(\.rawValue).sorted())
     }
 
     @Test func aFrozenPolicyEvaluationIsReproducible() throws {

@@ -20,6 +20,7 @@ struct DVCGCommand: AsyncParsableCommand {
             """,
         subcommands: [
             OptimumCommand.self, InstanceCommand.self, InspectCommand.self, TrainCommand.self, EvaluateCommand.self,
+            ExperimentCommand.self,
             BenchCommand.self,
         ]
     )

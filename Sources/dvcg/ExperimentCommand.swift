@@ -72,6 +72,28 @@ struct IncentiveOptions: ParsableArguments {
         }
         print(alignedTable(table))
     }
+
+    /// Trains a learning bidder for `members` under both mechanisms, writes `name` and prints it.
+    func learnedBidding(instance: ProblemInstance, policy: PolicyCheckpoint, members: [Int], name: String) throws {
+        var results: [StrategyExperiment.LearnedBidding] = []
+        for interest in [true, false] {
+            results.append(
+                try StrategyExperiment.learnBidding(
+                    instance: instance, policy: policy, members: members, chargesInterest: interest))
+        }
+        let csv =
+            "mechanism,members,multiple,learned_profit,truthful_profit\n"
+            + results.map {
+                "\($0.mechanism),\($0.members.map(String.init).joined(separator: " ")),\($0.multiple),\($0.learnedProfit),\($0.truthfulProfit)"
+            }.joined(separator: "\n") + "\n"
+        try write(csv, to: name)
+        var table = [["mechanism", "learned multiple", "learned profit", "truthful profit"]]
+        for r in results {
+            table.append([r.mechanism, format(r.multiple, digits: 3), format(r.learnedProfit, digits: 3), format(r.truthfulProfit, digits: 3)])
+        }
+        print("\nlearning (DDPG) bidder, VSPs \(members):")
+        print(alignedTable(table))
+    }
 }
 
 /// `dvcg experiment dsic`: Fig. 7, one VSP scales its bid.
@@ -100,6 +122,7 @@ struct DSICExperimentCommand: AsyncParsableCommand {
             }, logarithmicX: true)
         try options.write(chart.svg, to: "dsic.svg")
         options.show(rows, profitLabel: "profit")
+        try options.learnedBidding(instance: instance, policy: policy, members: [0], name: "dsic-learning.csv")
     }
 }
 
@@ -130,5 +153,6 @@ struct CollusionExperimentCommand: AsyncParsableCommand {
             }, logarithmicX: true)
         try options.write(chart.svg, to: "collusion.svg")
         options.show(rows, profitLabel: "joint profit")
+        try options.learnedBidding(instance: instance, policy: policy, members: [0, 1], name: "collusion-learning.csv")
     }
 }

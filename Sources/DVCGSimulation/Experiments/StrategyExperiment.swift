@@ -38,7 +38,7 @@ public enum StrategyExperiment {
         instance: ProblemInstance, policy: PolicyCheckpoint, members: [Int], factors: [Double],
         chargesInterest: Bool, rounds: Int = 500, window: Int = 400, seeds: [UInt64] = [1, 2, 3]
     ) throws -> [Row] {
-        let all = factors.contains(1) ? factors : ([1] + factors).sorted()
+        let all = factors.contains(1) ? factors : ([1] + factors)
         var rows: [Row] = []
         for factor in all {
             var row = Row(mechanism: chargesInterest ? "dvcg" : "nvi", factor: factor, profit: 0, tax: 0, welfare: 0)
@@ -65,5 +65,55 @@ public enum StrategyExperiment {
             rows.append(row)
         }
         return rows
+    }
+}
+
+extension StrategyExperiment {
+    /// What a learning bidder converged to.
+    public struct LearnedBidding: Sendable, Codable {
+        /// dvcg or nvi.
+        public var mechanism: String
+        /// The members' indices.
+        public var members: [Int]
+        /// The greedy bid multiple after learning.
+        public var multiple: Double
+        /// The members' mean joint net profit with the learned (greedy) multiple, in VC.
+        public var learnedProfit: Double
+        /// Their mean joint net profit when truthful, same seeds, in VC.
+        public var truthfulProfit: Double
+    }
+
+    /// Trains a ``LearningBidder`` for `members` against a frozen policy for `rounds` rounds, then
+    /// compares its greedy multiple's mean profit with truthful bidding over 500 rounds.
+    public static func learnBidding(
+        instance: ProblemInstance, policy: PolicyCheckpoint, members: [Int], chargesInterest: Bool,
+        rounds: Int = 3_000, seed: UInt64 = 1
+    ) throws -> LearnedBidding {
+        let configuration = MechanismConfiguration(chargesInterest: chargesInterest)
+        var engine = try PolicyTrainer.engine(policy: policy, instance: instance, configuration: configuration, seed: seed)
+        var market = SimulatedMarket(instance: instance, population: try BiddingPopulation(instance: instance), seed: seed)
+        var bidder = LearningBidder(members: members, resourceCount: instance.resourceCount, seed: seed)
+        func state() -> [Double] {
+            (0..<instance.resourceCount).map { k in
+                members.reduce(0) { $0 + (engine.share(of: market.ids[$1])?[k] ?? 0) } / Double(members.count)
+            }
+        }
+        for t in 1...rounds {
+            bidder.explorationNoise = max(0.05, 0.6 * (1 - Double(t) / Double(rounds)))
+            let s = state()
+            let a = bidder.action(state: s, explore: true)
+            for m in members { market.population.vsps[m].strategy = .scaled(LearningBidder.multiple(of: a)) }
+            let round = try market.step(engine: &engine, round: RoundNumber(UInt64(t)))
+            let scale = max(members.reduce(0) { $0 + round.utilities[$1] }, 1e-9)
+            bidder.observe(state: s, action: a, reward: members.reduce(0) { $0 + round.profits[$1] } / scale)
+            bidder.update()
+        }
+        let greedy = LearningBidder.multiple(of: bidder.action(state: state(), explore: false))
+        let learned = try run(
+            instance: instance, policy: policy, members: members, factors: [greedy], chargesInterest: chargesInterest)
+        return LearnedBidding(
+            mechanism: chargesInterest ? "dvcg" : "nvi", members: members, multiple: greedy,
+            learnedProfit: learned.first { $0.factor == greedy }?.profit ?? .nan,
+            truthfulProfit: learned.first { $0.factor == 1 }!.profit)
     }
 }

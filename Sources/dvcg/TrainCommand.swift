@@ -70,9 +70,9 @@ struct TrainCommand: AsyncParsableCommand {
         learning.explorationRounds = exploration
         learning.explorationStart = epsilonStart
         learning.explorationEnd = epsilonEnd
-        var start: PolicyCheckpoint? = nil
+        var startingPolicy: PolicyCheckpoint? = nil
         if let initial {
-            do { start = try PolicyCheckpoint.load(from: initial) } catch {
+            do { startingPolicy = try PolicyCheckpoint.load(from: initial) } catch {
                 throw CommandFailure.invalid("\(initial): \(error)")
             }
         }
@@ -83,7 +83,7 @@ struct TrainCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         var lastLine = start - .seconds(2)
-        let result = try PolicyTrainer.train(instance: instance, configuration: configuration, initial: start) { progress in
+        let result = try PolicyTrainer.train(instance: instance, configuration: configuration, initial: startingPolicy) { progress in
             let now = clock.now
             guard now - lastLine >= .seconds(1) || progress.round == rounds else { return }
             lastLine = now

@@ -20,7 +20,7 @@ struct DVCGCommand: AsyncParsableCommand {
             """,
         subcommands: [
             OptimumCommand.self, InstanceCommand.self, InspectCommand.self, InitPolicyCommand.self, TrainCommand.self,
-            EvaluateCommand.self, BenchCommand.self,
+            EvaluateCommand.self, ExperimentCommand.self, BenchCommand.self,
         ]
     )
 

@@ -38,6 +38,15 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Rounds over which exploration falls from 1 to 0.1.")
     var exploration = 5_000
 
+    @Option(name: .customLong("epsilon-start"), help: "Exploration rate at a VSP's first round.")
+    var epsilonStart = 1.0
+
+    @Option(name: .customLong("epsilon-end"), help: "Exploration rate after --exploration rounds.")
+    var epsilonEnd = 0.1
+
+    @Option(help: "Continue from this policy instead of fresh networks (e.g. with --epsilon-start 0.1).")
+    var initial: String?
+
     @Option(name: .customLong("training-seed"), help: "Seeds the networks and the mechanism's randomness.")
     var trainingSeed: UInt64 = 1
 
@@ -47,6 +56,9 @@ struct TrainCommand: AsyncParsableCommand {
     func validate() throws {
         guard algorithm == "mfmarl" else { throw ValidationError("--algorithm \(algorithm) is not implemented yet; use mfmarl.") }
         guard ["dvcg", "nvi"].contains(mechanism) else { throw ValidationError("--mechanism must be dvcg or nvi.") }
+        guard (0...1).contains(epsilonStart), (0...1).contains(epsilonEnd) else {
+            throw ValidationError("--epsilon-start and --epsilon-end must be in [0, 1].")
+        }
         guard rounds >= 1, episode >= 1, evaluationInterval >= 1, exploration >= 0 else {
             throw ValidationError("--rounds, --episode and --eval-every must be >= 1.")
         }
@@ -56,6 +68,14 @@ struct TrainCommand: AsyncParsableCommand {
         let instance = try market.load()
         var learning = LearningConfiguration()
         learning.explorationRounds = exploration
+        learning.explorationStart = epsilonStart
+        learning.explorationEnd = epsilonEnd
+        var startingPolicy: PolicyCheckpoint? = nil
+        if let initial {
+            do { startingPolicy = try PolicyCheckpoint.load(from: initial) } catch {
+                throw CommandFailure.invalid("\(initial): \(error)")
+            }
+        }
         let mechanismConfiguration = MechanismConfiguration(chargesInterest: mechanism == "dvcg", learning: learning)
         let configuration = TrainingConfiguration(
             rounds: rounds, episodeLength: episode, evaluationInterval: evaluationInterval, seed: trainingSeed,
@@ -63,7 +83,7 @@ struct TrainCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         var lastLine = start - .seconds(2)
-        let result = try PolicyTrainer.train(instance: instance, configuration: configuration) { progress in
+        let result = try PolicyTrainer.train(instance: instance, configuration: configuration, initial: startingPolicy) { progress in
             let now = clock.now
             guard now - lastLine >= .seconds(1) || progress.round == rounds else { return }
             lastLine = now

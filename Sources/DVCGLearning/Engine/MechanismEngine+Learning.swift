@@ -82,7 +82,9 @@ extension MechanismEngine {
         let trace = agent.networks.voi.forwardTrace(inputs)
         let (loss, gradient) = Loss.meanSquaredError(prediction: trace.output, target: targets)
         let gradients = agent.networks.voi.backward(trace, outputGradient: gradient)
-        agent.voiOptimizer.update(&agent.networks.voi, with: gradients)
+        var optimizers = agent.takeOptimizers(learning: configuration.learning)
+        optimizers.voi.update(&agent.networks.voi, with: gradients)
+        agent.setOptimizers(optimizers)
         return Double(loss)
     }
 
@@ -100,7 +102,9 @@ extension MechanismEngine {
         let (loss, gradient) = Loss.meanSquaredError(prediction: trace.output, target: targets)
         var gradients = agent.networks.critic.backward(trace, outputGradient: gradient)
         gradients.clip(maxNorm: configuration.learning.gradientClip)
-        agent.criticOptimizer.update(&agent.networks.critic, with: gradients)
+        var optimizers = agent.takeOptimizers(learning: configuration.learning)
+        optimizers.critic.update(&agent.networks.critic, with: gradients)
+        agent.setOptimizers(optimizers)
         return Double(loss)
     }
 
@@ -148,7 +152,9 @@ extension MechanismEngine {
             probabilities: probabilities, outputGradient: probabilityGradient, groupSize: l)
         var gradients = agent.networks.actor.backward(trace, outputGradient: logitGradient)
         gradients.clip(maxNorm: configuration.learning.gradientClip)
-        agent.actorOptimizer.update(&agent.networks.actor, with: gradients)
+        var optimizers = agent.takeOptimizers(learning: configuration.learning)
+        optimizers.actor.update(&agent.networks.actor, with: gradients)
+        agent.setOptimizers(optimizers)
     }
 
     /// Q for every (resource c, level l, row r), laid out as `[(c * L + l) * B + r]`: the critic's

@@ -163,6 +163,12 @@ public enum PolicyTrainer {
         var best = (ratio: -Double.infinity, round: 0, policy: policy)
         var evaluations: [(Int, Double)] = []
         var criticLoss = 0.0
+        if initial != nil {
+            // A continued run keeps its starting policy unless training improves on it.
+            let evaluation = try evaluate(engine: engine, market: market, rounds: configuration.evaluationRounds)
+            best = (evaluation.welfare / optimum, 0, policy)
+            evaluations.append((0, best.ratio))
+        }
         for t in 1...max(configuration.rounds, 1) {
             if (t - 1) % configuration.episodeLength == 0 {
                 engine.resetAllocation()

@@ -61,7 +61,8 @@ public struct AuctionService<C: Clock>: Service where C.Duration == Duration {
             if skipped > 0 {
                 await auctioneer.recordSkippedTicks(skipped)
                 logger.warning(
-                    "round overran its period; skipping ticks", metadata: ["skipped_ticks": "\(skipped)", "period": "\(period)"])
+                    "round overran its period; skipping ticks",
+                    metadata: ["skipped_ticks": "\(skipped)", "period": "\(period)"])
             }
             let current = await auctioneer.period
             if current != period {

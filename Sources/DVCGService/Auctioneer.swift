@@ -119,7 +119,8 @@ public actor Auctioneer {
 
     /// Takes a bid for a round (the bid endpoint of the control API).
     public func receiveBid(_ amount: Double, from vsp: VSPID, for round: RoundNumber) -> BidDecision {
-        bidBook.receive(amount, from: vsp, for: round, registered: roster.active[vsp] != nil)
+        // The open round's roster includes the changes queued for its boundary.
+        bidBook.receive(amount, from: vsp, for: round, registered: roster.upcoming[vsp] != nil)
     }
 
     /// Queues a VSP for the next round boundary and persists it.
@@ -132,7 +133,9 @@ public actor Auctioneer {
         let event = try updated.add(definition, at: bidBook.openRound).get()
         try ledger.append([event])
         roster = updated
-        logger.info("VSP added at the next round boundary", metadata: ["vsp": "\(definition.id)", "boundary": "\(event.boundary)"])
+        logger.info(
+            "VSP added at the next round boundary",
+            metadata: ["vsp": "\(definition.id)", "boundary": "\(event.boundary)"])
         return event.boundary
     }
 
@@ -145,7 +148,8 @@ public actor Auctioneer {
         let event = try updated.remove(vsp, at: bidBook.openRound).get()
         try ledger.append([event])
         roster = updated
-        logger.info("VSP removed at the next round boundary", metadata: ["vsp": "\(vsp)", "boundary": "\(event.boundary)"])
+        logger.info(
+            "VSP removed at the next round boundary", metadata: ["vsp": "\(vsp)", "boundary": "\(event.boundary)"])
         return event.boundary
     }
 
@@ -196,7 +200,8 @@ public actor Auctioneer {
                 guard let vsp = newSimulated[entry.vsp] else { continue }
                 let slice = zip(entry.realisedShare, capacities).map { $0 * $1 }
                 let utility = try vsp.utility.value(at: slice)
-                var generator = SeededGenerator(seed: Self.stream(seed: configuration.seed, round: round, vsp: entry.vsp))
+                var generator = SeededGenerator(
+                    seed: Self.stream(seed: configuration.seed, round: round, vsp: entry.vsp))
                 let gross = vsp.profit.grossProfit(utility: utility, using: &generator)
                 let report = FinancialReport(vsp: entry.vsp, round: round, utility: utility, grossProfit: gross)
                 try engine.record(report: report)
@@ -205,8 +210,11 @@ public actor Auctioneer {
             if configuration.mechanism.learns, !outcome.entries.isEmpty {
                 let report = engine.learn()
                 logger.debug(
-                    "learned", metadata: ["round": "\(round)", "vsps": "\(report.updatedVSPs)", "critic_loss": "\(report.criticLoss)",
-                    "voi_loss": "\(report.voiLoss)"])
+                    "learned",
+                    metadata: [
+                        "round": "\(round)", "vsps": "\(report.updatedVSPs)", "critic_loss": "\(report.criticLoss)",
+                        "voi_loss": "\(report.voiLoss)",
+                    ])
             }
             let state = try Self.encode(engine.state)
             try ledger.commit(
@@ -242,14 +250,19 @@ public actor Auctioneer {
         notifier.notify(SystemdNotifier.reloadingMessage())
         let result = performReload()
         lastReload = result.succeeded ? "ok: \(result.message)" : "failed: \(result.message)"
-        let status = result.succeeded ? "reloaded: \(result.message)" : "reload failed, serving the previous policy: \(result.message)"
+        let status =
+            result.succeeded
+            ? "reloaded: \(result.message)" : "reload failed, serving the previous policy: \(result.message)"
         notifier.notify("READY=1\nSTATUS=\(status)")
         try? ledger.recordPolicyEvent(
             path: result.policyPath, checksum: result.checksum, outcome: result.succeeded ? "loaded" : "refused",
             message: "\(trigger): \(result.message)")
         if result.succeeded {
             logger.notice(
-                "reloaded", metadata: ["trigger": "\(trigger)", "policy": "\(result.policyPath)", "policy_checksum": "\(policy.checksum)"])
+                "reloaded",
+                metadata: [
+                    "trigger": "\(trigger)", "policy": "\(result.policyPath)", "policy_checksum": "\(policy.checksum)",
+                ])
         } else {
             logger.error(
                 "reload failed; keeping the previous configuration and policy",
@@ -270,7 +283,8 @@ public actor Auctioneer {
             do {
                 newConfiguration = try ConfigurationLoader.load(path: configurationPath)
             } catch {
-                return ReloadResult(succeeded: false, message: error.description, policyPath: policy.path, checksum: nil)
+                return ReloadResult(
+                    succeeded: false, message: error.description, policyPath: policy.path, checksum: nil)
             }
             for (name, changed) in [
                 ("resources", newConfiguration.resources != configuration.resources),
@@ -284,9 +298,11 @@ public actor Auctioneer {
         }
         let newPolicy: LoadedPolicy
         do {
-            newPolicy = try LoadedPolicy.load(path: newConfiguration.policyPath, resourceCount: newConfiguration.resources.count)
+            newPolicy = try LoadedPolicy.load(
+                path: newConfiguration.policyPath, resourceCount: newConfiguration.resources.count)
         } catch {
-            return ReloadResult(succeeded: false, message: error.description, policyPath: newConfiguration.policyPath, checksum: nil)
+            return ReloadResult(
+                succeeded: false, message: error.description, policyPath: newConfiguration.policyPath, checksum: nil)
         }
         do {
             var newEngine = engine
@@ -295,7 +311,8 @@ public actor Auctioneer {
             engine = newEngine
         } catch {
             return ReloadResult(
-                succeeded: false, message: "\(newPolicy.path): \(error)", policyPath: newPolicy.path, checksum: newPolicy.checksum)
+                succeeded: false, message: "\(newPolicy.path): \(error)", policyPath: newPolicy.path,
+                checksum: newPolicy.checksum)
         }
         newConfiguration.vsps = configuration.vsps
         configuration = newConfiguration
@@ -316,7 +333,9 @@ public actor Auctioneer {
         let path = configuration.checkpointPath
         do {
             try engine.checkpoint().write(to: path)
-            logger.info("checkpoint written", metadata: ["path": "\(path)", "round": "\(lastRound.map(\.description) ?? "none")"])
+            logger.info(
+                "checkpoint written",
+                metadata: ["path": "\(path)", "round": "\(lastRound.map(\.description) ?? "none")"])
         } catch {
             logger.error("cannot write the checkpoint", metadata: ["path": "\(path)", "error": "\(error)"])
         }
@@ -338,7 +357,9 @@ public actor Auctioneer {
         for change in changes {
             logger.info(
                 "roster change applied",
-                metadata: ["round": "\(outcome.round)", "vsp": "\(change.definition.id)", "kind": "\(change.kind.rawValue)"])
+                metadata: [
+                    "round": "\(outcome.round)", "vsp": "\(change.definition.id)", "kind": "\(change.kind.rawValue)",
+                ])
         }
         for entry in outcome.entries {
             logger.debug(

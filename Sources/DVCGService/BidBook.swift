@@ -15,7 +15,8 @@ public enum BidRejection: Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .roundClosed(let round, let open): return "round \(round) is closed; bids are open for round \(open)"
-        case .roundNotOpen(let round, let open): return "round \(round) is not open yet; bids are open for round \(open)"
+        case .roundNotOpen(let round, let open):
+            return "round \(round) is not open yet; bids are open for round \(open)"
         case .notRegistered(let id): return "VSP \(id) is not registered"
         case .invalidAmount(let amount): return "bid \(amount) is not a finite number >= 0"
         }

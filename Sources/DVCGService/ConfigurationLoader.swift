@@ -27,9 +27,11 @@ public enum ConfigurationLoader {
             ])
         }
         close(descriptor)
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
             throw ConfigurationError(issues: [
-                ConfigurationIssue(file: path, line: 1, column: 1, path: "", message: "cannot read the file as UTF-8 text")
+                ConfigurationIssue(
+                    file: path, line: 1, column: 1, path: "", message: "cannot read the file as UTF-8 text")
             ])
         }
         let folder = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent().path
@@ -43,7 +45,9 @@ public enum ConfigurationLoader {
     ///   - file: Name used in issues.
     ///   - folder: Absolute folder that relative paths resolve against.
     /// - Throws: ``ConfigurationError`` with every issue.
-    public static func parse(_ text: String, file: String, folder: String) throws(ConfigurationError) -> DaemonConfiguration {
+    public static func parse(_ text: String, file: String, folder: String) throws(ConfigurationError)
+        -> DaemonConfiguration
+    {
         var reader = YAMLReader(file: file)
         let root: Node?
         do {
@@ -105,18 +109,35 @@ private struct Parser {
     }
 
     mutating func daemon(_ root: Node) -> DaemonConfiguration? {
-        let keys = ["period", "seed", "resources", "mechanism", "policy", "learning", "state_directory", "control", "log", "vsps"]
+        let keys = [
+            "period", "seed", "resources", "mechanism", "policy", "learning", "state_directory", "control", "log",
+            "vsps",
+        ]
         guard let map = reader.mapping(root, at: "", keys: keys) else { return nil }
         var period: Duration?
-        if let node = map["period"] { period = reader.duration(node, at: "period") } else { reader.missing("period", in: root, at: "") }
+        if let node = map["period"] {
+            period = reader.duration(node, at: "period")
+        } else {
+            reader.missing("period", in: root, at: "")
+        }
         var seed: UInt64 = 1
-        if let node = map["seed"], let value = reader.integer(node, at: "seed", in: 0...Int.max) { seed = UInt64(value) }
+        if let node = map["seed"], let value = reader.integer(node, at: "seed", in: 0...Int.max) {
+            seed = UInt64(value)
+        }
         var resources: [Resource]?
-        if let node = map["resources"] { resources = self.resources(node) } else { reader.missing("resources", in: root, at: "") }
+        if let node = map["resources"] {
+            resources = self.resources(node)
+        } else {
+            reader.missing("resources", in: root, at: "")
+        }
         var mechanism = MechanismConfiguration()
         if let node = map["mechanism"] { mechanism = self.mechanism(node) ?? mechanism }
         var policy: String?
-        if let node = map["policy"] { policy = self.path(node, at: "policy") } else { reader.missing("policy", in: root, at: "") }
+        if let node = map["policy"] {
+            policy = self.path(node, at: "policy")
+        } else {
+            reader.missing("policy", in: root, at: "")
+        }
         var checkpoint = CheckpointConfiguration()
         if let node = map["learning"] { self.learning(node, into: &mechanism, checkpoint: &checkpoint) }
         var state: String?
@@ -126,14 +147,19 @@ private struct Parser {
             reader.missing("state_directory", in: root, at: "")
         }
         var control: ControlConfiguration?
-        if let node = map["control"] { control = self.control(node) } else { reader.missing("control", in: root, at: "") }
+        if let node = map["control"] {
+            control = self.control(node)
+        } else {
+            reader.missing("control", in: root, at: "")
+        }
         var log = LogConfiguration()
         if let node = map["log"] { log = self.log(node) ?? log }
         var vsps: [VSPDefinition] = []
         if let node = map["vsps"] { vsps = self.vsps(node, resourceCount: resources?.count) ?? [] }
         guard let period, let resources, let policy, let state, let control else { return nil }
         return DaemonConfiguration(
-            period: period, seed: seed, resources: resources, mechanism: mechanism, policyPath: policy, checkpoint: checkpoint,
+            period: period, seed: seed, resources: resources, mechanism: mechanism, policyPath: policy,
+            checkpoint: checkpoint,
             stateDirectory: state, control: control, log: log, vsps: vsps)
     }
 
@@ -164,7 +190,8 @@ private struct Parser {
             }
             var capacity: Double?
             if let node = map["capacity"] {
-                capacity = reader.number(node, at: path + ".capacity", in: Double.leastNonzeroMagnitude ... .greatestFiniteMagnitude)
+                capacity = reader.number(
+                    node, at: path + ".capacity", in: Double.leastNonzeroMagnitude ... .greatestFiniteMagnitude)
             } else {
                 reader.missing("capacity", in: item, at: path)
             }
@@ -207,28 +234,38 @@ private struct Parser {
         return mechanism
     }
 
-    mutating func learning(_ node: Node, into mechanism: inout MechanismConfiguration, checkpoint: inout CheckpointConfiguration) {
+    mutating func learning(
+        _ node: Node, into mechanism: inout MechanismConfiguration, checkpoint: inout CheckpointConfiguration
+    ) {
         let keys = [
             "mode", "learning_rate", "voi_learning_rate", "batch_size", "buffer_size", "soft_update", "warm_up",
             "exploration_start", "exploration_end", "exploration_rounds", "entropy_weight", "gradient_clip",
             "checkpoint_every", "checkpoint_path",
         ]
         guard let map = reader.mapping(node, at: "learning", keys: keys) else { return }
-        if let node = map["mode"], let value = reader.choice(node, at: "learning.mode", [("frozen", false), ("online", true)]) {
+        if let node = map["mode"],
+            let value = reader.choice(node, at: "learning.mode", [("frozen", false), ("online", true)])
+        {
             mechanism.learns = value
         }
         var learning = mechanism.learning
-        let positive = Double.leastNonzeroMagnitude ... Double.greatestFiniteMagnitude
-        if let node = map["learning_rate"], let value = reader.number(node, at: "learning.learning_rate", in: positive) {
+        let positive = Double.leastNonzeroMagnitude...Double.greatestFiniteMagnitude
+        if let node = map["learning_rate"], let value = reader.number(node, at: "learning.learning_rate", in: positive)
+        {
             learning.learningRate = value
         }
-        if let node = map["voi_learning_rate"], let value = reader.number(node, at: "learning.voi_learning_rate", in: positive) {
+        if let node = map["voi_learning_rate"],
+            let value = reader.number(node, at: "learning.voi_learning_rate", in: positive)
+        {
             learning.voiLearningRate = value
         }
-        if let node = map["batch_size"], let value = reader.integer(node, at: "learning.batch_size", in: 1...1_000_000) {
+        if let node = map["batch_size"], let value = reader.integer(node, at: "learning.batch_size", in: 1...1_000_000)
+        {
             learning.batchSize = value
         }
-        if let node = map["buffer_size"], let value = reader.integer(node, at: "learning.buffer_size", in: 1...100_000_000) {
+        if let node = map["buffer_size"],
+            let value = reader.integer(node, at: "learning.buffer_size", in: 1...100_000_000)
+        {
             learning.billCapacity = value
         }
         if let node = map["soft_update"], let value = reader.number(node, at: "learning.soft_update", in: 0...1) {
@@ -237,10 +274,13 @@ private struct Parser {
         if let node = map["warm_up"], let value = reader.integer(node, at: "learning.warm_up", in: 0...100_000_000) {
             learning.warmUpTransitions = value
         }
-        if let node = map["exploration_start"], let value = reader.number(node, at: "learning.exploration_start", in: 0...1) {
+        if let node = map["exploration_start"],
+            let value = reader.number(node, at: "learning.exploration_start", in: 0...1)
+        {
             learning.explorationStart = value
         }
-        if let node = map["exploration_end"], let value = reader.number(node, at: "learning.exploration_end", in: 0...1) {
+        if let node = map["exploration_end"], let value = reader.number(node, at: "learning.exploration_end", in: 0...1)
+        {
             learning.explorationEnd = value
         }
         if let node = map["exploration_rounds"],
@@ -253,12 +293,14 @@ private struct Parser {
         {
             learning.entropyWeight = value
         }
-        if let node = map["gradient_clip"], let value = reader.number(node, at: "learning.gradient_clip", in: positive) {
+        if let node = map["gradient_clip"], let value = reader.number(node, at: "learning.gradient_clip", in: positive)
+        {
             learning.gradientClip = value
         }
         if learning.batchSize > learning.billCapacity {
             reader.report(
-                "batch_size \(learning.batchSize) exceeds buffer_size \(learning.billCapacity)", at: map["batch_size"] ?? node,
+                "batch_size \(learning.batchSize) exceeds buffer_size \(learning.billCapacity)",
+                at: map["batch_size"] ?? node,
                 path: "learning.batch_size")
         }
         mechanism.learning = learning
@@ -289,7 +331,9 @@ private struct Parser {
             if let text = node.scalar?.string, text.count <= 4, let mode = UInt16(text, radix: 8), mode <= 0o777 {
                 control.mode = mode
             } else {
-                reader.report("expected an octal file mode such as 0660, found '\(node.scalar?.string ?? "")'", at: node, path: "control.mode")
+                reader.report(
+                    "expected an octal file mode such as 0660, found '\(node.scalar?.string ?? "")'", at: node,
+                    path: "control.mode")
             }
         }
         if let node = map["group"] { control.group = reader.string(node, at: "control.group") }
@@ -306,7 +350,8 @@ private struct Parser {
                     continue
                 }
                 guard let user = reader.string(userNode, at: path + ".user"),
-                    let role = reader.choice(roleNode, at: path + ".role", [("admin", 0), ("read-only", 1), ("vsp", 2)])
+                    let role = reader.choice(
+                        roleNode, at: path + ".role", [("admin", 0), ("read-only", 1), ("vsp", 2)])
                 else { continue }
                 switch role {
                 case 0: control.principals.append(Principal(user: user, role: .admin))
@@ -329,7 +374,8 @@ private struct Parser {
         guard let map = reader.mapping(node, at: "log", keys: ["target", "level"]) else { return nil }
         var log = LogConfiguration()
         if let node = map["target"],
-            let value = reader.choice(node, at: "log.target", LogConfiguration.Target.allCases.map { ($0.rawValue, $0) })
+            let value = reader.choice(
+                node, at: "log.target", LogConfiguration.Target.allCases.map { ($0.rawValue, $0) })
         {
             log.target = value
         }
@@ -370,13 +416,16 @@ private struct Parser {
         }
         let id = vspID(idNode, at: path + ".id")
         var kind = "simulated"
-        if let node = map["kind"], let value = reader.choice(node, at: path + ".kind", [("simulated", "simulated"), ("external", "external")]) {
+        if let node = map["kind"],
+            let value = reader.choice(node, at: path + ".kind", [("simulated", "simulated"), ("external", "external")])
+        {
             kind = value
         }
         if kind == "external" {
             for key in ["utility", "profit", "bidding"] {
                 if let node = map[key] {
-                    reader.report("an external VSP has no '\(key)' (it bids through the API)", at: node, path: path + "." + key)
+                    reader.report(
+                        "an external VSP has no '\(key)' (it bids through the API)", at: node, path: path + "." + key)
                 }
             }
             guard let id else { return nil }
@@ -403,7 +452,9 @@ private struct Parser {
         var alpha = 1.0
         var noiseMean = 0.0
         var noiseStandardDeviation = 0.0
-        if let node = map["profit"], let profit = reader.mapping(node, at: path + ".profit", keys: ["alpha", "noise_mean", "noise_sd"]) {
+        if let node = map["profit"],
+            let profit = reader.mapping(node, at: path + ".profit", keys: ["alpha", "noise_mean", "noise_sd"])
+        {
             if let value = profit["alpha"].flatMap({ reader.number($0, at: path + ".profit.alpha") }) { alpha = value }
             if let value = profit["noise_mean"].flatMap({ reader.number($0, at: path + ".profit.noise_mean") }) {
                 noiseMean = value
@@ -444,12 +495,15 @@ private struct Parser {
         guard let items = reader.sequence(node, at: path) else { return nil }
         if let count, items.count != count {
             reader.report(
-                "expected \(count) value\(count == 1 ? "" : "s") (one per resource), found \(items.count)", at: node, path: path)
+                "expected \(count) value\(count == 1 ? "" : "s") (one per resource), found \(items.count)", at: node,
+                path: path)
             return nil
         }
         var values: [Double] = []
         for (index, item) in items.enumerated() {
-            guard let value = reader.number(item, at: "\(path)[\(index)]", in: 0 ... .greatestFiniteMagnitude) else { return nil }
+            guard let value = reader.number(item, at: "\(path)[\(index)]", in: 0 ... .greatestFiniteMagnitude) else {
+                return nil
+            }
             values.append(value)
         }
         return values
@@ -462,7 +516,8 @@ private struct Parser {
             reader.report("expected a path, found an empty string", at: node, path: path)
             return nil
         }
-        let url = text.hasPrefix("/") ? URL(fileURLWithPath: text) : URL(fileURLWithPath: folder).appendingPathComponent(text)
+        let url =
+            text.hasPrefix("/") ? URL(fileURLWithPath: text) : URL(fileURLWithPath: folder).appendingPathComponent(text)
         return url.standardizedFileURL.path
     }
 }

@@ -12,7 +12,8 @@ public enum ControlSocketError: Error, Sendable, Equatable, CustomStringConverti
         switch self {
         case .inUse(let path): return "\(path): another dvcgd is answering on this control socket; refusing to start"
         case .cannotReplace(let path, let reason): return "\(path): cannot replace the stale control socket: \(reason)"
-        case .cannotSetPermissions(let path, let reason): return "\(path): cannot set the socket's permissions: \(reason)"
+        case .cannotSetPermissions(let path, let reason):
+            return "\(path): cannot set the socket's permissions: \(reason)"
         }
     }
 }

@@ -36,7 +36,8 @@ public enum Daemon {
 
     /// The log handler for a configuration: journald, stderr, or journald when present (auto).
     public static func logHandler(label: String, configuration: LogConfiguration) -> any LogHandler {
-        var handler: any LogHandler = logsToJournal(configuration) ? JournaldLogHandler(label: label) : StderrLogHandler()
+        var handler: any LogHandler =
+            logsToJournal(configuration) ? JournaldLogHandler(label: label) : StderrLogHandler()
         handler.logLevel = configuration.level
         return handler
     }

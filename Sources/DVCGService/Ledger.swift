@@ -118,11 +118,16 @@ public final class Ledger: Sendable {
                 let last = try Int64.fetchOne(db, sql: "SELECT max(number) FROM rounds")
                 var events: [RosterEvent] = []
                 let decoder = JSONDecoder()
-                for row in try Row.fetchAll(db, sql: "SELECT boundary, kind, definition FROM roster_events ORDER BY seq") {
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT boundary, kind, definition FROM roster_events ORDER BY seq")
+                {
                     let kind = RosterEvent.Kind(rawValue: row["kind"]) ?? .add
                     let json: String = row["definition"]
                     let definition = try decoder.decode(VSPDefinition.self, from: Data(json.utf8))
-                    events.append(RosterEvent(kind: kind, boundary: RoundNumber(UInt64(row["boundary"] as Int64)), definition: definition))
+                    events.append(
+                        RosterEvent(
+                            kind: kind, boundary: RoundNumber(UInt64(row["boundary"] as Int64)), definition: definition)
+                    )
                 }
                 let state = try Data.fetchOne(db, sql: "SELECT snapshot FROM engine_state WHERE id = 1")
                 var shares: [VSPID: [Double]] = [:]
@@ -145,7 +150,8 @@ public final class Ledger: Sendable {
                     lastShares: shares)
             }
         } catch {
-            throw .transactionFailed(path: path, operation: "reading the ledger for recovery", reason: Self.reason(error))
+            throw .transactionFailed(
+                path: path, operation: "reading the ledger for recovery", reason: Self.reason(error))
         }
     }
 
@@ -175,7 +181,8 @@ public final class Ledger: Sendable {
                         """,
                     arguments: [
                         Int64(outcome.round.value), record.started.timeIntervalSince1970, Date().timeIntervalSince1970,
-                        outcome.pool, outcome.noiseScale, outcome.proposedWelfare, outcome.realisedWelfare, record.policyChecksum,
+                        outcome.pool, outcome.noiseScale, outcome.proposedWelfare, outcome.realisedWelfare,
+                        record.policyChecksum,
                         outcome.entries.isEmpty,
                     ])
                 for entry in outcome.entries {
@@ -193,7 +200,8 @@ public final class Ledger: Sendable {
                 }
                 for report in record.reports {
                     try db.execute(
-                        sql: "INSERT OR REPLACE INTO reports (vsp, round, utility, gross_profit, received) VALUES (?, ?, ?, ?, ?)",
+                        sql:
+                            "INSERT OR REPLACE INTO reports (vsp, round, utility, gross_profit, received) VALUES (?, ?, ?, ?, ?)",
                         arguments: [
                             report.vsp.rawValue, Int64(report.round.value), report.utility, report.grossProfit,
                             Date().timeIntervalSince1970,
@@ -258,7 +266,9 @@ public struct RoundRecord: Sendable {
     public var engineState: Data
 
     /// A record.
-    public init(outcome: RoundOutcome, started: Date, policyChecksum: String, reports: [FinancialReport], engineState: Data) {
+    public init(
+        outcome: RoundOutcome, started: Date, policyChecksum: String, reports: [FinancialReport], engineState: Data
+    ) {
         self.outcome = outcome
         self.started = started
         self.policyChecksum = policyChecksum

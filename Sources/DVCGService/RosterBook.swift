@@ -42,7 +42,9 @@ public struct RosterBook: Sendable, Equatable {
 
     /// Queues an addition for `boundary`.
     /// - Returns: The event to persist, or why not.
-    public mutating func add(_ definition: VSPDefinition, at boundary: RoundNumber) -> Result<RosterEvent, RosterRejection> {
+    public mutating func add(_ definition: VSPDefinition, at boundary: RoundNumber) -> Result<
+        RosterEvent, RosterRejection
+    > {
         guard upcoming[definition.id] == nil else { return .failure(.alreadyRegistered(definition.id)) }
         let event = RosterEvent(kind: .add, boundary: boundary, definition: definition)
         pending.append(event)

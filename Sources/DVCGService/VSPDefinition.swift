@@ -41,7 +41,9 @@ public struct SimulatedVSPConfiguration: Sendable, Equatable, Codable {
     public var bidding: String
 
     /// A simulated VSP's parameters.
-    public init(beta: Double, xi: [Double], alpha: Double, noiseMean: Double, noiseStandardDeviation: Double, bidding: String) {
+    public init(
+        beta: Double, xi: [Double], alpha: Double, noiseMean: Double, noiseStandardDeviation: Double, bidding: String
+    ) {
         self.beta = beta
         self.xi = xi
         self.alpha = alpha

@@ -17,7 +17,8 @@ struct YAMLReader {
     mutating func report(_ message: String, at node: Node?, path: String) {
         let mark = node?.mark
         issues.append(
-            ConfigurationIssue(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, path: path, message: message))
+            ConfigurationIssue(
+                file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, path: path, message: message))
     }
 
     /// Records a problem that Yams raised while parsing `text`.
@@ -32,7 +33,10 @@ struct YAMLReader {
                 return
             case .duplicatedKeysInMapping(let duplicates, let context):
                 for name in duplicates {
-                    let (line, column) = Self.secondOccurrence(of: name, in: text, after: context.mark.line) ?? (context.mark.line, context.mark.column)
+                    let (line, column) =
+                        Self.secondOccurrence(of: name, in: text, after: context.mark.line) ?? (
+                            context.mark.line, context.mark.column
+                        )
                     issues.append(
                         ConfigurationIssue(
                             file: file, line: line, column: column, path: name, message: "duplicate key '\(name)'"))
@@ -97,9 +101,11 @@ struct YAMLReader {
     }
 
     /// A finite number within `range`.
-    mutating func number(_ node: Node, at path: String, in range: ClosedRange<Double> = -.greatestFiniteMagnitude
-        ... .greatestFiniteMagnitude) -> Double?
-    {
+    mutating func number(
+        _ node: Node, at path: String,
+        in range: ClosedRange<Double> = -.greatestFiniteMagnitude
+            ... .greatestFiniteMagnitude
+    ) -> Double? {
         guard let text = node.scalar?.string, let value = Double(text.trimmingCharacters(in: .whitespaces)),
             value.isFinite
         else {
@@ -121,7 +127,8 @@ struct YAMLReader {
         }
         guard range.contains(value) else {
             let bounds =
-                range.upperBound == Int.max ? "must be >= \(range.lowerBound)" : "must be in [\(range.lowerBound), \(range.upperBound)]"
+                range.upperBound == Int.max
+                ? "must be >= \(range.lowerBound)" : "must be in [\(range.lowerBound), \(range.upperBound)]"
             report("\(value) is out of range (\(bounds))", at: node, path: path)
             return nil
         }
@@ -143,7 +150,8 @@ struct YAMLReader {
     mutating func choice<T>(_ node: Node, at path: String, _ choices: [(String, T)]) -> T? {
         if let text = node.scalar?.string, let match = choices.first(where: { $0.0 == text }) { return match.1 }
         report(
-            "expected one of \(choices.map(\.0).joined(separator: ", ")), found \(describe(node))", at: node, path: path)
+            "expected one of \(choices.map(\.0).joined(separator: ", ")), found \(describe(node))", at: node, path: path
+        )
         return nil
     }
 
@@ -178,7 +186,8 @@ struct YAMLReader {
     /// Where key `name` appears the second time at or after line `start` (Yams marks only the mapping).
     static func secondOccurrence(of name: String, in text: String, after start: Int) -> (Int, Int)? {
         var seen = 0
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where index + 1 >= start {
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where index + 1 >= start {
             var body = Substring(line)
             var column = 1
             while let first = body.first, first == " " || first == "-" || first == "{" {
@@ -209,7 +218,8 @@ struct YAMLReader {
 
     private static func describe(_ range: ClosedRange<Double>) -> String {
         if range.lowerBound == .leastNonzeroMagnitude {
-            return range.upperBound == .greatestFiniteMagnitude ? "must be > 0" : "must be > 0 and <= \(text(range.upperBound))"
+            return range.upperBound == .greatestFiniteMagnitude
+                ? "must be > 0" : "must be > 0 and <= \(text(range.upperBound))"
         }
         switch (range.lowerBound == -.greatestFiniteMagnitude, range.upperBound == .greatestFiniteMagnitude) {
         case (true, true): return "any number"

@@ -22,7 +22,8 @@ struct InitPolicyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The seed of the initialisation.")
     var seed: UInt64 = 1
 
-    @Option(name: .long, parsing: .upToNextOption, help: "VSP ids to give their own networks (others use the template).")
+    @Option(
+        name: .long, parsing: .upToNextOption, help: "VSP ids to give their own networks (others use the template).")
     var vsp: [String] = []
 
     @Option(name: .long, help: "The checkpoint file to write (atomically).")

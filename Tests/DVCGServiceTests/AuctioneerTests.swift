@@ -23,7 +23,8 @@ struct AuctionFixture {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let architecture = PolicyArchitecture.standard(resourceCount: 3)
         var generator = SeededGenerator(seed: 3)
-        let checkpoint = PolicyCheckpoint(architecture: architecture, template: NetworkSet(architecture: architecture, using: &generator))
+        let checkpoint = PolicyCheckpoint(
+            architecture: architecture, template: NetworkSet(architecture: architecture, using: &generator))
         try checkpoint.write(to: folder + "/policy.safetensors")
         policy = try LoadedPolicy.load(path: folder + "/policy.safetensors", resourceCount: 3)
         var yaml = """
@@ -36,7 +37,8 @@ struct AuctionFixture {
 
             """
         for i in 0..<vsps {
-            yaml += "  - {id: sim-\(i), utility: {beta: \(100 + 10 * i), xi: [1, 2, 3]}, profit: {alpha: 1.1, noise_sd: 0.5}}\n"
+            yaml +=
+                "  - {id: sim-\(i), utility: {beta: \(100 + 10 * i), xi: [1, 2, 3]}, profit: {alpha: 1.1, noise_sd: 0.5}}\n"
         }
         for id in external { yaml += "  - {id: \(id), kind: external}\n" }
         configuration = try ConfigurationLoader.parse(yaml, file: "test.yaml", folder: folder)
@@ -77,7 +79,10 @@ struct AuctionFixture {
         #expect(await auctioneer.runRound()?.entries.map(\.vsp.rawValue) == ["ext-1", "sim-0", "sim-1"])
         let newcomer = VSPDefinition(
             id: try VSPID("sim-9"),
-            kind: .simulated(SimulatedVSPConfiguration(beta: 150, xi: [3, 2, 1], alpha: 1, noiseMean: 0, noiseStandardDeviation: 0, bidding: "scaled:0.8")))
+            kind: .simulated(
+                SimulatedVSPConfiguration(
+                    beta: 150, xi: [3, 2, 1], alpha: 1, noiseMean: 0, noiseStandardDeviation: 0, bidding: "scaled:0.8"))
+        )
         try await auctioneer.add(newcomer)
         try await auctioneer.remove(try VSPID("sim-0"))
         #expect(await auctioneer.status().vsps == 3, "changes wait for the boundary")
@@ -85,6 +90,17 @@ struct AuctionFixture {
         let outcome = await restarted.runRound()
         #expect(outcome?.entries.map(\.vsp.rawValue) == ["sim-1", "sim-9"])
         await #expect(throws: RosterRejection.self) { try await restarted.add(newcomer) }
+    }
+
+    @Test func aVSPAddedForTheNextRoundMayBidForIt() async throws {
+        let fixture = try AuctionFixture(vsps: 1)
+        defer { try? FileManager.default.removeItem(atPath: fixture.folder) }
+        let auctioneer = try fixture.auctioneer()
+        await auctioneer.runRound()
+        let boundary = try await auctioneer.add(VSPDefinition(id: try VSPID("ext-2"), kind: .external))
+        #expect(boundary == RoundNumber(2))
+        #expect(await auctioneer.receiveBid(7, from: try VSPID("ext-2"), for: boundary) == .accepted)
+        #expect(await auctioneer.runRound()?.entries.map(\.vsp.rawValue) == ["ext-2", "sim-0"])
     }
 
     @Test func aRoundWithNoBiddersIsRecordedAsEmpty() async throws {

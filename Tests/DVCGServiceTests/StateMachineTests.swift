@@ -56,8 +56,12 @@ import Testing
 
     @Test func closedFutureUnregisteredAndInvalidBidsAreRejected() {
         var book = BidBook(openRound: RoundNumber(5))
-        #expect(book.receive(1, from: vsp, for: RoundNumber(4), registered: true) == .rejected(.roundClosed(RoundNumber(4), open: RoundNumber(5))))
-        #expect(book.receive(1, from: vsp, for: RoundNumber(6), registered: true) == .rejected(.roundNotOpen(RoundNumber(6), open: RoundNumber(5))))
+        #expect(
+            book.receive(1, from: vsp, for: RoundNumber(4), registered: true)
+                == .rejected(.roundClosed(RoundNumber(4), open: RoundNumber(5))))
+        #expect(
+            book.receive(1, from: vsp, for: RoundNumber(6), registered: true)
+                == .rejected(.roundNotOpen(RoundNumber(6), open: RoundNumber(5))))
         #expect(book.receive(1, from: vsp, for: RoundNumber(5), registered: false) == .rejected(.notRegistered(vsp)))
         #expect(book.receive(-1, from: vsp, for: RoundNumber(5), registered: true) == .rejected(.invalidAmount(-1)))
         #expect(book.receive(.nan, from: vsp, for: RoundNumber(5), registered: true) != .accepted)
@@ -85,8 +89,12 @@ import Testing
     @Test func duplicateAddsAndUnknownRemovalsAreRejected() throws {
         var roster = RosterBook()
         _ = try roster.add(definition("a"), at: RoundNumber(1)).get()
-        #expect(throws: RosterRejection.alreadyRegistered(try VSPID("a"))) { try roster.add(definition("a"), at: RoundNumber(1)).get() }
-        #expect(throws: RosterRejection.notRegistered(try VSPID("b"))) { try roster.remove(try VSPID("b"), at: RoundNumber(1)).get() }
+        #expect(throws: RosterRejection.alreadyRegistered(try VSPID("a"))) {
+            try roster.add(definition("a"), at: RoundNumber(1)).get()
+        }
+        #expect(throws: RosterRejection.notRegistered(try VSPID("b"))) {
+            try roster.remove(try VSPID("b"), at: RoundNumber(1)).get()
+        }
     }
 
     @Test func replayAppliesPastEventsAndKeepsFutureOnesPending() {
@@ -118,7 +126,8 @@ import Testing
 
 @Suite struct DurationTests {
     @Test(arguments: [
-        ("250ms", Duration.milliseconds(250)), ("1s", .seconds(1)), ("1.5s", .milliseconds(1500)), ("2m", .seconds(120)),
+        ("250ms", Duration.milliseconds(250)), ("1s", .seconds(1)), ("1.5s", .milliseconds(1500)),
+        ("2m", .seconds(120)),
         ("1h", .seconds(3600)),
     ])
     func durationsParse(_ text: String, _ duration: Duration) {

@@ -47,7 +47,9 @@ import Testing
             name: "negative capacity", yaml: valid.replacingOccurrences(of: "capacity: 2", with: "capacity: -2"),
             errors: ["4:33: resources[1].capacity: -2 is out of range (must be > 0)"]),
         Case(
-            name: "bad socket mode", yaml: valid.replacingOccurrences(of: "  socket: state/s.sock", with: "  socket: state/s.sock\n  mode: \"999\""),
+            name: "bad socket mode",
+            yaml: valid.replacingOccurrences(
+                of: "  socket: state/s.sock", with: "  socket: state/s.sock\n  mode: \"999\""),
             errors: ["9:9: control.mode: expected an octal file mode such as 0660, found '999'"]),
         Case(
             name: "unknown log target", yaml: valid + "\nlog: {target: syslog}",
@@ -64,7 +66,9 @@ import Testing
         Case(
             name: "bad bidding strategy",
             yaml: valid + "\n  - id: b\n    utility: {beta: 100, xi: [1, 2]}\n    bidding: greedy",
-            errors: ["14:14: vsps[1].bidding: expected truthful, scaled:C or fixed:X with a number >= 0, found 'greedy'"]),
+            errors: [
+                "14:14: vsps[1].bidding: expected truthful, scaled:C or fixed:X with a number >= 0, found 'greedy'"
+            ]),
         Case(
             name: "bad VSP id", yaml: valid + "\n  - id: 'bad id'\n    kind: external",
             errors: ["12:9: vsps[1].id: 'bad id' is not a valid VSP id ([A-Za-z0-9._-], 1 to 64 characters)"]),
@@ -72,7 +76,8 @@ import Testing
             name: "duplicate VSP id", yaml: valid + "\n  - id: a\n    kind: external",
             errors: ["12:9: vsps[1].id: duplicate VSP id 'a'"]),
         Case(
-            name: "external VSP with a utility", yaml: valid + "\n  - id: b\n    kind: external\n    utility: {beta: 1, xi: [1, 1]}",
+            name: "external VSP with a utility",
+            yaml: valid + "\n  - id: b\n    kind: external\n    utility: {beta: 1, xi: [1, 1]}",
             errors: ["14:14: vsps[1].utility: an external VSP has no 'utility' (it bids through the API)"]),
         Case(
             name: "duplicate key", yaml: valid + "\nperiod: 2s",

@@ -241,7 +241,8 @@ enum UnixHTTP {
         }
         guard connected == 0 else { return nil }
         let request = Array(
-            "\(method) \(path) HTTP/1.1\r\nHost: dvcgd\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)".utf8)
+            "\(method) \(path) HTTP/1.1\r\nHost: dvcgd\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+                .utf8)
         _ = request.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)

@@ -78,14 +78,22 @@ import Testing
         let fixture = try DaemonFixture(vsps: 3, period: "50ms")
         try fixture.start()
         #expect(fixture.waitForRound(3), "\(fixture.stderr)")
-        let first = try fixture.query { try String.fetchOne($0, sql: "SELECT policy_checksum FROM rounds WHERE number = 1") }
+        let first = try fixture.query {
+            try String.fetchOne($0, sql: "SELECT policy_checksum FROM rounds WHERE number = 1")
+        }
         try DaemonFixture.writePolicy(seed: 2, to: fixture.policyPath)
         fixture.signal(SIGHUP)
         #expect(
             fixture.wait {
-                (try? fixture.query { try Int.fetchOne($0, sql: "SELECT count(*) FROM policy_events WHERE outcome = 'loaded' AND message LIKE 'SIGHUP%'") }) == 1
+                (try? fixture.query {
+                    try Int.fetchOne(
+                        $0,
+                        sql: "SELECT count(*) FROM policy_events WHERE outcome = 'loaded' AND message LIKE 'SIGHUP%'")
+                }) == 1
             }, "\(fixture.stderr)")
-        let swapped = try fixture.query { try String.fetchOne($0, sql: "SELECT checksum FROM policy_events ORDER BY seq DESC LIMIT 1") }
+        let swapped = try fixture.query {
+            try String.fetchOne($0, sql: "SELECT checksum FROM policy_events ORDER BY seq DESC LIMIT 1")
+        }
         #expect(swapped != nil && swapped != first)
         let afterSwap = fixture.lastRound() + 2
         #expect(fixture.waitForRound(afterSwap))
@@ -100,16 +108,21 @@ import Testing
         fixture.signal(SIGHUP)
         #expect(
             fixture.wait {
-                (try? fixture.query { try Int.fetchOne($0, sql: "SELECT count(*) FROM policy_events WHERE outcome = 'refused'") }) == 1
+                (try? fixture.query {
+                    try Int.fetchOne($0, sql: "SELECT count(*) FROM policy_events WHERE outcome = 'refused'")
+                }) == 1
             }, "\(fixture.stderr)")
-        let refusal = try fixture.query { try String.fetchOne($0, sql: "SELECT message FROM policy_events WHERE outcome = 'refused'") }
+        let refusal = try fixture.query {
+            try String.fetchOne($0, sql: "SELECT message FROM policy_events WHERE outcome = 'refused'")
+        }
         #expect(refusal?.contains("invalid policy") == true, "\(refusal ?? "")")
         let status = try #require(UnixHTTP.request("GET", "/v1/status", socket: fixture.socketPath))
         #expect(status.body.contains("failed:"), "\(status.body)")
         let afterRefusal = fixture.lastRound() + 2
         #expect(fixture.waitForRound(afterRefusal), "rounds go on after a failed reload")
         let still = try fixture.query {
-            try String.fetchOne($0, sql: "SELECT policy_checksum FROM rounds WHERE number = ?", arguments: [afterRefusal])
+            try String.fetchOne(
+                $0, sql: "SELECT policy_checksum FROM rounds WHERE number = ?", arguments: [afterRefusal])
         }
         #expect(still == swapped, "the previous policy keeps serving")
         #expect(fixture.stderr.contains("reload failed; keeping the previous configuration and policy"))
@@ -166,7 +179,9 @@ import Testing
         fixture.signal(SIGKILL)
         _ = fixture.waitForExit()
         try fixture.start()
-        #expect(fixture.waitForRound(fixture.lastRound() + 2), "a stale socket file does not stop a restart: \(fixture.stderr)")
+        #expect(
+            fixture.waitForRound(fixture.lastRound() + 2),
+            "a stale socket file does not stop a restart: \(fixture.stderr)")
         fixture.signal(SIGINT)
         #expect(fixture.waitForExit() == 0)
     }
@@ -182,17 +197,26 @@ import Testing
                 socket: fixture.socketPath))
         #expect(added.status == 201, "\(added.body)")
         let boundary = try #require(
-            (try JSONSerialization.jsonObject(with: Data(added.body.utf8)) as? [String: String])?["boundary"].flatMap(Int64.init))
+            (try JSONSerialization.jsonObject(with: Data(added.body.utf8)) as? [String: String])?["boundary"].flatMap(
+                Int64.init))
         #expect(fixture.waitForRound(boundary))
         let members = { (round: Int64) in
-            try fixture.query { try String.fetchAll($0, sql: "SELECT vsp FROM round_entries WHERE round = ? ORDER BY vsp", arguments: [round]) }
+            try fixture.query {
+                try String.fetchAll(
+                    $0, sql: "SELECT vsp FROM round_entries WHERE round = ? ORDER BY vsp", arguments: [round])
+            }
         }
         #expect(try members(boundary) == ["new-1", "vsp-0", "vsp-1"])
         #expect(try members(boundary - 1) == ["vsp-0", "vsp-1"], "the change waits for the round boundary")
-        let duplicate = try #require(UnixHTTP.request("POST", "/v1/vsps", body: "id: new-1\nkind: external", socket: fixture.socketPath))
+        let duplicate = try #require(
+            UnixHTTP.request("POST", "/v1/vsps", body: "id: new-1\nkind: external", socket: fixture.socketPath))
         #expect(duplicate.status == 409 && duplicate.body.contains("already_registered"), "\(duplicate.body)")
-        let malformed = try #require(UnixHTTP.request("POST", "/v1/vsps", body: "id: x\nutility: {beta: 1, xi: [1]}", socket: fixture.socketPath))
-        #expect(malformed.status == 400 && malformed.body.contains("request:2:24: vsp.utility.xi: expected 3 values"), "\(malformed.body)")
+        let malformed = try #require(
+            UnixHTTP.request("POST", "/v1/vsps", body: "id: x\nutility: {beta: 1, xi: [1]}", socket: fixture.socketPath)
+        )
+        #expect(
+            malformed.status == 400 && malformed.body.contains("request:2:24: vsp.utility.xi: expected 3 values"),
+            "\(malformed.body)")
         let removed = try #require(UnixHTTP.request("DELETE", "/v1/vsps/vsp-0", socket: fixture.socketPath))
         #expect(removed.status == 200, "\(removed.body)")
         fixture.signal(SIGKILL)
@@ -241,7 +265,8 @@ import Testing
     @Test func theShippedTestbedConfigurationIsValid() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
-        let result = try Tool.run("dvcgd", ["--check-config", "--config", root.appendingPathComponent("etc/dvcgd.yaml").path])
+        let result = try Tool.run(
+            "dvcgd", ["--check-config", "--config", root.appendingPathComponent("etc/dvcgd.yaml").path])
         #expect(result.status == 0 && result.stdout == "configuration OK\n", "\(result.stderr)")
     }
 }

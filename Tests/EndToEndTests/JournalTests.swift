@@ -13,8 +13,12 @@ import Testing
     /// Why the test cannot run here, or `nil` when it can.
     static var unavailable: String? {
         if getuid() != 0 { return "needs root to create a mount namespace for a private journald" }
-        if !FileManager.default.isExecutableFile(atPath: journald) { return "\(journald) is missing (apt package systemd)" }
-        if !FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare") { return "unshare is missing (apt package util-linux)" }
+        if !FileManager.default.isExecutableFile(atPath: journald) {
+            return "\(journald) is missing (apt package systemd)"
+        }
+        if !FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare") {
+            return "unshare is missing (apt package util-linux)"
+        }
         return nil
     }
 

@@ -66,7 +66,7 @@ public actor Auctioneer {
             seed: configuration.seed)
         for id in roster.active.keys.sorted() { try engine.register(id) }
         if let data = recovery.engineState {
-            try engine.restore(try JSONDecoder().decode(EngineState.self, from: data))
+            try engine.restore(try EngineStateCodec.decode(data))
         }
         self.engine = engine
         var simulated: [VSPID: SimulatedVSP] = [:]
@@ -194,7 +194,9 @@ public actor Auctioneer {
                 _ = nextBook.receive(vsp.strategy.bid(truthful: truthful), from: id, for: round, registered: true)
             }
             let (_, bids) = nextBook.close()
+            let engineStart = clock.now
             let outcome = try engine.runRound(round: round, bids: bids)
+            var phases = RoundPhases(engine: engineStart.duration(to: clock.now))
             var reports: [FinancialReport] = []
             for entry in outcome.entries {
                 guard let vsp = newSimulated[entry.vsp] else { continue }
@@ -216,7 +218,11 @@ public actor Auctioneer {
                         "voi_loss": "\(report.voiLoss)",
                     ])
             }
-            let state = try Self.encode(engine.state)
+            phases.engine = engineStart.duration(to: clock.now)
+            let snapshotStart = clock.now
+            let state = EngineStateCodec.encode(engine.state)
+            phases.snapshot = snapshotStart.duration(to: clock.now)
+            let commitStart = clock.now
             try ledger.commit(
                 RoundRecord(
                     outcome: outcome, started: started, policyChecksum: policy.checksum, reports: reports,
@@ -230,7 +236,9 @@ public actor Auctioneer {
             for entry in outcome.entries { lastShares[entry.vsp] = entry.realisedShare }
             for change in changes where change.kind == .remove { lastShares[change.definition.id] = nil }
             let elapsed = begin.duration(to: clock.now)
-            logRound(outcome, changes: changes, elapsed: elapsed)
+            phases.commit = commitStart.duration(to: clock.now)
+            phases.total = elapsed
+            logRound(outcome, changes: changes, phases: phases)
             checkpointIfDue()
             return outcome
         } catch {
@@ -341,8 +349,11 @@ public actor Auctioneer {
         }
     }
 
-    private func logRound(_ outcome: RoundOutcome, changes: [RosterEvent], elapsed: Duration) {
-        let milliseconds = Double(elapsed.components.attoseconds) * 1e-15 + Double(elapsed.components.seconds) * 1e3
+    private func logRound(_ outcome: RoundOutcome, changes: [RosterEvent], phases: RoundPhases) {
+        func milliseconds(_ duration: Duration) -> String {
+            let value = Double(duration.components.attoseconds) * 1e-15 + Double(duration.components.seconds) * 1e3
+            return String(format: "%.3f", value)
+        }
         if outcome.entries.isEmpty {
             logger.info("round committed with no bidders", metadata: ["round": "\(outcome.round)", "empty": "true"])
         } else {
@@ -351,7 +362,8 @@ public actor Auctioneer {
                 metadata: [
                     "round": "\(outcome.round)", "vsps": "\(outcome.entries.count)", "pool": "\(outcome.pool)",
                     "sigma": "\(outcome.noiseScale)", "welfare": "\(outcome.realisedWelfare)",
-                    "duration_ms": "\(String(format: "%.3f", milliseconds))",
+                    "duration_ms": "\(milliseconds(phases.total))", "engine_ms": "\(milliseconds(phases.engine))",
+                    "snapshot_ms": "\(milliseconds(phases.snapshot))", "commit_ms": "\(milliseconds(phases.commit))",
                 ])
         }
         for change in changes {
@@ -369,12 +381,6 @@ public actor Auctioneer {
                     "tax": "\(entry.tax)", "externality": "\(entry.externality)", "interest": "\(entry.interest)",
                 ])
         }
-    }
-
-    private static func encode(_ state: EngineState) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return try encoder.encode(state)
     }
 
     private static func simulatedVSP(_ definition: VSPDefinition) throws -> SimulatedVSP? {
@@ -400,4 +406,16 @@ public struct ReloadResult: Sendable, Equatable, Codable {
     public var policyPath: String
     /// Its checksum when it was read.
     public var checksum: String?
+}
+
+/// Where a round's time went (logged with `round committed`).
+struct RoundPhases {
+    /// Roster boundary, bids, the engine's round, reports and learning.
+    var engine: Duration
+    /// Encoding the engine's state.
+    var snapshot: Duration = .zero
+    /// The ledger transaction.
+    var commit: Duration = .zero
+    /// The whole round.
+    var total: Duration = .zero
 }

@@ -25,8 +25,10 @@ public struct AuctionService<C: Clock>: Service where C.Duration == Duration {
 
     /// Runs rounds until graceful shutdown.
     public func run() async throws {
-        await cancelWhenGracefulShutdown { await readiness.wait() }
-        guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return finish() }
+        let ready = await cancelWhenGracefulShutdown { await readiness.wait() }
+        guard let ready, !Task.isShuttingDownGracefully, !Task.isCancelled else { return finish() }
+        // Without its control socket the daemon must not report READY; the group stops with the error.
+        if case .failure(let error) = ready { throw error }
         notifier.notify("READY=1\nSTATUS=\(await auctioneer.statusLine())")
         var period = await auctioneer.period
         logger.notice("dvcgd ready", metadata: ["period": "\(period)"])

@@ -80,12 +80,13 @@ public enum ControlServer {
             router: routes(auctioneer: auctioneer),
             configuration: .init(address: .unixDomainSocket(path: path), serverName: "dvcgd"),
             onServerRunning: { _ in
-                do {
+                do throws(ControlSocketError) {
                     try ControlSocket.setPermissions(path: path, mode: configuration.mode, group: configuration.group)
                     logger.info("control socket listening", metadata: ["socket": "\(path)"])
-                    await readiness.raise()
+                    readiness.raise()
                 } catch {
                     logger.critical("control socket unusable", metadata: ["socket": "\(path)", "error": "\(error)"])
+                    readiness.raise(.failure(error))
                 }
             },
             logger: logger)

@@ -1,22 +1,24 @@
-/// A one-shot signal: waiters resume once it is raised (the control socket is listening).
-public actor Readiness {
-    private var raised = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+/// A one-shot signal from the control server to the auction loop: the socket listens, or why it cannot.
+///
+/// Backed by an `AsyncStream`, so a waiter cancelled by graceful shutdown returns at once. One waiter.
+public final class Readiness: Sendable {
+    private let stream: AsyncStream<Result<Void, ControlSocketError>>
+    private let continuation: AsyncStream<Result<Void, ControlSocketError>>.Continuation
 
     /// A signal not yet raised.
-    public init() {}
-
-    /// Raises the signal; later calls do nothing.
-    public func raise() {
-        guard !raised else { return }
-        raised = true
-        for waiter in waiters { waiter.resume() }
-        waiters = []
+    public init() {
+        (stream, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingOldest(1))
     }
 
-    /// Returns once the signal is raised.
-    public func wait() async {
-        if raised { return }
-        await withCheckedContinuation { waiters.append($0) }
+    /// Raises the signal (success, or the reason the socket is unusable); later calls do nothing.
+    public func raise(_ result: Result<Void, ControlSocketError> = .success(())) {
+        continuation.yield(result)
+        continuation.finish()
+    }
+
+    /// The outcome once raised; `nil` when the waiting task is cancelled first.
+    public func wait() async -> Result<Void, ControlSocketError>? {
+        var iterator = stream.makeAsyncIterator()
+        return await iterator.next()
     }
 }

@@ -1,3 +1,4 @@
+import DVCGCore
 import DVCGLearning
 import Foundation
 import GRDB
@@ -72,6 +73,29 @@ import Testing
             #expect(rosterEvents == 5, "the YAML roster is seeded once, not on every restart")
         }
         #expect(fixture.stderr.contains("next_round=\(before + 1)"), "the restart resumes at the next round")
+    }
+
+    @Test func killNineAtRandomMomentsNeverLeavesAPartialRound() throws {
+        let fixture = try DaemonFixture(vsps: 40, period: "20ms")
+        var generator = SeededGenerator(seed: 17)
+        for _ in 0..<6 {
+            try fixture.start()
+            #expect(fixture.waitForRound(fixture.lastRound() + 1), "\(fixture.stderr)")
+            usleep(UInt32(generator.nextInt(below: 150_000)))
+            fixture.signal(SIGKILL)
+            #expect(fixture.waitForExit() == SIGKILL)
+        }
+        try fixture.start()
+        #expect(fixture.waitForRound(fixture.lastRound() + 3), "\(fixture.stderr)")
+        fixture.signal(SIGTERM)
+        #expect(fixture.waitForExit() == 0)
+        try fixture.query { db in
+            let numbers = try Int64.fetchAll(db, sql: "SELECT number FROM rounds ORDER BY number")
+            #expect(numbers == Array(1...Int64(numbers.count)))
+            let sizes = try Int.fetchAll(db, sql: "SELECT count(*) FROM round_entries GROUP BY round")
+            #expect(sizes.count == numbers.count && sizes.allSatisfy { $0 == 40 })
+            #expect(try Int64.fetchOne(db, sql: "SELECT round FROM engine_state") == numbers.last)
+        }
     }
 
     @Test func sighupSwapsAGoodPolicyAndKeepsTheOldOneOnACorruptOne() throws {

@@ -44,6 +44,9 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(name: .customLong("epsilon-end"), help: "Exploration rate after --exploration rounds.")
     var epsilonEnd = 0.1
 
+    @Flag(name: .customLong("share-scaled-reward"), help: "Divide each VSP's difference reward by its mean share times N.")
+    var shareScaledReward = false
+
     @Option(help: "Continue from this policy instead of fresh networks (e.g. with --epsilon-start 0.1).")
     var initial: String?
 
@@ -70,6 +73,7 @@ struct TrainCommand: AsyncParsableCommand {
         learning.explorationRounds = exploration
         learning.explorationStart = epsilonStart
         learning.explorationEnd = epsilonEnd
+        learning.shareScaledReward = shareScaledReward
         var startingPolicy: PolicyCheckpoint? = nil
         if let initial {
             do { startingPolicy = try PolicyCheckpoint.load(from: initial) } catch {

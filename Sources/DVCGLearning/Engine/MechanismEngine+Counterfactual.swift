@@ -169,7 +169,10 @@ extension MechanismEngine {
             for c in 0..<k {
                 reward -= (elasticity[c] - elasticities[i][c]) * (totals[c] / counterfactualTotals[c] - 1)
             }
-            return reward / meanBid
+            guard configuration.learning.shareScaledReward else { return reward / meanBid }
+            var meanShare = 0.0
+            for c in 0..<k { meanShare += max(previous[i, c], floor) / Double(k) }
+            return reward / (meanBid * meanShare * Double(n))
         }
     }
 

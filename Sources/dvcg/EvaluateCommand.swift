@@ -83,7 +83,9 @@ struct EvaluateCommand: AsyncParsableCommand {
             throw CommandFailure.invalid("\(policy): \(error)")
         }
         let optimum = try WelfareOptimizer().solve(capacities: instance.capacities, utilities: instance.utilities).welfare
-        let configuration = MechanismConfiguration(chargesInterest: mechanism == "dvcg")
+        var configuration = MechanismConfiguration(chargesInterest: mechanism == "dvcg")
+        // A DVCG-MARL policy was trained without the mean-field inputs; serve it the same way.
+        configuration.learning.meanField = !checkpoint.training.contains("\"algorithm\": \"marl\"")
         let engine: MechanismEngine
         do {
             engine = try PolicyTrainer.engine(

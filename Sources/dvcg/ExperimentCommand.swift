@@ -9,7 +9,10 @@ struct ExperimentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "experiment",
         abstract: "Reproduce the paper's experiments as CSV and SVG files (use a release build).",
-        subcommands: [WelfareExperimentCommand.self, DSICExperimentCommand.self, CollusionExperimentCommand.self]
+        subcommands: [
+            WelfareExperimentCommand.self, ConvergenceExperimentCommand.self, DSICExperimentCommand.self,
+            CollusionExperimentCommand.self,
+        ]
     )
 }
 

@@ -20,7 +20,7 @@ struct TrainCommand: AsyncParsableCommand {
 
     @OptionGroup var market: InstanceOptions
 
-    @Option(help: "The learning algorithm: mfmarl (the only one implemented so far).")
+    @Option(help: "The learning algorithm: mfmarl, or marl (no mean field: each agent sees only its own observation and action).")
     var algorithm = "mfmarl"
 
     @Option(help: "The mechanism: dvcg, or nvi (no VC interest in the tax).")
@@ -57,7 +57,9 @@ struct TrainCommand: AsyncParsableCommand {
     var out: String
 
     func validate() throws {
-        guard algorithm == "mfmarl" else { throw ValidationError("--algorithm \(algorithm) is not implemented yet; use mfmarl.") }
+        guard ["mfmarl", "marl"].contains(algorithm) else {
+            throw ValidationError("--algorithm must be mfmarl or marl (maddpg is not implemented yet).")
+        }
         guard ["dvcg", "nvi"].contains(mechanism) else { throw ValidationError("--mechanism must be dvcg or nvi.") }
         guard (0...1).contains(epsilonStart), (0...1).contains(epsilonEnd) else {
             throw ValidationError("--epsilon-start and --epsilon-end must be in [0, 1].")
@@ -74,6 +76,7 @@ struct TrainCommand: AsyncParsableCommand {
         learning.explorationStart = epsilonStart
         learning.explorationEnd = epsilonEnd
         learning.shareScaledReward = shareScaledReward
+        learning.meanField = algorithm == "mfmarl"
         var startingPolicy: PolicyCheckpoint? = nil
         if let initial {
             do { startingPolicy = try PolicyCheckpoint.load(from: initial) } catch {

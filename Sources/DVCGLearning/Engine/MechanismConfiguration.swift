@@ -83,13 +83,17 @@ public struct LearningConfiguration: Sendable, Equatable, Codable {
     /// split), so that a VSP near the s_min floor, whose multiplicative actions move little,
     /// still sees which direction pays (docs/learning.md).
     public var shareScaledReward: Bool
+    /// Whether the actor sees o-bar_i and the critic the others' mean action and o-bar_i (the mean
+    /// field of DVCG-MFMARL); `false` is the DVCG-MARL baseline, where each agent sees only its own
+    /// observation and action (those inputs are zero).
+    public var meanField: Bool
 
     /// The recipe of LEARNING-NOTES.md.
     public init(
         learningRate: Double = 1e-3, voiLearningRate: Double = 3e-3, batchSize: Int = 128, billCapacity: Int = 10_000,
         targetRate: Double = 0.005, warmUpTransitions: Int = 128, explorationStart: Double = 1,
         explorationEnd: Double = 0.1, explorationRounds: Int = 5_000, entropyWeight: Double = 0.01,
-        gradientClip: Double = 10, shareScaledReward: Bool = false
+        gradientClip: Double = 10, shareScaledReward: Bool = false, meanField: Bool = true
     ) {
         self.learningRate = learningRate
         self.voiLearningRate = voiLearningRate
@@ -103,6 +107,7 @@ public struct LearningConfiguration: Sendable, Equatable, Codable {
         self.entropyWeight = entropyWeight
         self.gradientClip = gradientClip
         self.shareScaledReward = shareScaledReward
+        self.meanField = meanField
     }
 
     /// epsilon after `age` of a VSP's rounds: linear from ``explorationStart`` to

@@ -46,7 +46,7 @@ extension MechanismEngine {
             let loans = try Bank.loans(bids: bidList, pool: pool)
 
             // 3. Actions and proposal (NSP).
-            let observations = Self.observations(previous)
+            let observations = Self.observations(previous, meanField: configuration.learning.meanField)
             let actions = chooseActions(nets: nets, ids: ids, observations: observations)
             let proposal = try actionSpace.apply(actions, to: previous)
             let proposedUtility = (0..<n).map { Double(nets[$0].voi.evaluate(floats(proposal.shares(of: $0)))[0]) }
@@ -113,8 +113,8 @@ extension MechanismEngine {
     }
 
     /// Actor inputs [o_i, o-bar_i] (2K values each) of every VSP of `allocation`; o-bar_i is the
-    /// leave-one-out mean share of the others.
-    static func observations(_ allocation: Allocation) -> [[Float]] {
+    /// leave-one-out mean share of the others (0 without the mean field).
+    static func observations(_ allocation: Allocation, meanField: Bool = true) -> [[Float]] {
         let n = allocation.vspCount
         let k = allocation.resourceCount
         let sums = allocation.columnSums
@@ -123,7 +123,7 @@ extension MechanismEngine {
             for c in 0..<k {
                 let s = allocation[i, c]
                 o[c] = Float(s)
-                o[k + c] = n > 1 ? Float((sums[c] - s) / Double(n - 1)) : 0
+                o[k + c] = n > 1 && meanField ? Float((sums[c] - s) / Double(n - 1)) : 0
             }
             return o
         }

@@ -253,3 +253,44 @@ private func bids(_ count: Int, _ amount: Double = 100) -> [VSPID: Double] {
         #expect(counts.values.allSatisfy { abs($0 - 1000) < 150 })
     }
 }
+
+@Suite struct OnlineAdaptationTests {
+    @Test func aVSPRegisteredMidRunExploresAndLearnsFromItsFirstRound() throws {
+        var configuration = MechanismConfiguration(learns: true)
+        configuration.learning.warmUpTransitions = 1
+        configuration.learning.batchSize = 4
+        var engine = try makeEngineForAdaptation(configuration: configuration)
+        for t in 1...5 { _ = try engine.runRound(round: RoundNumber(UInt64(t)), bids: [id("v0"): 10, id("v1"): 10]) }
+        try engine.register(id("late"))
+        let template = try #require(engine.networks(of: id("late")))
+        #expect(engine.agents[id("late")]!.state.age == 0)
+        #expect(configuration.learning.explorationRate(age: 0) == 1)
+        _ = try engine.runRound(round: RoundNumber(6), bids: [id("v0"): 10, id("v1"): 10, id("late"): 10])
+        #expect(engine.agents[id("late")]!.bill.count == 1)
+        #expect(engine.agents[id("v0")]!.bill.count == 6)
+        engine.learn()
+        #expect(engine.networks(of: id("late"))!.actor != template.actor)
+    }
+
+    @Test func withoutTheMeanFieldTheBillHoldsOnlyTheAgentsOwnInputs() throws {
+        var configuration = MechanismConfiguration(learns: true)
+        configuration.learning.meanField = false
+        var engine = try makeEngineForAdaptation(configuration: configuration)
+        _ = try engine.runRound(round: RoundNumber(1), bids: [id("v0"): 10, id("v1"): 10])
+        let row = engine.agents[id("v0")]!.bill.row(0)
+        #expect(row[(3 + 21)..<(3 + 42 + 3)].allSatisfy { $0 == 0 })
+        #expect(row[3..<(3 + 21)].reduce(0, +) == 3)
+    }
+}
+
+private func makeEngineForAdaptation(configuration: MechanismConfiguration) throws -> MechanismEngine {
+    var generator = SeededGenerator(seed: 3)
+    let architecture = PolicyArchitecture.standard(hidden: [8])
+    let policy = PolicyCheckpoint(
+        architecture: architecture, template: NetworkSet(architecture: architecture, using: &generator))
+    var engine = try MechanismEngine(
+        policy: policy, resources: Resource.paperDefaults, configuration: configuration, seed: 3)
+    try engine.register(VSPID("v0"))
+    try engine.register(VSPID("v1"))
+    return engine
+}

@@ -30,7 +30,8 @@ struct AblationExperimentCommand: AsyncParsableCommand {
 
     func run() async throws {
         let instance = ProblemInstance.paper(vspCount: vsps, seed: seed)
-        let optimum = try WelfareOptimizer().solve(capacities: instance.capacities, utilities: instance.utilities).welfare
+        let optimum = try WelfareOptimizer().solve(capacities: instance.capacities, utilities: instance.utilities)
+            .welfare
         var lines = ["algorithm,mechanism,ratio,total_tax,profit_truthful,profit_half,profit_double"]
         var table = [["algorithm", "mechanism", "ratio", "total tax", "profit x1", "profit x0.5", "profit x2"]]
         var points: [String: [(Double, Double)]] = [:]
@@ -44,15 +45,18 @@ struct AblationExperimentCommand: AsyncParsableCommand {
             for interest in [true, false] {
                 var configuration = MechanismConfiguration(chargesInterest: interest)
                 configuration.learning.meanField = algorithm == "mfmarl"
-                let engine = try PolicyTrainer.engine(policy: policy, instance: instance, configuration: configuration, seed: 1)
-                let market = SimulatedMarket(instance: instance, population: try BiddingPopulation(instance: instance), seed: 1)
+                let engine = try PolicyTrainer.engine(
+                    policy: policy, instance: instance, configuration: configuration, seed: 1)
+                let market = SimulatedMarket(
+                    instance: instance, population: try BiddingPopulation(instance: instance), seed: 1)
                 let evaluation = try PolicyTrainer.evaluate(engine: engine, market: market, rounds: 500)
                 var profits: [Double] = []
                 for factor in [1.0, 0.5, 2.0] {
                     var population = try BiddingPopulation(instance: instance)
                     population.vsps[0].strategy = .scaled(factor)
                     let deviating = SimulatedMarket(instance: instance, population: population, seed: 1)
-                    profits.append(try PolicyTrainer.evaluate(engine: engine, market: deviating, rounds: 500).meanProfits[0])
+                    profits.append(
+                        try PolicyTrainer.evaluate(engine: engine, market: deviating, rounds: 500).meanProfits[0])
                 }
                 let mechanism = interest ? "dvcg" : "nvi"
                 let ratio = evaluation.welfare / optimum
@@ -62,7 +66,9 @@ struct AblationExperimentCommand: AsyncParsableCommand {
                     algorithm, mechanism, format(ratio), format(tax, digits: 2), format(profits[0], digits: 3),
                     format(profits[1], digits: 3), format(profits[2], digits: 3),
                 ])
-                points["\(algorithm)-\(mechanism)", default: []] = [(0.5, profits[1]), (1, profits[0]), (2, profits[2])]
+                points["\(algorithm)-\(mechanism)", default: []] = [
+                    (0.5, profits[1]), (1, profits[0]), (2, profits[2]),
+                ]
             }
         }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
@@ -70,7 +76,9 @@ struct AblationExperimentCommand: AsyncParsableCommand {
         let chart = SVGChart(
             title: "Table II ablation: VSP 0's profit against its bid factor (N = \(vsps))", xLabel: "bid factor",
             yLabel: "mean net profit (VC)",
-            series: points.keys.sorted().map { SVGChart.Series(name: $0, points: points[$0]!.map { (x: $0.0, y: $0.1) }) },
+            series: points.keys.sorted().map {
+                SVGChart.Series(name: $0, points: points[$0]!.map { (x: $0.0, y: $0.1) })
+            },
             logarithmicX: true)
         try Data(chart.svg.utf8).write(to: URL(fileURLWithPath: out + "/ablation.svg"))
         print(alignedTable(table))

@@ -28,8 +28,10 @@ struct RuntimeExperimentCommand: AsyncParsableCommand {
             let policy = PolicyTrainer.initialPolicy(vspCount: n, architecture: .standard(), seed: 1)
             var configuration = MechanismConfiguration(learns: true)
             configuration.learning.warmUpTransitions = 1
-            var engine = try PolicyTrainer.engine(policy: policy, instance: instance, configuration: configuration, seed: 1)
-            var market = SimulatedMarket(instance: instance, population: try BiddingPopulation(instance: instance), seed: 1)
+            var engine = try PolicyTrainer.engine(
+                policy: policy, instance: instance, configuration: configuration, seed: 1)
+            var market = SimulatedMarket(
+                instance: instance, population: try BiddingPopulation(instance: instance), seed: 1)
             let clock = ContinuousClock()
             let start = clock.now
             for t in 1...rounds {
@@ -45,7 +47,8 @@ struct RuntimeExperimentCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let csv =
             "n,rounds,seconds,paper_seconds\n"
-            + rows.map { "\($0.0),\(rounds),\($0.1),\(paper[$0.0].map { String($0) } ?? "")" }.joined(separator: "\n") + "\n"
+            + rows.map { "\($0.0),\(rounds),\($0.1),\(paper[$0.0].map { String($0) } ?? "")" }.joined(separator: "\n")
+            + "\n"
         try Data(csv.utf8).write(to: URL(fileURLWithPath: out + "/runtime.csv"))
         let chart = SVGChart(
             title: "Table III: training wall time, \(rounds) rounds", xLabel: "number of VSPs N", yLabel: "seconds",
@@ -53,7 +56,9 @@ struct RuntimeExperimentCommand: AsyncParsableCommand {
         try Data(chart.svg.utf8).write(to: URL(fileURLWithPath: out + "/runtime.svg"))
         var table = [["N", "rounds", "seconds", "paper seconds"]]
         for (n, seconds) in rows {
-            table.append([String(n), String(rounds), format(seconds, digits: 2), paper[n].map { format($0, digits: 0) } ?? "-"])
+            table.append([
+                String(n), String(rounds), format(seconds, digits: 2), paper[n].map { format($0, digits: 0) } ?? "-",
+            ])
         }
         print(alignedTable(table))
     }

@@ -158,7 +158,8 @@ private func bids(_ count: Int, _ amount: Double = 100) -> [VSPID: Double] {
         var engine = try makeEngine(count: 2, configuration: configuration)
         let outcome = try engine.runRound(round: RoundNumber(1), bids: bids(2))
         for entry in outcome.entries {
-            try engine.record(report: FinancialReport(vsp: entry.vsp, round: RoundNumber(1), utility: 120, grossProfit: 130))
+            try engine.record(
+                report: FinancialReport(vsp: entry.vsp, round: RoundNumber(1), utility: 120, grossProfit: 130))
         }
         let old = try #require(engine.networks(of: id("v0")))
         let report = engine.learn()
@@ -167,7 +168,8 @@ private func bids(_ count: Int, _ amount: Double = 100) -> [VSPID: Double] {
         #expect(new.critic != old.critic)
         #expect(new.actor != old.actor)
         let tau: Float = 0.005
-        for (target, (before, online)) in zip(new.criticTarget.layers, zip(old.criticTarget.layers, new.critic.layers)) {
+        for (target, (before, online)) in zip(new.criticTarget.layers, zip(old.criticTarget.layers, new.critic.layers))
+        {
             for index in target.weight.values.indices {
                 let expected = tau * online.weight.values[index] + (1 - tau) * before.weight.values[index]
                 #expect(abs(target.weight.values[index] - expected) < 1e-6)
@@ -204,7 +206,10 @@ private func bids(_ count: Int, _ amount: Double = 100) -> [VSPID: Double] {
         #expect(engine.networks(of: id("v2")) == other.template)
         let wrong = PolicyCheckpoint(
             architecture: .standard(resourceCount: 2, hidden: [4]),
-            template: { var g = SeededGenerator(seed: 1); return NetworkSet(architecture: .standard(resourceCount: 2, hidden: [4]), using: &g) }())
+            template: {
+                var g = SeededGenerator(seed: 1);
+                return NetworkSet(architecture: .standard(resourceCount: 2, hidden: [4]), using: &g)
+            }())
         #expect(throws: EngineError.resourceCountMismatch(policy: 2, resources: 3)) { try engine.replacePolicy(wrong) }
     }
 
@@ -214,7 +219,8 @@ private func bids(_ count: Int, _ amount: Double = 100) -> [VSPID: Double] {
             let outcome = try engine.runRound(round: RoundNumber(UInt64(t)), bids: bids(3))
             for entry in outcome.entries {
                 try engine.record(
-                    report: FinancialReport(vsp: entry.vsp, round: outcome.round, utility: 10 * Double(t), grossProfit: 11 * Double(t)))
+                    report: FinancialReport(
+                        vsp: entry.vsp, round: outcome.round, utility: 10 * Double(t), grossProfit: 11 * Double(t)))
             }
         }
         let data = try JSONEncoder().encode(engine.state)

@@ -26,7 +26,8 @@ public struct MechanismConfiguration: Sendable, Equatable, Codable {
 
     /// A configuration; the defaults are the full DVCG mechanism with a frozen policy.
     public init(
-        chargesInterest: Bool = true, addsNoise: Bool = true, alphaMethod: AlphaEstimator.Method = .ordinaryLeastSquares,
+        chargesInterest: Bool = true, addsNoise: Bool = true,
+        alphaMethod: AlphaEstimator.Method = .ordinaryLeastSquares,
         exactCounterfactualLimit: Int = 64, minimumShare: Double = 1e-4, learns: Bool = false,
         learning: LearningConfiguration = LearningConfiguration()
     ) {

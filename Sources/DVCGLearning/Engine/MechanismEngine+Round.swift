@@ -53,7 +53,8 @@ extension MechanismEngine {
             let proposedWelfare = proposedUtility.reduce(0, +)
 
             // 4. Noise (NSP).
-            let scale = configuration.addsNoise ? try NSP.noiseScale(bids: bidList, proposedWelfare: proposedWelfare) : 0
+            let scale =
+                configuration.addsNoise ? try NSP.noiseScale(bids: bidList, proposedWelfare: proposedWelfare) : 0
             var noiseGenerator = generator
             let realised = try NSP.perturbedAllocation(proposal, scale: scale, using: &noiseGenerator)
 
@@ -102,7 +103,9 @@ extension MechanismEngine {
                 agents[ids[i]] = agent
             }
             maximumPool = max(maximumPool, realisedWelfare)
-            if let rewards { appendTransitions(ids: ids, observations: observations, actions: actions, rewards: rewards) }
+            if let rewards {
+                appendTransitions(ids: ids, observations: observations, actions: actions, rewards: rewards)
+            }
             lastRound = round
             return RoundOutcome(
                 round: round, pool: pool, noiseScale: scale, proposedWelfare: proposedWelfare,

@@ -4,11 +4,11 @@ import DVCGLearning
 import DVCGSimulation
 import Foundation
 
-/// `dvcg experiment ablation`: Table II, the learner and the mechanism with parts removed.
+/// `dvcg experiment ablation`: Sec. VI ablation (Fig. 10), the learner and the mechanism with parts removed.
 struct AblationExperimentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ablation",
-        abstract: "Table II: DVCG-MFMARL against DVCG-MARL and NVI-DVCG on one market.",
+        abstract: "Ablation (Fig. 10): DVCG-MFMARL against DVCG-MARL and NVI-DVCG on one market.",
         discussion: """
             Reads DIR/n<N>s<seed>.safetensors (DVCG-MFMARL) and DIR/n<N>s<seed>-marl.safetensors \
             (DVCG-MARL, `dvcg train --algorithm marl`), runs each under DVCG and NVI-DVCG with truthful \
@@ -74,7 +74,7 @@ struct AblationExperimentCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: out + "/ablation.csv"))
         let chart = SVGChart(
-            title: "Table II ablation: VSP 0's profit against its bid factor (N = \(vsps))", xLabel: "bid factor",
+            title: "Ablation: VSP 0's profit against its bid factor (N = \(vsps))", xLabel: "bid factor",
             yLabel: "mean net profit (VC)",
             series: points.keys.sorted().map {
                 SVGChart.Series(name: $0, points: points[$0]!.map { (x: $0.0, y: $0.1) })

@@ -4,11 +4,11 @@ import DVCGLearning
 import DVCGSimulation
 import Foundation
 
-/// `dvcg experiment convergence`: Fig. 5, greedy welfare ratio against training rounds.
+/// `dvcg experiment convergence`: Figs. 4-5, greedy welfare ratio against training rounds.
 struct ConvergenceExperimentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convergence",
-        abstract: "Fig. 5: DVCG-MFMARL's greedy welfare / optimum against training rounds.",
+        abstract: "Figs. 4-5: DVCG-MFMARL's greedy welfare / optimum against training rounds.",
         discussion: """
             Trains on ProblemInstance.paper(vspCount: N, seed: --seed) and evaluates the greedy policy \
             (200 rounds from the equal split, mean of the last 100) every --every rounds. Writes \
@@ -44,7 +44,7 @@ struct ConvergenceExperimentCommand: AsyncParsableCommand {
             + result.evaluations.map { "\($0.round),\($0.ratio),\(split)" }.joined(separator: "\n") + "\n"
         try Data(csv.utf8).write(to: URL(fileURLWithPath: out + "/convergence.csv"))
         let chart = SVGChart(
-            title: "Fig. 5: convergence of DVCG-MFMARL (N = \(vsps), seed \(seed))", xLabel: "training round",
+            title: "Figs. 4-5: convergence of DVCG-MFMARL (N = \(vsps), seed \(seed))", xLabel: "training round",
             yLabel: "greedy welfare / optimum",
             series: [
                 SVGChart.Series(name: "DVCG-MFMARL", points: result.evaluations.map { (Double($0.round), $0.ratio) }),

@@ -11,7 +11,8 @@ struct ExperimentCommand: AsyncParsableCommand {
         abstract: "Reproduce the paper's experiments as CSV and SVG files (use a release build).",
         subcommands: [
             WelfareExperimentCommand.self, ConvergenceExperimentCommand.self, DSICExperimentCommand.self,
-            CollusionExperimentCommand.self, AblationExperimentCommand.self, RuntimeExperimentCommand.self,
+            CollusionExperimentCommand.self, AblationExperimentCommand.self, ExchangeExperimentCommand.self,
+            RuntimeExperimentCommand.self,
         ]
     )
 }

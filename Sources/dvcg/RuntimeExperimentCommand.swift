@@ -20,9 +20,13 @@ struct RuntimeExperimentCommand: AsyncParsableCommand {
     @Option(help: "Training rounds.")
     var rounds = 500
 
+    @Flag(help: "Also time QVCG at q = 0.01 (allocation and VCG payments; minutes at N = 50).")
+    var fine = false
+
     func run() async throws {
         let paper: [Int: Double] = [10: 1_570, 50: 36_600]
         var rows: [(Int, Double)] = []
+        var qvcg: [String: [(Int, Double)]] = [:]
         for n in vsps {
             let instance = ProblemInstance.paper(vspCount: n, seed: 1)
             let policy = PolicyTrainer.initialPolicy(vspCount: n, architecture: .standard(), seed: 1)
@@ -43,6 +47,12 @@ struct RuntimeExperimentCommand: AsyncParsableCommand {
                 engine.learn()
             }
             rows.append((n, (clock.now - start) / .seconds(1)))
+            let optimum = try WelfareOptimizer().solve(capacities: instance.capacities, utilities: instance.utilities)
+            for step in fine ? [0.05, 0.01] : [0.05] {
+                let begin = clock.now
+                _ = QuantizedVCG(step: step).vcg(utilities: instance.utilities, startingPrices: optimum.prices)
+                qvcg["QVCG-\(step)", default: []].append((n, (clock.now - begin) / .seconds(1)))
+            }
         }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let csv =
@@ -52,13 +62,21 @@ struct RuntimeExperimentCommand: AsyncParsableCommand {
         try Data(csv.utf8).write(to: URL(fileURLWithPath: out + "/runtime.csv"))
         let chart = SVGChart(
             title: "Table III: training wall time, \(rounds) rounds", xLabel: "number of VSPs N", yLabel: "seconds",
-            series: [SVGChart.Series(name: "dvcg (this machine)", points: rows.map { (Double($0.0), $0.1) })])
+            series: [SVGChart.Series(name: "DVCG-MFMARL training", points: rows.map { (Double($0.0), $0.1) })]
+                + qvcg.keys.sorted().map { name in
+                    SVGChart.Series(name: name + " VCG", points: qvcg[name]!.map { (Double($0.0), $0.1) })
+                })
         try Data(chart.svg.utf8).write(to: URL(fileURLWithPath: out + "/runtime.svg"))
         var table = [["N", "rounds", "seconds", "paper seconds"]]
         for (n, seconds) in rows {
             table.append([
                 String(n), String(rounds), format(seconds, digits: 2), paper[n].map { format($0, digits: 0) } ?? "-",
             ])
+        }
+        for name in qvcg.keys.sorted() {
+            for (n, seconds) in qvcg[name]! {
+                table.append(["\(name) N = \(n)", "1 solve + payments", format(seconds, digits: 2), "-"])
+            }
         }
         print(alignedTable(table))
     }

@@ -4,7 +4,7 @@ import DVCGLearning
 import DVCGSimulation
 import Foundation
 
-/// `dvcg experiment welfare`: Fig. 4 / Table II, welfare of every algorithm against the certified optimum.
+/// `dvcg experiment welfare`: Fig. 6, welfare of every algorithm against the certified optimum.
 struct WelfareExperimentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "welfare",
@@ -90,7 +90,7 @@ struct WelfareExperimentCommand: AsyncParsableCommand {
             rows.contains { $0.algorithm == a }
         }
         let chart = SVGChart(
-            title: "Fig. 4: welfare / certified optimum (mean over seeds)", xLabel: "number of VSPs N",
+            title: "Fig. 6: welfare / certified optimum (mean over seeds)", xLabel: "number of VSPs N",
             yLabel: "welfare / optimum",
             series: algorithms.map { a in
                 SVGChart.Series(

@@ -224,6 +224,9 @@ private func bids(_ count: Int, _ amount: Double = 100) -> [VSPID: Double] {
             }
         }
         let data = try JSONEncoder().encode(engine.state)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let vsps = try #require(object["vsps"] as? [String: Any], "per-VSP state is an object keyed by id")
+        #expect(vsps.keys.sorted() == ["v0", "v1", "v2"])
         let decoded = try JSONDecoder().decode(EngineState.self, from: data)
         #expect(decoded == engine.state)
         var restored = try makeEngine(count: 3)

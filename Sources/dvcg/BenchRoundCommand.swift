@@ -52,8 +52,10 @@ struct BenchRoundCommand: AsyncParsableCommand {
             let policy = PolicyCheckpoint(architecture: .standard(), template: template)
             var configuration = MechanismConfiguration(learns: learning)
             configuration.learning.warmUpTransitions = 1
-            var engine = try PolicyTrainer.engine(policy: policy, instance: instance, configuration: configuration, seed: 1)
-            var market = SimulatedMarket(instance: instance, population: try BiddingPopulation(instance: instance), seed: 1)
+            var engine = try PolicyTrainer.engine(
+                policy: policy, instance: instance, configuration: configuration, seed: 1)
+            var market = SimulatedMarket(
+                instance: instance, population: try BiddingPopulation(instance: instance), seed: 1)
             let clock = ContinuousClock()
             var samples: [Double] = []
             let count = max(rounds, 5)
@@ -71,7 +73,8 @@ struct BenchRoundCommand: AsyncParsableCommand {
                     let slice = zip(entry.realisedShare, instance.capacities).map { $0 * $1 }
                     market.lastSlices[i] = slice
                     let u = try instance.utilities[i].value(at: slice)
-                    try engine.record(report: FinancialReport(vsp: entry.vsp, round: outcome.round, utility: u, grossProfit: u))
+                    try engine.record(
+                        report: FinancialReport(vsp: entry.vsp, round: outcome.round, utility: u, grossProfit: u))
                 }
             }
             samples.sort()

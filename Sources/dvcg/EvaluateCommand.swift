@@ -82,8 +82,11 @@ struct EvaluateCommand: AsyncParsableCommand {
         do { checkpoint = try PolicyCheckpoint.load(from: policy) } catch {
             throw CommandFailure.invalid("\(policy): \(error)")
         }
-        let optimum = try WelfareOptimizer().solve(capacities: instance.capacities, utilities: instance.utilities).welfare
-        let configuration = MechanismConfiguration(chargesInterest: mechanism == "dvcg")
+        let optimum = try WelfareOptimizer().solve(capacities: instance.capacities, utilities: instance.utilities)
+            .welfare
+        var configuration = MechanismConfiguration(chargesInterest: mechanism == "dvcg")
+        // A DVCG-MARL policy was trained without the mean-field inputs; serve it the same way.
+        configuration.learning.meanField = !checkpoint.training.contains("\"algorithm\": \"marl\"")
         let engine: MechanismEngine
         do {
             engine = try PolicyTrainer.engine(
@@ -112,11 +115,15 @@ struct EvaluateCommand: AsyncParsableCommand {
         print("welfare      \(format(report.welfare, digits: 3)) VC (mean of the last \(min(100, rounds)) rounds)")
         print("optimum      \(format(report.optimum, digits: 3)) VC (certified)")
         print("ratio        \(format(report.ratio))")
-        print("equal split  \(format(report.equal_split, digits: 3)) VC (ratio \(format(report.equal_split / optimum)))")
+        print(
+            "equal split  \(format(report.equal_split, digits: 3)) VC (ratio \(format(report.equal_split / optimum)))")
         print("")
         var rows = [["vsp", "bid", "tax", "profit", "utility"]]
         for v in report.vsps {
-            rows.append([v.id, format(v.bid, digits: 3), format(v.tax, digits: 3), format(v.profit, digits: 3), format(v.utility, digits: 3)])
+            rows.append([
+                v.id, format(v.bid, digits: 3), format(v.tax, digits: 3), format(v.profit, digits: 3),
+                format(v.utility, digits: 3),
+            ])
         }
         print(alignedTable(rows))
     }

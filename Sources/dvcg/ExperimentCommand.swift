@@ -9,7 +9,11 @@ struct ExperimentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "experiment",
         abstract: "Reproduce the paper's experiments as CSV and SVG files (use a release build).",
-        subcommands: [WelfareExperimentCommand.self, DSICExperimentCommand.self, CollusionExperimentCommand.self]
+        subcommands: [
+            WelfareExperimentCommand.self, ConvergenceExperimentCommand.self, DSICExperimentCommand.self,
+            CollusionExperimentCommand.self, AblationExperimentCommand.self, ExchangeExperimentCommand.self,
+            RuntimeExperimentCommand.self,
+        ]
     )
 }
 
@@ -18,7 +22,8 @@ struct IncentiveOptions: ParsableArguments {
     @Option(help: "The folder for the CSV and SVG files.")
     var out = "experiments"
 
-    @Option(help: "A policy for the N = 5 market (ProblemInstance.paper(vspCount: 5, seed: --seed)); trained when absent.")
+    @Option(
+        help: "A policy for the N = 5 market (ProblemInstance.paper(vspCount: 5, seed: --seed)); trained when absent.")
     var policy: String?
 
     @Option(help: "The seed of the N = 5 instance.")
@@ -89,7 +94,10 @@ struct IncentiveOptions: ParsableArguments {
         try write(csv, to: name)
         var table = [["mechanism", "learned multiple", "learned profit", "truthful profit"]]
         for r in results {
-            table.append([r.mechanism, format(r.multiple, digits: 3), format(r.learnedProfit, digits: 3), format(r.truthfulProfit, digits: 3)])
+            table.append([
+                r.mechanism, format(r.multiple, digits: 3), format(r.learnedProfit, digits: 3),
+                format(r.truthfulProfit, digits: 3),
+            ])
         }
         print("\nlearning (DDPG) bidder, VSPs \(members):")
         print(alignedTable(table))
@@ -100,7 +108,8 @@ struct IncentiveOptions: ParsableArguments {
 struct DSICExperimentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dsic",
-        abstract: "Fig. 7: the mean profit of a VSP that scales its bids by 0.5, 0.8, 1.25 or 2, under DVCG and NVI-DVCG.",
+        abstract:
+            "Fig. 7: the mean profit of a VSP that scales its bids by 0.5, 0.8, 1.25 or 2, under DVCG and NVI-DVCG.",
         discussion: "Writes dsic.csv and dsic.svg. VSP 0 deviates; every setting uses the same seeds.")
 
     @OptionGroup var options: IncentiveOptions
@@ -116,9 +125,12 @@ struct DSICExperimentCommand: AsyncParsableCommand {
         }
         try options.write(options.csv(rows), to: "dsic.csv")
         let chart = SVGChart(
-            title: "Fig. 7: profit of VSP 0 bidding factor x truthful (N = 5)", xLabel: "bid factor", yLabel: "mean net profit (VC)",
+            title: "Fig. 7: profit of VSP 0 bidding factor x truthful (N = 5)", xLabel: "bid factor",
+            yLabel: "mean net profit (VC)",
             series: ["dvcg", "nvi"].map { m in
-                SVGChart.Series(name: m == "dvcg" ? "DVCG" : "NVI-DVCG", points: rows.filter { $0.mechanism == m }.map { ($0.factor, $0.profit) })
+                SVGChart.Series(
+                    name: m == "dvcg" ? "DVCG" : "NVI-DVCG",
+                    points: rows.filter { $0.mechanism == m }.map { ($0.factor, $0.profit) })
             }, logarithmicX: true)
         try options.write(chart.svg, to: "dsic.svg")
         options.show(rows, profitLabel: "profit")
@@ -130,7 +142,8 @@ struct DSICExperimentCommand: AsyncParsableCommand {
 struct CollusionExperimentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "collusion",
-        abstract: "Fig. 8: the joint profit of a colluding pair that scales its bids together, under DVCG and NVI-DVCG.",
+        abstract:
+            "Fig. 8: the joint profit of a colluding pair that scales its bids together, under DVCG and NVI-DVCG.",
         discussion: "Writes collusion.csv and collusion.svg. VSPs 0 and 1 collude; every setting uses the same seeds.")
 
     @OptionGroup var options: IncentiveOptions
@@ -149,7 +162,9 @@ struct CollusionExperimentCommand: AsyncParsableCommand {
             title: "Fig. 8: joint profit of colluding VSPs 0 and 1 (N = 5)", xLabel: "common bid factor",
             yLabel: "mean joint net profit (VC)",
             series: ["dvcg", "nvi"].map { m in
-                SVGChart.Series(name: m == "dvcg" ? "DVCG" : "NVI-DVCG", points: rows.filter { $0.mechanism == m }.map { ($0.factor, $0.profit) })
+                SVGChart.Series(
+                    name: m == "dvcg" ? "DVCG" : "NVI-DVCG",
+                    points: rows.filter { $0.mechanism == m }.map { ($0.factor, $0.profit) })
             }, logarithmicX: true)
         try options.write(chart.svg, to: "collusion.svg")
         options.show(rows, profitLabel: "joint profit")

@@ -20,7 +20,10 @@ struct TrainCommand: AsyncParsableCommand {
 
     @OptionGroup var market: InstanceOptions
 
-    @Option(help: "The learning algorithm: mfmarl (the only one implemented so far).")
+    @Option(
+        help:
+            "The learning algorithm: mfmarl, or marl (no mean field: each agent sees only its own observation and action)."
+    )
     var algorithm = "mfmarl"
 
     @Option(help: "The mechanism: dvcg, or nvi (no VC interest in the tax).")
@@ -44,6 +47,11 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(name: .customLong("epsilon-end"), help: "Exploration rate after --exploration rounds.")
     var epsilonEnd = 0.1
 
+    @Flag(
+        name: .customLong("share-scaled-reward"), help: "Divide each VSP's difference reward by its mean share times N."
+    )
+    var shareScaledReward = false
+
     @Option(help: "Continue from this policy instead of fresh networks (e.g. with --epsilon-start 0.1).")
     var initial: String?
 
@@ -54,7 +62,9 @@ struct TrainCommand: AsyncParsableCommand {
     var out: String
 
     func validate() throws {
-        guard algorithm == "mfmarl" else { throw ValidationError("--algorithm \(algorithm) is not implemented yet; use mfmarl.") }
+        guard ["mfmarl", "marl"].contains(algorithm) else {
+            throw ValidationError("--algorithm must be mfmarl or marl (maddpg is not implemented yet).")
+        }
         guard ["dvcg", "nvi"].contains(mechanism) else { throw ValidationError("--mechanism must be dvcg or nvi.") }
         guard (0...1).contains(epsilonStart), (0...1).contains(epsilonEnd) else {
             throw ValidationError("--epsilon-start and --epsilon-end must be in [0, 1].")
@@ -70,6 +80,8 @@ struct TrainCommand: AsyncParsableCommand {
         learning.explorationRounds = exploration
         learning.explorationStart = epsilonStart
         learning.explorationEnd = epsilonEnd
+        learning.shareScaledReward = shareScaledReward
+        learning.meanField = algorithm == "mfmarl"
         var startingPolicy: PolicyCheckpoint? = nil
         if let initial {
             do { startingPolicy = try PolicyCheckpoint.load(from: initial) } catch {
@@ -83,7 +95,8 @@ struct TrainCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         var lastLine = start - .seconds(2)
-        let result = try PolicyTrainer.train(instance: instance, configuration: configuration, initial: startingPolicy) { progress in
+        let result = try PolicyTrainer.train(instance: instance, configuration: configuration, initial: startingPolicy)
+        { progress in
             let now = clock.now
             guard now - lastLine >= .seconds(1) || progress.round == rounds else { return }
             lastLine = now
@@ -93,7 +106,8 @@ struct TrainCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data(line.utf8))
         }
         var policy = result.policy
-        let source = market.instance.map { "\"instance\": \"\($0)\"" } ?? "\"vsps\": \(market.vsps!), \"seed\": \(market.seed)"
+        let source =
+            market.instance.map { "\"instance\": \"\($0)\"" } ?? "\"vsps\": \(market.vsps!), \"seed\": \(market.seed)"
         policy.training =
             "{\"algorithm\": \"\(algorithm)\", \"mechanism\": \"\(mechanism)\", \(source), \"rounds\": \(rounds), "
             + "\"episode\": \(episode), \"exploration\": \(exploration), \"training_seed\": \(trainingSeed), "

@@ -4,7 +4,7 @@ import DVCGLearning
 import DVCGSimulation
 import Foundation
 
-/// `dvcg experiment welfare`: Fig. 4 / Table II, welfare of every algorithm against the certified optimum.
+/// `dvcg experiment welfare`: Fig. 6, welfare of every algorithm against the certified optimum.
 struct WelfareExperimentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "welfare",
@@ -42,10 +42,17 @@ struct WelfareExperimentCommand: AsyncParsableCommand {
         for n in vsps {
             for seed in seeds {
                 let instance = ProblemInstance.paper(vspCount: n, seed: seed)
-                let optimum = try WelfareOptimizer().solve(capacities: instance.capacities, utilities: instance.utilities)
-                rows.append(Row(n: n, seed: seed, algorithm: "optimum", welfare: optimum.welfare, ratio: 1, gap: optimum.gapBound))
+                let optimum = try WelfareOptimizer().solve(
+                    capacities: instance.capacities, utilities: instance.utilities)
+                rows.append(
+                    Row(
+                        n: n, seed: seed, algorithm: "optimum", welfare: optimum.welfare, ratio: 1,
+                        gap: optimum.gapBound))
                 let split = instance.equalSplitWelfare()
-                rows.append(Row(n: n, seed: seed, algorithm: "equal-split", welfare: split, ratio: split / optimum.welfare, gap: 0))
+                rows.append(
+                    Row(
+                        n: n, seed: seed, algorithm: "equal-split", welfare: split, ratio: split / optimum.welfare,
+                        gap: 0))
                 var coarse: [[Int]]? = nil
                 for step in [0.05, 0.01] {
                     let solution = QuantizedVCG(step: step).solve(
@@ -75,12 +82,15 @@ struct WelfareExperimentCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let csv =
             "n,seed,algorithm,welfare,ratio,certified_gap\n"
-            + rows.map { "\($0.n),\($0.seed),\($0.algorithm),\($0.welfare),\($0.ratio),\($0.gap)" }.joined(separator: "\n")
+            + rows.map { "\($0.n),\($0.seed),\($0.algorithm),\($0.welfare),\($0.ratio),\($0.gap)" }.joined(
+                separator: "\n")
             + "\n"
         try Data(csv.utf8).write(to: URL(fileURLWithPath: out + "/welfare.csv"))
-        let algorithms = ["dvcg-mfmarl", "qvcg-0.05", "qvcg-0.01", "equal-split"].filter { a in rows.contains { $0.algorithm == a } }
+        let algorithms = ["dvcg-mfmarl", "qvcg-0.05", "qvcg-0.01", "equal-split"].filter { a in
+            rows.contains { $0.algorithm == a }
+        }
         let chart = SVGChart(
-            title: "Fig. 4: welfare / certified optimum (mean over seeds)", xLabel: "number of VSPs N",
+            title: "Fig. 6: welfare / certified optimum (mean over seeds)", xLabel: "number of VSPs N",
             yLabel: "welfare / optimum",
             series: algorithms.map { a in
                 SVGChart.Series(
@@ -93,7 +103,10 @@ struct WelfareExperimentCommand: AsyncParsableCommand {
         try Data(chart.svg.utf8).write(to: URL(fileURLWithPath: out + "/welfare.svg"))
         var table = [["N", "seed", "algorithm", "welfare", "ratio", "gap"]]
         for r in rows {
-            table.append([String(r.n), String(r.seed), r.algorithm, format(r.welfare, digits: 2), format(r.ratio), String(format: "%.2g", r.gap)])
+            table.append([
+                String(r.n), String(r.seed), r.algorithm, format(r.welfare, digits: 2), format(r.ratio),
+                String(format: "%.2g", r.gap),
+            ])
         }
         print(alignedTable(table))
     }

@@ -158,7 +158,8 @@ private func bids(_ count: Int, _ amount: Double = 100) -> [VSPID: Double] {
         var engine = try makeEngine(count: 2, configuration: configuration)
         let outcome = try engine.runRound(round: RoundNumber(1), bids: bids(2))
         for entry in outcome.entries {
-            try engine.record(report: FinancialReport(vsp: entry.vsp, round: RoundNumber(1), utility: 120, grossProfit: 130))
+            try engine.record(
+                report: FinancialReport(vsp: entry.vsp, round: RoundNumber(1), utility: 120, grossProfit: 130))
         }
         let old = try #require(engine.networks(of: id("v0")))
         let report = engine.learn()
@@ -167,7 +168,8 @@ private func bids(_ count: Int, _ amount: Double = 100) -> [VSPID: Double] {
         #expect(new.critic != old.critic)
         #expect(new.actor != old.actor)
         let tau: Float = 0.005
-        for (target, (before, online)) in zip(new.criticTarget.layers, zip(old.criticTarget.layers, new.critic.layers)) {
+        for (target, (before, online)) in zip(new.criticTarget.layers, zip(old.criticTarget.layers, new.critic.layers))
+        {
             for index in target.weight.values.indices {
                 let expected = tau * online.weight.values[index] + (1 - tau) * before.weight.values[index]
                 #expect(abs(target.weight.values[index] - expected) < 1e-6)
@@ -204,7 +206,10 @@ private func bids(_ count: Int, _ amount: Double = 100) -> [VSPID: Double] {
         #expect(engine.networks(of: id("v2")) == other.template)
         let wrong = PolicyCheckpoint(
             architecture: .standard(resourceCount: 2, hidden: [4]),
-            template: { var g = SeededGenerator(seed: 1); return NetworkSet(architecture: .standard(resourceCount: 2, hidden: [4]), using: &g) }())
+            template: {
+                var g = SeededGenerator(seed: 1);
+                return NetworkSet(architecture: .standard(resourceCount: 2, hidden: [4]), using: &g)
+            }())
         #expect(throws: EngineError.resourceCountMismatch(policy: 2, resources: 3)) { try engine.replacePolicy(wrong) }
     }
 
@@ -214,10 +219,14 @@ private func bids(_ count: Int, _ amount: Double = 100) -> [VSPID: Double] {
             let outcome = try engine.runRound(round: RoundNumber(UInt64(t)), bids: bids(3))
             for entry in outcome.entries {
                 try engine.record(
-                    report: FinancialReport(vsp: entry.vsp, round: outcome.round, utility: 10 * Double(t), grossProfit: 11 * Double(t)))
+                    report: FinancialReport(
+                        vsp: entry.vsp, round: outcome.round, utility: 10 * Double(t), grossProfit: 11 * Double(t)))
             }
         }
         let data = try JSONEncoder().encode(engine.state)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let vsps = try #require(object["vsps"] as? [String: Any], "per-VSP state is an object keyed by id")
+        #expect(vsps.keys.sorted() == ["v0", "v1", "v2"])
         let decoded = try JSONDecoder().decode(EngineState.self, from: data)
         #expect(decoded == engine.state)
         var restored = try makeEngine(count: 3)
@@ -252,4 +261,45 @@ private func bids(_ count: Int, _ amount: Double = 100) -> [VSPID: Double] {
         // 1000 expected per row; 5 standard deviations is about 140.
         #expect(counts.values.allSatisfy { abs($0 - 1000) < 150 })
     }
+}
+
+@Suite struct OnlineAdaptationTests {
+    @Test func aVSPRegisteredMidRunExploresAndLearnsFromItsFirstRound() throws {
+        var configuration = MechanismConfiguration(learns: true)
+        configuration.learning.warmUpTransitions = 1
+        configuration.learning.batchSize = 4
+        var engine = try makeEngineForAdaptation(configuration: configuration)
+        for t in 1...5 { _ = try engine.runRound(round: RoundNumber(UInt64(t)), bids: [id("v0"): 10, id("v1"): 10]) }
+        try engine.register(id("late"))
+        let template = try #require(engine.networks(of: id("late")))
+        #expect(engine.agents[id("late")]!.state.age == 0)
+        #expect(configuration.learning.explorationRate(age: 0) == 1)
+        _ = try engine.runRound(round: RoundNumber(6), bids: [id("v0"): 10, id("v1"): 10, id("late"): 10])
+        #expect(engine.agents[id("late")]!.bill.count == 1)
+        #expect(engine.agents[id("v0")]!.bill.count == 6)
+        engine.learn()
+        #expect(engine.networks(of: id("late"))!.actor != template.actor)
+    }
+
+    @Test func withoutTheMeanFieldTheBillHoldsOnlyTheAgentsOwnInputs() throws {
+        var configuration = MechanismConfiguration(learns: true)
+        configuration.learning.meanField = false
+        var engine = try makeEngineForAdaptation(configuration: configuration)
+        _ = try engine.runRound(round: RoundNumber(1), bids: [id("v0"): 10, id("v1"): 10])
+        let row = engine.agents[id("v0")]!.bill.row(0)
+        #expect(row[(3 + 21)..<(3 + 42 + 3)].allSatisfy { $0 == 0 })
+        #expect(row[3..<(3 + 21)].reduce(0, +) == 3)
+    }
+}
+
+private func makeEngineForAdaptation(configuration: MechanismConfiguration) throws -> MechanismEngine {
+    var generator = SeededGenerator(seed: 3)
+    let architecture = PolicyArchitecture.standard(hidden: [8])
+    let policy = PolicyCheckpoint(
+        architecture: architecture, template: NetworkSet(architecture: architecture, using: &generator))
+    var engine = try MechanismEngine(
+        policy: policy, resources: Resource.paperDefaults, configuration: configuration, seed: 3)
+    try engine.register(VSPID("v0"))
+    try engine.register(VSPID("v1"))
+    return engine
 }

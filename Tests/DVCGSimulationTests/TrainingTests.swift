@@ -10,7 +10,8 @@ import Testing
         // Three specialists and a generalist: the equal split reaches only 0.65 of the optimum.
         let instance = try ProblemInstance(
             capacities: [1, 1, 1], beta: [150, 150, 150, 150], xi: [[3, 0, 0], [0, 3, 0], [0, 0, 3], [1, 1, 1]])
-        let optimum = try WelfareOptimizer().solve(capacities: instance.capacities, utilities: instance.utilities).welfare
+        let optimum = try WelfareOptimizer().solve(capacities: instance.capacities, utilities: instance.utilities)
+            .welfare
         let equalSplit = instance.equalSplitWelfare() / optimum
         var mechanism = MechanismConfiguration()
         mechanism.learning.batchSize = 32

@@ -26,7 +26,8 @@ public struct MechanismConfiguration: Sendable, Equatable, Codable {
 
     /// A configuration; the defaults are the full DVCG mechanism with a frozen policy.
     public init(
-        chargesInterest: Bool = true, addsNoise: Bool = true, alphaMethod: AlphaEstimator.Method = .ordinaryLeastSquares,
+        chargesInterest: Bool = true, addsNoise: Bool = true,
+        alphaMethod: AlphaEstimator.Method = .ordinaryLeastSquares,
         exactCounterfactualLimit: Int = 64, minimumShare: Double = 1e-4, learns: Bool = false,
         learning: LearningConfiguration = LearningConfiguration()
     ) {
@@ -79,13 +80,21 @@ public struct LearningConfiguration: Sendable, Equatable, Codable {
     public var entropyWeight: Double
     /// Largest gradient norm of an actor or critic update (PyTorch `clip_grad_norm_`).
     public var gradientClip: Double
+    /// Whether a VSP's difference reward is divided by its mean share times N (1 at the equal
+    /// split), so that a VSP near the s_min floor, whose multiplicative actions move little,
+    /// still sees which direction pays (docs/learning.md).
+    public var shareScaledReward: Bool
+    /// Whether the actor sees o-bar_i and the critic the others' mean action and o-bar_i (the mean
+    /// field of DVCG-MFMARL); `false` is the DVCG-MARL baseline, where each agent sees only its own
+    /// observation and action (those inputs are zero).
+    public var meanField: Bool
 
     /// The recipe of LEARNING-NOTES.md.
     public init(
         learningRate: Double = 1e-3, voiLearningRate: Double = 3e-3, batchSize: Int = 128, billCapacity: Int = 10_000,
         targetRate: Double = 0.005, warmUpTransitions: Int = 128, explorationStart: Double = 1,
         explorationEnd: Double = 0.1, explorationRounds: Int = 5_000, entropyWeight: Double = 0.01,
-        gradientClip: Double = 10
+        gradientClip: Double = 10, shareScaledReward: Bool = false, meanField: Bool = true
     ) {
         self.learningRate = learningRate
         self.voiLearningRate = voiLearningRate
@@ -98,6 +107,8 @@ public struct LearningConfiguration: Sendable, Equatable, Codable {
         self.explorationRounds = explorationRounds
         self.entropyWeight = entropyWeight
         self.gradientClip = gradientClip
+        self.shareScaledReward = shareScaledReward
+        self.meanField = meanField
     }
 
     /// epsilon after `age` of a VSP's rounds: linear from ``explorationStart`` to

@@ -43,7 +43,7 @@ extension MechanismEngine {
                     let rest = 1 - previous[i, c]
                     s[c] = rest > 1e-12 ? previous[j, c] / rest : 1 / Double(n - 1)
                     o[c] = Float(s[c])
-                    o[k + c] = n > 2 ? Float((1 - s[c]) / Double(n - 2)) : 0
+                    o[k + c] = n > 2 && configuration.learning.meanField ? Float((1 - s[c]) / Double(n - 2)) : 0
                 }
                 shares.append(s)
                 rows.append(contentsOf: o)
@@ -86,7 +86,7 @@ extension MechanismEngine {
         let n = previous.vspCount
         let k = resourceCount
         let l = levelCount
-        let observations = Self.observations(previous)
+        let observations = Self.observations(previous, meanField: configuration.learning.meanField)
         var scaled = [Double](repeating: 0, count: n * k)
         var totals = [Double](repeating: 0, count: k)
         for j in 0..<n {
@@ -169,7 +169,10 @@ extension MechanismEngine {
             for c in 0..<k {
                 reward -= (elasticity[c] - elasticities[i][c]) * (totals[c] / counterfactualTotals[c] - 1)
             }
-            return reward / meanBid
+            guard configuration.learning.shareScaledReward else { return reward / meanBid }
+            var meanShare = 0.0
+            for c in 0..<k { meanShare += max(previous[i, c], floor) / Double(k) }
+            return reward / (meanBid * meanShare * Double(n))
         }
     }
 
@@ -190,7 +193,7 @@ extension MechanismEngine {
             for index in 0..<(k * l) {
                 var others = meanAction[index]
                 if index % l == actions[i * k + index / l] { others -= 1 }
-                row[k + k * l + index] = n > 1 ? others / Float(n - 1) : 0
+                row[k + k * l + index] = n > 1 && configuration.learning.meanField ? others / Float(n - 1) : 0
             }
             row[row.count - 1] = Float(rewards[i])
             agents[ids[i]]!.bill.append(row)

@@ -177,7 +177,9 @@ extension MechanismEngine {
         let base = first.forward(inputs)
         // The first layer's weight columns as rows, so a one-hot swap adds two contiguous vectors.
         var columns = [Float](repeating: 0, count: inputWidth * hidden)
-        for h in 0..<hidden { for c in 0..<inputWidth { columns[c * hidden + h] = first.weight.values[h * inputWidth + c] } }
+        for h in 0..<hidden {
+            for c in 0..<inputWidth { columns[c * hidden + h] = first.weight.values[h * inputWidth + c] }
+        }
         var variants = Matrix(rows: k * l * b, columns: hidden)
         variants.values.withUnsafeMutableBufferPointer { v in
             base.values.withUnsafeBufferPointer { basePointer in
@@ -189,7 +191,9 @@ extension MechanismEngine {
                                 let old = (k + c * l + stored[r * k + c]) * hidden
                                 let offset = ((c * l + level) * b + r) * hidden
                                 let row = r * hidden
-                                for h in 0..<hidden { v[offset + h] = basePointer[row + h] + w[column + h] - w[old + h] }
+                                for h in 0..<hidden {
+                                    v[offset + h] = basePointer[row + h] + w[column + h] - w[old + h]
+                                }
                             }
                         }
                     }

@@ -46,14 +46,15 @@ extension MechanismEngine {
             let loans = try Bank.loans(bids: bidList, pool: pool)
 
             // 3. Actions and proposal (NSP).
-            let observations = Self.observations(previous)
+            let observations = Self.observations(previous, meanField: configuration.learning.meanField)
             let actions = chooseActions(nets: nets, ids: ids, observations: observations)
             let proposal = try actionSpace.apply(actions, to: previous)
             let proposedUtility = (0..<n).map { Double(nets[$0].voi.evaluate(floats(proposal.shares(of: $0)))[0]) }
             let proposedWelfare = proposedUtility.reduce(0, +)
 
             // 4. Noise (NSP).
-            let scale = configuration.addsNoise ? try NSP.noiseScale(bids: bidList, proposedWelfare: proposedWelfare) : 0
+            let scale =
+                configuration.addsNoise ? try NSP.noiseScale(bids: bidList, proposedWelfare: proposedWelfare) : 0
             var noiseGenerator = generator
             let realised = try NSP.perturbedAllocation(proposal, scale: scale, using: &noiseGenerator)
 
@@ -102,7 +103,9 @@ extension MechanismEngine {
                 agents[ids[i]] = agent
             }
             maximumPool = max(maximumPool, realisedWelfare)
-            if let rewards { appendTransitions(ids: ids, observations: observations, actions: actions, rewards: rewards) }
+            if let rewards {
+                appendTransitions(ids: ids, observations: observations, actions: actions, rewards: rewards)
+            }
             lastRound = round
             return RoundOutcome(
                 round: round, pool: pool, noiseScale: scale, proposedWelfare: proposedWelfare,
@@ -113,8 +116,8 @@ extension MechanismEngine {
     }
 
     /// Actor inputs [o_i, o-bar_i] (2K values each) of every VSP of `allocation`; o-bar_i is the
-    /// leave-one-out mean share of the others.
-    static func observations(_ allocation: Allocation) -> [[Float]] {
+    /// leave-one-out mean share of the others (0 without the mean field).
+    static func observations(_ allocation: Allocation, meanField: Bool = true) -> [[Float]] {
         let n = allocation.vspCount
         let k = allocation.resourceCount
         let sums = allocation.columnSums
@@ -123,7 +126,7 @@ extension MechanismEngine {
             for c in 0..<k {
                 let s = allocation[i, c]
                 o[c] = Float(s)
-                o[k + c] = n > 1 ? Float((sums[c] - s) / Double(n - 1)) : 0
+                o[k + c] = n > 1 && meanField ? Float((sums[c] - s) / Double(n - 1)) : 0
             }
             return o
         }

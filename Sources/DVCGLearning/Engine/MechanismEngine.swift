@@ -47,7 +47,8 @@ public struct MechanismEngine: Sendable {
     /// - Throws: ``EngineError/resourceCountMismatch(policy:resources:)`` or
     ///   ``EngineError/invalidConfiguration(_:)``.
     public init(
-        policy: PolicyCheckpoint, resources: [Resource], configuration: MechanismConfiguration = MechanismConfiguration(),
+        policy: PolicyCheckpoint, resources: [Resource],
+        configuration: MechanismConfiguration = MechanismConfiguration(),
         seed: UInt64
     ) throws(EngineError) {
         guard policy.architecture.resourceCount == resources.count else {
@@ -55,7 +56,8 @@ public struct MechanismEngine: Sendable {
         }
         try configuration.validate()
         do {
-            actionSpace = try ActionSpace(levels: policy.architecture.actionLevels, minimumShare: configuration.minimumShare)
+            actionSpace = try ActionSpace(
+                levels: policy.architecture.actionLevels, minimumShare: configuration.minimumShare)
         } catch { throw .mechanism(error) }
         guard actionSpace.neutralLevel != nil else {
             throw .invalidConfiguration("the policy's action levels have no 0 (no-change) level")
@@ -172,7 +174,8 @@ public struct MechanismEngine: Sendable {
         for id in roster {
             let networks = dormant.removeValue(forKey: id.rawValue) ?? template
             agents[id] = VSPAgent(
-                networks: networks, state: state.vsps[id]!, architecture: architecture, learning: configuration.learning)
+                networks: networks, state: state.vsps[id]!, architecture: architecture, learning: configuration.learning
+            )
         }
         maximumPool = state.maximumPool
         lastRound = state.lastRound
@@ -189,7 +192,8 @@ public struct MechanismEngine: Sendable {
     public mutating func record(report: FinancialReport) throws(EngineError) {
         guard var agent = agents[report.vsp] else { throw .unknownVSP(report.vsp) }
         guard report.utility.isFinite, report.grossProfit.isFinite else {
-            throw .invalidReport(report.vsp, "utility \(report.utility) and gross profit \(report.grossProfit) must be finite")
+            throw .invalidReport(
+                report.vsp, "utility \(report.utility) and gross profit \(report.grossProfit) must be finite")
         }
         guard let recorded = agent.state.recentShares.last(where: { $0.round == report.round }) else {
             throw .reportForUnknownRound(report.vsp, report.round)

@@ -45,7 +45,8 @@ public struct QuantizedVCG: Sendable {
     ///   - startingPrices: Dual prices to start from (the continuous optimum's are close).
     ///   - candidate: A feasible allocation on this grid to start the primal search from (e.g. a
     ///     coarser grid's solution).
-    public func solve(utilities: [ExponentialUtility], startingPrices: [Double], candidate: [[Int]]? = nil) -> Solution {
+    public func solve(utilities: [ExponentialUtility], startingPrices: [Double], candidate: [[Int]]? = nil) -> Solution
+    {
         let k = utilities.first?.resourceCount ?? 0
         let levels = Int((1 / step).rounded())
         var lambda = startingPrices.map { max($0, 1e-9) }
@@ -194,7 +195,8 @@ public struct QuantizedVCG: Sendable {
     /// Makes dual responses feasible (each resource's grid indices sum to at most 1/step): while a
     /// resource is over, take one quantum from the VSP that loses least; then give leftover quanta
     /// to the VSP that gains most.
-    func repair(_ bundles: [[Int]], utilities: [ExponentialUtility], levels: Int) -> (bundles: [[Int]], welfare: Double) {
+    func repair(_ bundles: [[Int]], utilities: [ExponentialUtility], levels: Int) -> (bundles: [[Int]], welfare: Double)
+    {
         var b = bundles
         let k = utilities.first?.resourceCount ?? 0
         for c in 0..<k {

@@ -86,4 +86,3 @@ public struct LearningBidder: Sendable {
         actorOptimizer.update(&actor, with: actorGradients)
     }
 }
-

@@ -85,7 +85,8 @@ public struct SVGChart: Sendable {
                 out += "<circle cx=\"\(sx(p.x))\" cy=\"\(sy(p.y))\" r=\"3\" fill=\"\(colour)\"/>\n"
             }
             let ly = top + 18 * Double(index)
-            out += "<line x1=\"\(width - right + 10)\" y1=\"\(ly)\" x2=\"\(width - right + 30)\" y2=\"\(ly)\" stroke=\"\(colour)\" stroke-width=\"2\"/>\n"
+            out +=
+                "<line x1=\"\(width - right + 10)\" y1=\"\(ly)\" x2=\"\(width - right + 30)\" y2=\"\(ly)\" stroke=\"\(colour)\" stroke-width=\"2\"/>\n"
             out += "<text x=\"\(width - right + 35)\" y=\"\(ly + 4)\">\(escape(s.name))</text>\n"
         }
         return out + "</svg>\n"

@@ -56,7 +56,8 @@ public enum StrategyExperiment {
                     policy: policy, instance: instance,
                     configuration: MechanismConfiguration(chargesInterest: chargesInterest), seed: seed)
                 let market = SimulatedMarket(instance: instance, population: population, seed: seed)
-                let evaluation = try PolicyTrainer.evaluate(engine: engine, market: market, rounds: rounds, window: window)
+                let evaluation = try PolicyTrainer.evaluate(
+                    engine: engine, market: market, rounds: rounds, window: window)
                 let c = Double(seeds.count)
                 row.profit += members.reduce(0) { $0 + evaluation.meanProfits[$1] } / c
                 row.tax += members.reduce(0) { $0 + evaluation.meanTaxes[$1] } / c
@@ -90,8 +91,10 @@ extension StrategyExperiment {
         rounds: Int = 3_000, seed: UInt64 = 1
     ) throws -> LearnedBidding {
         let configuration = MechanismConfiguration(chargesInterest: chargesInterest)
-        var engine = try PolicyTrainer.engine(policy: policy, instance: instance, configuration: configuration, seed: seed)
-        var market = SimulatedMarket(instance: instance, population: try BiddingPopulation(instance: instance), seed: seed)
+        var engine = try PolicyTrainer.engine(
+            policy: policy, instance: instance, configuration: configuration, seed: seed)
+        var market = SimulatedMarket(
+            instance: instance, population: try BiddingPopulation(instance: instance), seed: seed)
         var bidder = LearningBidder(members: members, resourceCount: instance.resourceCount, seed: seed)
         func state() -> [Double] {
             (0..<instance.resourceCount).map { k in

@@ -77,7 +77,9 @@ public struct PolicyEvaluation: Sendable, Codable {
 public enum PolicyTrainer {
     /// A fresh policy for `vspCount` VSPs ("vsp-0" ...) with PyTorch-default initialisation; the
     /// template is drawn first, then each VSP's networks.
-    public static func initialPolicy(vspCount: Int, architecture: PolicyArchitecture, seed: UInt64, training: String = "{}")
+    public static func initialPolicy(
+        vspCount: Int, architecture: PolicyArchitecture, seed: UInt64, training: String = "{}"
+    )
         -> PolicyCheckpoint
     {
         var generator = SeededGenerator(seed: seed)
@@ -150,8 +152,10 @@ public enum PolicyTrainer {
         instance: ProblemInstance, configuration: TrainingConfiguration, initial: PolicyCheckpoint? = nil,
         progress: (TrainingProgress) -> Void = { _ in }
     ) throws -> TrainingResult {
-        let optimum = try WelfareOptimizer().solve(capacities: instance.capacities, utilities: instance.utilities).welfare
-        let architecture = PolicyArchitecture.standard(resourceCount: instance.resourceCount, hidden: configuration.hidden)
+        let optimum = try WelfareOptimizer().solve(capacities: instance.capacities, utilities: instance.utilities)
+            .welfare
+        let architecture = PolicyArchitecture.standard(
+            resourceCount: instance.resourceCount, hidden: configuration.hidden)
         let policy =
             initial
             ?? initialPolicy(vspCount: instance.vspCount, architecture: architecture, seed: configuration.seed)

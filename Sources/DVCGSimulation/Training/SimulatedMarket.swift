@@ -69,7 +69,8 @@ public struct SimulatedMarket: Sendable {
             let slice = zip(entry.realisedShare, instance.capacities).map { $0 * $1 }
             let utility = try population.vsps[i].utility.value(at: slice)
             let gross = population.vsps[i].profit.grossProfit(utility: utility, using: &generator)
-            try engine.record(report: FinancialReport(vsp: entry.vsp, round: round, utility: utility, grossProfit: gross))
+            try engine.record(
+                report: FinancialReport(vsp: entry.vsp, round: round, utility: utility, grossProfit: gross))
             lastSlices[i] = slice
             utilities[i] = utility
             profits[i] = gross - entry.tax

@@ -14,12 +14,11 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-# The main job. Until dvcgd lands (issue 5) it solves the default testbed (the paper's 10-VSP
-# scenario, seed 1) exactly and prints the optimum every policy is measured against.
+# The main job: dvcgd on the default testbed (the paper's 10-VSP scenario, seed 1) with the shipped
+# policy; ledger and control socket under state/. Ctrl-C stops it gracefully.
 run: deps
-	$(SWIFT) build -c release --product dvcg
-	.build/release/dvcg instance --vsps 10 --seed 1 --out .build/testbed-instance.json
-	.build/release/dvcg optimum --instance .build/testbed-instance.json
+	$(SWIFT) build -c release --product dvcgd
+	.build/release/dvcgd --config etc/dvcgd.yaml
 
 bench: deps
 	$(SWIFT) build -c release --product dvcg

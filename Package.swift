@@ -16,11 +16,18 @@ let package = Package(
         .library(name: "DVCGCore", targets: ["DVCGCore"]),
         .library(name: "DVCGLearning", targets: ["DVCGLearning"]),
         .library(name: "DVCGSimulation", targets: ["DVCGSimulation"]),
+        .library(name: "DVCGService", targets: ["DVCGService"]),
+        .executable(name: "dvcgd", targets: ["dvcgd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .target(name: "DVCGCore", swiftSettings: strictSettings),
@@ -30,7 +37,12 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .target(name: "DVCGLearning", dependencies: ["DVCGCore", "COpenBLAS"], swiftSettings: strictSettings),
-        .target(name: "DVCGSimulation", dependencies: ["DVCGCore"], swiftSettings: strictSettings),
+        .target(name: "DVCGSimulation", dependencies: ["DVCGCore", "DVCGLearning"], swiftSettings: strictSettings),
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
         .target(
             name: "DVCGCommandLine",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -45,12 +57,33 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "DVCGService",
+            dependencies: [
+                "DVCGCore", "DVCGLearning", "DVCGSimulation", "CSystemd", "DVCGControl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "dvcgctl",
             dependencies: [
                 "DVCGControl", "DVCGCore", "DVCGCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "dvcgd",
+            dependencies: [
+                "DVCGService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
         ),
@@ -70,7 +103,13 @@ let package = Package(
         ),
         .testTarget(name: "DVCGControlTests", dependencies: ["DVCGControl"], swiftSettings: strictSettings),
         .testTarget(name: "DVCGSimulationTests", dependencies: ["DVCGSimulation"], swiftSettings: strictSettings),
+        .testTarget(name: "DVCGServiceTests", dependencies: ["DVCGService"], swiftSettings: strictSettings),
         // Runs the real binaries; depends on them so that `swift build --build-tests` builds them first.
-        .testTarget(name: "EndToEndTests", dependencies: ["dvcg"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "dvcg", "dvcgd", "DVCGCore", "DVCGLearning", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings),
     ]
 )

@@ -77,3 +77,23 @@ public struct RoundNumber: Hashable, Comparable, Sendable, Codable, CustomString
         try container.encode(value)
     }
 }
+
+/// Lets a `[VSPID: T]` dictionary encode as a JSON object keyed by the id text (instead of an
+/// array of alternating keys and values), e.g. the per-VSP part of a persisted engine state.
+extension VSPID: CodingKeyRepresentable {
+    /// The id text as a coding key.
+    public var codingKey: any CodingKey { IdentifierKey(stringValue: rawValue) }
+
+    /// The id from a coding key; nil when its text is not a valid id.
+    public init?<T: CodingKey>(codingKey: T) {
+        guard let id = try? VSPID(codingKey.stringValue) else { return nil }
+        self = id
+    }
+
+    private struct IdentifierKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+}

@@ -16,7 +16,8 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
         switch self {
         case .relu:
             values.withUnsafeMutableBufferPointer { v in
-                for i in v.indices where !(v[i] > 0) { v[i] = v[i].isNaN ? v[i] : 0 }
+                // A select, not a branch, so it vectorises; NaN < 0 is false, so NaN passes through.
+                for i in v.indices { v[i] = v[i] < 0 ? 0 : v[i] }
             }
         case .tanh:
             values.withUnsafeMutableBufferPointer { v in
@@ -38,7 +39,7 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
         case .relu:
             output.withUnsafeBufferPointer { y in
                 gradient.withUnsafeMutableBufferPointer { g in
-                    for i in g.indices where !(y[i] > 0) { g[i] = 0 }
+                    for i in g.indices { g[i] = y[i] > 0 ? g[i] : 0 }
                 }
             }
         case .tanh:

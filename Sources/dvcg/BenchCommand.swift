@@ -6,6 +6,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the speed of the optimum solver and the neural networks (use a release build).",
-        subcommands: [BenchOptimumCommand.self, BenchNNCommand.self]
+        subcommands: [BenchOptimumCommand.self, BenchNNCommand.self, BenchTrainCommand.self, BenchRoundCommand.self]
     )
 }

@@ -1,0 +1,149 @@
+import DVCGCore
+
+/// How a ``MechanismEngine`` runs the mechanism: the bank's tax rule, the NSP's noise, the
+/// alpha-hat estimator, the counterfactual limit, the action floor and the learning recipe.
+///
+/// Codable, so a daemon can read it from its configuration and a checkpoint can record it.
+public struct MechanismConfiguration: Sendable, Equatable, Codable {
+    /// Whether the tax charges the VC interest |K_i - U*_i| of eq. (18); `false` is the NVI-DVCG
+    /// ablation.
+    public var chargesInterest: Bool
+    /// Whether the NSP perturbs the proposal with the noise of eqs. (15)-(16).
+    public var addsNoise: Bool
+    /// How alpha-hat is estimated from financial reports (eq. 34 or least squares, DESIGN.md).
+    public var alphaMethod: AlphaEstimator.Method
+    /// The largest roster for which the counterfactual of eqs. (32)-(33) (the others' target
+    /// actions recomputed as if VSP i held nothing) is computed exactly, O(N^2) per round; above
+    /// it a first-order expansion keeps a round O(N) (docs/learning.md). Default 64.
+    public var exactCounterfactualLimit: Int
+    /// The share floor s_min of the action space (DESIGN.md), in (0, 1); default 1e-4.
+    public var minimumShare: Double
+    /// Whether rounds explore and record transitions for ``MechanismEngine/learn()``; when
+    /// `false` the policy is frozen and acts greedily.
+    public var learns: Bool
+    /// The learning recipe (used only when ``learns`` is true).
+    public var learning: LearningConfiguration
+
+    /// A configuration; the defaults are the full DVCG mechanism with a frozen policy.
+    public init(
+        chargesInterest: Bool = true, addsNoise: Bool = true,
+        alphaMethod: AlphaEstimator.Method = .ordinaryLeastSquares,
+        exactCounterfactualLimit: Int = 64, minimumShare: Double = 1e-4, learns: Bool = false,
+        learning: LearningConfiguration = LearningConfiguration()
+    ) {
+        self.chargesInterest = chargesInterest
+        self.addsNoise = addsNoise
+        self.alphaMethod = alphaMethod
+        self.exactCounterfactualLimit = exactCounterfactualLimit
+        self.minimumShare = minimumShare
+        self.learns = learns
+        self.learning = learning
+    }
+
+    /// Checks every value.
+    ///
+    /// - Throws: ``EngineError/invalidConfiguration(_:)`` naming the offending field.
+    public func validate() throws(EngineError) {
+        guard exactCounterfactualLimit >= 0 else {
+            throw .invalidConfiguration("exact_counterfactual_limit must be >= 0, got \(exactCounterfactualLimit)")
+        }
+        guard minimumShare.isFinite, minimumShare > 0, minimumShare < 1 else {
+            throw .invalidConfiguration("minimum_share must be in (0, 1), got \(minimumShare)")
+        }
+        try learning.validate()
+    }
+}
+
+/// The learning recipe of Algorithm 1 as we run it (Table I defaults where they learn; the
+/// deviations are documented in docs/learning.md).
+public struct LearningConfiguration: Sendable, Equatable, Codable {
+    /// Adam step size of the actors and critics (Table I: 1e-3).
+    public var learningRate: Double
+    /// Adam step size of the VoI nets (3e-3: their outputs are in VC, tens to hundreds).
+    public var voiLearningRate: Double
+    /// Mini-batch size drawn from the bill (Table I: 128).
+    public var batchSize: Int
+    /// Capacity of each VSP's bill (replay buffer) in transitions (Table I: 10,000).
+    public var billCapacity: Int
+    /// Soft target-update rate tau of eqs. (37)-(38) (Table I: 0.005).
+    public var targetRate: Double
+    /// Transitions a VSP must have before its first update.
+    public var warmUpTransitions: Int
+    /// Exploration rate epsilon at a VSP's first round (per resource, a uniform level with
+    /// probability epsilon, else a draw from the actor's categorical).
+    public var explorationStart: Double
+    /// Exploration rate after ``explorationRounds`` of the VSP's rounds.
+    public var explorationEnd: Double
+    /// Rounds (counted per VSP, from its registration) over which epsilon falls linearly.
+    public var explorationRounds: Int
+    /// Weight of the policy entropy bonus in the actor loss.
+    public var entropyWeight: Double
+    /// Largest gradient norm of an actor or critic update (PyTorch `clip_grad_norm_`).
+    public var gradientClip: Double
+    /// Whether a VSP's difference reward is divided by its mean share times N (1 at the equal
+    /// split), so that a VSP near the s_min floor, whose multiplicative actions move little,
+    /// still sees which direction pays (docs/learning.md).
+    public var shareScaledReward: Bool
+    /// Whether the actor sees o-bar_i and the critic the others' mean action and o-bar_i (the mean
+    /// field of DVCG-MFMARL); `false` is the DVCG-MARL baseline, where each agent sees only its own
+    /// observation and action (those inputs are zero).
+    public var meanField: Bool
+
+    /// The recipe of LEARNING-NOTES.md.
+    public init(
+        learningRate: Double = 1e-3, voiLearningRate: Double = 3e-3, batchSize: Int = 128, billCapacity: Int = 10_000,
+        targetRate: Double = 0.005, warmUpTransitions: Int = 128, explorationStart: Double = 1,
+        explorationEnd: Double = 0.1, explorationRounds: Int = 5_000, entropyWeight: Double = 0.01,
+        gradientClip: Double = 10, shareScaledReward: Bool = false, meanField: Bool = true
+    ) {
+        self.learningRate = learningRate
+        self.voiLearningRate = voiLearningRate
+        self.batchSize = batchSize
+        self.billCapacity = billCapacity
+        self.targetRate = targetRate
+        self.warmUpTransitions = warmUpTransitions
+        self.explorationStart = explorationStart
+        self.explorationEnd = explorationEnd
+        self.explorationRounds = explorationRounds
+        self.entropyWeight = entropyWeight
+        self.gradientClip = gradientClip
+        self.shareScaledReward = shareScaledReward
+        self.meanField = meanField
+    }
+
+    /// epsilon after `age` of a VSP's rounds: linear from ``explorationStart`` to
+    /// ``explorationEnd`` over ``explorationRounds``, then constant.
+    public func explorationRate(age: Int) -> Double {
+        guard explorationRounds > 0 else { return explorationEnd }
+        let fraction = min(1, Double(age) / Double(explorationRounds))
+        return explorationStart + (explorationEnd - explorationStart) * fraction
+    }
+
+    /// Checks every value.
+    ///
+    /// - Throws: ``EngineError/invalidConfiguration(_:)`` naming the offending field.
+    public func validate() throws(EngineError) {
+        let positive: [(String, Double)] = [
+            ("learning_rate", learningRate), ("voi_learning_rate", voiLearningRate), ("gradient_clip", gradientClip),
+        ]
+        for (name, value) in positive where !(value.isFinite && value > 0) {
+            throw .invalidConfiguration("\(name) must be finite and > 0, got \(value)")
+        }
+        guard batchSize >= 1, billCapacity >= batchSize else {
+            throw .invalidConfiguration("need 1 <= batch_size <= bill_capacity, got \(batchSize) and \(billCapacity)")
+        }
+        guard targetRate.isFinite, targetRate >= 0, targetRate <= 1 else {
+            throw .invalidConfiguration("target_rate must be in [0, 1], got \(targetRate)")
+        }
+        for (name, value) in [("exploration_start", explorationStart), ("exploration_end", explorationEnd)]
+        where !(value.isFinite && value >= 0 && value <= 1) {
+            throw .invalidConfiguration("\(name) must be in [0, 1], got \(value)")
+        }
+        guard explorationRounds >= 0, warmUpTransitions >= 0 else {
+            throw .invalidConfiguration("exploration_rounds and warm_up_transitions must be >= 0")
+        }
+        guard entropyWeight.isFinite, entropyWeight >= 0 else {
+            throw .invalidConfiguration("entropy_weight must be finite and >= 0, got \(entropyWeight)")
+        }
+    }
+}

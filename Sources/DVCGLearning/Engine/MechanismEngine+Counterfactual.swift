@@ -1,0 +1,203 @@
+import DVCGCore
+
+extension MechanismEngine {
+    /// SW'_-i of eqs. (31)-(33) for every participant, in VC: the welfare the others would reach
+    /// in one step if VSP i held nothing, by the bank's models (the target actors move, the VoI
+    /// nets value the result).
+    ///
+    /// Exact up to ``MechanismConfiguration/exactCounterfactualLimit``: for each i the others'
+    /// shares are renormalised without i, their target actors act greedily on the counterfactual
+    /// observations, the actions are applied (s_min floor, norm()), and the VoI nets sum the
+    /// others' utilities: O(N^2) evaluations, batched per VSP. Above the limit, the others' target
+    /// actions at the actual state are used and the renormalisation without i is expanded to
+    /// first order with the VoI nets' input gradients: O(N).
+    ///
+    /// - Parameters:
+    ///   - nets: The participants' networks.
+    ///   - previous: The participants' allocation s~_{t-1}.
+    /// - Returns: N estimates; 0 for a lone VSP (nobody else).
+    func counterfactualWelfare(nets: [NetworkSet], previous: Allocation) -> [Double] {
+        let n = previous.vspCount
+        guard n > 1 else { return [0] }
+        return n <= configuration.exactCounterfactualLimit
+            ? exactCounterfactualWelfare(nets: nets, previous: previous)
+            : approximateCounterfactualWelfare(nets: nets, previous: previous)
+    }
+
+    private func exactCounterfactualWelfare(nets: [NetworkSet], previous: Allocation) -> [Double] {
+        let n = previous.vspCount
+        let k = resourceCount
+        let l = levelCount
+        let levels = actionSpace.levels
+        let floor = actionSpace.minimumShare
+        // t[i][j * k + c]: VSP j's scaled share of resource c when i is absent (row i unused).
+        var scaled = [[Double]](repeating: [Double](repeating: 0, count: n * k), count: n)
+        for j in 0..<n {
+            var rows: [Float] = []
+            rows.reserveCapacity((n - 1) * 2 * k)
+            var shares: [[Double]] = []
+            for i in 0..<n where i != j {
+                var s = [Double](repeating: 0, count: k)
+                var o = [Float](repeating: 0, count: 2 * k)
+                for c in 0..<k {
+                    let rest = 1 - previous[i, c]
+                    s[c] = rest > 1e-12 ? previous[j, c] / rest : 1 / Double(n - 1)
+                    o[c] = Float(s[c])
+                    o[k + c] = n > 2 && configuration.learning.meanField ? Float((1 - s[c]) / Double(n - 2)) : 0
+                }
+                shares.append(s)
+                rows.append(contentsOf: o)
+            }
+            let logits = nets[j].actorTarget.forward(Matrix(rows: n - 1, columns: 2 * k, values: rows))
+            var r = 0
+            for i in 0..<n where i != j {
+                for c in 0..<k {
+                    let start = r * k * l + c * l
+                    let level = argmax(logits.values[start..<(start + l)])
+                    scaled[i][j * k + c] = max(shares[r][c] * (1 + levels[level]), floor)
+                }
+                r += 1
+            }
+        }
+        var totals = [[Double]](repeating: [Double](repeating: 0, count: k), count: n)
+        for i in 0..<n {
+            for j in 0..<n where j != i {
+                for c in 0..<k { totals[i][c] += scaled[i][j * k + c] }
+            }
+        }
+        var estimates = [Double](repeating: 0, count: n)
+        for j in 0..<n {
+            var rows: [Float] = []
+            rows.reserveCapacity((n - 1) * k)
+            for i in 0..<n where i != j {
+                for c in 0..<k { rows.append(Float(scaled[i][j * k + c] / totals[i][c])) }
+            }
+            let values = nets[j].voi.forward(Matrix(rows: n - 1, columns: k, values: rows))
+            var r = 0
+            for i in 0..<n where i != j {
+                estimates[i] += Double(values.values[r])
+                r += 1
+            }
+        }
+        return estimates
+    }
+
+    private func approximateCounterfactualWelfare(nets: [NetworkSet], previous: Allocation) -> [Double] {
+        let n = previous.vspCount
+        let k = resourceCount
+        let l = levelCount
+        let observations = Self.observations(previous, meanField: configuration.learning.meanField)
+        var scaled = [Double](repeating: 0, count: n * k)
+        var totals = [Double](repeating: 0, count: k)
+        for j in 0..<n {
+            let logits = nets[j].actorTarget.evaluate(observations[j])
+            for c in 0..<k {
+                let level = argmax(logits[(c * l)..<((c + 1) * l)])
+                let t = max(previous[j, c] * (1 + actionSpace.levels[level]), actionSpace.minimumShare)
+                scaled[j * k + c] = t
+                totals[c] += t
+            }
+        }
+        let (values, elasticities) = voiValuesAndElasticities(
+            nets: nets, shares: (0..<n).map { j in (0..<k).map { scaled[j * k + $0] / totals[$0] } })
+        let total = values.reduce(0, +)
+        var elasticity = [Double](repeating: 0, count: k)
+        for j in 0..<n { for c in 0..<k { elasticity[c] += elasticities[j][c] } }
+        return (0..<n).map { i in
+            var estimate = total - values[i]
+            for c in 0..<k {
+                let rest = totals[c] - scaled[i * k + c]
+                guard rest > 0 else { continue }
+                // Without i, the others' shares of c grow by the factor totals / rest.
+                estimate += (elasticity[c] - elasticities[i][c]) * (totals[c] / rest - 1)
+            }
+            return estimate
+        }
+    }
+
+    /// f_j(s_j) and, per resource, (df_j/ds_jc) s_jc for every VSP j, from its VoI net.
+    func voiValuesAndElasticities(nets: [NetworkSet], shares: [[Double]]) -> ([Double], [[Double]]) {
+        var values: [Double] = []
+        var elasticities: [[Double]] = []
+        values.reserveCapacity(shares.count)
+        elasticities.reserveCapacity(shares.count)
+        for (j, s) in shares.enumerated() {
+            let (value, gradient) = nets[j].voi.valueAndInputGradient(floats(s))
+            values.append(Double(value))
+            elasticities.append(zip(gradient, s).map { Double($0) * $1 })
+        }
+        return (values, elasticities)
+    }
+
+    /// The per-VSP difference reward of a round, in units of the mean bid: r_i = W(s*) - W(s*
+    /// with VSP i's actions replaced by the no-change level), W the VoI nets' welfare.
+    ///
+    /// VSP i's own term is exact; the others' change (their shares rescale when i's share
+    /// changes) is expanded to first order with the VoI nets' input gradients, so the rewards of
+    /// a round cost O(N).
+    func differenceRewards(nets: [NetworkSet], previous: Allocation, actions: [Int], bids: [Double]) -> [Double] {
+        let n = previous.vspCount
+        let k = resourceCount
+        let neutral = actionSpace.neutralLevel!
+        let levels = actionSpace.levels
+        let floor = actionSpace.minimumShare
+        var scaled = [Double](repeating: 0, count: n * k)
+        var totals = [Double](repeating: 0, count: k)
+        for j in 0..<n {
+            for c in 0..<k {
+                let t = max(previous[j, c] * (1 + levels[actions[j * k + c]]), floor)
+                scaled[j * k + c] = t
+                totals[c] += t
+            }
+        }
+        let proposal = (0..<n).map { j in (0..<k).map { scaled[j * k + $0] / totals[$0] } }
+        let (values, elasticities) = voiValuesAndElasticities(nets: nets, shares: proposal)
+        var elasticity = [Double](repeating: 0, count: k)
+        for j in 0..<n { for c in 0..<k { elasticity[c] += elasticities[j][c] } }
+        let meanBid = max(bids.reduce(0, +) / Double(n), 1e-9)
+        _ = neutral
+        return (0..<n).map { i in
+            var counterfactualTotals = totals
+            var own = [Double](repeating: 0, count: k)
+            for c in 0..<k {
+                let t0 = max(previous[i, c], floor)
+                counterfactualTotals[c] += t0 - scaled[i * k + c]
+                own[c] = t0 / counterfactualTotals[c]
+            }
+            let ownCounterfactual = Double(nets[i].voi.evaluate(floats(own))[0])
+            var reward = values[i] - ownCounterfactual
+            for c in 0..<k {
+                reward -= (elasticity[c] - elasticities[i][c]) * (totals[c] / counterfactualTotals[c] - 1)
+            }
+            guard configuration.learning.shareScaledReward else { return reward / meanBid }
+            var meanShare = 0.0
+            for c in 0..<k { meanShare += max(previous[i, c], floor) / Double(k) }
+            return reward / (meanBid * meanShare * Double(n))
+        }
+    }
+
+    /// Appends each participant's transition (critic input and reward) to its bill and ages it.
+    mutating func appendTransitions(ids: [VSPID], observations: [[Float]], actions: [Int], rewards: [Double]) {
+        let n = ids.count
+        let k = resourceCount
+        let l = levelCount
+        var meanAction = [Float](repeating: 0, count: k * l)
+        for i in 0..<n { for c in 0..<k { meanAction[c * l + actions[i * k + c]] += 1 } }
+        for i in 0..<n {
+            var row = [Float](repeating: 0, count: k + 2 * k * l + k + 1)
+            for c in 0..<k {
+                row[c] = observations[i][c]
+                row[k + 2 * k * l + c] = observations[i][k + c]
+                row[k + c * l + actions[i * k + c]] = 1
+            }
+            for index in 0..<(k * l) {
+                var others = meanAction[index]
+                if index % l == actions[i * k + index / l] { others -= 1 }
+                row[k + k * l + index] = n > 1 && configuration.learning.meanField ? others / Float(n - 1) : 0
+            }
+            row[row.count - 1] = Float(rewards[i])
+            agents[ids[i]]!.bill.append(row)
+            agents[ids[i]]!.state.age += 1
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import DVCGCore
+
+/// One VSP's learner inside a ``MechanismEngine``: its networks, optimisers, persisted state and
+/// its part of the bill (replay rows for the critic, report rows for the VoI net).
+///
+/// Optimisers and buffers take memory only once the VSP learns, so a frozen roster of 10,000
+/// VSPs holds little more than their networks.
+struct VSPAgent: Sendable {
+    /// The three Adam optimisers of a learning VSP.
+    struct Optimizers: Sendable {
+        var actor: Adam
+        var critic: Adam
+        var voi: Adam
+    }
+
+    /// Actor, critic, VoI net and the two targets.
+    var networks: NetworkSet
+    /// Shares, estimator, bill maximum and schedule position.
+    var state: VSPState
+    /// Created at the first update (see ``takeOptimizers(learning:)``).
+    private var storedOptimizers: Optimizers?
+    /// Critic inputs [s_i, one-hot a_i, mean one-hot a_-i, o-bar_i] followed by the reward.
+    var bill: ExperienceBuffer
+    /// [realised share (K), reported utility U].
+    var reports: ExperienceBuffer
+
+    /// A learner with empty buffers and no optimiser state yet.
+    init(networks: NetworkSet, state: VSPState, architecture: PolicyArchitecture, learning: LearningConfiguration) {
+        self.networks = networks
+        self.state = state
+        bill = ExperienceBuffer(width: architecture.critic[0] + 1, capacity: learning.billCapacity)
+        reports = ExperienceBuffer(width: architecture.resourceCount + 1, capacity: learning.billCapacity)
+    }
+
+    /// Takes the optimisers out (created with zero moments on first use) so that updating them
+    /// does not copy their moments; put them back with ``setOptimizers(_:)``.
+    mutating func takeOptimizers(learning: LearningConfiguration) -> Optimizers {
+        if let stored = storedOptimizers {
+            storedOptimizers = nil
+            return stored
+        }
+        return Optimizers(
+            actor: Adam(for: networks.actor, configuration: AdamConfiguration(learningRate: learning.learningRate)),
+            critic: Adam(for: networks.critic, configuration: AdamConfiguration(learningRate: learning.learningRate)),
+            voi: Adam(for: networks.voi, configuration: AdamConfiguration(learningRate: learning.voiLearningRate)))
+    }
+
+    /// Stores the optimisers after an update.
+    mutating func setOptimizers(_ optimizers: Optimizers) { storedOptimizers = optimizers }
+
+    /// Replaces the networks (hot reload) and resets the optimisers; state and buffers are kept.
+    mutating func replaceNetworks(_ networks: NetworkSet, learning: LearningConfiguration) {
+        self.networks = networks
+        storedOptimizers = nil
+    }
+}

@@ -1,0 +1,523 @@
+import DVCGCore
+import DVCGLearning
+import DVCGSimulation
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+import Logging
+import Yams
+
+/// Reads and validates `dvcgd.yaml` (schema: dvcgd.yaml(5) in docs/dvcgd.md).
+///
+/// Every problem is collected, each with its `file:line:column` and key path; unknown keys are errors.
+/// Relative paths resolve against the configuration file's folder.
+public enum ConfigurationLoader {
+    /// Reads and validates a configuration file.
+    ///
+    /// - Parameter path: The file, as the user named it (used verbatim in issues).
+    /// - Throws: ``ConfigurationError`` with every issue; one issue at 1:1 when the file cannot be read.
+    public static func load(path: String) throws(ConfigurationError) -> DaemonConfiguration {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else {
+            let reason = String(cString: strerror(errno))
+            throw ConfigurationError(issues: [
+                ConfigurationIssue(file: path, line: 1, column: 1, path: "", message: "cannot read the file: \(reason)")
+            ])
+        }
+        close(descriptor)
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
+            throw ConfigurationError(issues: [
+                ConfigurationIssue(
+                    file: path, line: 1, column: 1, path: "", message: "cannot read the file as UTF-8 text")
+            ])
+        }
+        let folder = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent().path
+        return try parse(text, file: path, folder: folder)
+    }
+
+    /// Parses configuration text.
+    ///
+    /// - Parameters:
+    ///   - text: YAML.
+    ///   - file: Name used in issues.
+    ///   - folder: Absolute folder that relative paths resolve against.
+    /// - Throws: ``ConfigurationError`` with every issue.
+    public static func parse(_ text: String, file: String, folder: String) throws(ConfigurationError)
+        -> DaemonConfiguration
+    {
+        var reader = YAMLReader(file: file)
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            reader.report(error, text: text)
+            throw ConfigurationError(issues: reader.issues)
+        }
+        guard let root else {
+            reader.report("the configuration is empty", at: nil, path: "")
+            throw ConfigurationError(issues: reader.issues)
+        }
+        var parser = Parser(reader: reader, folder: folder)
+        let configuration = parser.daemon(root)
+        if let configuration, parser.reader.issues.isEmpty { return configuration }
+        // The walk visits sections in schema order; report them in the order of the file.
+        let sorted = parser.reader.issues.enumerated().sorted {
+            ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset)
+        }
+        throw ConfigurationError(issues: sorted.map(\.element))
+    }
+}
+
+extension ConfigurationLoader {
+    /// Parses one roster entry (the schema of an item of `vsps:`), as sent to the control API.
+    ///
+    /// - Parameters:
+    ///   - text: YAML or JSON.
+    ///   - resourceCount: K, the length `utility.xi` must have.
+    /// - Throws: ``ConfigurationError`` with every issue, positioned in `text` and named `request`.
+    public static func parseVSP(_ text: String, resourceCount: Int) throws(ConfigurationError) -> VSPDefinition {
+        var reader = YAMLReader(file: "request")
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            reader.report(error, text: text)
+            throw ConfigurationError(issues: reader.issues)
+        }
+        guard let root else {
+            reader.report("the request body is empty", at: nil, path: "")
+            throw ConfigurationError(issues: reader.issues)
+        }
+        var parser = Parser(reader: reader, folder: "/")
+        let definition = parser.vsp(root, at: "vsp", resourceCount: resourceCount)
+        if let definition, parser.reader.issues.isEmpty { return definition }
+        throw ConfigurationError(issues: parser.reader.issues)
+    }
+}
+
+/// The schema walk: one method per mapping of dvcgd.yaml.
+private struct Parser {
+    var reader: YAMLReader
+    let folder: String
+
+    init(reader: YAMLReader, folder: String) {
+        self.reader = reader
+        self.folder = folder
+    }
+
+    mutating func daemon(_ root: Node) -> DaemonConfiguration? {
+        let keys = [
+            "period", "seed", "resources", "mechanism", "policy", "learning", "state_directory", "control", "log",
+            "vsps",
+        ]
+        guard let map = reader.mapping(root, at: "", keys: keys) else { return nil }
+        var period: Duration?
+        if let node = map["period"] {
+            period = reader.duration(node, at: "period")
+        } else {
+            reader.missing("period", in: root, at: "")
+        }
+        var seed: UInt64 = 1
+        if let node = map["seed"], let value = reader.integer(node, at: "seed", in: 0...Int.max) {
+            seed = UInt64(value)
+        }
+        var resources: [Resource]?
+        if let node = map["resources"] {
+            resources = self.resources(node)
+        } else {
+            reader.missing("resources", in: root, at: "")
+        }
+        var mechanism = MechanismConfiguration()
+        if let node = map["mechanism"] { mechanism = self.mechanism(node) ?? mechanism }
+        var policy: String?
+        if let node = map["policy"] {
+            policy = self.path(node, at: "policy")
+        } else {
+            reader.missing("policy", in: root, at: "")
+        }
+        var checkpoint = CheckpointConfiguration()
+        if let node = map["learning"] { self.learning(node, into: &mechanism, checkpoint: &checkpoint) }
+        var state: String?
+        if let node = map["state_directory"] {
+            state = self.path(node, at: "state_directory")
+        } else {
+            reader.missing("state_directory", in: root, at: "")
+        }
+        var control: ControlConfiguration?
+        if let node = map["control"] {
+            control = self.control(node)
+        } else {
+            reader.missing("control", in: root, at: "")
+        }
+        var log = LogConfiguration()
+        if let node = map["log"] { log = self.log(node) ?? log }
+        var vsps: [VSPDefinition] = []
+        if let node = map["vsps"] { vsps = self.vsps(node, resourceCount: resources?.count) ?? [] }
+        guard let period, let resources, let policy, let state, let control else { return nil }
+        return DaemonConfiguration(
+            period: period, seed: seed, resources: resources, mechanism: mechanism, policyPath: policy,
+            checkpoint: checkpoint,
+            stateDirectory: state, control: control, log: log, vsps: vsps)
+    }
+
+    mutating func resources(_ node: Node) -> [Resource]? {
+        guard let items = reader.sequence(node, at: "resources") else { return nil }
+        guard !items.isEmpty else {
+            reader.report("at least one resource is needed", at: node, path: "resources")
+            return nil
+        }
+        var resources: [Resource] = []
+        var names = Set<String>()
+        var valid = true
+        for (index, item) in items.enumerated() {
+            let path = "resources[\(index)]"
+            guard let map = reader.mapping(item, at: path, keys: ["name", "capacity", "unit"]) else {
+                valid = false
+                continue
+            }
+            var name: String?
+            if let node = map["name"] {
+                name = reader.string(node, at: path + ".name")
+                if let text = name, !names.insert(text).inserted {
+                    reader.report("duplicate resource name '\(text)'", at: node, path: path + ".name")
+                    name = nil
+                }
+            } else {
+                reader.missing("name", in: item, at: path)
+            }
+            var capacity: Double?
+            if let node = map["capacity"] {
+                capacity = reader.number(
+                    node, at: path + ".capacity", in: Double.leastNonzeroMagnitude ... .greatestFiniteMagnitude)
+            } else {
+                reader.missing("capacity", in: item, at: path)
+            }
+            var unit = ""
+            if let node = map["unit"] { unit = reader.string(node, at: path + ".unit") ?? "" }
+            if let name, let capacity, let resource = try? Resource(name: name, capacity: capacity, unit: unit) {
+                resources.append(resource)
+            } else {
+                valid = false
+            }
+        }
+        return valid ? resources : nil
+    }
+
+    mutating func mechanism(_ node: Node) -> MechanismConfiguration? {
+        let keys = ["interest", "noise", "alpha_estimator", "exact_counterfactuals_up_to", "minimum_share"]
+        guard let map = reader.mapping(node, at: "mechanism", keys: keys) else { return nil }
+        var mechanism = MechanismConfiguration()
+        if let node = map["interest"], let value = reader.bool(node, at: "mechanism.interest") {
+            mechanism.chargesInterest = value
+        }
+        if let node = map["noise"], let value = reader.bool(node, at: "mechanism.noise") { mechanism.addsNoise = value }
+        if let node = map["alpha_estimator"],
+            let value = reader.choice(
+                node, at: "mechanism.alpha_estimator",
+                [("least_squares", AlphaEstimator.Method.ordinaryLeastSquares), ("ratio", AlphaEstimator.Method.ratio)])
+        {
+            mechanism.alphaMethod = value
+        }
+        if let node = map["exact_counterfactuals_up_to"],
+            let value = reader.integer(node, at: "mechanism.exact_counterfactuals_up_to", in: 0...1_000_000)
+        {
+            mechanism.exactCounterfactualLimit = value
+        }
+        if let node = map["minimum_share"],
+            let value = reader.number(node, at: "mechanism.minimum_share", in: Double.leastNonzeroMagnitude...0.5)
+        {
+            mechanism.minimumShare = value
+        }
+        return mechanism
+    }
+
+    mutating func learning(
+        _ node: Node, into mechanism: inout MechanismConfiguration, checkpoint: inout CheckpointConfiguration
+    ) {
+        let keys = [
+            "mode", "learning_rate", "voi_learning_rate", "batch_size", "buffer_size", "soft_update", "warm_up",
+            "exploration_start", "exploration_end", "exploration_rounds", "entropy_weight", "gradient_clip",
+            "checkpoint_every", "checkpoint_path",
+        ]
+        guard let map = reader.mapping(node, at: "learning", keys: keys) else { return }
+        if let node = map["mode"],
+            let value = reader.choice(node, at: "learning.mode", [("frozen", false), ("online", true)])
+        {
+            mechanism.learns = value
+        }
+        var learning = mechanism.learning
+        let positive = Double.leastNonzeroMagnitude...Double.greatestFiniteMagnitude
+        if let node = map["learning_rate"], let value = reader.number(node, at: "learning.learning_rate", in: positive)
+        {
+            learning.learningRate = value
+        }
+        if let node = map["voi_learning_rate"],
+            let value = reader.number(node, at: "learning.voi_learning_rate", in: positive)
+        {
+            learning.voiLearningRate = value
+        }
+        if let node = map["batch_size"], let value = reader.integer(node, at: "learning.batch_size", in: 1...1_000_000)
+        {
+            learning.batchSize = value
+        }
+        if let node = map["buffer_size"],
+            let value = reader.integer(node, at: "learning.buffer_size", in: 1...100_000_000)
+        {
+            learning.billCapacity = value
+        }
+        if let node = map["soft_update"], let value = reader.number(node, at: "learning.soft_update", in: 0...1) {
+            learning.targetRate = value
+        }
+        if let node = map["warm_up"], let value = reader.integer(node, at: "learning.warm_up", in: 0...100_000_000) {
+            learning.warmUpTransitions = value
+        }
+        if let node = map["exploration_start"],
+            let value = reader.number(node, at: "learning.exploration_start", in: 0...1)
+        {
+            learning.explorationStart = value
+        }
+        if let node = map["exploration_end"], let value = reader.number(node, at: "learning.exploration_end", in: 0...1)
+        {
+            learning.explorationEnd = value
+        }
+        if let node = map["exploration_rounds"],
+            let value = reader.integer(node, at: "learning.exploration_rounds", in: 0...Int.max)
+        {
+            learning.explorationRounds = value
+        }
+        if let node = map["entropy_weight"],
+            let value = reader.number(node, at: "learning.entropy_weight", in: 0 ... .greatestFiniteMagnitude)
+        {
+            learning.entropyWeight = value
+        }
+        if let node = map["gradient_clip"], let value = reader.number(node, at: "learning.gradient_clip", in: positive)
+        {
+            learning.gradientClip = value
+        }
+        if learning.batchSize > learning.billCapacity {
+            reader.report(
+                "batch_size \(learning.batchSize) exceeds buffer_size \(learning.billCapacity)",
+                at: map["batch_size"] ?? node,
+                path: "learning.batch_size")
+        }
+        mechanism.learning = learning
+        if let node = map["checkpoint_every"],
+            let value = reader.integer(node, at: "learning.checkpoint_every", in: 1...Int.max)
+        {
+            checkpoint.every = value
+        }
+        if let node = map["checkpoint_path"] { checkpoint.path = path(node, at: "learning.checkpoint_path") }
+    }
+
+    mutating func control(_ node: Node) -> ControlConfiguration? {
+        guard let map = reader.mapping(node, at: "control", keys: ["socket", "mode", "group", "principals"]) else {
+            return nil
+        }
+        guard let socketNode = map["socket"] else {
+            reader.missing("socket", in: node, at: "control")
+            return nil
+        }
+        guard let socket = path(socketNode, at: "control.socket") else { return nil }
+        if socket.utf8.count > 107 {
+            reader.report(
+                "socket path is \(socket.utf8.count) bytes long; Unix sockets allow at most 107", at: socketNode,
+                path: "control.socket")
+        }
+        var control = ControlConfiguration(socketPath: socket)
+        if let node = map["mode"] {
+            if let text = node.scalar?.string, text.count <= 4, let mode = UInt16(text, radix: 8), mode <= 0o777 {
+                control.mode = mode
+            } else {
+                reader.report(
+                    "expected an octal file mode such as 0660, found '\(node.scalar?.string ?? "")'", at: node,
+                    path: "control.mode")
+            }
+        }
+        if let node = map["group"] { control.group = reader.string(node, at: "control.group") }
+        if let node = map["principals"], let items = reader.sequence(node, at: "control.principals") {
+            for (index, item) in items.enumerated() {
+                let path = "control.principals[\(index)]"
+                guard let entry = reader.mapping(item, at: path, keys: ["user", "role", "vsp"]) else { continue }
+                guard let userNode = entry["user"] else {
+                    reader.missing("user", in: item, at: path)
+                    continue
+                }
+                guard let roleNode = entry["role"] else {
+                    reader.missing("role", in: item, at: path)
+                    continue
+                }
+                guard let user = reader.string(userNode, at: path + ".user"),
+                    let role = reader.choice(
+                        roleNode, at: path + ".role", [("admin", 0), ("read-only", 1), ("vsp", 2)])
+                else { continue }
+                switch role {
+                case 0: control.principals.append(Principal(user: user, role: .admin))
+                case 1: control.principals.append(Principal(user: user, role: .readOnly))
+                default:
+                    guard let vspNode = entry["vsp"] else {
+                        reader.missing("vsp", in: item, at: path)
+                        continue
+                    }
+                    if let id = vspID(vspNode, at: path + ".vsp") {
+                        control.principals.append(Principal(user: user, role: .vsp(id.rawValue)))
+                    }
+                }
+            }
+        }
+        return control
+    }
+
+    mutating func log(_ node: Node) -> LogConfiguration? {
+        guard let map = reader.mapping(node, at: "log", keys: ["target", "level"]) else { return nil }
+        var log = LogConfiguration()
+        if let node = map["target"],
+            let value = reader.choice(
+                node, at: "log.target", LogConfiguration.Target.allCases.map { ($0.rawValue, $0) })
+        {
+            log.target = value
+        }
+        if let node = map["level"],
+            let value = reader.choice(node, at: "log.level", Logger.Level.allCases.map { ($0.rawValue, $0) })
+        {
+            log.level = value
+        }
+        return log
+    }
+
+    mutating func vsps(_ node: Node, resourceCount: Int?) -> [VSPDefinition]? {
+        guard let items = reader.sequence(node, at: "vsps") else { return nil }
+        var definitions: [VSPDefinition] = []
+        var ids = Set<VSPID>()
+        for (index, item) in items.enumerated() {
+            let path = "vsps[\(index)]"
+            if let definition = vsp(item, at: path, resourceCount: resourceCount) {
+                if ids.insert(definition.id).inserted {
+                    definitions.append(definition)
+                } else {
+                    let idNode = item.mapping?["id"]
+                    reader.report("duplicate VSP id '\(definition.id)'", at: idNode ?? item, path: path + ".id")
+                }
+            }
+        }
+        return definitions
+    }
+
+    /// One roster entry; also used for VSPs added at run time.
+    mutating func vsp(_ item: Node, at path: String, resourceCount: Int?) -> VSPDefinition? {
+        guard let map = reader.mapping(item, at: path, keys: ["id", "kind", "utility", "profit", "bidding"]) else {
+            return nil
+        }
+        guard let idNode = map["id"] else {
+            reader.missing("id", in: item, at: path)
+            return nil
+        }
+        let id = vspID(idNode, at: path + ".id")
+        var kind = "simulated"
+        if let node = map["kind"],
+            let value = reader.choice(node, at: path + ".kind", [("simulated", "simulated"), ("external", "external")])
+        {
+            kind = value
+        }
+        if kind == "external" {
+            for key in ["utility", "profit", "bidding"] {
+                if let node = map[key] {
+                    reader.report(
+                        "an external VSP has no '\(key)' (it bids through the API)", at: node, path: path + "." + key)
+                }
+            }
+            guard let id else { return nil }
+            return VSPDefinition(id: id, kind: .external)
+        }
+        var beta: Double?
+        var xi: [Double]?
+        if let node = map["utility"] {
+            if let utility = reader.mapping(node, at: path + ".utility", keys: ["beta", "xi"]) {
+                if let betaNode = utility["beta"] {
+                    beta = reader.number(betaNode, at: path + ".utility.beta", in: 0 ... .greatestFiniteMagnitude)
+                } else {
+                    reader.missing("beta", in: node, at: path + ".utility")
+                }
+                if let xiNode = utility["xi"] {
+                    xi = numbers(xiNode, at: path + ".utility.xi", count: resourceCount)
+                } else {
+                    reader.missing("xi", in: node, at: path + ".utility")
+                }
+            }
+        } else {
+            reader.missing("utility", in: item, at: path)
+        }
+        var alpha = 1.0
+        var noiseMean = 0.0
+        var noiseStandardDeviation = 0.0
+        if let node = map["profit"],
+            let profit = reader.mapping(node, at: path + ".profit", keys: ["alpha", "noise_mean", "noise_sd"])
+        {
+            if let value = profit["alpha"].flatMap({ reader.number($0, at: path + ".profit.alpha") }) { alpha = value }
+            if let value = profit["noise_mean"].flatMap({ reader.number($0, at: path + ".profit.noise_mean") }) {
+                noiseMean = value
+            }
+            if let value = profit["noise_sd"].flatMap({
+                reader.number($0, at: path + ".profit.noise_sd", in: 0 ... .greatestFiniteMagnitude)
+            }) {
+                noiseStandardDeviation = value
+            }
+        }
+        var bidding: String? = "truthful"
+        if let node = map["bidding"] {
+            bidding = reader.string(node, at: path + ".bidding")
+            if let text = bidding, SimulatedVSPConfiguration.strategy(text) == nil {
+                reader.report(
+                    "expected truthful, scaled:C or fixed:X with a number >= 0, found '\(text)'", at: node,
+                    path: path + ".bidding")
+                bidding = nil
+            }
+        }
+        guard let id, let beta, let xi, let bidding else { return nil }
+        let simulated = SimulatedVSPConfiguration(
+            beta: beta, xi: xi, alpha: alpha, noiseMean: noiseMean, noiseStandardDeviation: noiseStandardDeviation,
+            bidding: bidding)
+        return VSPDefinition(id: id, kind: .simulated(simulated))
+    }
+
+    mutating func vspID(_ node: Node, at path: String) -> VSPID? {
+        guard let text = reader.string(node, at: path) else { return nil }
+        guard let id = try? VSPID(text) else {
+            reader.report("'\(text)' is not a valid VSP id ([A-Za-z0-9._-], 1 to 64 characters)", at: node, path: path)
+            return nil
+        }
+        return id
+    }
+
+    mutating func numbers(_ node: Node, at path: String, count: Int?) -> [Double]? {
+        guard let items = reader.sequence(node, at: path) else { return nil }
+        if let count, items.count != count {
+            reader.report(
+                "expected \(count) value\(count == 1 ? "" : "s") (one per resource), found \(items.count)", at: node,
+                path: path)
+            return nil
+        }
+        var values: [Double] = []
+        for (index, item) in items.enumerated() {
+            guard let value = reader.number(item, at: "\(path)[\(index)]", in: 0 ... .greatestFiniteMagnitude) else {
+                return nil
+            }
+            values.append(value)
+        }
+        return values
+    }
+
+    /// A path, made absolute against the configuration's folder.
+    mutating func path(_ node: Node, at path: String) -> String? {
+        guard let text = reader.string(node, at: path) else { return nil }
+        guard !text.isEmpty else {
+            reader.report("expected a path, found an empty string", at: node, path: path)
+            return nil
+        }
+        let url =
+            text.hasPrefix("/") ? URL(fileURLWithPath: text) : URL(fileURLWithPath: folder).appendingPathComponent(text)
+        return url.standardizedFileURL.path
+    }
+}

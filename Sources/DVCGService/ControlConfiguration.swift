@@ -1,0 +1,41 @@
+/// The control socket (`control:` in dvcgd.yaml).
+public struct ControlConfiguration: Sendable, Equatable {
+    /// Absolute path of the Unix socket.
+    public var socketPath: String
+    /// Permission bits of the socket file (default 0660).
+    public var mode: UInt16 = 0o660
+    /// Group that owns the socket file; `nil` keeps the daemon's group.
+    public var group: String?
+    /// Who may do what; checked by the control API (issue 6) from the caller's SO_PEERCRED.
+    public var principals: [Principal] = []
+
+    /// A control socket at `socketPath`, mode 0660, no extra principals.
+    public init(socketPath: String) { self.socketPath = socketPath }
+}
+
+/// A user and what it may do on the control socket.
+public struct Principal: Sendable, Equatable, Codable {
+    /// What a principal may do.
+    public enum Role: Sendable, Equatable, Codable {
+        /// Everything: reload, pause, roster changes.
+        case admin
+        /// Read status and the ledger.
+        case readOnly
+        /// Bid and report for this VSP, read its own ledger rows.
+        case vsp(VSPIdentifier)
+    }
+
+    /// A user name or a numeric uid.
+    public var user: String
+    /// The role.
+    public var role: Role
+
+    /// A principal.
+    public init(user: String, role: Role) {
+        self.user = user
+        self.role = role
+    }
+}
+
+/// A VSP id as written in the configuration (validated against `VSPID`'s rules).
+public typealias VSPIdentifier = String

@@ -1,0 +1,101 @@
+import DVCGCore
+import DVCGLearning
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `dvcgd` as a library: start-up checks, then one `ServiceGroup` (auction loop, control server, reload).
+public enum Daemon {
+    /// Why the daemon refused to start.
+    public struct StartupError: Error, CustomStringConvertible {
+        /// One line (or one per configuration issue).
+        public var description: String
+    }
+
+    /// Checks a configuration file: `configuration OK`, or every issue.
+    ///
+    /// - Returns: The text to print and whether the file is valid.
+    public static func checkConfiguration(path: String) -> (text: String, valid: Bool) {
+        do {
+            _ = try ConfigurationLoader.load(path: path)
+            return ("configuration OK", true)
+        } catch {
+            return (error.description, false)
+        }
+    }
+
+    /// Whether the log handler for `configuration` writes to journald.
+    public static func logsToJournal(_ configuration: LogConfiguration) -> Bool {
+        switch configuration.target {
+        case .journal: return true
+        case .stderr: return false
+        case .auto: return JournaldLogHandler.isJournalAvailable
+        }
+    }
+
+    /// The log handler for a configuration: journald, stderr, or journald when present (auto).
+    public static func logHandler(label: String, configuration: LogConfiguration) -> any LogHandler {
+        var handler: any LogHandler =
+            logsToJournal(configuration) ? JournaldLogHandler(label: label) : StderrLogHandler()
+        handler.logLevel = configuration.level
+        return handler
+    }
+
+    /// Loads everything, refuses to start on any error, then runs until SIGTERM or SIGINT.
+    ///
+    /// Order: configuration, policy, ledger (restoring the auction), control socket; READY=1 follows.
+    /// - Throws: ``StartupError`` naming what is wrong.
+    public static func run(
+        configuration: DaemonConfiguration, configurationPath: String?, logger: Logger,
+        notifier: any ServiceNotifier = SystemdNotifier()
+    ) async throws {
+        let policy: LoadedPolicy
+        do {
+            // A live daemon on the socket means this one must not touch the ledger at all.
+            try ControlSocket.prepare(path: configuration.control.socketPath)
+            // Online learning resumes from its own latest checkpoint, not from the policy it started with.
+            var path = configuration.policyPath
+            if configuration.mechanism.learns, FileManager.default.fileExists(atPath: configuration.checkpointPath) {
+                path = configuration.checkpointPath
+                logger.info("resuming online learning from its checkpoint", metadata: ["policy": "\(path)"])
+            }
+            policy = try LoadedPolicy.load(path: path, resourceCount: configuration.resources.count)
+        } catch {
+            throw StartupError(description: "\(error)")
+        }
+        let ledger: Ledger
+        let auctioneer: Auctioneer
+        do {
+            ledger = try Ledger(path: configuration.ledgerPath)
+            try? ledger.recordPolicyEvent(
+                path: policy.path, checksum: policy.checksum, outcome: "loaded", message: "start")
+            auctioneer = try Auctioneer(
+                configuration: configuration, configurationPath: configurationPath, policy: policy, ledger: ledger,
+                notifier: notifier, logger: logger)
+        } catch {
+            throw StartupError(description: "\(error)")
+        }
+        let readiness = Readiness()
+        let control: any Service
+        do {
+            control = try ControlServer.application(
+                configuration: configuration.control, auctioneer: auctioneer, readiness: readiness, logger: logger)
+        } catch {
+            throw StartupError(description: error.description)
+        }
+        defer { ControlSocket.remove(path: configuration.control.socketPath) }
+        let loop = AuctionService(
+            auctioneer: auctioneer, clock: ContinuousClock(), notifier: notifier, readiness: readiness, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: loop, successTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(service: control),
+                    .init(service: ReloadService(auctioneer: auctioneer)),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+    }
+}

@@ -1,0 +1,283 @@
+import DVCGCore
+import DVCGLearning
+import Foundation
+import GRDB
+
+/// The ledger: SQLite in WAL mode (GRDB `DatabasePool`) under the state directory.
+///
+/// Schema (migration `v1`): `rounds`, `round_entries`, `reports`, `roster_events`, `policy_events`,
+/// `engine_state`. One round (its rows, its reports and the engine snapshot) is one transaction, so
+/// after a crash the database holds whole rounds only, and the next round is `max(rounds.number) + 1`.
+public final class Ledger: Sendable {
+    /// The database file.
+    public let path: String
+    private let pool: DatabasePool
+
+    /// Opens (creating when needed) the ledger and migrates it to the current schema.
+    ///
+    /// - Parameter path: The database file; its folder is created with mode 0750 when missing.
+    /// - Throws: ``LedgerError/cannotOpen(path:reason:)``.
+    public init(path: String) throws(LedgerError) {
+        self.path = path
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        do {
+            try FileManager.default.createDirectory(
+                atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(5)
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw .cannotOpen(path: path, reason: Self.reason(error))
+        }
+    }
+
+    /// The schema's migrations; the applied ones are GRDB's `grdb_migrations` table (the schema version).
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE rounds (
+                        number INTEGER PRIMARY KEY,
+                        started REAL NOT NULL,
+                        committed REAL NOT NULL,
+                        pool REAL NOT NULL,
+                        sigma REAL NOT NULL,
+                        proposed_welfare REAL NOT NULL,
+                        welfare_estimate REAL NOT NULL,
+                        policy_checksum TEXT NOT NULL,
+                        empty INTEGER NOT NULL
+                    );
+                    CREATE TABLE round_entries (
+                        round INTEGER NOT NULL REFERENCES rounds(number),
+                        vsp TEXT NOT NULL,
+                        bid REAL NOT NULL,
+                        loan REAL NOT NULL,
+                        voi REAL NOT NULL,
+                        proposed_shares TEXT NOT NULL,
+                        realised_shares TEXT NOT NULL,
+                        proposed_utility REAL NOT NULL,
+                        welfare_without REAL NOT NULL,
+                        externality REAL NOT NULL,
+                        interest REAL NOT NULL,
+                        alpha_hat REAL NOT NULL,
+                        tax REAL NOT NULL,
+                        PRIMARY KEY (round, vsp)
+                    );
+                    CREATE TABLE reports (
+                        vsp TEXT NOT NULL,
+                        round INTEGER NOT NULL,
+                        utility REAL NOT NULL,
+                        gross_profit REAL NOT NULL,
+                        received REAL NOT NULL,
+                        PRIMARY KEY (vsp, round)
+                    );
+                    CREATE TABLE roster_events (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        boundary INTEGER NOT NULL,
+                        vsp TEXT NOT NULL,
+                        kind TEXT NOT NULL CHECK (kind IN ('add', 'remove')),
+                        definition TEXT NOT NULL
+                    );
+                    CREATE TABLE policy_events (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        time REAL NOT NULL,
+                        path TEXT NOT NULL,
+                        checksum TEXT,
+                        outcome TEXT NOT NULL,
+                        message TEXT NOT NULL
+                    );
+                    CREATE TABLE engine_state (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        round INTEGER NOT NULL,
+                        snapshot BLOB NOT NULL
+                    );
+                    """)
+        }
+        return migrator
+    }
+
+    /// What a restart needs: the last committed round, the roster events and the engine snapshot.
+    public struct Recovery: Sendable {
+        /// The last committed round, `nil` for a new ledger.
+        public var lastRound: RoundNumber?
+        /// Every roster event, in order.
+        public var rosterEvents: [RosterEvent]
+        /// The engine's snapshot after the last committed round.
+        public var engineState: Data?
+        /// Realised shares of the last non-empty round, by VSP (what truthful simulated VSPs bid on).
+        public var lastShares: [VSPID: [Double]]
+    }
+
+    /// Reads what a restart needs.
+    /// - Throws: ``LedgerError``.
+    public func recover() throws(LedgerError) -> Recovery {
+        do {
+            return try pool.read { db in
+                let last = try Int64.fetchOne(db, sql: "SELECT max(number) FROM rounds")
+                var events: [RosterEvent] = []
+                let decoder = JSONDecoder()
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT boundary, kind, definition FROM roster_events ORDER BY seq")
+                {
+                    let kind = RosterEvent.Kind(rawValue: row["kind"]) ?? .add
+                    let json: String = row["definition"]
+                    let definition = try decoder.decode(VSPDefinition.self, from: Data(json.utf8))
+                    events.append(
+                        RosterEvent(
+                            kind: kind, boundary: RoundNumber(UInt64(row["boundary"] as Int64)), definition: definition)
+                    )
+                }
+                let state = try Data.fetchOne(db, sql: "SELECT snapshot FROM engine_state WHERE id = 1")
+                var shares: [VSPID: [Double]] = [:]
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT vsp, realised_shares FROM round_entries
+                        WHERE round = (SELECT max(number) FROM rounds WHERE empty = 0)
+                        """)
+                for row in rows {
+                    let json: String = row["realised_shares"]
+                    if let id = try? VSPID(row["vsp"] as String),
+                        let values = try? decoder.decode([Double].self, from: Data(json.utf8))
+                    {
+                        shares[id] = values
+                    }
+                }
+                return Recovery(
+                    lastRound: last.map { RoundNumber(UInt64($0)) }, rosterEvents: events, engineState: state,
+                    lastShares: shares)
+            }
+        } catch {
+            throw .transactionFailed(
+                path: path, operation: "reading the ledger for recovery", reason: Self.reason(error))
+        }
+    }
+
+    /// Appends roster events in one transaction.
+    /// - Throws: ``LedgerError``.
+    public func append(_ events: [RosterEvent]) throws(LedgerError) {
+        do {
+            try pool.write { db in
+                for event in events { try Self.insert(event, into: db) }
+            }
+        } catch {
+            throw .transactionFailed(path: path, operation: "recording a roster change", reason: Self.reason(error))
+        }
+    }
+
+    /// Commits a whole round: its row, its entries, the reports filed after it and the engine snapshot.
+    ///
+    /// - Throws: ``LedgerError``; nothing of the round is then in the ledger.
+    public func commit(_ record: RoundRecord) throws(LedgerError) {
+        do {
+            try pool.write { db in
+                let outcome = record.outcome
+                try db.execute(
+                    sql: """
+                        INSERT INTO rounds (number, started, committed, pool, sigma, proposed_welfare, welfare_estimate,
+                            policy_checksum, empty) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        Int64(outcome.round.value), record.started.timeIntervalSince1970, Date().timeIntervalSince1970,
+                        outcome.pool, outcome.noiseScale, outcome.proposedWelfare, outcome.realisedWelfare,
+                        record.policyChecksum,
+                        outcome.entries.isEmpty,
+                    ])
+                // Prepared once per transaction: a round at N = 10,000 inserts 20,000 rows.
+                let insertEntry = try db.cachedStatement(
+                    sql: """
+                        INSERT INTO round_entries (round, vsp, bid, loan, voi, proposed_shares, realised_shares,
+                            proposed_utility, welfare_without, externality, interest, alpha_hat, tax)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """)
+                for entry in outcome.entries {
+                    try insertEntry.execute(
+                        arguments: [
+                            Int64(outcome.round.value), entry.vsp.rawValue, entry.bid, entry.loan, entry.voi,
+                            Self.json(entry.proposedShare), Self.json(entry.realisedShare), entry.proposedUtility,
+                            entry.welfareWithout, entry.externality, entry.interest, entry.alphaHat, entry.tax,
+                        ])
+                }
+                let insertReport = try db.cachedStatement(
+                    sql:
+                        "INSERT OR REPLACE INTO reports (vsp, round, utility, gross_profit, received) VALUES (?, ?, ?, ?, ?)"
+                )
+                let received = Date().timeIntervalSince1970
+                for report in record.reports {
+                    try insertReport.execute(
+                        arguments: [
+                            report.vsp.rawValue, Int64(report.round.value), report.utility, report.grossProfit,
+                            received,
+                        ])
+                }
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO engine_state (id, round, snapshot) VALUES (1, ?, ?)",
+                    arguments: [Int64(outcome.round.value), record.engineState])
+            }
+        } catch {
+            throw .transactionFailed(
+                path: path, operation: "committing round \(record.outcome.round)", reason: Self.reason(error))
+        }
+    }
+
+    /// Records the outcome of a policy load or reload (table `policy_events`).
+    /// - Throws: ``LedgerError``.
+    public func recordPolicyEvent(path policyPath: String, checksum: String?, outcome: String, message: String)
+        throws(LedgerError)
+    {
+        do {
+            try pool.write { db in
+                try db.execute(
+                    sql: "INSERT INTO policy_events (time, path, checksum, outcome, message) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [Date().timeIntervalSince1970, policyPath, checksum, outcome, message])
+            }
+        } catch {
+            throw .transactionFailed(path: path, operation: "recording a policy event", reason: Self.reason(error))
+        }
+    }
+
+    private static func insert(_ event: RosterEvent, into db: Database) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let definition = String(decoding: try encoder.encode(event.definition), as: UTF8.self)
+        try db.execute(
+            sql: "INSERT INTO roster_events (boundary, vsp, kind, definition) VALUES (?, ?, ?, ?)",
+            arguments: [Int64(event.boundary.value), event.definition.id.rawValue, event.kind.rawValue, definition])
+    }
+
+    private static func json(_ values: [Double]) -> String {
+        "[" + values.map { String($0) }.joined(separator: ",") + "]"
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        if let error = error as? DatabaseError { return error.message ?? error.description }
+        return String(describing: error)
+    }
+}
+
+/// Everything one round commits.
+public struct RoundRecord: Sendable {
+    /// The mechanism's outcome.
+    public var outcome: RoundOutcome
+    /// Wall-clock start of the round.
+    public var started: Date
+    /// Checksum of the policy that served the round.
+    public var policyChecksum: String
+    /// Reports filed after the round (simulated VSPs).
+    public var reports: [FinancialReport]
+    /// The engine's snapshot after the round and the reports.
+    public var engineState: Data
+
+    /// A record.
+    public init(
+        outcome: RoundOutcome, started: Date, policyChecksum: String, reports: [FinancialReport], engineState: Data
+    ) {
+        self.outcome = outcome
+        self.started = started
+        self.policyChecksum = policyChecksum
+        self.reports = reports
+        self.engineState = engineState
+    }
+}

@@ -1,0 +1,22 @@
+import Logging
+
+/// Where and how much the daemon logs (`log:` in dvcgd.yaml).
+public struct LogConfiguration: Sendable, Equatable {
+    /// The log sink.
+    public enum Target: String, Sendable, Equatable, CaseIterable {
+        /// journald when its socket `/run/systemd/journal/socket` exists, else stderr.
+        case auto
+        /// journald, natively (sd_journal_sendv).
+        case journal
+        /// Standard error, one line per entry.
+        case stderr
+    }
+
+    /// The sink.
+    public var target: Target = .auto
+    /// Lowest level logged.
+    public var level: Logger.Level = .info
+
+    /// auto, info.
+    public init() {}
+}

@@ -1,0 +1,174 @@
+import ArgumentParser
+import DVCGCommandLine
+import DVCGCore
+import DVCGLearning
+import DVCGSimulation
+import Foundation
+
+/// `dvcg experiment ...`: the paper's experiments as CSV files plus an SVG chart each.
+struct ExperimentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "experiment",
+        abstract: "Reproduce the paper's experiments as CSV and SVG files (use a release build).",
+        subcommands: [
+            WelfareExperimentCommand.self, ConvergenceExperimentCommand.self, DSICExperimentCommand.self,
+            CollusionExperimentCommand.self, AblationExperimentCommand.self, ExchangeExperimentCommand.self,
+            RuntimeExperimentCommand.self,
+        ]
+    )
+}
+
+/// Options shared by the incentive experiments.
+struct IncentiveOptions: ParsableArguments {
+    @Option(help: "The folder for the CSV and SVG files.")
+    var out = "experiments"
+
+    @Option(
+        help: "A policy for the N = 5 market (ProblemInstance.paper(vspCount: 5, seed: --seed)); trained when absent.")
+    var policy: String?
+
+    @Option(help: "The seed of the N = 5 instance.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Training rounds when no --policy is given.")
+    var trainingRounds = 3_000
+
+    @Option(help: "Rounds per setting (the last 400 are averaged).")
+    var rounds = 500
+
+    /// The instance and a policy for it (loaded or trained).
+    func prepare() throws -> (ProblemInstance, PolicyCheckpoint) {
+        let instance = ProblemInstance.paper(vspCount: 5, seed: seed)
+        if let policy {
+            do { return (instance, try PolicyCheckpoint.load(from: policy)) } catch {
+                throw CommandFailure.invalid("\(policy): \(error)")
+            }
+        }
+        var mechanism = MechanismConfiguration()
+        mechanism.learning.explorationRounds = trainingRounds / 2
+        let result = try PolicyTrainer.train(
+            instance: instance,
+            configuration: TrainingConfiguration(rounds: trainingRounds, evaluationInterval: 500, mechanism: mechanism))
+        FileHandle.standardError.write(
+            Data("trained the N = 5 policy: greedy welfare/optimum \(format(result.bestRatio))\n".utf8))
+        return (instance, result.policy)
+    }
+
+    /// Writes `text` to `out/name`, creating the folder.
+    func write(_ text: String, to name: String) throws {
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: out + "/" + name))
+    }
+
+    /// CSV of experiment rows.
+    func csv(_ rows: [StrategyExperiment.Row]) -> String {
+        "mechanism,factor,profit,tax,welfare\n"
+            + rows.map { "\($0.mechanism),\($0.factor),\($0.profit),\($0.tax),\($0.welfare)" }.joined(separator: "\n")
+            + "\n"
+    }
+
+    /// Prints rows as an aligned table.
+    func show(_ rows: [StrategyExperiment.Row], profitLabel: String) {
+        var table = [["mechanism", "factor", profitLabel, "tax", "welfare"]]
+        for r in rows {
+            table.append([
+                r.mechanism, format(r.factor, digits: 2), format(r.profit, digits: 3), format(r.tax, digits: 3),
+                format(r.welfare, digits: 2),
+            ])
+        }
+        print(alignedTable(table))
+    }
+
+    /// Trains a learning bidder for `members` under both mechanisms, writes `name` and prints it.
+    func learnedBidding(instance: ProblemInstance, policy: PolicyCheckpoint, members: [Int], name: String) throws {
+        var results: [StrategyExperiment.LearnedBidding] = []
+        for interest in [true, false] {
+            results.append(
+                try StrategyExperiment.learnBidding(
+                    instance: instance, policy: policy, members: members, chargesInterest: interest))
+        }
+        let csv =
+            "mechanism,members,multiple,learned_profit,truthful_profit\n"
+            + results.map {
+                "\($0.mechanism),\($0.members.map(String.init).joined(separator: " ")),\($0.multiple),\($0.learnedProfit),\($0.truthfulProfit)"
+            }.joined(separator: "\n") + "\n"
+        try write(csv, to: name)
+        var table = [["mechanism", "learned multiple", "learned profit", "truthful profit"]]
+        for r in results {
+            table.append([
+                r.mechanism, format(r.multiple, digits: 3), format(r.learnedProfit, digits: 3),
+                format(r.truthfulProfit, digits: 3),
+            ])
+        }
+        print("\nlearning (DDPG) bidder, VSPs \(members):")
+        print(alignedTable(table))
+    }
+}
+
+/// `dvcg experiment dsic`: Fig. 7, one VSP scales its bid.
+struct DSICExperimentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dsic",
+        abstract:
+            "Fig. 7: the mean profit of a VSP that scales its bids by 0.5, 0.8, 1.25 or 2, under DVCG and NVI-DVCG.",
+        discussion: "Writes dsic.csv and dsic.svg. VSP 0 deviates; every setting uses the same seeds.")
+
+    @OptionGroup var options: IncentiveOptions
+
+    func run() async throws {
+        let (instance, policy) = try options.prepare()
+        let factors = [0.5, 0.8, 1, 1.25, 2]
+        var rows: [StrategyExperiment.Row] = []
+        for interest in [true, false] {
+            rows += try StrategyExperiment.run(
+                instance: instance, policy: policy, members: [0], factors: factors, chargesInterest: interest,
+                rounds: options.rounds)
+        }
+        try options.write(options.csv(rows), to: "dsic.csv")
+        let chart = SVGChart(
+            title: "Fig. 7: profit of VSP 0 bidding factor x truthful (N = 5)", xLabel: "bid factor",
+            yLabel: "mean net profit (VC)",
+            series: ["dvcg", "nvi"].map { m in
+                SVGChart.Series(
+                    name: m == "dvcg" ? "DVCG" : "NVI-DVCG",
+                    points: rows.filter { $0.mechanism == m }.map { ($0.factor, $0.profit) })
+            }, logarithmicX: true)
+        try options.write(chart.svg, to: "dsic.svg")
+        options.show(rows, profitLabel: "profit")
+        try options.learnedBidding(instance: instance, policy: policy, members: [0], name: "dsic-learning.csv")
+    }
+}
+
+/// `dvcg experiment collusion`: Fig. 8, a pair scales its bids together.
+struct CollusionExperimentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "collusion",
+        abstract:
+            "Fig. 8: the joint profit of a colluding pair that scales its bids together, under DVCG and NVI-DVCG.",
+        discussion: "Writes collusion.csv and collusion.svg. VSPs 0 and 1 collude; every setting uses the same seeds.")
+
+    @OptionGroup var options: IncentiveOptions
+
+    func run() async throws {
+        let (instance, policy) = try options.prepare()
+        let factors = [0.5, 0.8, 1, 1.25, 2]
+        var rows: [StrategyExperiment.Row] = []
+        for interest in [true, false] {
+            rows += try StrategyExperiment.run(
+                instance: instance, policy: policy, members: [0, 1], factors: factors, chargesInterest: interest,
+                rounds: options.rounds)
+        }
+        try options.write(options.csv(rows), to: "collusion.csv")
+        let chart = SVGChart(
+            title: "Fig. 8: joint profit of colluding VSPs 0 and 1 (N = 5)", xLabel: "common bid factor",
+            yLabel: "mean joint net profit (VC)",
+            series: ["dvcg", "nvi"].map { m in
+                SVGChart.Series(
+                    name: m == "dvcg" ? "DVCG" : "NVI-DVCG",
+                    points: rows.filter { $0.mechanism == m }.map { ($0.factor, $0.profit) })
+            }, logarithmicX: true)
+        try options.write(chart.svg, to: "collusion.svg")
+        options.show(rows, profitLabel: "joint profit")
+        try options.learnedBidding(instance: instance, policy: policy, members: [0, 1], name: "collusion-learning.csv")
+    }
+}

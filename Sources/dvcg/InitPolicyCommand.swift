@@ -1,0 +1,52 @@
+import ArgumentParser
+import DVCGCommandLine
+import DVCGCore
+import DVCGLearning
+import Foundation
+
+/// `dvcg init-policy`: an untrained policy checkpoint (Kaiming-initialised networks).
+struct InitPolicyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init-policy",
+        abstract: "Write an untrained policy checkpoint with freshly initialised networks.",
+        discussion: """
+            The checkpoint holds the template networks and, for each --vsp, its own copy drawn from the same \
+            seeded generator, in the standard architecture (ReLU, hidden layers 64 x 64, 7 action levels). \
+            dvcgd serves it like any policy; it is what a deployment starts from before training, and what \
+            tests use as a valid policy.
+            """
+    )
+
+    @Option(name: .long, help: "The number of resource types K.")
+    var resources: Int = 3
+
+    @Option(name: .long, help: "The seed of the initialisation.")
+    var seed: UInt64 = 1
+
+    @Option(
+        name: .long, parsing: .upToNextOption, help: "VSP ids to give their own networks (others use the template).")
+    var vsp: [String] = []
+
+    @Option(name: .long, help: "The checkpoint file to write (atomically).")
+    var out: String
+
+    func validate() throws {
+        guard (1...64).contains(resources) else { throw ValidationError("--resources must be between 1 and 64") }
+        for id in vsp where !VSPID.isValid(id) { throw ValidationError("--vsp '\(id)' is not a valid VSP id") }
+    }
+
+    func run() async throws {
+        let architecture = PolicyArchitecture.standard(resourceCount: resources)
+        var generator = SeededGenerator(seed: seed)
+        let template = NetworkSet(architecture: architecture, using: &generator)
+        var vsps: [String: NetworkSet] = [:]
+        for id in vsp { vsps[id] = NetworkSet(architecture: architecture, using: &generator) }
+        let checkpoint = PolicyCheckpoint(
+            architecture: architecture, template: template, vsps: vsps, training: #"{"untrained": true}"#)
+        do {
+            try checkpoint.write(to: out)
+        } catch {
+            throw CommandFailure.input("\(out): cannot write: \(error)")
+        }
+    }
+}

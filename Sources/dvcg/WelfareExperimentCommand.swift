@@ -1,0 +1,114 @@
+import ArgumentParser
+import DVCGCommandLine
+import DVCGCore
+import DVCGLearning
+import DVCGSimulation
+import Foundation
+
+/// `dvcg experiment welfare`: Fig. 6, welfare of every algorithm against the certified optimum.
+struct WelfareExperimentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "welfare",
+        abstract: "Welfare of DVCG-MFMARL, QVCG (q = 0.05, 0.01) and the equal split against the certified optimum.",
+        discussion: """
+            For every N and seed: the exact optimum (certified), the equal split, QVCG at q = 0.05 and \
+            0.01 (Lagrangian decomposition, certified gap) and, when --policies holds n<N>s<seed>.safetensors, \
+            DVCG-MFMARL's mean welfare over the last 100 of 500 greedy rounds of the full mechanism. Writes \
+            welfare.csv and welfare.svg (mean ratio over seeds against N).
+            """)
+
+    @Option(help: "The folder for welfare.csv and welfare.svg.")
+    var out = "experiments"
+
+    @Option(help: "A folder of trained policies named n<N>s<seed>.safetensors.")
+    var policies: String?
+
+    @Option(parsing: .upToNextOption, help: "Market sizes.")
+    var vsps: [Int] = [10, 30, 50]
+
+    @Option(parsing: .upToNextOption, help: "Instance seeds.")
+    var seeds: [UInt64] = [1, 2, 3]
+
+    struct Row {
+        var n: Int
+        var seed: UInt64
+        var algorithm: String
+        var welfare: Double
+        var ratio: Double
+        var gap: Double
+    }
+
+    func run() async throws {
+        var rows: [Row] = []
+        for n in vsps {
+            for seed in seeds {
+                let instance = ProblemInstance.paper(vspCount: n, seed: seed)
+                let optimum = try WelfareOptimizer().solve(
+                    capacities: instance.capacities, utilities: instance.utilities)
+                rows.append(
+                    Row(
+                        n: n, seed: seed, algorithm: "optimum", welfare: optimum.welfare, ratio: 1,
+                        gap: optimum.gapBound))
+                let split = instance.equalSplitWelfare()
+                rows.append(
+                    Row(
+                        n: n, seed: seed, algorithm: "equal-split", welfare: split, ratio: split / optimum.welfare,
+                        gap: 0))
+                var coarse: [[Int]]? = nil
+                for step in [0.05, 0.01] {
+                    let solution = QuantizedVCG(step: step).solve(
+                        utilities: instance.utilities, startingPrices: optimum.prices,
+                        candidate: coarse?.map { $0.map { $0 * 5 } })
+                    coarse = solution.bundles
+                    rows.append(
+                        Row(
+                            n: n, seed: seed, algorithm: "qvcg-\(step)", welfare: solution.welfare,
+                            ratio: solution.welfare / optimum.welfare, gap: solution.gapBound))
+                }
+                if let policies, FileManager.default.fileExists(atPath: "\(policies)/n\(n)s\(seed).safetensors") {
+                    let policy = try PolicyCheckpoint.load(from: "\(policies)/n\(n)s\(seed).safetensors")
+                    let engine = try PolicyTrainer.engine(
+                        policy: policy, instance: instance, configuration: MechanismConfiguration(), seed: 1)
+                    let market = SimulatedMarket(
+                        instance: instance, population: try BiddingPopulation(instance: instance), seed: 1)
+                    let evaluation = try PolicyTrainer.evaluate(engine: engine, market: market, rounds: 500)
+                    rows.append(
+                        Row(
+                            n: n, seed: seed, algorithm: "dvcg-mfmarl", welfare: evaluation.welfare,
+                            ratio: evaluation.welfare / optimum.welfare, gap: 0))
+                }
+                FileHandle.standardError.write(Data("N = \(n), seed \(seed) done\n".utf8))
+            }
+        }
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let csv =
+            "n,seed,algorithm,welfare,ratio,certified_gap\n"
+            + rows.map { "\($0.n),\($0.seed),\($0.algorithm),\($0.welfare),\($0.ratio),\($0.gap)" }.joined(
+                separator: "\n")
+            + "\n"
+        try Data(csv.utf8).write(to: URL(fileURLWithPath: out + "/welfare.csv"))
+        let algorithms = ["dvcg-mfmarl", "qvcg-0.05", "qvcg-0.01", "equal-split"].filter { a in
+            rows.contains { $0.algorithm == a }
+        }
+        let chart = SVGChart(
+            title: "Fig. 6: welfare / certified optimum (mean over seeds)", xLabel: "number of VSPs N",
+            yLabel: "welfare / optimum",
+            series: algorithms.map { a in
+                SVGChart.Series(
+                    name: a,
+                    points: vsps.map { n in
+                        let r = rows.filter { $0.algorithm == a && $0.n == n }
+                        return (Double(n), r.reduce(0) { $0 + $1.ratio } / Double(max(r.count, 1)))
+                    })
+            })
+        try Data(chart.svg.utf8).write(to: URL(fileURLWithPath: out + "/welfare.svg"))
+        var table = [["N", "seed", "algorithm", "welfare", "ratio", "gap"]]
+        for r in rows {
+            table.append([
+                String(r.n), String(r.seed), r.algorithm, format(r.welfare, digits: 2), format(r.ratio),
+                String(format: "%.2g", r.gap),
+            ])
+        }
+        print(alignedTable(table))
+    }
+}

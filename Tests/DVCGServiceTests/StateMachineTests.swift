@@ -1,0 +1,141 @@
+import DVCGCore
+import Testing
+
+@testable import DVCGService
+
+@Suite struct TickScheduleTests {
+    typealias Instant = ContinuousClock.Instant
+    let origin = ContinuousClock.now
+
+    @Test func ticksAreMultiplesOfThePeriodFromTheOrigin() {
+        var schedule = TickSchedule(origin: origin, period: .milliseconds(100))
+        #expect(schedule.nextDeadline == origin)
+        for k in 1...1_000 {
+            // Each round finishes 30 ms after its tick: no skipped tick, no drift after 1,000 rounds.
+            let skipped = schedule.advance(now: origin.advanced(by: .milliseconds(100 * (k - 1) + 30)))
+            #expect(skipped == 0)
+        }
+        #expect(schedule.nextDeadline == origin.advanced(by: .seconds(100)))
+    }
+
+    @Test func anOverrunSkipsThePastTicksInsteadOfQueueingThem() {
+        var schedule = TickSchedule(origin: origin, period: .milliseconds(100))
+        let skipped = schedule.advance(now: origin.advanced(by: .milliseconds(350)))
+        #expect(skipped == 3, "the ticks at 100, 200 and 300 ms are past; the next is at 400 ms")
+        #expect(schedule.nextDeadline == origin.advanced(by: .milliseconds(400)))
+    }
+
+    @Test func aRoundEndingExactlyOnTheNextTickSkipsIt() {
+        var schedule = TickSchedule(origin: origin, period: .milliseconds(100))
+        #expect(schedule.advance(now: origin.advanced(by: .milliseconds(100))) == 1)
+        #expect(schedule.nextDeadline == origin.advanced(by: .milliseconds(200)))
+    }
+
+    @Test func changingThePeriodKeepsTheLastTickAsTheNewOrigin() {
+        var schedule = TickSchedule(origin: origin, period: .milliseconds(100))
+        _ = schedule.advance(now: origin.advanced(by: .milliseconds(10)))
+        _ = schedule.advance(now: origin.advanced(by: .milliseconds(110)))
+        schedule.changePeriod(to: .milliseconds(250))
+        #expect(schedule.nextDeadline == origin.advanced(by: .milliseconds(350)))
+    }
+}
+
+@Suite struct BidBookTests {
+    let vsp = try! VSPID("vsp-1")
+
+    @Test func bidsForTheOpenRoundAreAcceptedUntilItStarts() {
+        var book = BidBook(openRound: RoundNumber(5))
+        #expect(book.receive(3, from: vsp, for: RoundNumber(5), registered: true) == .accepted)
+        #expect(book.receive(4, from: vsp, for: RoundNumber(5), registered: true) == .accepted)
+        let (round, bids) = book.close()
+        #expect(round == RoundNumber(5))
+        #expect(bids == [vsp: 4], "a later bid replaces the earlier one")
+        #expect(book.openRound == RoundNumber(6))
+        #expect(book.bids.isEmpty)
+    }
+
+    @Test func closedFutureUnregisteredAndInvalidBidsAreRejected() {
+        var book = BidBook(openRound: RoundNumber(5))
+        #expect(
+            book.receive(1, from: vsp, for: RoundNumber(4), registered: true)
+                == .rejected(.roundClosed(RoundNumber(4), open: RoundNumber(5))))
+        #expect(
+            book.receive(1, from: vsp, for: RoundNumber(6), registered: true)
+                == .rejected(.roundNotOpen(RoundNumber(6), open: RoundNumber(5))))
+        #expect(book.receive(1, from: vsp, for: RoundNumber(5), registered: false) == .rejected(.notRegistered(vsp)))
+        #expect(book.receive(-1, from: vsp, for: RoundNumber(5), registered: true) == .rejected(.invalidAmount(-1)))
+        #expect(book.receive(.nan, from: vsp, for: RoundNumber(5), registered: true) != .accepted)
+        #expect(book.bids.isEmpty)
+    }
+}
+
+@Suite struct RosterBookTests {
+    func definition(_ id: String) -> VSPDefinition { VSPDefinition(id: try! VSPID(id), kind: .external) }
+
+    @Test func changesTakeEffectAtTheNextBoundary() throws {
+        var roster = RosterBook()
+        _ = try roster.add(definition("a"), at: RoundNumber(1)).get()
+        #expect(roster.active.isEmpty)
+        #expect(roster.upcoming.keys.map(\.rawValue) == ["a"])
+        let applied = roster.crossBoundary()
+        #expect(applied.map(\.kind) == [.add])
+        #expect(roster.active.keys.map(\.rawValue) == ["a"])
+        _ = try roster.remove(try VSPID("a"), at: RoundNumber(2)).get()
+        #expect(roster.active.count == 1)
+        _ = roster.crossBoundary()
+        #expect(roster.active.isEmpty)
+    }
+
+    @Test func duplicateAddsAndUnknownRemovalsAreRejected() throws {
+        var roster = RosterBook()
+        _ = try roster.add(definition("a"), at: RoundNumber(1)).get()
+        #expect(throws: RosterRejection.alreadyRegistered(try VSPID("a"))) {
+            try roster.add(definition("a"), at: RoundNumber(1)).get()
+        }
+        #expect(throws: RosterRejection.notRegistered(try VSPID("b"))) {
+            try roster.remove(try VSPID("b"), at: RoundNumber(1)).get()
+        }
+    }
+
+    @Test func replayAppliesPastEventsAndKeepsFutureOnesPending() {
+        let events = [
+            RosterEvent(kind: .add, boundary: RoundNumber(0), definition: definition("a")),
+            RosterEvent(kind: .add, boundary: RoundNumber(3), definition: definition("b")),
+            RosterEvent(kind: .remove, boundary: RoundNumber(5), definition: definition("a")),
+            RosterEvent(kind: .add, boundary: RoundNumber(9), definition: definition("c")),
+        ]
+        let roster = RosterBook(replaying: events, nextRound: RoundNumber(9))
+        #expect(roster.active.keys.map(\.rawValue) == ["b"])
+        #expect(roster.pending.map(\.definition.id.rawValue) == ["c"])
+    }
+}
+
+@Suite struct LogFieldTests {
+    @Test(arguments: [
+        ("round", "DVCG_ROUND"), ("duration_ms", "DVCG_DURATION_MS"), ("policy-checksum", "DVCG_POLICY_CHECKSUM"),
+        ("sl.error", "DVCG_SL_ERROR"), ("vsp", "DVCG_VSP"),
+    ])
+    func metadataKeysBecomeJournaldFieldNames(_ key: String, _ field: String) {
+        #expect(JournaldLogHandler.fieldName(key) == field)
+    }
+
+    @Test func fieldNamesAreCutAt64Bytes() {
+        #expect(JournaldLogHandler.fieldName(String(repeating: "a", count: 100)).utf8.count == 64)
+    }
+}
+
+@Suite struct DurationTests {
+    @Test(arguments: [
+        ("250ms", Duration.milliseconds(250)), ("1s", .seconds(1)), ("1.5s", .milliseconds(1500)),
+        ("2m", .seconds(120)),
+        ("1h", .seconds(3600)),
+    ])
+    func durationsParse(_ text: String, _ duration: Duration) {
+        #expect(YAMLReader.parseDuration(text) == duration)
+    }
+
+    @Test(arguments: ["1", "s", "1 s", "-1s", "1sec", "1e3ms", ""])
+    func malformedDurationsAreRefused(_ text: String) {
+        #expect(YAMLReader.parseDuration(text) == nil)
+    }
+}

@@ -1,0 +1,42 @@
+import DVCGCore
+import DVCGLearning
+import Foundation
+import Testing
+
+@testable import DVCGSimulation
+
+@Suite struct TrainingTests {
+    @Test func aShortSeededTrainingRunBeatsTheEqualSplit() throws {
+        // Three specialists and a generalist: the equal split reaches only 0.65 of the optimum.
+        let instance = try ProblemInstance(
+            capacities: [1, 1, 1], beta: [150, 150, 150, 150], xi: [[3, 0, 0], [0, 3, 0], [0, 0, 3], [1, 1, 1]])
+        let optimum = try WelfareOptimizer().solve(capacities: instance.capacities, utilities: instance.utilities)
+            .welfare
+        let equalSplit = instance.equalSplitWelfare() / optimum
+        var mechanism = MechanismConfiguration()
+        mechanism.learning.batchSize = 32
+        mechanism.learning.warmUpTransitions = 64
+        mechanism.learning.explorationRounds = 600
+        let configuration = TrainingConfiguration(
+            rounds: 1_200, episodeLength: 100, evaluationInterval: 400, evaluationRounds: 150, seed: 1,
+            hidden: [32, 32], mechanism: mechanism)
+        let result = try PolicyTrainer.train(instance: instance, configuration: configuration)
+        #expect(result.evaluations.count == 3)
+        #expect(result.bestRatio > equalSplit + 0.1, "greedy \(result.bestRatio) vs equal split \(equalSplit)")
+        // The checkpoint holds every VSP and evaluates to the same ratio.
+        #expect(result.policy.vsps.keys.sorted() == SimulatedMarket.identifiers(count: 4).map(\.rawValue).sorted())
+    }
+
+    @Test func aFrozenPolicyEvaluationIsReproducible() throws {
+        let instance = ProblemInstance.paper(vspCount: 3, seed: 2)
+        let policy = PolicyTrainer.initialPolicy(vspCount: 3, architecture: .standard(hidden: [8]), seed: 4)
+        let engine = try PolicyTrainer.engine(
+            policy: policy, instance: instance, configuration: MechanismConfiguration(), seed: 1)
+        let market = SimulatedMarket(instance: instance, population: try BiddingPopulation(instance: instance), seed: 1)
+        let a = try PolicyTrainer.evaluate(engine: engine, market: market, rounds: 30, window: 10)
+        let b = try PolicyTrainer.evaluate(engine: engine, market: market, rounds: 30, window: 10)
+        #expect(a.welfare == b.welfare)
+        #expect(a.meanTaxes == b.meanTaxes)
+        #expect(a.welfare > 0)
+    }
+}

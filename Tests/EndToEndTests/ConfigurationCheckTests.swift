@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+
+/// `dvcgd --check-config`: `configuration OK`, or every problem as `file:line:column: path: message`.
+@Suite struct ConfigurationCheckTests {
+    static let valid = """
+        period: 1s
+        resources:
+          - {name: bandwidth, capacity: 1, unit: MHz}
+          - {name: computing, capacity: 2, unit: GHz}
+        policy: p.safetensors
+        state_directory: state
+        control:
+          socket: state/s.sock
+        vsps:
+          - id: a
+            utility: {beta: 100, xi: [1, 2]}
+        """
+
+    /// A malformed configuration and the exact lines `--check-config` must print.
+    struct Case: Sendable, CustomStringConvertible {
+        let name: String
+        let yaml: String
+        let errors: [String]
+        var description: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(
+            name: "bad duration", yaml: valid.replacingOccurrences(of: "period: 1s", with: "period: 1 sec"),
+            errors: ["1:9: period: expected a duration such as 250ms, 1s, 1.5s or 2m, found '1 sec'"]),
+        Case(
+            name: "zero duration", yaml: valid.replacingOccurrences(of: "period: 1s", with: "period: 0ms"),
+            errors: ["1:9: period: the duration must be positive"]),
+        Case(
+            name: "unknown key", yaml: valid.replacingOccurrences(of: "period: 1s", with: "period: 1s\nperod: 2s"),
+            errors: [
+                "2:1: perod: unknown key 'perod' (expected one of: period, seed, resources, mechanism, policy, learning, state_directory, control, log, vsps)"
+            ]),
+        Case(
+            name: "missing key", yaml: valid.replacingOccurrences(of: "policy: p.safetensors\n", with: ""),
+            errors: ["1:1: policy: missing required key 'policy'"]),
+        Case(
+            name: "wrong vector length", yaml: valid.replacingOccurrences(of: "xi: [1, 2]", with: "xi: [1, 2, 3]"),
+            errors: ["11:30: vsps[0].utility.xi: expected 2 values (one per resource), found 3"]),
+        Case(
+            name: "negative capacity", yaml: valid.replacingOccurrences(of: "capacity: 2", with: "capacity: -2"),
+            errors: ["4:33: resources[1].capacity: -2 is out of range (must be > 0)"]),
+        Case(
+            name: "bad socket mode",
+            yaml: valid.replacingOccurrences(
+                of: "  socket: state/s.sock", with: "  socket: state/s.sock\n  mode: \"999\""),
+            errors: ["9:9: control.mode: expected an octal file mode such as 0660, found '999'"]),
+        Case(
+            name: "unknown log target", yaml: valid + "\nlog: {target: syslog}",
+            errors: ["12:15: log.target: expected one of auto, journal, stderr, found 'syslog'"]),
+        Case(
+            name: "learning out of range", yaml: valid + "\nlearning: {mode: online, batch_size: 0, soft_update: 2}",
+            errors: [
+                "12:38: learning.batch_size: 0 is out of range (must be in [1, 1000000])",
+                "12:54: learning.soft_update: 2 is out of range (must be in [0, 1])",
+            ]),
+        Case(
+            name: "YAML syntax", yaml: "period: [1s\nresources: 2\n",
+            errors: ["2:10: while parsing a flow sequence, did not find expected ',' or ']'"]),
+        Case(
+            name: "bad bidding strategy",
+            yaml: valid + "\n  - id: b\n    utility: {beta: 100, xi: [1, 2]}\n    bidding: greedy",
+            errors: [
+                "14:14: vsps[1].bidding: expected truthful, scaled:C or fixed:X with a number >= 0, found 'greedy'"
+            ]),
+        Case(
+            name: "bad VSP id", yaml: valid + "\n  - id: 'bad id'\n    kind: external",
+            errors: ["12:9: vsps[1].id: 'bad id' is not a valid VSP id ([A-Za-z0-9._-], 1 to 64 characters)"]),
+        Case(
+            name: "duplicate VSP id", yaml: valid + "\n  - id: a\n    kind: external",
+            errors: ["12:9: vsps[1].id: duplicate VSP id 'a'"]),
+        Case(
+            name: "external VSP with a utility",
+            yaml: valid + "\n  - id: b\n    kind: external\n    utility: {beta: 1, xi: [1, 1]}",
+            errors: ["14:14: vsps[1].utility: an external VSP has no 'utility' (it bids through the API)"]),
+        Case(
+            name: "duplicate key", yaml: valid + "\nperiod: 2s",
+            errors: ["12:1: period: duplicate key 'period'"]),
+        Case(name: "empty file", yaml: "", errors: ["1:1: the configuration is empty"]),
+        Case(name: "not a mapping", yaml: "- 1\n", errors: ["1:1: expected a mapping, found a list"]),
+        Case(
+            name: "several errors at once",
+            yaml: valid.replacingOccurrences(of: "period: 1s", with: "period: soon")
+                .replacingOccurrences(of: "beta: 100", with: "beta: lots") + "\nmechanism: {interest: maybe}",
+            errors: [
+                "1:9: period: expected a duration such as 250ms, 1s, 1.5s or 2m, found 'soon'",
+                "11:21: vsps[0].utility.beta: expected a number, found 'lots'",
+                "12:23: mechanism.interest: expected true or false, found 'maybe'",
+            ]),
+    ]
+
+    @Test(arguments: cases) func malformedConfigurationGetsItsExactPositionedMessage(_ testCase: Case) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dvcgd-check-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("dvcgd.yaml").path
+        try testCase.yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try Tool.run("dvcgd", ["--check-config", "--config", path])
+        #expect(result.status == 1)
+        #expect(result.stdout == "")
+        let expected = testCase.errors.map { "\(path):\($0)" }.joined(separator: "\n") + "\n"
+        #expect(result.stderr == expected)
+    }
+
+    @Test func aValidConfigurationPrintsConfigurationOK() throws {
+        let path = try Tool.temporaryFile(Self.valid)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try Tool.run("dvcgd", ["--check-config", "--config", path])
+        #expect(result.status == 0)
+        #expect(result.stdout == "configuration OK\n")
+    }
+
+    @Test func aMissingFileIsNamed() throws {
+        let result = try Tool.run("dvcgd", ["--check-config", "--config", "/nonexistent/dvcgd.yaml"])
+        #expect(result.status == 1)
+        #expect(result.stderr == "/nonexistent/dvcgd.yaml:1:1: cannot read the file: No such file or directory\n")
+    }
+}

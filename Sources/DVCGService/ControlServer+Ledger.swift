@@ -18,8 +18,8 @@ extension ControlServer {
         let query = request.uri.queryParameters
         func round(_ name: String) throws(ControlError) -> UInt64? {
             guard let text = query[Substring(name)].map(String.init) else { return nil }
-            guard let value = UInt64(text) else {
-                throw .badRequest("\(name): expected a round number (integer >= 0), found '\(text)'")
+            guard let value = UInt64(text), value <= UInt64(Int64.max) else {
+                throw .badRequest("\(name): expected a round number (integer in [0, 2^63 - 1]), found '\(text)'")
             }
             return value
         }

@@ -59,7 +59,8 @@ public enum ControlServer {
         router.post("/v1/vsps") { request, context in
             try await authorize(.addVSP, request, context, environment)
             let body = try await decode(
-                AddVSPRequest.self, from: request, fields: ["id", "kind", "utility", "alpha", "bidding"])
+                AddVSPRequest.self, from: request, fields: ["id", "kind", "utility", "alpha", "bidding"],
+                nested: ["utility": ["beta", "xi"]])
             let definition = try definition(of: body, resourceCount: await auctioneer.resourceCount)
             do {
                 let boundary = try await auctioneer.add(definition)
@@ -220,16 +221,16 @@ public enum ControlServer {
             guard let utility = body.utility else {
                 throw .invalid("invalid_vsp", "utility: required for a simulated VSP")
             }
-            guard utility.beta.isFinite, utility.beta >= 0 else {
-                throw .invalid("invalid_vsp", "utility.beta: expected a finite number >= 0, found \(utility.beta)")
+            guard utility.beta.isFinite, utility.beta >= 0, utility.beta <= maximumBid else {
+                throw .invalid("invalid_vsp", "utility.beta: expected a number in [0, \(maximumBid)], found \(utility.beta)")
             }
             guard utility.xi.count == resourceCount else {
                 throw .invalid(
                     "invalid_vsp", "utility.xi: expected \(resourceCount) values, found \(utility.xi.count)")
             }
-            if let index = utility.xi.firstIndex(where: { !$0.isFinite || $0 < 0 }) {
+            if let index = utility.xi.firstIndex(where: { !$0.isFinite || $0 < 0 || $0 > maximumBid }) {
                 throw .invalid(
-                    "invalid_vsp", "utility.xi[\(index)]: expected a finite number >= 0, found \(utility.xi[index])")
+                    "invalid_vsp", "utility.xi[\(index)]: expected a number in [0, \(maximumBid)], found \(utility.xi[index])")
             }
             let alpha = body.alpha ?? 1
             guard alpha.isFinite, alpha > 0, alpha <= maximumBid else {
@@ -304,6 +305,18 @@ public enum ControlServer {
                 outcome: "recorded", message: "report of VSP \(vsp) for round \(body.round) recorded", round: body.round))
     }
 
+    /// The methods a path of the API takes, as an `Allow` value; `nil` for a path the API does not have.
+    static func methods(of path: String) -> String? {
+        switch path {
+        case "/v1/health", "/v1/status", "/v1/ledger", "/metrics": return "GET"
+        case "/v1/vsps": return "GET, POST"
+        case "/v1/bids", "/v1/reports", "/v1/reload", "/v1/pause", "/v1/resume", "/v1/rounds": return "POST"
+        default:
+            let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+            return parts.count == 4 && path.hasPrefix("/v1/vsps/") && !parts[3].isEmpty ? "DELETE" : nil
+        }
+    }
+
     /// A JSON response; the wire types' coding keys are the API's field names.
     static func json(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {
         let encoder = JSONEncoder()
@@ -344,11 +357,19 @@ struct ErrorBodyMiddleware: RouterMiddleware {
             return ControlServer.json(error.status, ErrorBody(code: error.code, message: error.message))
         } catch let error as HTTPError {
             rejections.increment()
+            if error.status == .notFound, let allowed = ControlServer.methods(of: request.uri.path) {
+                var response = ControlServer.json(
+                    .methodNotAllowed,
+                    ErrorBody(
+                        code: "method_not_allowed",
+                        message: "method: \(request.method) is not allowed on \(request.uri.path) (only \(allowed))"))
+                response.headers[.allow] = allowed
+                return response
+            }
             let (code, message): (String, String) =
                 switch error.status {
                 case .notFound: ("not_found", "path: no route for \(request.method) \(request.uri.path)")
                 case .contentTooLarge: ("too_large", "body: over the limit of \(ControlServer.maximumBodySize) bytes")
-                case .methodNotAllowed: ("method_not_allowed", "method: \(request.method) is not allowed on \(request.uri.path)")
                 default: ("http_\(error.status.code)", error.body ?? error.status.reasonPhrase)
                 }
             return ControlServer.json(error.status, ErrorBody(code: code, message: message))

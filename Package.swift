@@ -92,6 +92,7 @@ let package = Package(
             dependencies: [
                 "DVCGCore", "DVCGLearning", "DVCGSimulation", "DVCGCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings
         ),

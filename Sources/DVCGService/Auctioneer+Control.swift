@@ -2,6 +2,7 @@ import DVCGControl
 import DVCGCore
 import DVCGLearning
 import Foundation
+import Synchronization
 
 /// Counters the control API exposes on `GET /metrics`.
 public struct AuctionCounters: Sendable, Equatable {
@@ -16,6 +17,36 @@ public struct AuctionCounters: Sendable, Equatable {
 
     /// Upper bounds of the round latency histogram, in seconds.
     public static let latencyBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
+}
+
+/// The last published status, readable from any thread: status requests never queue behind a round.
+public final class StatusBoard: Sendable {
+    private struct Published: Sendable {
+        var status: StatusResponse
+        var nextRoundDue: Date?
+        var startedAt: Date
+    }
+
+    private let published = Mutex<Published?>(nil)
+
+    /// An empty board.
+    public init() {}
+
+    /// Replaces the status.
+    func publish(_ status: StatusResponse, nextRoundDue: Date?, startedAt: Date) {
+        published.withLock { $0 = Published(status: status, nextRoundDue: nextRoundDue, startedAt: startedAt) }
+    }
+
+    /// The status with its clock fields (time to the next round, uptime) brought to now; `nil` before the
+    /// first publication.
+    public func current() -> StatusResponse? {
+        guard let published = published.withLock({ $0 }) else { return nil }
+        var status = published.status
+        let now = Date()
+        if let due = published.nextRoundDue { status.secondsToNextRound = max(0, due.timeIntervalSince(now)) }
+        status.uptimeSeconds = max(0, now.timeIntervalSince(published.startedAt))
+        return status
+    }
 }
 
 /// Why a report was refused.
@@ -130,10 +161,16 @@ extension Auctioneer {
         engine = updated
     }
 
-    /// Notes when the loop will start the next round (for `seconds_to_next_round`).
+    /// Notes when the loop will start the next round (for `seconds_to_next_round`) and publishes the status.
     public func noteNextRound(in delay: Duration) {
         let parts = delay.components
         nextRoundDue = Date().addingTimeInterval(Double(parts.seconds) + Double(parts.attoseconds) * 1e-18)
+        publishStatus()
+    }
+
+    /// Puts the current status on ``statusBoard``, where `GET /v1/status` reads it without waiting for the actor.
+    public func publishStatus() {
+        statusBoard.publish(statusResponse(), nextRoundDue: paused ? nil : nextRoundDue, startedAt: startedAt)
     }
 
     /// The metrics of `GET /metrics`: counters, the last round's gauges and the roster size.

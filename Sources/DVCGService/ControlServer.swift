@@ -50,6 +50,7 @@ public enum ControlServer {
         }
         router.get("/v1/status") { request, context in
             try await authorize(.status, request, context, environment)
+            if let status = auctioneer.statusBoard.current() { return json(.ok, status) }
             return json(.ok, await auctioneer.statusResponse())
         }
         router.get("/v1/vsps") { request, context in

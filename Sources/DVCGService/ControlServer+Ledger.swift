@@ -30,9 +30,7 @@ extension ControlServer {
             throw .badRequest("format: expected 'jsonl' or 'csv', found '\(format)'")
         }
         var vsp = query["vsp"].map(String.init)
-        if let vsp, !VSPID.isValid(vsp) {
-            throw .badRequest("vsp: '\(vsp)' is not a VSP id (1 to 64 characters from [A-Za-z0-9._-])")
-        }
+        if let vsp { _ = try vspID(vsp, field: "vsp", status: .badRequest) }
         if let restrictedTo { vsp = restrictedTo }
         let filter = Ledger.RowFilter(from: from, to: to, vsp: vsp)
         let csv = format == "csv"

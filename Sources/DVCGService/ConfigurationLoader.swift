@@ -240,7 +240,7 @@ private struct Parser {
         let keys = [
             "mode", "learning_rate", "voi_learning_rate", "batch_size", "buffer_size", "soft_update", "warm_up",
             "exploration_start", "exploration_end", "exploration_rounds", "entropy_weight", "gradient_clip",
-            "checkpoint_every", "checkpoint_path",
+            "share_scaled_reward", "mean_field", "checkpoint_every", "checkpoint_path",
         ]
         guard let map = reader.mapping(node, at: "learning", keys: keys) else { return }
         if let node = map["mode"],
@@ -296,6 +296,12 @@ private struct Parser {
         if let node = map["gradient_clip"], let value = reader.number(node, at: "learning.gradient_clip", in: positive)
         {
             learning.gradientClip = value
+        }
+        if let node = map["share_scaled_reward"], let value = reader.bool(node, at: "learning.share_scaled_reward") {
+            learning.shareScaledReward = value
+        }
+        if let node = map["mean_field"], let value = reader.bool(node, at: "learning.mean_field") {
+            learning.meanField = value
         }
         if learning.batchSize > learning.billCapacity {
             reader.report(

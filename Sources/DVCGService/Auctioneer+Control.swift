@@ -4,21 +4,6 @@ import DVCGLearning
 import Foundation
 import Synchronization
 
-/// Counters the control API exposes on `GET /metrics`.
-public struct AuctionCounters: Sendable, Equatable {
-    /// Rounds committed since start.
-    public var rounds: UInt64 = 0
-    /// Reloads tried since start (successful or not).
-    public var reloads: UInt64 = 0
-    /// Round durations in seconds, counted into ``latencyBuckets`` (cumulative at exposition).
-    public var latencyCounts: [UInt64] = Array(repeating: 0, count: AuctionCounters.latencyBuckets.count)
-    /// Sum of round durations in seconds.
-    public var latencySum: Double = 0
-
-    /// Upper bounds of the round latency histogram, in seconds.
-    public static let latencyBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
-}
-
 /// The last published status, readable from any thread: status requests never queue behind a round.
 public final class StatusBoard: Sendable {
     private struct Published: Sendable {
@@ -173,11 +158,6 @@ extension Auctioneer {
         statusBoard.publish(statusResponse(), nextRoundDue: paused ? nil : nextRoundDue, startedAt: startedAt)
     }
 
-    /// The metrics of `GET /metrics`: counters, the last round's gauges and the roster size.
-    public func metricsSnapshot() -> (counters: AuctionCounters, last: LastRoundStatus?, vsps: Int) {
-        (counters, lastRoundSummary, roster.active.count)
-    }
-
     /// Remembers a committed round for status, the VSP list and metrics.
     func noteCommitted(_ outcome: RoundOutcome, duration: Duration) {
         let parts = duration.components
@@ -186,10 +166,7 @@ extension Auctioneer {
             round: outcome.round.value, welfareEstimate: outcome.realisedWelfare, pool: outcome.pool,
             noiseScale: outcome.noiseScale, durationMilliseconds: seconds * 1e3, participants: outcome.entries.count)
         for entry in outcome.entries { lastEntries[entry.vsp] = entry }
-        counters.rounds += 1
-        counters.latencySum += seconds
-        if let bucket = AuctionCounters.latencyBuckets.firstIndex(where: { seconds <= $0 }) {
-            counters.latencyCounts[bucket] += 1
-        }
+        metrics.roundCommitted(
+            seconds: seconds, welfare: outcome.realisedWelfare, pool: outcome.pool, participants: outcome.entries.count)
     }
 }

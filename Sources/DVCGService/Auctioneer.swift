@@ -38,8 +38,8 @@ public actor Auctioneer {
     var lastRoundSummary: LastRoundStatus?
     /// Each VSP's entry in the last round it took part in, since start.
     var lastEntries: [VSPID: RoundEntry] = [:]
-    /// Counters for `GET /metrics`.
-    var counters = AuctionCounters()
+    /// The instruments `GET /metrics` exposes.
+    public nonisolated let metrics = DaemonMetrics()
     /// The status as last published, for `GET /v1/status`.
     public nonisolated let statusBoard = StatusBoard()
 
@@ -276,7 +276,7 @@ public actor Auctioneer {
     public func reload(trigger: String) -> ReloadResult {
         notifier.notify(SystemdNotifier.reloadingMessage())
         let result = performReload()
-        counters.reloads += 1
+        metrics.reloadTried()
         lastReload = result.succeeded ? "ok: \(result.message)" : "failed: \(result.message)"
         let status =
             result.succeeded

@@ -30,14 +30,14 @@ extension ControlServer {
             throw .badRequest("format: expected 'jsonl' or 'csv', found '\(format)'")
         }
         var vsp = query["vsp"].map(String.init)
-        if let vsp, !VSPID.isValid(vsp) {
-            throw .badRequest("vsp: '\(vsp)' is not a VSP id (1 to 64 characters from [A-Za-z0-9._-])")
-        }
+        if let vsp { _ = try vspID(vsp, field: "vsp", status: .badRequest) }
         if let restrictedTo { vsp = restrictedTo }
         let filter = Ledger.RowFilter(from: from, to: to, vsp: vsp)
         let csv = format == "csv"
         let body = ResponseBody { writer in
-            if csv { try await writer.write(ByteBuffer(string: LedgerRow.csvHeader(resourceCount: resourceCount) + "\n")) }
+            if csv {
+                try await writer.write(ByteBuffer(string: LedgerRow.csvHeader(resourceCount: resourceCount) + "\n"))
+            }
             guard from <= to else { return try await writer.finish(nil) }
             var after: (round: UInt64, vsp: String)?
             let encoder = JSONEncoder()

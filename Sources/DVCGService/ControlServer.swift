@@ -7,7 +7,6 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
-import Synchronization
 
 /// The control API over the Unix socket (HTTP/1.1 + JSON), as a Hummingbird application; docs/openapi.yaml is
 /// its contract and docs/control.md its guide.
@@ -27,7 +26,6 @@ public enum ControlServer {
         let ledger: Ledger
         let policy: AccessPolicy
         let logger: Logger
-        let rejections: RejectionCounter
     }
 
     /// The router with every route of the API.
@@ -41,9 +39,9 @@ public enum ControlServer {
         -> Router<ControlRequestContext>
     {
         let environment = Environment(
-            auctioneer: auctioneer, ledger: ledger, policy: policy, logger: logger, rejections: RejectionCounter())
+            auctioneer: auctioneer, ledger: ledger, policy: policy, logger: logger)
         let router = Router(context: ControlRequestContext.self)
-        router.add(middleware: ErrorBodyMiddleware(rejections: environment.rejections, logger: logger))
+        router.add(middleware: ErrorBodyMiddleware(metrics: auctioneer.metrics, logger: logger))
         router.get("/v1/health") { request, context in
             try await authorize(.health, request, context, environment)
             return json(.ok, HealthResponse(live: true, ready: true))
@@ -76,11 +74,7 @@ public enum ControlServer {
         }
         router.delete("/v1/vsps/:id") { request, context in
             try await authorize(.removeVSP, request, context, environment)
-            let text = context.parameters.get("id") ?? ""
-            guard let id = try? VSPID(text) else {
-                throw ControlError(
-                    .badRequest, "invalid_vsp_id", "id: '\(text)' is not a VSP id (1 to 64 characters from [A-Za-z0-9._-])")
-            }
+            let id = try vspID(context.parameters.get("id") ?? "", field: "id", status: .badRequest)
             do {
                 let boundary = try await auctioneer.remove(id)
                 return json(
@@ -131,24 +125,27 @@ public enum ControlServer {
             await auctioneer.resume()
             let next = await auctioneer.status().openRound
             return json(
-                .ok, ActionResponse(outcome: "resumed", message: "round \(next) runs at the next tick", round: next.value))
+                .ok,
+                ActionResponse(outcome: "resumed", message: "round \(next) runs at the next tick", round: next.value))
         }
         router.post("/v1/rounds") { request, context in
             try await authorize(.runRound, request, context, environment)
             guard let outcome = await auctioneer.runRound(started: Date(), evenIfPaused: true) else {
                 throw ControlError(
-                    .serviceUnavailable, "round_abandoned", "the round was abandoned (see the daemon's log); nothing was committed")
+                    .serviceUnavailable, "round_abandoned",
+                    "the round was abandoned (see the daemon's log); nothing was committed")
             }
             return json(
                 .ok,
                 ActionResponse(
                     outcome: "committed",
-                    message: "round \(outcome.round): \(outcome.entries.count) VSPs, welfare \(outcome.realisedWelfare) VC",
+                    message:
+                        "round \(outcome.round): \(outcome.entries.count) VSPs, welfare \(outcome.realisedWelfare) VC",
                     round: outcome.round.value))
         }
         router.get("/metrics") { request, context in
             try await authorize(.metrics, request, context, environment)
-            let text = metricsText(await auctioneer.metricsSnapshot(), rejected: environment.rejections.value)
+            let text = auctioneer.metrics.exposition()
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: text)))
@@ -205,15 +202,28 @@ public enum ControlServer {
         throw ControlError(.forbidden, "forbidden", reason)
     }
 
+    /// A VSP id given in `field`.
+    /// - Throws: ``ControlError`` with `status` (422 in a body, 400 in a path or query) naming the field.
+    static func vspID(_ text: String, field: String, status: HTTPResponse.Status = .unprocessableContent)
+        throws(ControlError) -> VSPID
+    {
+        guard let id = try? VSPID(text) else {
+            throw ControlError(
+                status, "invalid_vsp_id", "\(field): '\(text)' is not a VSP id (1 to 64 characters from [A-Za-z0-9._-])"
+            )
+        }
+        return id
+    }
+
     /// A VSP definition from `POST /v1/vsps`, checked completely.
     /// - Throws: ``ControlError`` 422 naming the field.
     static func definition(of body: AddVSPRequest, resourceCount: Int) throws(ControlError) -> VSPDefinition {
-        guard let id = try? VSPID(body.id) else {
-            throw .invalid("invalid_vsp_id", "id: '\(body.id)' is not a VSP id (1 to 64 characters from [A-Za-z0-9._-])")
-        }
+        let id = try vspID(body.id, field: "id")
         switch body.kind {
         case "external":
-            for (field, present) in [("utility", body.utility != nil), ("alpha", body.alpha != nil), ("bidding", body.bidding != nil)]
+            for (field, present) in [
+                ("utility", body.utility != nil), ("alpha", body.alpha != nil), ("bidding", body.bidding != nil),
+            ]
             where present {
                 throw .invalid("invalid_vsp", "\(field): an external VSP has none (it bids through the API)")
             }
@@ -223,7 +233,8 @@ public enum ControlServer {
                 throw .invalid("invalid_vsp", "utility: required for a simulated VSP")
             }
             guard utility.beta.isFinite, utility.beta >= 0, utility.beta <= maximumBid else {
-                throw .invalid("invalid_vsp", "utility.beta: expected a number in [0, \(maximumBid)], found \(utility.beta)")
+                throw .invalid(
+                    "invalid_vsp", "utility.beta: expected a number in [0, \(maximumBid)], found \(utility.beta)")
             }
             guard utility.xi.count == resourceCount else {
                 throw .invalid(
@@ -231,7 +242,8 @@ public enum ControlServer {
             }
             if let index = utility.xi.firstIndex(where: { !$0.isFinite || $0 < 0 || $0 > maximumBid }) {
                 throw .invalid(
-                    "invalid_vsp", "utility.xi[\(index)]: expected a number in [0, \(maximumBid)], found \(utility.xi[index])")
+                    "invalid_vsp",
+                    "utility.xi[\(index)]: expected a number in [0, \(maximumBid)], found \(utility.xi[index])")
             }
             let alpha = body.alpha ?? 1
             guard alpha.isFinite, alpha > 0, alpha <= maximumBid else {
@@ -257,16 +269,15 @@ public enum ControlServer {
 
     /// `POST /v1/bids` after access: amount (422), VSP (404), round (409), then the bid book.
     static func bid(_ body: BidRequest, auctioneer: Auctioneer) async throws(ControlError) -> Response {
-        guard let vsp = try? VSPID(body.vsp) else {
-            throw .invalid("invalid_vsp_id", "vsp: '\(body.vsp)' is not a VSP id (1 to 64 characters from [A-Za-z0-9._-])")
-        }
+        let vsp = try vspID(body.vsp, field: "vsp")
         guard body.amount.isFinite, body.amount >= 0 else {
             throw .invalid("invalid_bid", "amount: expected a finite number >= 0 VC, found \(body.amount)")
         }
         guard body.amount <= maximumBid else {
             throw .invalid("invalid_bid", "amount: \(body.amount) VC is absurd (more than \(maximumBid) VC)")
         }
-        let (decision, round) = await auctioneer.receiveBid(body.amount, from: vsp, for: body.round.map(RoundNumber.init))
+        let (decision, round) = await auctioneer.receiveBid(
+            body.amount, from: vsp, for: body.round.map(RoundNumber.init))
         switch decision {
         case .accepted:
             return json(.ok, BidResponse(vsp: vsp.rawValue, round: round.value, amount: body.amount))
@@ -282,12 +293,11 @@ public enum ControlServer {
 
     /// `POST /v1/reports` after access: values (422), then the VSP (404) and its round (409).
     static func report(_ body: ReportRequest, auctioneer: Auctioneer) async throws(ControlError) -> Response {
-        guard let vsp = try? VSPID(body.vsp) else {
-            throw .invalid("invalid_vsp_id", "vsp: '\(body.vsp)' is not a VSP id (1 to 64 characters from [A-Za-z0-9._-])")
-        }
+        let vsp = try vspID(body.vsp, field: "vsp")
         for (field, value) in [("utility", body.utility), ("gross_profit", body.grossProfit)]
         where !value.isFinite || abs(value) > maximumBid {
-            throw .invalid("invalid_report", "\(field): expected a finite number of VC within ±\(maximumBid), found \(value)")
+            throw .invalid(
+                "invalid_report", "\(field): expected a finite number of VC within ±\(maximumBid), found \(value)")
         }
         let report = FinancialReport(
             vsp: vsp, round: RoundNumber(body.round), utility: body.utility, grossProfit: body.grossProfit)
@@ -303,7 +313,8 @@ public enum ControlServer {
         return json(
             .ok,
             ActionResponse(
-                outcome: "recorded", message: "report of VSP \(vsp) for round \(body.round) recorded", round: body.round))
+                outcome: "recorded", message: "report of VSP \(vsp) for round \(body.round) recorded", round: body.round
+            ))
     }
 
     /// The methods a path of the API takes, as an `Allow` value; `nil` for a path the API does not have.
@@ -329,21 +340,10 @@ public enum ControlServer {
     }
 }
 
-/// Counts refused requests (any 4xx or 5xx) for `GET /metrics`.
-final class RejectionCounter: Sendable {
-    private let count = Atomic<UInt64>(0)
-
-    /// Adds one.
-    func increment() { count.add(1, ordering: .relaxed) }
-
-    /// The count so far.
-    var value: UInt64 { count.load(ordering: .relaxed) }
-}
-
 /// Turns every error a route or Hummingbird throws into the API's error body, and counts refusals.
 struct ErrorBodyMiddleware: RouterMiddleware {
     typealias Context = ControlRequestContext
-    let rejections: RejectionCounter
+    let metrics: DaemonMetrics
     let logger: Logger
 
     func handle(
@@ -351,13 +351,13 @@ struct ErrorBodyMiddleware: RouterMiddleware {
     ) async throws -> Response {
         do {
             let response = try await next(request, context)
-            if response.status.code >= 400 { rejections.increment() }
+            if response.status.code >= 400 { metrics.requestRejected() }
             return response
         } catch let error as ControlError {
-            rejections.increment()
+            metrics.requestRejected()
             return ControlServer.json(error.status, ErrorBody(code: error.code, message: error.message))
         } catch let error as HTTPError {
-            rejections.increment()
+            metrics.requestRejected()
             if error.status == .notFound, let allowed = ControlServer.methods(of: request.uri.path) {
                 var response = ControlServer.json(
                     .methodNotAllowed,
@@ -375,7 +375,7 @@ struct ErrorBodyMiddleware: RouterMiddleware {
                 }
             return ControlServer.json(error.status, ErrorBody(code: code, message: message))
         } catch {
-            rejections.increment()
+            metrics.requestRejected()
             logger.error("control request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             return ControlServer.json(.internalServerError, ErrorBody(code: "internal", message: "\(error)"))
         }

@@ -108,7 +108,9 @@ struct Tool {
 
 @Suite struct InitPolicyTests {
     @Test func initPolicyWritesAValidCheckpointThatDvcgdAccepts() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dvcg-init-\(UUID().uuidString).safetensors").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "dvcg-init-\(UUID().uuidString).safetensors"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let written = try Tool.run("dvcg", ["init-policy", "--out", path, "--seed", "4", "--vsp", "a", "b.1"])
         #expect(written.status == 0, "\(written.stderr)")

@@ -43,10 +43,10 @@ ops-test:
 	scripts/ops-test
 
 # The main job: dvcgd on the default testbed (the paper's 10-VSP scenario, seed 1) with the shipped
-# policy; ledger and control socket under state/. Ctrl-C stops it gracefully.
+# policy; ledger and control socket under state/. Ctrl-C stops it gracefully. All three programs
+# are built, so that the README's tour can use .build/release/dvcgctl and dvcg.
 run: deps
-	$(SWIFT) build -c release --product dvcgd
-	$(SWIFT) build -c release --product dvcgctl
+	$(SWIFT) build -c release
 	.build/release/dvcgd --config etc/dvcgd.yaml
 
 bench: deps

@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "dvcg", "dvcgd", "DVCGCore", "DVCGLearning", .product(name: "GRDB", package: "GRDB.swift"),
+                "dvcg", "dvcgd", "dvcgctl", "DVCGCore", "DVCGLearning", .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings),
     ]

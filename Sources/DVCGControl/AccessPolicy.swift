@@ -67,6 +67,8 @@ public struct AccessPolicy: Sendable, Equatable {
     public var adminUsers: Set<UInt32>
     /// Admin group ids.
     public var adminGroups: Set<UInt32>
+    /// Reader user ids.
+    public var readerUsers: Set<UInt32>
     /// Reader group ids.
     public var readerGroups: Set<UInt32>
     /// User id -> the VSP that user speaks for.
@@ -74,23 +76,24 @@ public struct AccessPolicy: Sendable, Equatable {
 
     /// Creates a policy.
     public init(
-        adminUsers: Set<UInt32> = [], adminGroups: Set<UInt32> = [], readerGroups: Set<UInt32> = [],
-        vspUsers: [UInt32: String] = [:]
+        adminUsers: Set<UInt32> = [], adminGroups: Set<UInt32> = [], readerUsers: Set<UInt32> = [],
+        readerGroups: Set<UInt32> = [], vspUsers: [UInt32: String] = [:]
     ) {
         self.adminUsers = adminUsers
         self.adminGroups = adminGroups
+        self.readerUsers = readerUsers
         self.readerGroups = readerGroups
         self.vspUsers = vspUsers
     }
 
     /// The role of a peer: admin first (root, admin users, admin groups), then a VSP mapping,
-    /// then reader groups.
+    /// then reader users and groups.
     public func role(of peer: PeerCredentials) -> AccessRole {
         if peer.uid == 0 || adminUsers.contains(peer.uid) || !peer.groups.isDisjoint(with: adminGroups) {
             return .admin
         }
         if let vsp = vspUsers[peer.uid] { return .vsp(vsp) }
-        if !peer.groups.isDisjoint(with: readerGroups) { return .reader }
+        if readerUsers.contains(peer.uid) || !peer.groups.isDisjoint(with: readerGroups) { return .reader }
         return .nobody
     }
 

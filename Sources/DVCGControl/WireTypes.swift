@@ -39,7 +39,7 @@ public struct PolicyStatus: Codable, Sendable, Equatable {
     public var path: String
     /// The checkpoint's format version.
     public var version: Int
-    /// SHA-256 of the file, lowercase hex.
+    /// FNV-1a 64 of the file, 16 lowercase hex digits (as in the ledger's `policy_checksum`).
     public var checksum: String
     /// When it was loaded, ISO 8601.
     public var loadedAt: String

@@ -38,6 +38,7 @@ public struct AuctionService<C: Clock>: Service where C.Duration == Duration {
         if watchdog != nil { notifier.notify("WATCHDOG=1") }
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let deadline = schedule.nextDeadline
+            await auctioneer.noteNextRound(in: clock.now.duration(to: deadline))
             while clock.now < deadline, !Task.isShuttingDownGracefully {
                 var wake = deadline
                 if let watchdog, lastPing.advanced(by: watchdog) < wake { wake = lastPing.advanced(by: watchdog) }

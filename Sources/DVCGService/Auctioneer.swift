@@ -1,3 +1,4 @@
+import DVCGControl
 import DVCGCore
 import DVCGLearning
 import DVCGSimulation
@@ -9,24 +10,36 @@ import Logging
 /// Rounds, bids, roster changes and reloads are serialised by the actor, so a reload or a roster change
 /// always lands between two rounds, and a round (engine step + ledger transaction) is never interleaved.
 public actor Auctioneer {
-    private var configuration: DaemonConfiguration
+    var configuration: DaemonConfiguration
     private let configurationPath: String?
-    private let ledger: Ledger
+    let ledger: Ledger
     private let notifier: any ServiceNotifier
     private let logger: Logger
-    private var engine: MechanismEngine
-    private var policy: LoadedPolicy
-    private var roster: RosterBook
-    private var bidBook: BidBook
+    var engine: MechanismEngine
+    var policy: LoadedPolicy
+    var roster: RosterBook
+    var bidBook: BidBook
     private var simulated: [VSPID: SimulatedVSP] = [:]
-    private var lastShares: [VSPID: [Double]]
-    private var lastRound: RoundNumber?
-    private var lastParticipants = 0
-    private var lastWelfare = 0.0
-    private var paused = false
+    var lastShares: [VSPID: [Double]]
+    var lastRound: RoundNumber?
+    var lastParticipants = 0
+    var lastWelfare = 0.0
+    var paused = false
     private var skippedTicks: Int64 = 0
     private var lastReload: String?
     private var roundsSinceCheckpoint = 0
+    /// When the daemon started (for `uptime_seconds`).
+    let startedAt = Date()
+    /// When the policy in force was loaded.
+    var policyLoadedAt = Date()
+    /// When the loop will start the next round, as it last said.
+    var nextRoundDue: Date?
+    /// The last committed round's pool, noise scale and duration, since start.
+    var lastRoundSummary: LastRoundStatus?
+    /// Each VSP's entry in the last round it took part in, since start.
+    var lastEntries: [VSPID: RoundEntry] = [:]
+    /// Counters for `GET /metrics`.
+    var counters = AuctionCounters()
 
     /// Restores the auction from the ledger, or starts it from the configuration's roster on a new ledger.
     ///
@@ -162,8 +175,8 @@ public actor Auctioneer {
     ///
     /// - Returns: The committed outcome, or `nil` when paused or abandoned.
     @discardableResult
-    public func runRound(started: Date = Date()) -> RoundOutcome? {
-        guard !paused else { return nil }
+    public func runRound(started: Date = Date(), evenIfPaused: Bool = false) -> RoundOutcome? {
+        guard !paused || evenIfPaused else { return nil }
         let clock = ContinuousClock()
         let begin = clock.now
         var nextRoster = roster
@@ -238,6 +251,7 @@ public actor Auctioneer {
             let elapsed = begin.duration(to: clock.now)
             phases.commit = commitStart.duration(to: clock.now)
             phases.total = elapsed
+            noteCommitted(outcome, duration: elapsed)
             logRound(outcome, changes: changes, phases: phases)
             checkpointIfDue()
             return outcome
@@ -257,6 +271,7 @@ public actor Auctioneer {
     public func reload(trigger: String) -> ReloadResult {
         notifier.notify(SystemdNotifier.reloadingMessage())
         let result = performReload()
+        counters.reloads += 1
         lastReload = result.succeeded ? "ok: \(result.message)" : "failed: \(result.message)"
         let status =
             result.succeeded
@@ -325,6 +340,7 @@ public actor Auctioneer {
         newConfiguration.vsps = configuration.vsps
         configuration = newConfiguration
         policy = newPolicy
+        policyLoadedAt = Date()
         return ReloadResult(
             succeeded: true, message: "policy \(newPolicy.path) (\(newPolicy.checksum))", policyPath: newPolicy.path,
             checksum: newPolicy.checksum)

@@ -313,7 +313,7 @@ private struct Parser {
     }
 
     mutating func control(_ node: Node) -> ControlConfiguration? {
-        guard let map = reader.mapping(node, at: "control", keys: ["socket", "mode", "group", "principals"]) else {
+        guard let map = reader.mapping(node, at: "control", keys: ["socket", "mode", "group", "principals", "admin_groups", "reader_groups"]) else {
             return nil
         }
         guard let socketNode = map["socket"] else {
@@ -337,6 +337,12 @@ private struct Parser {
             }
         }
         if let node = map["group"] { control.group = reader.string(node, at: "control.group") }
+        for (key, keyPath) in [("admin_groups", \ControlConfiguration.adminGroups), ("reader_groups", \.readerGroups)] {
+            guard let node = map[key], let items = reader.sequence(node, at: "control." + key) else { continue }
+            for (index, item) in items.enumerated() {
+                if let name = reader.string(item, at: "control.\(key)[\(index)]") { control[keyPath: keyPath].append(name) }
+            }
+        }
         if let node = map["principals"], let items = reader.sequence(node, at: "control.principals") {
             for (index, item) in items.enumerated() {
                 let path = "control.principals[\(index)]"

@@ -8,6 +8,10 @@ public struct ControlConfiguration: Sendable, Equatable {
     public var group: String?
     /// Who may do what; checked by the control API (issue 6) from the caller's SO_PEERCRED.
     public var principals: [Principal] = []
+    /// Groups (names or gids) whose members are admins (`control.admin_groups`).
+    public var adminGroups: [String] = []
+    /// Groups (names or gids) whose members are readers (`control.reader_groups`).
+    public var readerGroups: [String] = []
 
     /// A control socket at `socketPath`, mode 0660, no extra principals.
     public init(socketPath: String) { self.socketPath = socketPath }

@@ -80,9 +80,10 @@ public enum Daemon {
         let control: any Service
         do {
             control = try ControlServer.application(
-                configuration: configuration.control, auctioneer: auctioneer, readiness: readiness, logger: logger)
+                configuration: configuration.control, auctioneer: auctioneer, ledger: ledger, readiness: readiness,
+                logger: logger)
         } catch {
-            throw StartupError(description: error.description)
+            throw StartupError(description: "\(error)")
         }
         defer { ControlSocket.remove(path: configuration.control.socketPath) }
         let loop = AuctionService(

@@ -11,7 +11,7 @@ import GRDB
 public final class Ledger: Sendable {
     /// The database file.
     public let path: String
-    private let pool: DatabasePool
+    let pool: DatabasePool
 
     /// Opens (creating when needed) the ledger and migrates it to the current schema.
     ///
@@ -251,7 +251,7 @@ public final class Ledger: Sendable {
         "[" + values.map { String($0) }.joined(separator: ",") + "]"
     }
 
-    private static func reason(_ error: any Error) -> String {
+    static func reason(_ error: any Error) -> String {
         if let error = error as? DatabaseError { return error.message ?? error.description }
         return String(describing: error)
     }

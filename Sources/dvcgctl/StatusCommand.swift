@@ -21,7 +21,7 @@ struct StatusCommand: AsyncParsableCommand {
             ("learning", status.learning),
             (
                 "policy",
-                "\(status.policy.path) (v\(status.policy.version), sha256 \(status.policy.checksum.prefix(12)), loaded \(status.policy.loadedAt))"
+                "\(status.policy.path) (v\(status.policy.version), checksum \(status.policy.checksum), loaded \(status.policy.loadedAt))"
             ),
         ]
         if let last = status.lastRound {

@@ -20,7 +20,7 @@ struct Tool {
 
     static func run(_ name: String, _ arguments: [String]) throws -> Result {
         let process = Process()
-        process.executableURL = binaries.appendingPathComponent(name)
+        process.executableURL = name.hasPrefix("/") ? URL(fileURLWithPath: name) : binaries.appendingPathComponent(name)
         process.arguments = arguments
         let out = Pipe()
         let err = Pipe()

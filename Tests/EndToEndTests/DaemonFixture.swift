@@ -20,7 +20,10 @@ final class DaemonFixture {
     private(set) var process: Process?
 
     /// A fixture with `vsps` simulated VSPs from the paper's distributions, a seeded untrained policy and `period`.
-    init(vsps: Int = 4, period: String = "100ms", logTarget: String = "stderr", extra: String = "") throws {
+    /// `control` holds extra lines of the `control:` mapping, each indented by two spaces.
+    init(vsps: Int = 4, period: String = "100ms", logTarget: String = "stderr", extra: String = "", control: String = "")
+        throws
+    {
         folder = "/tmp/dvcgd-e2e-" + String(UUID().uuidString.prefix(8))
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try Self.writePolicy(seed: 1, to: policyPath)
@@ -36,6 +39,7 @@ final class DaemonFixture {
             state_directory: state
             control:
               socket: state/dvcgd.sock
+            \(control)
             log:
               target: \(logTarget)
               level: info

@@ -16,12 +16,12 @@ import Testing
         #expect(fixture.waitForRound(1), "\(fixture.stderr)")
         let health = try #require(UnixHTTP.request("GET", "/v1/health", socket: fixture.socketPath))
         #expect(health.status == 200)
-        #expect(health.body.contains(#""status":"ok""#))
+        #expect(health.body.contains(#""live":true"#))
         var info = stat()
         #expect(stat(fixture.socketPath, &info) == 0 && info.st_mode & 0o777 == 0o660)
         #expect(fixture.waitForRound(12), "\(fixture.stderr)")
         let status = try #require(UnixHTTP.request("GET", "/v1/status", socket: fixture.socketPath))
-        #expect(status.status == 200 && status.body.contains(#""vsps":4"#), "\(status.body)")
+        #expect(status.status == 200 && status.body.contains(#""vsp_count":4"#), "\(status.body)")
         fixture.signal(SIGTERM)
         #expect(fixture.waitForExit() == 0, "\(fixture.stderr)")
         #expect(!FileManager.default.fileExists(atPath: fixture.socketPath), "the socket is removed on shutdown")
@@ -141,7 +141,7 @@ import Testing
         }
         #expect(refusal?.contains("invalid policy") == true, "\(refusal ?? "")")
         let status = try #require(UnixHTTP.request("GET", "/v1/status", socket: fixture.socketPath))
-        #expect(status.body.contains("failed:"), "\(status.body)")
+        #expect(status.body.contains(#""checksum":"\#(swapped ?? "")""#), "status still shows the previous policy: \(status.body)")
         let afterRefusal = fixture.lastRound() + 2
         #expect(fixture.waitForRound(afterRefusal), "rounds go on after a failed reload")
         let still = try fixture.query {
@@ -217,12 +217,11 @@ import Testing
         let added = try #require(
             UnixHTTP.request(
                 "POST", "/v1/vsps",
-                body: #"{"id": "new-1", "utility": {"beta": 150, "xi": [1, 2, 3]}, "bidding": "scaled:0.9"}"#,
+                body: #"{"id": "new-1", "kind": "simulated", "utility": {"beta": 150, "xi": [1, 2, 3]}, "bidding": "scaled:0.9"}"#,
                 socket: fixture.socketPath))
-        #expect(added.status == 201, "\(added.body)")
+        #expect(added.status == 202, "\(added.body)")
         let boundary = try #require(
-            (try JSONSerialization.jsonObject(with: Data(added.body.utf8)) as? [String: String])?["boundary"].flatMap(
-                Int64.init))
+            (try JSONSerialization.jsonObject(with: Data(added.body.utf8)) as? [String: Any])?["round"] as? Int64)
         #expect(fixture.waitForRound(boundary))
         let members = { (round: Int64) in
             try fixture.query {
@@ -233,16 +232,17 @@ import Testing
         #expect(try members(boundary) == ["new-1", "vsp-0", "vsp-1"])
         #expect(try members(boundary - 1) == ["vsp-0", "vsp-1"], "the change waits for the round boundary")
         let duplicate = try #require(
-            UnixHTTP.request("POST", "/v1/vsps", body: "id: new-1\nkind: external", socket: fixture.socketPath))
+            UnixHTTP.request("POST", "/v1/vsps", body: #"{"id": "new-1", "kind": "external"}"#, socket: fixture.socketPath))
         #expect(duplicate.status == 409 && duplicate.body.contains("already_registered"), "\(duplicate.body)")
         let malformed = try #require(
-            UnixHTTP.request("POST", "/v1/vsps", body: "id: x\nutility: {beta: 1, xi: [1]}", socket: fixture.socketPath)
-        )
+            UnixHTTP.request(
+                "POST", "/v1/vsps", body: #"{"id": "x", "kind": "simulated", "utility": {"beta": 1, "xi": [1]}}"#,
+                socket: fixture.socketPath))
         #expect(
-            malformed.status == 400 && malformed.body.contains("request:2:24: vsp.utility.xi: expected 3 values"),
+            malformed.status == 422 && malformed.body.contains("utility.xi: expected 3 values, found 1"),
             "\(malformed.body)")
         let removed = try #require(UnixHTTP.request("DELETE", "/v1/vsps/vsp-0", socket: fixture.socketPath))
-        #expect(removed.status == 200, "\(removed.body)")
+        #expect(removed.status == 202, "\(removed.body)")
         fixture.signal(SIGKILL)
         _ = fixture.waitForExit()
         try fixture.start()
@@ -250,7 +250,7 @@ import Testing
         #expect(fixture.waitForRound(next), "\(fixture.stderr)")
         #expect(try members(next) == ["new-1", "vsp-1"], "added and removed VSPs survive a kill -9 and a restart")
         let paused = try #require(UnixHTTP.request("POST", "/v1/pause", socket: fixture.socketPath))
-        #expect(paused.status == 200 && paused.body.contains(#""paused":true"#))
+        #expect(paused.status == 200 && paused.body.contains(#""outcome":"paused""#))
         let pausedAt = fixture.lastRound()
         usleep(400_000)
         #expect(fixture.lastRound() == pausedAt, "no rounds while paused")

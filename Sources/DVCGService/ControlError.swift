@@ -1,0 +1,40 @@
+import DVCGControl
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// A refused control request: its status and the `{"error": {"code", "message"}}` body.
+///
+/// Thrown by route handlers; the error middleware of ``ControlServer`` turns it (and Hummingbird's own
+/// errors) into the response, so every refusal has the same body shape.
+public struct ControlError: HTTPResponseError, Sendable, Equatable, CustomStringConvertible {
+    /// The HTTP status (4xx or 503).
+    public var status: HTTPResponse.Status
+    /// A stable, machine-readable code, e.g. `invalid_bid`.
+    public var code: String
+    /// One line naming the field or value at fault.
+    public var message: String
+
+    /// Creates a refusal.
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    /// `code: message`.
+    public var description: String { "\(code): \(message)" }
+
+    /// The JSON error response.
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        ControlServer.json(status, ErrorBody(code: code, message: message))
+    }
+
+    /// 400 `bad_request`.
+    static func badRequest(_ message: String) -> ControlError { ControlError(.badRequest, "bad_request", message) }
+
+    /// 422 with `code`.
+    static func invalid(_ code: String, _ message: String) -> ControlError {
+        ControlError(.unprocessableContent, code, message)
+    }
+}

@@ -1,0 +1,119 @@
+import DVCGControl
+import DVCGCore
+import DVCGLearning
+import Foundation
+import GRDB
+
+extension Ledger {
+    /// Whether a VSP took part in a round, as far as reports are concerned.
+    public enum Participation: Sendable, Equatable {
+        /// The VSP has no entry in any round.
+        case unknownVSP
+        /// The VSP has entries, but none in this round.
+        case notInRound
+        /// It took part and has not reported yet.
+        case took
+        /// It took part and has already reported.
+        case reported
+    }
+
+    /// Which rows `GET /v1/ledger` returns: rounds `from...to`, optionally one VSP's.
+    public struct RowFilter: Sendable, Equatable {
+        /// The first round, inclusive.
+        public var from: UInt64
+        /// The last round, inclusive.
+        public var to: UInt64
+        /// Only this VSP's rows, when set.
+        public var vsp: String?
+
+        /// Creates a filter.
+        public init(from: UInt64, to: UInt64, vsp: String?) {
+            self.from = from
+            self.to = to
+            self.vsp = vsp
+        }
+    }
+
+    /// Whether `vsp` took part in `round` and whether it has reported on it.
+    /// - Throws: ``LedgerError``.
+    public func participation(of vsp: VSPID, in round: RoundNumber) throws(LedgerError) -> Participation {
+        do {
+            return try pool.read { db in
+                let took = try Bool.fetchOne(
+                    db, sql: "SELECT 1 FROM round_entries WHERE round = ? AND vsp = ?",
+                    arguments: [Int64(round.value), vsp.rawValue]) ?? false
+                if took {
+                    let reported = try Bool.fetchOne(
+                        db, sql: "SELECT 1 FROM reports WHERE round = ? AND vsp = ?",
+                        arguments: [Int64(round.value), vsp.rawValue]) ?? false
+                    return reported ? .reported : .took
+                }
+                let known = try Bool.fetchOne(
+                    db, sql: "SELECT 1 FROM round_entries WHERE vsp = ? LIMIT 1", arguments: [vsp.rawValue]) ?? false
+                return known ? .notInRound : .unknownVSP
+            }
+        } catch {
+            throw .transactionFailed(path: path, operation: "looking up a round entry", reason: Self.reason(error))
+        }
+    }
+
+    /// Records a VSP's financial report (table `reports`).
+    /// - Throws: ``LedgerError``.
+    public func record(_ report: FinancialReport) throws(LedgerError) {
+        do {
+            try pool.write { db in
+                try db.execute(
+                    sql: "INSERT INTO reports (vsp, round, utility, gross_profit, received) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [
+                        report.vsp.rawValue, Int64(report.round.value), report.utility, report.grossProfit,
+                        Date().timeIntervalSince1970,
+                    ])
+            }
+        } catch {
+            throw .transactionFailed(path: path, operation: "recording a report", reason: Self.reason(error))
+        }
+    }
+
+    /// One page of ledger rows in (round, vsp) order, strictly after `after`, at most `limit` of them.
+    ///
+    /// Keyset pagination on the primary key, so each page is one indexed range read however deep it is.
+    /// - Throws: ``LedgerError``.
+    public func rows(_ filter: RowFilter, after: (round: UInt64, vsp: String)?, limit: Int) async throws(LedgerError)
+        -> [LedgerRow]
+    {
+        var sql = """
+            SELECT round, vsp, bid, loan, realised_shares, tax, proposed_utility, externality, interest, alpha_hat
+            FROM round_entries WHERE round >= ? AND round <= ?
+            """
+        var arguments: StatementArguments = [Int64(clamping: filter.from), Int64(clamping: filter.to)]
+        if let vsp = filter.vsp {
+            sql += " AND vsp = ?"
+            _ = arguments.append(contentsOf: [vsp])
+        }
+        if let after {
+            sql += " AND (round > ? OR (round = ? AND vsp > ?))"
+            _ = arguments.append(contentsOf: [Int64(clamping: after.round), Int64(clamping: after.round), after.vsp])
+        }
+        sql += " ORDER BY round, vsp LIMIT ?"
+        _ = arguments.append(contentsOf: [limit])
+        let query = sql
+        let values = arguments
+        do {
+            return try await pool.read { db in
+                try Row.fetchAll(db, sql: query, arguments: values).map { row in
+                    LedgerRow(
+                        round: UInt64(row[0] as Int64), vsp: row[1], bid: row[2], loan: row[3],
+                        slice: Self.shares(row[4]), tax: row[5], utilityEstimate: row[6], externality: row[7],
+                        interest: row[8], alphaHat: row[9])
+                }
+            }
+        } catch {
+            throw .transactionFailed(path: path, operation: "reading ledger rows", reason: Self.reason(error))
+        }
+    }
+
+    /// Parses a stored share vector `[a,b,c]`.
+    private static func shares(_ text: String) -> [Double] {
+        text.dropFirst().dropLast().split(separator: ",").compactMap { Double($0) }
+    }
+}

@@ -1,0 +1,72 @@
+import DVCGControl
+import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Reads a control-socket peer's credentials: SO_PEERCRED for uid, gid and pid, `getgrouplist` for its groups.
+enum PeerCredentialReader {
+    /// `struct ucred` of <sys/socket.h> (pid_t, uid_t, gid_t), declared here because Glibc shows it only with
+    /// _GNU_SOURCE; three 32-bit fields, so the layouts agree.
+    struct UCred: Sendable {
+        var pid: Int32 = 0
+        var uid: UInt32 = 0
+        var gid: UInt32 = 0
+    }
+
+    /// The peer's credentials, or `nil` when the channel is not a Unix socket that can say.
+    static func credentials(of channel: any Channel) async -> PeerCredentials? {
+        guard let provider = channel as? any SocketOptionProvider else { return nil }
+        #if os(Linux)
+            let future: EventLoopFuture<UCred> = provider.unsafeGetSocketOption(
+                level: .init(rawValue: SOL_SOCKET), name: .init(rawValue: SO_PEERCRED))
+            guard let cred = try? await future.get() else { return nil }
+            return PeerCredentials(uid: cred.uid, gid: cred.gid, pid: cred.pid, groups: groups(of: cred.uid, gid: cred.gid))
+        #else
+            return nil
+        #endif
+    }
+
+    /// Every group of the user `uid` (its primary group `gid` included), from the group database.
+    static func groups(of uid: UInt32, gid: UInt32) -> Set<UInt32> {
+        guard let name = userName(uid) else { return [gid] }
+        var count: Int32 = 64
+        var list = [gid_t](repeating: 0, count: Int(count))
+        if getgrouplist(name, gid, &list, &count) < 0 {
+            list = [gid_t](repeating: 0, count: Int(count))
+            guard getgrouplist(name, gid, &list, &count) >= 0 else { return [gid] }
+        }
+        return Set(list.prefix(Int(count))).union([gid])
+    }
+
+    /// The name of user `uid`, `nil` when it has none.
+    static func userName(_ uid: UInt32) -> String? {
+        var entry = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard getpwuid_r(uid, &entry, &buffer, buffer.count, &result) == 0, result != nil, let name = entry.pw_name
+        else { return nil }
+        return String(cString: name)
+    }
+
+    /// The uid of a user name or a numeric uid, `nil` when there is no such user.
+    static func uid(of user: String) -> UInt32? {
+        if let number = UInt32(user) { return number }
+        var entry = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard getpwnam_r(user, &entry, &buffer, buffer.count, &result) == 0, result != nil else { return nil }
+        return entry.pw_uid
+    }
+
+    /// The gid of a group name or a numeric gid, `nil` when there is no such group.
+    static func gid(ofGroup name: String) -> UInt32? {
+        if let number = UInt32(name) { return number }
+        var entry = Glibc.group()
+        var result: UnsafeMutablePointer<Glibc.group>?
+        var buffer = [CChar](repeating: 0, count: 16384)
+        guard getgrnam_r(name, &entry, &buffer, buffer.count, &result) == 0, result != nil else { return nil }
+        return entry.gr_gid
+    }
+}

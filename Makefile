@@ -69,11 +69,13 @@ install-files:
 	sed -e 's,^policy: .*,policy: $(DATADIR)/policy/default.safetensors,' \
 	    -e 's,^state_directory: .*,state_directory: $(STATEDIR),' \
 	    -e 's,^  socket: .*,  socket: $(RUNDIR)/dvcgd.sock,' \
+	    -e 's,^  mode: "0660".*,&\n  reader_groups: [dvcg]    # members of group dvcg may read; admin_groups or principals for more,' \
 	    -e 's,^# Relative paths resolve.*,# Installed by make install; the unit dvcgd.service uses these paths. Schema: dvcgd.yaml(5).,' \
 	    etc/dvcgd.yaml > $(STAGE)/dvcgd.yaml
 	grep -q '^policy: $(DATADIR)/policy/default.safetensors$$' $(STAGE)/dvcgd.yaml
 	grep -q '^state_directory: $(STATEDIR)$$' $(STAGE)/dvcgd.yaml
 	grep -q '^  socket: $(RUNDIR)/dvcgd.sock$$' $(STAGE)/dvcgd.yaml
+	grep -q '^  reader_groups: \[dvcg\]' $(STAGE)/dvcgd.yaml
 	for p in dvcgctl dvcg dvcgd; do \
 	    $(BUILDDIR)/$$p --generate-completion-script bash > $(STAGE)/$$p.bash && \
 	    $(BUILDDIR)/$$p --generate-completion-script zsh > $(STAGE)/_$$p || exit 1; done

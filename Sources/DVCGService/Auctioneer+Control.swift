@@ -2,20 +2,36 @@ import DVCGControl
 import DVCGCore
 import DVCGLearning
 import Foundation
+import Synchronization
 
-/// Counters the control API exposes on `GET /metrics`.
-public struct AuctionCounters: Sendable, Equatable {
-    /// Rounds committed since start.
-    public var rounds: UInt64 = 0
-    /// Reloads tried since start (successful or not).
-    public var reloads: UInt64 = 0
-    /// Round durations in seconds, counted into ``latencyBuckets`` (cumulative at exposition).
-    public var latencyCounts: [UInt64] = Array(repeating: 0, count: AuctionCounters.latencyBuckets.count)
-    /// Sum of round durations in seconds.
-    public var latencySum: Double = 0
+/// The last published status, readable from any thread: status requests never queue behind a round.
+public final class StatusBoard: Sendable {
+    private struct Published: Sendable {
+        var status: StatusResponse
+        var nextRoundDue: Date?
+        var startedAt: Date
+    }
 
-    /// Upper bounds of the round latency histogram, in seconds.
-    public static let latencyBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
+    private let published = Mutex<Published?>(nil)
+
+    /// An empty board.
+    public init() {}
+
+    /// Replaces the status.
+    func publish(_ status: StatusResponse, nextRoundDue: Date?, startedAt: Date) {
+        published.withLock { $0 = Published(status: status, nextRoundDue: nextRoundDue, startedAt: startedAt) }
+    }
+
+    /// The status with its clock fields (time to the next round, uptime) brought to now; `nil` before the
+    /// first publication.
+    public func current() -> StatusResponse? {
+        guard let published = published.withLock({ $0 }) else { return nil }
+        var status = published.status
+        let now = Date()
+        if let due = published.nextRoundDue { status.secondsToNextRound = max(0, due.timeIntervalSince(now)) }
+        status.uptimeSeconds = max(0, now.timeIntervalSince(published.startedAt))
+        return status
+    }
 }
 
 /// Why a report was refused.
@@ -130,15 +146,16 @@ extension Auctioneer {
         engine = updated
     }
 
-    /// Notes when the loop will start the next round (for `seconds_to_next_round`).
+    /// Notes when the loop will start the next round (for `seconds_to_next_round`) and publishes the status.
     public func noteNextRound(in delay: Duration) {
         let parts = delay.components
         nextRoundDue = Date().addingTimeInterval(Double(parts.seconds) + Double(parts.attoseconds) * 1e-18)
+        publishStatus()
     }
 
-    /// The metrics of `GET /metrics`: counters, the last round's gauges and the roster size.
-    public func metricsSnapshot() -> (counters: AuctionCounters, last: LastRoundStatus?, vsps: Int) {
-        (counters, lastRoundSummary, roster.active.count)
+    /// Puts the current status on ``statusBoard``, where `GET /v1/status` reads it without waiting for the actor.
+    public func publishStatus() {
+        statusBoard.publish(statusResponse(), nextRoundDue: paused ? nil : nextRoundDue, startedAt: startedAt)
     }
 
     /// Remembers a committed round for status, the VSP list and metrics.
@@ -149,10 +166,7 @@ extension Auctioneer {
             round: outcome.round.value, welfareEstimate: outcome.realisedWelfare, pool: outcome.pool,
             noiseScale: outcome.noiseScale, durationMilliseconds: seconds * 1e3, participants: outcome.entries.count)
         for entry in outcome.entries { lastEntries[entry.vsp] = entry }
-        counters.rounds += 1
-        counters.latencySum += seconds
-        if let bucket = AuctionCounters.latencyBuckets.firstIndex(where: { seconds <= $0 }) {
-            counters.latencyCounts[bucket] += 1
-        }
+        metrics.roundCommitted(
+            seconds: seconds, welfare: outcome.realisedWelfare, pool: outcome.pool, participants: outcome.entries.count)
     }
 }

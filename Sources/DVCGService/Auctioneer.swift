@@ -38,8 +38,10 @@ public actor Auctioneer {
     var lastRoundSummary: LastRoundStatus?
     /// Each VSP's entry in the last round it took part in, since start.
     var lastEntries: [VSPID: RoundEntry] = [:]
-    /// Counters for `GET /metrics`.
-    var counters = AuctionCounters()
+    /// The instruments `GET /metrics` exposes.
+    public nonisolated let metrics = DaemonMetrics()
+    /// The status as last published, for `GET /v1/status`.
+    public nonisolated let statusBoard = StatusBoard()
 
     /// Restores the auction from the ledger, or starts it from the configuration's roster on a new ledger.
     ///
@@ -118,12 +120,14 @@ public actor Auctioneer {
     /// Pauses rounds: ticks pass without a round and without consuming a round number.
     public func pause() {
         paused = true
+        publishStatus()
         logger.info("auction paused", metadata: ["next_round": "\(bidBook.openRound)"])
     }
 
     /// Resumes rounds at the next tick.
     public func resume() {
         paused = false
+        publishStatus()
         logger.info("auction resumed", metadata: ["next_round": "\(bidBook.openRound)"])
     }
 
@@ -253,6 +257,7 @@ public actor Auctioneer {
             phases.total = elapsed
             noteCommitted(outcome, duration: elapsed)
             logRound(outcome, changes: changes, phases: phases)
+            publishStatus()
             checkpointIfDue()
             return outcome
         } catch {
@@ -271,12 +276,13 @@ public actor Auctioneer {
     public func reload(trigger: String) -> ReloadResult {
         notifier.notify(SystemdNotifier.reloadingMessage())
         let result = performReload()
-        counters.reloads += 1
+        metrics.reloadTried()
         lastReload = result.succeeded ? "ok: \(result.message)" : "failed: \(result.message)"
         let status =
             result.succeeded
             ? "reloaded: \(result.message)" : "reload failed, serving the previous policy: \(result.message)"
         notifier.notify("READY=1\nSTATUS=\(status)")
+        publishStatus()
         try? ledger.recordPolicyEvent(
             path: result.policyPath, checksum: result.checksum, outcome: result.succeeded ? "loaded" : "refused",
             message: "\(trigger): \(result.message)")

@@ -7,9 +7,10 @@ extension ControlServer {
     ///
     /// - Throws: ``ControlError``: 413 for a body over 1 MiB; 400 naming the field for malformed JSON, a body
     ///   that is not an object, an unknown field, a missing field, a null or a wrongly typed value.
-    static func decode<T: Decodable>(_ type: T.Type, from request: Request, fields: Set<String>) async throws(
-        ControlError
-    ) -> T {
+    /// - Parameter nested: The fields allowed in nested objects, by the field holding them.
+    static func decode<T: Decodable>(
+        _ type: T.Type, from request: Request, fields: Set<String>, nested: [String: Set<String>] = [:]
+    ) async throws(ControlError) -> T {
         var request = request
         let buffer: ByteBuffer
         do { buffer = try await request.collectBody(upTo: maximumBodySize) } catch {
@@ -22,10 +23,14 @@ extension ControlServer {
             throw .badRequest("body: malformed JSON (\(shortReason(error)))")
         }
         guard let dictionary = object as? [String: Any] else { throw .badRequest("body: expected a JSON object") }
-        if let unknown = dictionary.keys.sorted().first(where: { !fields.contains($0) }) {
-            throw .badRequest(
-                "\(unknown): unknown field; expected \(fields.sorted().map { "'\($0)'" }.joined(separator: ", "))")
+        try refuseUnknownFields(of: dictionary, allowed: fields, at: "")
+        for (field, allowed) in nested {
+            if let inner = dictionary[field] as? [String: Any] {
+                try refuseUnknownFields(of: inner, allowed: allowed, at: field + ".")
+            }
         }
+        // Codable reads null as an absent optional; the API has no nullable fields.
+        if let path = nullPath(in: dictionary, at: "") { throw .badRequest("\(path): expected a value, found null") }
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch let error as DecodingError {
@@ -33,6 +38,31 @@ extension ControlServer {
         } catch {
             throw .badRequest("body: \(error)")
         }
+    }
+
+    private static func refuseUnknownFields(of object: [String: Any], allowed: Set<String>, at prefix: String)
+        throws(ControlError)
+    {
+        if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw .badRequest(
+                "\(prefix)\(unknown): unknown field; expected \(allowed.sorted().map { "'\($0)'" }.joined(separator: ", "))")
+        }
+    }
+
+    /// The path of the first null in a decoded JSON value, if any.
+    private static func nullPath(in value: Any, at path: String) -> String? {
+        if value is NSNull { return path.isEmpty ? "body" : path }
+        if let object = value as? [String: Any] {
+            for key in object.keys.sorted() {
+                if let found = nullPath(in: object[key]!, at: path.isEmpty ? key : path + "." + key) { return found }
+            }
+        }
+        if let array = value as? [Any] {
+            for (index, element) in array.enumerated() {
+                if let found = nullPath(in: element, at: "\(path)[\(index)]") { return found }
+            }
+        }
+        return nil
     }
 
     /// A decoding error as `field: what was wrong`.

@@ -18,8 +18,8 @@ extension ControlServer {
         let query = request.uri.queryParameters
         func round(_ name: String) throws(ControlError) -> UInt64? {
             guard let text = query[Substring(name)].map(String.init) else { return nil }
-            guard let value = UInt64(text) else {
-                throw .badRequest("\(name): expected a round number (integer >= 0), found '\(text)'")
+            guard let value = UInt64(text), value <= UInt64(Int64.max) else {
+                throw .badRequest("\(name): expected a round number (integer in [0, 2^63 - 1]), found '\(text)'")
             }
             return value
         }
@@ -30,9 +30,7 @@ extension ControlServer {
             throw .badRequest("format: expected 'jsonl' or 'csv', found '\(format)'")
         }
         var vsp = query["vsp"].map(String.init)
-        if let vsp, !VSPID.isValid(vsp) {
-            throw .badRequest("vsp: '\(vsp)' is not a VSP id (1 to 64 characters from [A-Za-z0-9._-])")
-        }
+        if let vsp { _ = try vspID(vsp, field: "vsp", status: .badRequest) }
         if let restrictedTo { vsp = restrictedTo }
         let filter = Ledger.RowFilter(from: from, to: to, vsp: vsp)
         let csv = format == "csv"

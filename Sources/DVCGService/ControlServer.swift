@@ -7,7 +7,6 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
-import Synchronization
 
 /// The control API over the Unix socket (HTTP/1.1 + JSON), as a Hummingbird application; docs/openapi.yaml is
 /// its contract and docs/control.md its guide.
@@ -27,7 +26,6 @@ public enum ControlServer {
         let ledger: Ledger
         let policy: AccessPolicy
         let logger: Logger
-        let rejections: RejectionCounter
     }
 
     /// The router with every route of the API.
@@ -41,15 +39,16 @@ public enum ControlServer {
         -> Router<ControlRequestContext>
     {
         let environment = Environment(
-            auctioneer: auctioneer, ledger: ledger, policy: policy, logger: logger, rejections: RejectionCounter())
+            auctioneer: auctioneer, ledger: ledger, policy: policy, logger: logger)
         let router = Router(context: ControlRequestContext.self)
-        router.add(middleware: ErrorBodyMiddleware(rejections: environment.rejections, logger: logger))
+        router.add(middleware: ErrorBodyMiddleware(metrics: auctioneer.metrics, logger: logger))
         router.get("/v1/health") { request, context in
             try await authorize(.health, request, context, environment)
             return json(.ok, HealthResponse(live: true, ready: true))
         }
         router.get("/v1/status") { request, context in
             try await authorize(.status, request, context, environment)
+            if let status = auctioneer.statusBoard.current() { return json(.ok, status) }
             return json(.ok, await auctioneer.statusResponse())
         }
         router.get("/v1/vsps") { request, context in
@@ -59,7 +58,8 @@ public enum ControlServer {
         router.post("/v1/vsps") { request, context in
             try await authorize(.addVSP, request, context, environment)
             let body = try await decode(
-                AddVSPRequest.self, from: request, fields: ["id", "kind", "utility", "alpha", "bidding"])
+                AddVSPRequest.self, from: request, fields: ["id", "kind", "utility", "alpha", "bidding"],
+                nested: ["utility": ["beta", "xi"]])
             let definition = try definition(of: body, resourceCount: await auctioneer.resourceCount)
             do {
                 let boundary = try await auctioneer.add(definition)
@@ -74,11 +74,7 @@ public enum ControlServer {
         }
         router.delete("/v1/vsps/:id") { request, context in
             try await authorize(.removeVSP, request, context, environment)
-            let text = context.parameters.get("id") ?? ""
-            guard let id = try? VSPID(text) else {
-                throw ControlError(
-                    .badRequest, "invalid_vsp_id", "id: '\(text)' is not a VSP id (1 to 64 characters from [A-Za-z0-9._-])")
-            }
+            let id = try vspID(context.parameters.get("id") ?? "", field: "id", status: .badRequest)
             do {
                 let boundary = try await auctioneer.remove(id)
                 return json(
@@ -146,7 +142,7 @@ public enum ControlServer {
         }
         router.get("/metrics") { request, context in
             try await authorize(.metrics, request, context, environment)
-            let text = metricsText(await auctioneer.metricsSnapshot(), rejected: environment.rejections.value)
+            let text = auctioneer.metrics.exposition()
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: text)))
@@ -203,12 +199,22 @@ public enum ControlServer {
         throw ControlError(.forbidden, "forbidden", reason)
     }
 
+    /// A VSP id given in `field`.
+    /// - Throws: ``ControlError`` with `status` (422 in a body, 400 in a path or query) naming the field.
+    static func vspID(_ text: String, field: String, status: HTTPResponse.Status = .unprocessableContent)
+        throws(ControlError) -> VSPID
+    {
+        guard let id = try? VSPID(text) else {
+            throw ControlError(
+                status, "invalid_vsp_id", "\(field): '\(text)' is not a VSP id (1 to 64 characters from [A-Za-z0-9._-])")
+        }
+        return id
+    }
+
     /// A VSP definition from `POST /v1/vsps`, checked completely.
     /// - Throws: ``ControlError`` 422 naming the field.
     static func definition(of body: AddVSPRequest, resourceCount: Int) throws(ControlError) -> VSPDefinition {
-        guard let id = try? VSPID(body.id) else {
-            throw .invalid("invalid_vsp_id", "id: '\(body.id)' is not a VSP id (1 to 64 characters from [A-Za-z0-9._-])")
-        }
+        let id = try vspID(body.id, field: "id")
         switch body.kind {
         case "external":
             for (field, present) in [("utility", body.utility != nil), ("alpha", body.alpha != nil), ("bidding", body.bidding != nil)]
@@ -220,16 +226,16 @@ public enum ControlServer {
             guard let utility = body.utility else {
                 throw .invalid("invalid_vsp", "utility: required for a simulated VSP")
             }
-            guard utility.beta.isFinite, utility.beta >= 0 else {
-                throw .invalid("invalid_vsp", "utility.beta: expected a finite number >= 0, found \(utility.beta)")
+            guard utility.beta.isFinite, utility.beta >= 0, utility.beta <= maximumBid else {
+                throw .invalid("invalid_vsp", "utility.beta: expected a number in [0, \(maximumBid)], found \(utility.beta)")
             }
             guard utility.xi.count == resourceCount else {
                 throw .invalid(
                     "invalid_vsp", "utility.xi: expected \(resourceCount) values, found \(utility.xi.count)")
             }
-            if let index = utility.xi.firstIndex(where: { !$0.isFinite || $0 < 0 }) {
+            if let index = utility.xi.firstIndex(where: { !$0.isFinite || $0 < 0 || $0 > maximumBid }) {
                 throw .invalid(
-                    "invalid_vsp", "utility.xi[\(index)]: expected a finite number >= 0, found \(utility.xi[index])")
+                    "invalid_vsp", "utility.xi[\(index)]: expected a number in [0, \(maximumBid)], found \(utility.xi[index])")
             }
             let alpha = body.alpha ?? 1
             guard alpha.isFinite, alpha > 0, alpha <= maximumBid else {
@@ -255,9 +261,7 @@ public enum ControlServer {
 
     /// `POST /v1/bids` after access: amount (422), VSP (404), round (409), then the bid book.
     static func bid(_ body: BidRequest, auctioneer: Auctioneer) async throws(ControlError) -> Response {
-        guard let vsp = try? VSPID(body.vsp) else {
-            throw .invalid("invalid_vsp_id", "vsp: '\(body.vsp)' is not a VSP id (1 to 64 characters from [A-Za-z0-9._-])")
-        }
+        let vsp = try vspID(body.vsp, field: "vsp")
         guard body.amount.isFinite, body.amount >= 0 else {
             throw .invalid("invalid_bid", "amount: expected a finite number >= 0 VC, found \(body.amount)")
         }
@@ -280,9 +284,7 @@ public enum ControlServer {
 
     /// `POST /v1/reports` after access: values (422), then the VSP (404) and its round (409).
     static func report(_ body: ReportRequest, auctioneer: Auctioneer) async throws(ControlError) -> Response {
-        guard let vsp = try? VSPID(body.vsp) else {
-            throw .invalid("invalid_vsp_id", "vsp: '\(body.vsp)' is not a VSP id (1 to 64 characters from [A-Za-z0-9._-])")
-        }
+        let vsp = try vspID(body.vsp, field: "vsp")
         for (field, value) in [("utility", body.utility), ("gross_profit", body.grossProfit)]
         where !value.isFinite || abs(value) > maximumBid {
             throw .invalid("invalid_report", "\(field): expected a finite number of VC within ±\(maximumBid), found \(value)")
@@ -304,6 +306,18 @@ public enum ControlServer {
                 outcome: "recorded", message: "report of VSP \(vsp) for round \(body.round) recorded", round: body.round))
     }
 
+    /// The methods a path of the API takes, as an `Allow` value; `nil` for a path the API does not have.
+    static func methods(of path: String) -> String? {
+        switch path {
+        case "/v1/health", "/v1/status", "/v1/ledger", "/metrics": return "GET"
+        case "/v1/vsps": return "GET, POST"
+        case "/v1/bids", "/v1/reports", "/v1/reload", "/v1/pause", "/v1/resume", "/v1/rounds": return "POST"
+        default:
+            let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+            return parts.count == 4 && path.hasPrefix("/v1/vsps/") && !parts[3].isEmpty ? "DELETE" : nil
+        }
+    }
+
     /// A JSON response; the wire types' coding keys are the API's field names.
     static func json(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {
         let encoder = JSONEncoder()
@@ -315,21 +329,10 @@ public enum ControlServer {
     }
 }
 
-/// Counts refused requests (any 4xx or 5xx) for `GET /metrics`.
-final class RejectionCounter: Sendable {
-    private let count = Atomic<UInt64>(0)
-
-    /// Adds one.
-    func increment() { count.add(1, ordering: .relaxed) }
-
-    /// The count so far.
-    var value: UInt64 { count.load(ordering: .relaxed) }
-}
-
 /// Turns every error a route or Hummingbird throws into the API's error body, and counts refusals.
 struct ErrorBodyMiddleware: RouterMiddleware {
     typealias Context = ControlRequestContext
-    let rejections: RejectionCounter
+    let metrics: DaemonMetrics
     let logger: Logger
 
     func handle(
@@ -337,23 +340,31 @@ struct ErrorBodyMiddleware: RouterMiddleware {
     ) async throws -> Response {
         do {
             let response = try await next(request, context)
-            if response.status.code >= 400 { rejections.increment() }
+            if response.status.code >= 400 { metrics.requestRejected() }
             return response
         } catch let error as ControlError {
-            rejections.increment()
+            metrics.requestRejected()
             return ControlServer.json(error.status, ErrorBody(code: error.code, message: error.message))
         } catch let error as HTTPError {
-            rejections.increment()
+            metrics.requestRejected()
+            if error.status == .notFound, let allowed = ControlServer.methods(of: request.uri.path) {
+                var response = ControlServer.json(
+                    .methodNotAllowed,
+                    ErrorBody(
+                        code: "method_not_allowed",
+                        message: "method: \(request.method) is not allowed on \(request.uri.path) (only \(allowed))"))
+                response.headers[.allow] = allowed
+                return response
+            }
             let (code, message): (String, String) =
                 switch error.status {
                 case .notFound: ("not_found", "path: no route for \(request.method) \(request.uri.path)")
                 case .contentTooLarge: ("too_large", "body: over the limit of \(ControlServer.maximumBodySize) bytes")
-                case .methodNotAllowed: ("method_not_allowed", "method: \(request.method) is not allowed on \(request.uri.path)")
                 default: ("http_\(error.status.code)", error.body ?? error.status.reasonPhrase)
                 }
             return ControlServer.json(error.status, ErrorBody(code: code, message: message))
         } catch {
-            rejections.increment()
+            metrics.requestRejected()
             logger.error("control request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             return ControlServer.json(.internalServerError, ErrorBody(code: "internal", message: "\(error)"))
         }

@@ -1,5 +1,7 @@
 import DVCGControl
+import Foundation
 import NIOCore
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -28,8 +30,29 @@ enum PeerCredentialReader {
         #endif
     }
 
-    /// Every group of the user `uid` (its primary group `gid` included), from the group database.
+    /// Group lists by (uid, gid), each kept for ``groupLifetime`` seconds: reading the group database on
+    /// every request would dominate a status call.
+    private static let groupCache = Mutex<[UInt64: (read: Date, groups: Set<UInt32>)]>([:])
+    /// How long a peer's group list is reused, in seconds.
+    static let groupLifetime = 5.0
+
+    /// Every group of the user `uid` (its primary group `gid` included), from the group database, cached.
     static func groups(of uid: UInt32, gid: UInt32) -> Set<UInt32> {
+        let key = UInt64(uid) << 32 | UInt64(gid)
+        let now = Date()
+        if let cached = groupCache.withLock({ $0[key] }), now.timeIntervalSince(cached.read) < groupLifetime {
+            return cached.groups
+        }
+        let groups = readGroups(of: uid, gid: gid)
+        groupCache.withLock { cache in
+            if cache.count > 4096 { cache.removeAll() }
+            cache[key] = (now, groups)
+        }
+        return groups
+    }
+
+    /// Every group of the user `uid` (its primary group `gid` included), from the group database.
+    private static func readGroups(of uid: UInt32, gid: UInt32) -> Set<UInt32> {
         guard let name = userName(uid) else { return [gid] }
         var count: Int32 = 64
         var list = [gid_t](repeating: 0, count: Int(count))

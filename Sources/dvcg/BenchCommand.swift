@@ -5,7 +5,7 @@ import DVCGCommandLine
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the speed of the optimum solver and the neural networks (use a release build).",
-        subcommands: [BenchOptimumCommand.self, BenchNNCommand.self, BenchTrainCommand.self, BenchRoundCommand.self]
+        abstract: "Measure the speed of the optimum solver, the neural networks, rounds and the control socket (use a release build).",
+        subcommands: [BenchOptimumCommand.self, BenchNNCommand.self, BenchTrainCommand.self, BenchRoundCommand.self, BenchControlCommand.self]
     )
 }

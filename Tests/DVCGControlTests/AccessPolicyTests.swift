@@ -14,6 +14,12 @@ import Testing
         #expect(policy.role(of: PeerCredentials(uid: 1700, gid: 100, pid: 1)) == .nobody)
     }
 
+    @Test func readerUsersAreReadersWithoutAGroup() {
+        let withReader = AccessPolicy(readerUsers: [1800])
+        #expect(withReader.role(of: PeerCredentials(uid: 1800, gid: 100, pid: 1)) == .reader)
+        #expect(withReader.role(of: PeerCredentials(uid: 1801, gid: 100, pid: 1)) == .nobody)
+    }
+
     @Test func readersOnlyRead() {
         for allowed in [ControlOperation.health, .status, .listVSPs, .metrics] {
             #expect(policy.decide(allowed, for: .reader) == .allowed)

@@ -101,7 +101,8 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
-            name: "DVCGCoreTests", dependencies: ["DVCGCore"], resources: [.copy("Fixtures")], swiftSettings: strictSettings),
+            name: "DVCGCoreTests", dependencies: ["DVCGCore"], resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "DVCGLearningTests", dependencies: ["DVCGLearning"], resources: [.copy("Fixtures")],
             swiftSettings: strictSettings

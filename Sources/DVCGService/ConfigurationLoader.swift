@@ -240,7 +240,7 @@ private struct Parser {
         let keys = [
             "mode", "learning_rate", "voi_learning_rate", "batch_size", "buffer_size", "soft_update", "warm_up",
             "exploration_start", "exploration_end", "exploration_rounds", "entropy_weight", "gradient_clip",
-            "checkpoint_every", "checkpoint_path",
+            "share_scaled_reward", "mean_field", "checkpoint_every", "checkpoint_path",
         ]
         guard let map = reader.mapping(node, at: "learning", keys: keys) else { return }
         if let node = map["mode"],
@@ -297,6 +297,12 @@ private struct Parser {
         {
             learning.gradientClip = value
         }
+        if let node = map["share_scaled_reward"], let value = reader.bool(node, at: "learning.share_scaled_reward") {
+            learning.shareScaledReward = value
+        }
+        if let node = map["mean_field"], let value = reader.bool(node, at: "learning.mean_field") {
+            learning.meanField = value
+        }
         if learning.batchSize > learning.billCapacity {
             reader.report(
                 "batch_size \(learning.batchSize) exceeds buffer_size \(learning.billCapacity)",
@@ -313,7 +319,10 @@ private struct Parser {
     }
 
     mutating func control(_ node: Node) -> ControlConfiguration? {
-        guard let map = reader.mapping(node, at: "control", keys: ["socket", "mode", "group", "principals", "admin_groups", "reader_groups"]) else {
+        guard
+            let map = reader.mapping(
+                node, at: "control", keys: ["socket", "mode", "group", "principals", "admin_groups", "reader_groups"])
+        else {
             return nil
         }
         guard let socketNode = map["socket"] else {
@@ -340,7 +349,9 @@ private struct Parser {
         for (key, keyPath) in [("admin_groups", \ControlConfiguration.adminGroups), ("reader_groups", \.readerGroups)] {
             guard let node = map[key], let items = reader.sequence(node, at: "control." + key) else { continue }
             for (index, item) in items.enumerated() {
-                if let name = reader.string(item, at: "control.\(key)[\(index)]") { control[keyPath: keyPath].append(name) }
+                if let name = reader.string(item, at: "control.\(key)[\(index)]") {
+                    control[keyPath: keyPath].append(name)
+                }
             }
         }
         if let node = map["principals"], let items = reader.sequence(node, at: "control.principals") {

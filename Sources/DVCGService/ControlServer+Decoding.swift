@@ -45,7 +45,8 @@ extension ControlServer {
     {
         if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
             throw .badRequest(
-                "\(prefix)\(unknown): unknown field; expected \(allowed.sorted().map { "'\($0)'" }.joined(separator: ", "))")
+                "\(prefix)\(unknown): unknown field; expected \(allowed.sorted().map { "'\($0)'" }.joined(separator: ", "))"
+            )
         }
     }
 
@@ -70,7 +71,11 @@ extension ControlServer {
         func path(_ keys: [any CodingKey]) -> String {
             var text = ""
             for key in keys {
-                if let index = key.intValue { text += "[\(index)]" } else { text += (text.isEmpty ? "" : ".") + key.stringValue }
+                if let index = key.intValue {
+                    text += "[\(index)]"
+                } else {
+                    text += (text.isEmpty ? "" : ".") + key.stringValue
+                }
             }
             return text
         }
@@ -82,7 +87,8 @@ extension ControlServer {
         case .valueNotFound(let type, let context):
             return "\(path(context.codingPath)): expected \(expected(type)), found null"
         case .dataCorrupted(let context):
-            return "\(path(context.codingPath).isEmpty ? "body" : path(context.codingPath)): \(context.debugDescription)"
+            return
+                "\(path(context.codingPath).isEmpty ? "body" : path(context.codingPath)): \(context.debugDescription)"
         @unknown default:
             return "body: \(error)"
         }

@@ -35,7 +35,9 @@ extension ControlServer {
         let filter = Ledger.RowFilter(from: from, to: to, vsp: vsp)
         let csv = format == "csv"
         let body = ResponseBody { writer in
-            if csv { try await writer.write(ByteBuffer(string: LedgerRow.csvHeader(resourceCount: resourceCount) + "\n")) }
+            if csv {
+                try await writer.write(ByteBuffer(string: LedgerRow.csvHeader(resourceCount: resourceCount) + "\n"))
+            }
             guard from <= to else { return try await writer.finish(nil) }
             var after: (round: UInt64, vsp: String)?
             let encoder = JSONEncoder()

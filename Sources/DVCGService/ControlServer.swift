@@ -125,19 +125,22 @@ public enum ControlServer {
             await auctioneer.resume()
             let next = await auctioneer.status().openRound
             return json(
-                .ok, ActionResponse(outcome: "resumed", message: "round \(next) runs at the next tick", round: next.value))
+                .ok,
+                ActionResponse(outcome: "resumed", message: "round \(next) runs at the next tick", round: next.value))
         }
         router.post("/v1/rounds") { request, context in
             try await authorize(.runRound, request, context, environment)
             guard let outcome = await auctioneer.runRound(started: Date(), evenIfPaused: true) else {
                 throw ControlError(
-                    .serviceUnavailable, "round_abandoned", "the round was abandoned (see the daemon's log); nothing was committed")
+                    .serviceUnavailable, "round_abandoned",
+                    "the round was abandoned (see the daemon's log); nothing was committed")
             }
             return json(
                 .ok,
                 ActionResponse(
                     outcome: "committed",
-                    message: "round \(outcome.round): \(outcome.entries.count) VSPs, welfare \(outcome.realisedWelfare) VC",
+                    message:
+                        "round \(outcome.round): \(outcome.entries.count) VSPs, welfare \(outcome.realisedWelfare) VC",
                     round: outcome.round.value))
         }
         router.get("/metrics") { request, context in
@@ -206,7 +209,8 @@ public enum ControlServer {
     {
         guard let id = try? VSPID(text) else {
             throw ControlError(
-                status, "invalid_vsp_id", "\(field): '\(text)' is not a VSP id (1 to 64 characters from [A-Za-z0-9._-])")
+                status, "invalid_vsp_id", "\(field): '\(text)' is not a VSP id (1 to 64 characters from [A-Za-z0-9._-])"
+            )
         }
         return id
     }
@@ -217,7 +221,9 @@ public enum ControlServer {
         let id = try vspID(body.id, field: "id")
         switch body.kind {
         case "external":
-            for (field, present) in [("utility", body.utility != nil), ("alpha", body.alpha != nil), ("bidding", body.bidding != nil)]
+            for (field, present) in [
+                ("utility", body.utility != nil), ("alpha", body.alpha != nil), ("bidding", body.bidding != nil),
+            ]
             where present {
                 throw .invalid("invalid_vsp", "\(field): an external VSP has none (it bids through the API)")
             }
@@ -227,7 +233,8 @@ public enum ControlServer {
                 throw .invalid("invalid_vsp", "utility: required for a simulated VSP")
             }
             guard utility.beta.isFinite, utility.beta >= 0, utility.beta <= maximumBid else {
-                throw .invalid("invalid_vsp", "utility.beta: expected a number in [0, \(maximumBid)], found \(utility.beta)")
+                throw .invalid(
+                    "invalid_vsp", "utility.beta: expected a number in [0, \(maximumBid)], found \(utility.beta)")
             }
             guard utility.xi.count == resourceCount else {
                 throw .invalid(
@@ -235,7 +242,8 @@ public enum ControlServer {
             }
             if let index = utility.xi.firstIndex(where: { !$0.isFinite || $0 < 0 || $0 > maximumBid }) {
                 throw .invalid(
-                    "invalid_vsp", "utility.xi[\(index)]: expected a number in [0, \(maximumBid)], found \(utility.xi[index])")
+                    "invalid_vsp",
+                    "utility.xi[\(index)]: expected a number in [0, \(maximumBid)], found \(utility.xi[index])")
             }
             let alpha = body.alpha ?? 1
             guard alpha.isFinite, alpha > 0, alpha <= maximumBid else {
@@ -268,7 +276,8 @@ public enum ControlServer {
         guard body.amount <= maximumBid else {
             throw .invalid("invalid_bid", "amount: \(body.amount) VC is absurd (more than \(maximumBid) VC)")
         }
-        let (decision, round) = await auctioneer.receiveBid(body.amount, from: vsp, for: body.round.map(RoundNumber.init))
+        let (decision, round) = await auctioneer.receiveBid(
+            body.amount, from: vsp, for: body.round.map(RoundNumber.init))
         switch decision {
         case .accepted:
             return json(.ok, BidResponse(vsp: vsp.rawValue, round: round.value, amount: body.amount))
@@ -287,7 +296,8 @@ public enum ControlServer {
         let vsp = try vspID(body.vsp, field: "vsp")
         for (field, value) in [("utility", body.utility), ("gross_profit", body.grossProfit)]
         where !value.isFinite || abs(value) > maximumBid {
-            throw .invalid("invalid_report", "\(field): expected a finite number of VC within ±\(maximumBid), found \(value)")
+            throw .invalid(
+                "invalid_report", "\(field): expected a finite number of VC within ±\(maximumBid), found \(value)")
         }
         let report = FinancialReport(
             vsp: vsp, round: RoundNumber(body.round), utility: body.utility, grossProfit: body.grossProfit)
@@ -303,7 +313,8 @@ public enum ControlServer {
         return json(
             .ok,
             ActionResponse(
-                outcome: "recorded", message: "report of VSP \(vsp) for round \(body.round) recorded", round: body.round))
+                outcome: "recorded", message: "report of VSP \(vsp) for round \(body.round) recorded", round: body.round
+            ))
     }
 
     /// The methods a path of the API takes, as an `Allow` value; `nil` for a path the API does not have.

@@ -39,17 +39,21 @@ extension Ledger {
     public func participation(of vsp: VSPID, in round: RoundNumber) throws(LedgerError) -> Participation {
         do {
             return try pool.read { db in
-                let took = try Bool.fetchOne(
-                    db, sql: "SELECT 1 FROM round_entries WHERE round = ? AND vsp = ?",
-                    arguments: [Int64(round.value), vsp.rawValue]) ?? false
-                if took {
-                    let reported = try Bool.fetchOne(
-                        db, sql: "SELECT 1 FROM reports WHERE round = ? AND vsp = ?",
+                let took =
+                    try Bool.fetchOne(
+                        db, sql: "SELECT 1 FROM round_entries WHERE round = ? AND vsp = ?",
                         arguments: [Int64(round.value), vsp.rawValue]) ?? false
+                if took {
+                    let reported =
+                        try Bool.fetchOne(
+                            db, sql: "SELECT 1 FROM reports WHERE round = ? AND vsp = ?",
+                            arguments: [Int64(round.value), vsp.rawValue]) ?? false
                     return reported ? .reported : .took
                 }
-                let known = try Bool.fetchOne(
-                    db, sql: "SELECT 1 FROM round_entries WHERE vsp = ? LIMIT 1", arguments: [vsp.rawValue]) ?? false
+                let known =
+                    try Bool.fetchOne(
+                        db, sql: "SELECT 1 FROM round_entries WHERE vsp = ? LIMIT 1", arguments: [vsp.rawValue])
+                    ?? false
                 return known ? .notInRound : .unknownVSP
             }
         } catch {

@@ -24,7 +24,8 @@ enum PeerCredentialReader {
             let future: EventLoopFuture<UCred> = provider.unsafeGetSocketOption(
                 level: .init(rawValue: SOL_SOCKET), name: .init(rawValue: SO_PEERCRED))
             guard let cred = try? await future.get() else { return nil }
-            return PeerCredentials(uid: cred.uid, gid: cred.gid, pid: cred.pid, groups: groups(of: cred.uid, gid: cred.gid))
+            return PeerCredentials(
+                uid: cred.uid, gid: cred.gid, pid: cred.pid, groups: groups(of: cred.uid, gid: cred.gid))
         #else
             return nil
         #endif

@@ -5,7 +5,11 @@ import DVCGCommandLine
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the speed of the optimum solver, the neural networks, rounds and the control socket (use a release build).",
-        subcommands: [BenchOptimumCommand.self, BenchNNCommand.self, BenchTrainCommand.self, BenchRoundCommand.self, BenchControlCommand.self]
+        abstract:
+            "Measure the speed of the optimum solver, the neural networks, rounds and the control socket (use a release build).",
+        subcommands: [
+            BenchOptimumCommand.self, BenchNNCommand.self, BenchTrainCommand.self, BenchRoundCommand.self,
+            BenchControlCommand.self,
+        ]
     )
 }

@@ -100,8 +100,14 @@ struct BenchControlCommand: AsyncParsableCommand {
         print(
             keyValueLines([
                 ("clients", "\(result.clients)"),
-                ("status requests", "\(result.requests) (\(format(result.requestsPerSecond, digits: 0))/s), \(failures) failed"),
-                ("status latency", "p50 \(format(result.statusP50Milliseconds, digits: 3)) ms, p99 \(format(result.statusP99Milliseconds, digits: 3)) ms"),
+                (
+                    "status requests",
+                    "\(result.requests) (\(format(result.requestsPerSecond, digits: 0))/s), \(failures) failed"
+                ),
+                (
+                    "status latency",
+                    "p50 \(format(result.statusP50Milliseconds, digits: 3)) ms, p99 \(format(result.statusP99Milliseconds, digits: 3)) ms"
+                ),
                 ("rounds alone", describe(alone)),
                 ("rounds under load", describe(underLoad)),
             ]))

@@ -53,6 +53,9 @@ struct TrainCommand: AsyncParsableCommand {
     )
     var shareScaledReward = false
 
+    @Option(name: .customLong("bill-capacity"), help: "Transitions kept in each VSP's bill (replay buffer).")
+    var billCapacity = 10_000
+
     @Option(help: "Continue from this policy instead of fresh networks (e.g. with --epsilon-start 0.1).")
     var initial: String?
 
@@ -70,6 +73,7 @@ struct TrainCommand: AsyncParsableCommand {
         guard (0...1).contains(epsilonStart), (0...1).contains(epsilonEnd) else {
             throw ValidationError("--epsilon-start and --epsilon-end must be in [0, 1].")
         }
+        guard billCapacity >= 128 else { throw ValidationError("--bill-capacity must be >= 128 (the batch size).") }
         guard rounds >= 1, episode >= 1, evaluationInterval >= 1, exploration >= 0 else {
             throw ValidationError("--rounds, --episode and --eval-every must be >= 1.")
         }
@@ -82,6 +86,7 @@ struct TrainCommand: AsyncParsableCommand {
         learning.explorationStart = epsilonStart
         learning.explorationEnd = epsilonEnd
         learning.shareScaledReward = shareScaledReward
+        learning.billCapacity = billCapacity
         learning.meanField = algorithm == "mfmarl"
         var startingPolicy: PolicyCheckpoint? = nil
         if let initial {

@@ -40,7 +40,8 @@ import Testing
                 of: AddVSPRequest(id: "a", kind: "simulated", utility: UtilityBody(beta: 1, xi: [1, 2])),
                 resourceCount: 3)
         }
-        #expect(throws: ControlError.invalid("invalid_vsp", "kind: expected 'external' or 'simulated', found 'robot'")) {
+        #expect(throws: ControlError.invalid("invalid_vsp", "kind: expected 'external' or 'simulated', found 'robot'"))
+        {
             try ControlServer.definition(of: AddVSPRequest(id: "a", kind: "robot"), resourceCount: 3)
         }
         #expect(ControlServer.methods(of: "/v1/vsps/acme") == "DELETE")

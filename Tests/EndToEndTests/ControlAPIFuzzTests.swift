@@ -18,7 +18,8 @@ import Testing
         try fixture.start()
         #expect(fixture.waitForRound(1), "\(fixture.stderr)")
         let script = Self.repository.appendingPathComponent("scripts/fuzz-control-api").path
-        let run = try Tool.run("/usr/bin/env", ["DVCG_FUZZ_EXAMPLES=25", "DVCG_FUZZ_SEED=1", script, fixture.socketPath, "3"])
+        let run = try Tool.run(
+            "/usr/bin/env", ["DVCG_FUZZ_EXAMPLES=25", "DVCG_FUZZ_SEED=1", script, fixture.socketPath, "3"])
         #expect(run.status == 0, "\(run.stdout.suffix(6000))\(run.stderr.suffix(2000))")
         let health = UnixHTTP.request("GET", "/v1/health", socket: fixture.socketPath)
         #expect(health?.status == 200, "the daemon still answers after the fuzzing")

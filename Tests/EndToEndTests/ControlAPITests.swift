@@ -41,7 +41,8 @@ import Testing
         #expect(status.stdout.contains("state           paused"), "\(status.stdout)")
         #expect(status.stdout.contains("VSPs            3"), "\(status.stdout)")
         let statusJSON = try Self.ctl(fixture, ["status", "--json"])
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(statusJSON.stdout.utf8)) as? [String: Any])
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(statusJSON.stdout.utf8)) as? [String: Any])
         #expect(object["state"] as? String == "paused" && object["vsp_count"] as? Int == 3)
         #expect(object["next_round"] as? Int64 == round + 1)
         // --json before the verb works as after it.
@@ -66,7 +67,8 @@ import Testing
         #expect(again.status == 1 && again.stderr.contains("already reported"), "\(again.stderr)")
 
         let table = try Self.ctl(fixture, ["dump-ledger", "--vsp", "ext-1"])
-        #expect(table.status == 0 && table.stdout.hasPrefix("round") && table.stdout.contains("ext-1"), "\(table.stdout)")
+        #expect(
+            table.status == 0 && table.stdout.hasPrefix("round") && table.stdout.contains("ext-1"), "\(table.stdout)")
         let jsonl = try Self.ctl(fixture, ["dump-ledger", "--json", "--vsp", "ext-1"])
         let lines = jsonl.stdout.split(separator: "\n")
         #expect(lines.count == 1 && lines[0].contains(#""round":\#(round)"#), "\(jsonl.stdout)")
@@ -75,7 +77,9 @@ import Testing
         #expect(csv.stdout.split(separator: "\n").count == 3, "a header and round 1's two rows")
 
         let added = try Self.ctl(fixture, ["add-vsp", "sim-9", "--beta", "150", "--xi", "1,2,3"])
-        #expect(added.status == 0 && added.stdout == "VSP sim-9 joins at round \(round + 1)\n", "\(added.stdout)\(added.stderr)")
+        #expect(
+            added.status == 0 && added.stdout == "VSP sim-9 joins at round \(round + 1)\n",
+            "\(added.stdout)\(added.stderr)")
         let removed = try Self.ctl(fixture, ["remove-vsp", "sim-9", "--json"])
         #expect(removed.status == 0 && removed.stdout.contains(#""outcome" : "scheduled""#), "\(removed.stdout)")
         let ran = try Self.ctl(fixture, ["round"])
@@ -87,7 +91,8 @@ import Testing
 
         // Exit codes: 1 refused by the daemon, 2 usage, 3 unreachable.
         let unknown = try Self.ctl(fixture, ["remove-vsp", "nobody-here"])
-        #expect(unknown.status == 1 && unknown.stderr.contains("VSP nobody-here is not on the roster"), "\(unknown.stderr)")
+        #expect(
+            unknown.status == 1 && unknown.stderr.contains("VSP nobody-here is not on the roster"), "\(unknown.stderr)")
         #expect(try Self.ctl(fixture, ["bid", "ext-1", "-3"]).status == 2)
         #expect(try Tool.run("dvcgctl", ["--socket", fixture.folder + "/none.sock", "status"]).status == 3)
         fixture.signal(SIGTERM)
@@ -97,12 +102,15 @@ import Testing
     @Test func curlSpeaksToTheSocket() throws {
         let (fixture, _) = try Self.pausedFixtureWithExternalVSP()
         let curl = try Tool.run(
-            "/usr/bin/curl", ["-s", "-w", "\n%{http_code}", "--unix-socket", fixture.socketPath, "http://localhost/v1/status"])
+            "/usr/bin/curl",
+            ["-s", "-w", "\n%{http_code}", "--unix-socket", fixture.socketPath, "http://localhost/v1/status"])
         #expect(curl.stdout.hasSuffix("\n200") && curl.stdout.contains(#""state":"paused""#), "\(curl.stdout)")
-        let metrics = try Tool.run("/usr/bin/curl", ["-s", "--unix-socket", fixture.socketPath, "http://localhost/metrics"])
-        for name in ["dvcg_rounds_total", "dvcg_round_duration_seconds_bucket", "dvcg_welfare_estimate", "dvcg_pool",
-            "dvcg_vsps 3", "dvcg_reloads_total", "dvcg_control_rejected_requests_total"]
-        {
+        let metrics = try Tool.run(
+            "/usr/bin/curl", ["-s", "--unix-socket", fixture.socketPath, "http://localhost/metrics"])
+        for name in [
+            "dvcg_rounds_total", "dvcg_round_duration_seconds_bucket", "dvcg_welfare_estimate", "dvcg_pool",
+            "dvcg_vsps 3", "dvcg_reloads_total", "dvcg_control_rejected_requests_total",
+        ] {
             #expect(metrics.stdout.contains(name), "\(name) in \(metrics.stdout)")
         }
         fixture.signal(SIGTERM)
@@ -122,31 +130,82 @@ import Testing
 
     static func badInputs(round: Int64) -> [BadInput] {
         [
-            BadInput(name: "malformed JSON", method: "POST", path: "/v1/bids", body: #"{"vsp": "#, status: 400, field: "body"),
+            BadInput(
+                name: "malformed JSON", method: "POST", path: "/v1/bids", body: #"{"vsp": "#, status: 400, field: "body"
+            ),
             BadInput(name: "not an object", method: "POST", path: "/v1/bids", body: "[1]", status: 400, field: "body"),
-            BadInput(name: "wrong type", method: "POST", path: "/v1/bids", body: #"{"vsp": "ext-1", "amount": "ten"}"#, status: 400, field: "amount"),
-            BadInput(name: "missing field", method: "POST", path: "/v1/bids", body: #"{"vsp": "ext-1"}"#, status: 400, field: "amount"),
-            BadInput(name: "unknown field", method: "POST", path: "/v1/bids", body: #"{"vsp": "ext-1", "amount": 1, "tip": 2}"#, status: 400, field: "tip"),
-            BadInput(name: "body over 1 MiB", method: "POST", path: "/v1/bids", body: String(repeating: " ", count: 1_100_000) + "{}", status: 413, field: "body"),
-            BadInput(name: "NaN", method: "POST", path: "/v1/bids", body: #"{"vsp": "ext-1", "amount": NaN}"#, status: 400, field: "body"),
-            BadInput(name: "infinite", method: "POST", path: "/v1/bids", body: #"{"vsp": "ext-1", "amount": 1e999}"#, status: 400, field: "body"),
-            BadInput(name: "negative bid", method: "POST", path: "/v1/bids", body: #"{"vsp": "ext-1", "amount": -1}"#, status: 422, field: "amount"),
-            BadInput(name: "absurd bid", method: "POST", path: "/v1/bids", body: #"{"vsp": "ext-1", "amount": 1e15}"#, status: 422, field: "amount"),
-            BadInput(name: "unknown VSP bids", method: "POST", path: "/v1/bids", body: #"{"vsp": "ghost", "amount": 1}"#, status: 404, field: "vsp"),
-            BadInput(name: "id with a space", method: "POST", path: "/v1/bids", body: #"{"vsp": "ext 1", "amount": 1}"#, status: 422, field: "vsp"),
-            BadInput(name: "bid for a closed round", method: "POST", path: "/v1/bids", body: #"{"vsp": "ext-1", "round": 1, "amount": 1}"#, status: 409, field: "round"),
-            BadInput(name: "bid for a future round", method: "POST", path: "/v1/bids", body: #"{"vsp": "ext-1", "round": \#(round + 5), "amount": 1}"#, status: 409, field: "round"),
-            BadInput(name: "duplicate VSP", method: "POST", path: "/v1/vsps", body: #"{"id": "ext-1", "kind": "external"}"#, status: 409, field: "id"),
-            BadInput(name: "id with a slash", method: "POST", path: "/v1/vsps", body: #"{"id": "a/b", "kind": "external"}"#, status: 422, field: "id"),
-            BadInput(name: "id of 65 characters", method: "POST", path: "/v1/vsps", body: #"{"id": "\#(String(repeating: "a", count: 65))", "kind": "external"}"#, status: 422, field: "id"),
-            BadInput(name: "wrong xi count", method: "POST", path: "/v1/vsps", body: #"{"id": "s", "kind": "simulated", "utility": {"beta": 1, "xi": [1]}}"#, status: 422, field: "utility.xi"),
-            BadInput(name: "remove unknown VSP", method: "DELETE", path: "/v1/vsps/ghost", body: "", status: 404, field: "id"),
-            BadInput(name: "report for a round it was not in", method: "POST", path: "/v1/reports", body: #"{"vsp": "ext-1", "round": 1, "utility": 1, "gross_profit": 1}"#, status: 409, field: "round"),
-            BadInput(name: "report for a future round", method: "POST", path: "/v1/reports", body: #"{"vsp": "ext-1", "round": \#(round + 9), "utility": 1, "gross_profit": 1}"#, status: 409, field: "round"),
-            BadInput(name: "report by an unknown VSP", method: "POST", path: "/v1/reports", body: #"{"vsp": "ghost", "round": 1, "utility": 1, "gross_profit": 1}"#, status: 404, field: "vsp"),
-            BadInput(name: "absurd utility", method: "POST", path: "/v1/reports", body: #"{"vsp": "ext-1", "round": \#(round), "utility": 1e300, "gross_profit": 1}"#, status: 422, field: "utility"),
-            BadInput(name: "ledger from not a number", method: "GET", path: "/v1/ledger?from=x", body: "", status: 400, field: "from"),
-            BadInput(name: "ledger format", method: "GET", path: "/v1/ledger?format=xml", body: "", status: 400, field: "format"),
+            BadInput(
+                name: "wrong type", method: "POST", path: "/v1/bids", body: #"{"vsp": "ext-1", "amount": "ten"}"#,
+                status: 400, field: "amount"),
+            BadInput(
+                name: "missing field", method: "POST", path: "/v1/bids", body: #"{"vsp": "ext-1"}"#, status: 400,
+                field: "amount"),
+            BadInput(
+                name: "unknown field", method: "POST", path: "/v1/bids",
+                body: #"{"vsp": "ext-1", "amount": 1, "tip": 2}"#, status: 400, field: "tip"),
+            BadInput(
+                name: "body over 1 MiB", method: "POST", path: "/v1/bids",
+                body: String(repeating: " ", count: 1_100_000) + "{}", status: 413, field: "body"),
+            BadInput(
+                name: "NaN", method: "POST", path: "/v1/bids", body: #"{"vsp": "ext-1", "amount": NaN}"#, status: 400,
+                field: "body"),
+            BadInput(
+                name: "infinite", method: "POST", path: "/v1/bids", body: #"{"vsp": "ext-1", "amount": 1e999}"#,
+                status: 400, field: "body"),
+            BadInput(
+                name: "negative bid", method: "POST", path: "/v1/bids", body: #"{"vsp": "ext-1", "amount": -1}"#,
+                status: 422, field: "amount"),
+            BadInput(
+                name: "absurd bid", method: "POST", path: "/v1/bids", body: #"{"vsp": "ext-1", "amount": 1e15}"#,
+                status: 422, field: "amount"),
+            BadInput(
+                name: "unknown VSP bids", method: "POST", path: "/v1/bids", body: #"{"vsp": "ghost", "amount": 1}"#,
+                status: 404, field: "vsp"),
+            BadInput(
+                name: "id with a space", method: "POST", path: "/v1/bids", body: #"{"vsp": "ext 1", "amount": 1}"#,
+                status: 422, field: "vsp"),
+            BadInput(
+                name: "bid for a closed round", method: "POST", path: "/v1/bids",
+                body: #"{"vsp": "ext-1", "round": 1, "amount": 1}"#, status: 409, field: "round"),
+            BadInput(
+                name: "bid for a future round", method: "POST", path: "/v1/bids",
+                body: #"{"vsp": "ext-1", "round": \#(round + 5), "amount": 1}"#, status: 409, field: "round"),
+            BadInput(
+                name: "duplicate VSP", method: "POST", path: "/v1/vsps", body: #"{"id": "ext-1", "kind": "external"}"#,
+                status: 409, field: "id"),
+            BadInput(
+                name: "id with a slash", method: "POST", path: "/v1/vsps", body: #"{"id": "a/b", "kind": "external"}"#,
+                status: 422, field: "id"),
+            BadInput(
+                name: "id of 65 characters", method: "POST", path: "/v1/vsps",
+                body: #"{"id": "\#(String(repeating: "a", count: 65))", "kind": "external"}"#, status: 422, field: "id"),
+            BadInput(
+                name: "wrong xi count", method: "POST", path: "/v1/vsps",
+                body: #"{"id": "s", "kind": "simulated", "utility": {"beta": 1, "xi": [1]}}"#, status: 422,
+                field: "utility.xi"),
+            BadInput(
+                name: "remove unknown VSP", method: "DELETE", path: "/v1/vsps/ghost", body: "", status: 404, field: "id"
+            ),
+            BadInput(
+                name: "report for a round it was not in", method: "POST", path: "/v1/reports",
+                body: #"{"vsp": "ext-1", "round": 1, "utility": 1, "gross_profit": 1}"#, status: 409, field: "round"),
+            BadInput(
+                name: "report for a future round", method: "POST", path: "/v1/reports",
+                body: #"{"vsp": "ext-1", "round": \#(round + 9), "utility": 1, "gross_profit": 1}"#, status: 409,
+                field: "round"),
+            BadInput(
+                name: "report by an unknown VSP", method: "POST", path: "/v1/reports",
+                body: #"{"vsp": "ghost", "round": 1, "utility": 1, "gross_profit": 1}"#, status: 404, field: "vsp"),
+            BadInput(
+                name: "absurd utility", method: "POST", path: "/v1/reports",
+                body: #"{"vsp": "ext-1", "round": \#(round), "utility": 1e300, "gross_profit": 1}"#, status: 422,
+                field: "utility"),
+            BadInput(
+                name: "ledger from not a number", method: "GET", path: "/v1/ledger?from=x", body: "", status: 400,
+                field: "from"),
+            BadInput(
+                name: "ledger format", method: "GET", path: "/v1/ledger?format=xml", body: "", status: 400,
+                field: "format"),
         ]
     }
 
@@ -162,14 +221,18 @@ import Testing
         let before = try snapshot()
         let roster = UnixHTTP.request("GET", "/v1/vsps", socket: fixture.socketPath)?.body
         for bad in Self.badInputs(round: round) {
-            let answer = try #require(UnixHTTP.request(bad.method, bad.path, body: bad.body, socket: fixture.socketPath), "\(bad)")
+            let answer = try #require(
+                UnixHTTP.request(bad.method, bad.path, body: bad.body, socket: fixture.socketPath), "\(bad)")
             #expect(answer.status == bad.status, "\(bad): \(answer.body)")
-            let error = (try? JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: [String: String]])?["error"]
+            let error =
+                (try? JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: [String: String]])?[
+                    "error"]
             #expect(error?["code"] != nil, "\(bad): \(answer.body)")
             #expect(error?["message"]?.hasPrefix(bad.field) == true, "\(bad) names '\(bad.field)': \(answer.body)")
         }
         #expect(try snapshot() == before, "the ledger is unchanged")
-        #expect(UnixHTTP.request("GET", "/v1/vsps", socket: fixture.socketPath)?.body == roster, "the roster is unchanged")
+        #expect(
+            UnixHTTP.request("GET", "/v1/vsps", socket: fixture.socketPath)?.body == roster, "the roster is unchanged")
         fixture.signal(SIGTERM)
         #expect(fixture.waitForExit() == 0, "\(fixture.stderr)")
     }
@@ -204,9 +267,10 @@ import Testing
         let other = try Self.ctl(fixture, ["bid", "vsp-0", "5"], as: vsp)
         #expect(other.status == 1 && other.stderr.contains("may not act for VSP 'vsp-0'"), "\(other.stderr)")
         let rows = try Self.ctl(fixture, ["dump-ledger", "--json"], as: vsp)
-        let vspsSeen = Set(rows.stdout.split(separator: "\n").compactMap { line in
-            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["vsp"] as? String
-        })
+        let vspsSeen = Set(
+            rows.stdout.split(separator: "\n").compactMap { line in
+                (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["vsp"] as? String
+            })
         #expect(rows.status == 0 && vspsSeen == ["ext-1"], "a VSP principal sees only its own rows: \(rows.stdout)")
         #expect(try Self.ctl(fixture, ["dump-ledger", "--vsp", "vsp-0"], as: vsp).status == 1)
         #expect(try Self.ctl(fixture, ["status"], as: vsp).status == 1)
@@ -218,7 +282,9 @@ import Testing
         #expect(nobody.status == 1 && nobody.stderr.contains("no role may not"), "\(nobody.stderr)")
         #expect(fixture.stderr.contains("control request refused"), "refusals are logged")
         let refusal = fixture.stderr.split(separator: "\n").first { $0.contains("uid=\(stranger.uid)") }
-        #expect(refusal?.contains("control request refused") == true && refusal?.contains("pid=") == true, "\(fixture.stderr)")
+        #expect(
+            refusal?.contains("control request refused") == true && refusal?.contains("pid=") == true,
+            "\(fixture.stderr)")
         fixture.signal(SIGTERM)
         #expect(fixture.waitForExit() == 0)
     }

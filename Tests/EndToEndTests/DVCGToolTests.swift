@@ -105,3 +105,19 @@ struct Tool {
         #expect(try Tool.run("dvcg", ["--help"]).status == 0)
     }
 }
+
+@Suite struct InitPolicyTests {
+    @Test func initPolicyWritesAValidCheckpointThatDvcgdAccepts() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "dvcg-init-\(UUID().uuidString).safetensors"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let written = try Tool.run("dvcg", ["init-policy", "--out", path, "--seed", "4", "--vsp", "a", "b.1"])
+        #expect(written.status == 0, "\(written.stderr)")
+        let inspected = try Tool.run("dvcg", ["inspect", path])
+        #expect(inspected.status == 0)
+        #expect(inspected.stdout.contains("verdict  valid"), "\(inspected.stdout)")
+        let refused = try Tool.run("dvcg", ["init-policy", "--out", path, "--vsp", "bad id"])
+        #expect(refused.status == 2)
+    }
+}

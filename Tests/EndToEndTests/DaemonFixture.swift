@@ -21,7 +21,9 @@ final class DaemonFixture {
 
     /// A fixture with `vsps` simulated VSPs from the paper's distributions, a seeded untrained policy and `period`.
     /// `control` holds extra lines of the `control:` mapping, each indented by two spaces.
-    init(vsps: Int = 4, period: String = "100ms", logTarget: String = "stderr", extra: String = "", control: String = "")
+    init(
+        vsps: Int = 4, period: String = "100ms", logTarget: String = "stderr", extra: String = "", control: String = ""
+    )
         throws
     {
         folder = "/tmp/dvcgd-e2e-" + String(UUID().uuidString.prefix(8))

@@ -141,7 +141,9 @@ import Testing
         }
         #expect(refusal?.contains("invalid policy") == true, "\(refusal ?? "")")
         let status = try #require(UnixHTTP.request("GET", "/v1/status", socket: fixture.socketPath))
-        #expect(status.body.contains(#""checksum":"\#(swapped ?? "")""#), "status still shows the previous policy: \(status.body)")
+        #expect(
+            status.body.contains(#""checksum":"\#(swapped ?? "")""#),
+            "status still shows the previous policy: \(status.body)")
         let afterRefusal = fixture.lastRound() + 2
         #expect(fixture.waitForRound(afterRefusal), "rounds go on after a failed reload")
         let still = try fixture.query {
@@ -217,7 +219,8 @@ import Testing
         let added = try #require(
             UnixHTTP.request(
                 "POST", "/v1/vsps",
-                body: #"{"id": "new-1", "kind": "simulated", "utility": {"beta": 150, "xi": [1, 2, 3]}, "bidding": "scaled:0.9"}"#,
+                body:
+                    #"{"id": "new-1", "kind": "simulated", "utility": {"beta": 150, "xi": [1, 2, 3]}, "bidding": "scaled:0.9"}"#,
                 socket: fixture.socketPath))
         #expect(added.status == 202, "\(added.body)")
         let boundary = try #require(
@@ -232,7 +235,8 @@ import Testing
         #expect(try members(boundary) == ["new-1", "vsp-0", "vsp-1"])
         #expect(try members(boundary - 1) == ["vsp-0", "vsp-1"], "the change waits for the round boundary")
         let duplicate = try #require(
-            UnixHTTP.request("POST", "/v1/vsps", body: #"{"id": "new-1", "kind": "external"}"#, socket: fixture.socketPath))
+            UnixHTTP.request(
+                "POST", "/v1/vsps", body: #"{"id": "new-1", "kind": "external"}"#, socket: fixture.socketPath))
         #expect(duplicate.status == 409 && duplicate.body.contains("already_registered"), "\(duplicate.body)")
         let malformed = try #require(
             UnixHTTP.request(

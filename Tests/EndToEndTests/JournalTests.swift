@@ -32,23 +32,26 @@ import Testing
             set -eu
             mount -t tmpfs tmpfs /run/systemd
             mkdir -p /run/log && mount -t tmpfs tmpfs /run/log
-            \(Self.journald) &
+            \(Self.journald) >/dev/null 2>&1 &
             journald=$!
+            trap 'kill -TERM $journald 2>/dev/null || true' EXIT
             for i in $(seq 100); do [ -S /run/systemd/journal/socket ] && break; sleep 0.05; done
             '\(Tool.binaries.appendingPathComponent("dvcgd").path)' --config '\(fixture.configPath)' 2>'\(fixture.stderrPath)' &
             daemon=$!
             sleep 1.2
             kill -TERM $daemon
-            wait $daemon
-            echo "dvcgd exit $?" >&2
+            status=0
+            wait $daemon || status=$?
+            echo "dvcgd exit $status" >&2
             journalctl -D /run/log/journal --sync >/dev/null 2>&1 || true
             kill -TERM $journald
             wait $journald || true
             journalctl -D /run/log/journal --no-pager -o json SYSLOG_IDENTIFIER=dvcgd
             """
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-        process.arguments = ["-m", "--propagation", "private", "bash", "-c", script]
+        // timeout(1) bounds the test even if the daemon or journald misbehave.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        process.arguments = ["60", "/usr/bin/unshare", "-m", "--propagation", "private", "bash", "-c", script]
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

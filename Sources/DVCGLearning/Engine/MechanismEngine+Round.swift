@@ -32,12 +32,14 @@ extension MechanismEngine {
                 round: round, pool: 0, noiseScale: 0, proposedWelfare: 0, realisedWelfare: 0, entries: [])
         }
         let bidList = ids.map { bids[$0]! }
-        let nets = ids.map { agents[$0]!.networks }
+        // One dictionary lookup per participant; later passes use these positions.
+        let slots = ids.map { agents.index(forKey: $0)! }
+        let nets = slots.map { agents.values[$0].networks }
         do {
             // The participants' state s~_{t-1}, renormalised over those taking part.
             var raw: [Double] = []
             raw.reserveCapacity(n * k)
-            for id in ids { raw.append(contentsOf: agents[id]!.state.share) }
+            for slot in slots { raw.append(contentsOf: agents.values[slot].state.share) }
             let previous = try Allocation.normalizing(raw, vspCount: n, resourceCount: k)
 
             // 1-2. Pool and loans (bank).
@@ -47,7 +49,7 @@ extension MechanismEngine {
 
             // 3. Actions and proposal (NSP).
             let observations = Self.observations(previous, meanField: configuration.learning.meanField)
-            let actions = chooseActions(nets: nets, ids: ids, observations: observations)
+            let actions = chooseActions(nets: nets, ages: slots.map { agents.values[$0].state.age }, observations: observations)
             let proposal = try actionSpace.apply(actions, to: previous)
             let proposedUtility = (0..<n).map { Double(nets[$0].voi.evaluate(floats(proposal.shares(of: $0)))[0]) }
             let proposedWelfare = proposedUtility.reduce(0, +)
@@ -67,7 +69,7 @@ extension MechanismEngine {
             var entries: [RoundEntry] = []
             entries.reserveCapacity(n)
             for i in 0..<n {
-                let agent = agents[ids[i]]!
+                let agent = agents.values[slots[i]]
                 let others = realisedWelfare - realisedUtility[i]
                 let without = try Bank.clampedWelfareWithout(
                     estimate: estimates[i], maximumPool: maximumPool,
@@ -94,13 +96,15 @@ extension MechanismEngine {
             }
             generator = noiseGenerator
             for i in 0..<n {
-                var agent = agents[ids[i]]!
-                agent.state.share = Array(realised.shares(of: i))
-                agent.state.recentShares.append(RecordedShare(round: round, share: agent.state.share))
-                if agent.state.recentShares.count > Self.reportWindow { agent.state.recentShares.removeFirst() }
-                agent.state.maximumPoolWithout = max(
-                    agent.state.maximumPoolWithout, realisedWelfare - realisedUtility[i])
-                agents[ids[i]] = agent
+                // Mutated in place through the dictionary's storage, so nothing is copied.
+                let share = Array(realised.shares(of: i))
+                agents.values[slots[i]].state.share = share
+                agents.values[slots[i]].state.recentShares.append(RecordedShare(round: round, share: share))
+                if agents.values[slots[i]].state.recentShares.count > Self.reportWindow {
+                    agents.values[slots[i]].state.recentShares.removeFirst()
+                }
+                agents.values[slots[i]].state.maximumPoolWithout = max(
+                    agents.values[slots[i]].state.maximumPoolWithout, realisedWelfare - realisedUtility[i])
             }
             maximumPool = max(maximumPool, realisedWelfare)
             if let rewards {
@@ -134,13 +138,13 @@ extension MechanismEngine {
 
     /// Level indices, row-major N x K: greedy (argmax per resource) when frozen; when learning, per
     /// VSP and resource a uniform level with probability epsilon(age), else a draw from the actor.
-    mutating func chooseActions(nets: [NetworkSet], ids: [VSPID], observations: [[Float]]) -> [Int] {
+    mutating func chooseActions(nets: [NetworkSet], ages: [Int], observations: [[Float]]) -> [Int] {
         let k = resourceCount
         let l = levelCount
-        var actions = [Int](repeating: 0, count: ids.count * k)
-        for i in ids.indices {
+        var actions = [Int](repeating: 0, count: nets.count * k)
+        for i in nets.indices {
             let logits = nets[i].actor.evaluate(observations[i])
-            let epsilon = configuration.learning.explorationRate(age: agents[ids[i]]!.state.age)
+            let epsilon = configuration.learning.explorationRate(age: ages[i])
             for c in 0..<k {
                 let group = logits[(c * l)..<((c + 1) * l)]
                 if !configuration.learns {

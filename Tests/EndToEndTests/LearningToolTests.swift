@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+
+/// The repository root (this file is Tests/EndToEndTests/LearningToolTests.swift).
+private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+@Suite struct LearningToolTests {
+    @Test func theShippedDefaultPolicyReachesTheOptimumOnTheDefaultTestbed() throws {
+        let policy = repositoryRoot.appendingPathComponent("etc/policy/default.safetensors").path
+        let result = try Tool.run(
+            "dvcg", ["evaluate", "--vsps", "10", "--seed", "1", "--policy", policy, "--rounds", "150", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(Set(object.keys) == ["welfare", "optimum", "ratio", "equal_split", "vsps"])
+        let ratio = try #require(object["ratio"] as? Double)
+        let optimum = try #require(object["optimum"] as? Double)
+        let split = try #require(object["equal_split"] as? Double)
+        #expect(ratio > 0.98)
+        #expect(split / optimum < 0.9)
+        let vsps = try #require(object["vsps"] as? [[String: Any]])
+        #expect(vsps.map { $0["id"] as? String } == (0..<10).map { "vsp-\($0)" })
+        #expect(vsps.allSatisfy { Set($0.keys) == ["id", "bid", "tax", "profit", "utility"] })
+    }
+
+    @Test func trainWritesAValidCheckpoint() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "dvcg-train-\(UUID().uuidString).safetensors"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let result = try Tool.run(
+            "dvcg", ["train", "--vsps", "3", "--seed", "2", "--rounds", "40", "--eval-every", "20", "--out", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("wrote \(out): best greedy welfare/optimum "))
+        #expect(result.stderr.contains("round 40/40"))
+        let inspect = try Tool.run("dvcg", ["inspect", out])
+        #expect(inspect.status == 0)
+        #expect(inspect.stdout.contains("verdict  valid"))
+    }
+
+    @Test func unknownAlgorithmsAndBiddersAreUsageErrors() throws {
+        let train = try Tool.run("dvcg", ["train", "--vsps", "3", "--algorithm", "maddpg", "--out", "/tmp/x"])
+        #expect(train.status == 2)
+        #expect(train.stderr.contains("--algorithm must be mfmarl or marl"))
+        let evaluate = try Tool.run("dvcg", ["evaluate", "--vsps", "3", "--policy", "p", "--bidders", "collude:1"])
+        #expect(evaluate.status == 2)
+        let both = try Tool.run("dvcg", ["train", "--vsps", "3", "--instance", "f", "--out", "/tmp/x"])
+        #expect(both.status == 2)
+    }
+}

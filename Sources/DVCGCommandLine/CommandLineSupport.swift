@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A failure a verb reports as one line on standard error, `<tool>: <message>`, with its exit status.
 public struct CommandFailure: Error, Sendable {
     /// The message, without the tool's prefix.
@@ -58,8 +62,31 @@ extension ParsableCommand {
 public func printJSON(_ value: some Encodable) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    FileHandle.standardOutput.write(try encoder.encode(value))
-    FileHandle.standardOutput.write(Data("\n".utf8))
+    writeStandardOutput(try encoder.encode(value) + Data("\n".utf8))
+}
+
+/// Writes `data` to standard output, all of it.
+///
+/// `FileHandle.write(_:)` traps on any error, so `dvcgctl --json status | head -1` crashed with a
+/// backtrace once `head` closed the pipe (SIGPIPE is ignored by SwiftNIO, so the write fails with
+/// EPIPE instead of ending the process). Here a closed pipe ends the program quietly with status
+/// 0, as `yes | head` does for the reader; any other error is reported and exits 1.
+public func writeStandardOutput(_ data: Data) {
+    data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+        var offset = 0
+        while offset < buffer.count {
+            let written = write(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
+            if written >= 0 {
+                offset += written
+                continue
+            }
+            let code = errno
+            if code == EINTR { continue }
+            if code == EPIPE { Foundation.exit(0) }
+            FileHandle.standardError.write(Data("cannot write to standard output: \(String(cString: strerror(code)))\n".utf8))
+            Foundation.exit(1)
+        }
+    }
 }
 
 /// Pads the columns of `rows` to aligned text, one line per row: the first column left-aligned,

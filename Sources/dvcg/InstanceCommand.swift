@@ -39,7 +39,7 @@ struct InstanceCommand: AsyncParsableCommand {
                 throw CommandFailure.input("\(out): cannot write: \((error as NSError).localizedDescription)")
             }
         } else {
-            FileHandle.standardOutput.write(data)
+            writeStandardOutput(data)
         }
     }
 }

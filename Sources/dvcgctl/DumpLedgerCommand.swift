@@ -43,10 +43,10 @@ struct DumpLedgerCommand: AsyncParsableCommand {
         if let to { query.append("to=\(to)") }
         if let vsp { query.append("vsp=\(vsp)") }
         let path = "/v1/ledger?" + query.joined(separator: "&")
-        let output = FileHandle.standardOutput
         if chosen != .table {
+            // A reader that goes away (`| head`) ends the dump quietly instead of trapping.
             try await global.client.stream(path) { chunk in
-                output.write(Data(chunk.readableBytesView))
+                writeStandardOutput(Data(chunk.readableBytesView))
             }
             return
         }

@@ -1,3 +1,4 @@
+import DVCGCore
 import Foundation
 import Hummingbird
 import NIOCore
@@ -68,27 +69,16 @@ extension ControlServer {
 
     /// A decoding error as `field: what was wrong`.
     static func describe(_ error: DecodingError) -> String {
-        func path(_ keys: [any CodingKey]) -> String {
-            var text = ""
-            for key in keys {
-                if let index = key.intValue {
-                    text += "[\(index)]"
-                } else {
-                    text += (text.isEmpty ? "" : ".") + key.stringValue
-                }
-            }
-            return text
-        }
         switch error {
         case .keyNotFound(let key, let context):
-            return "\(path(context.codingPath + [key])): missing field"
+            return "\(codingPathDescription(context.codingPath + [key])): missing field"
         case .typeMismatch(let type, let context):
-            return "\(path(context.codingPath)): expected \(expected(type))"
+            return "\(codingPathDescription(context.codingPath)): expected \(expected(type))"
         case .valueNotFound(let type, let context):
-            return "\(path(context.codingPath)): expected \(expected(type)), found null"
+            return "\(codingPathDescription(context.codingPath)): expected \(expected(type)), found null"
         case .dataCorrupted(let context):
-            return
-                "\(path(context.codingPath).isEmpty ? "body" : path(context.codingPath)): \(context.debugDescription)"
+            let field = codingPathDescription(context.codingPath)
+            return "\(field.isEmpty ? "body" : field): \(context.debugDescription)"
         @unknown default:
             return "body: \(error)"
         }

@@ -165,32 +165,21 @@ extension ProblemInstance {
     }
 
     private static func describe(_ error: DecodingError) -> InstanceError {
-        func path(_ codingPath: [any CodingKey]) -> String {
-            var text = ""
-            for key in codingPath {
-                if let index = key.intValue {
-                    text += "[\(index)]"
-                } else {
-                    text += (text.isEmpty ? "" : ".") + key.stringValue
-                }
-            }
-            return text
-        }
         switch error {
         case .keyNotFound(let key, let context):
-            let parent = path(context.codingPath)
+            let parent = codingPathDescription(context.codingPath)
             return .missingKey(parent.isEmpty ? key.stringValue : "\(parent).\(key.stringValue)")
         case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
             if context.codingPath.isEmpty {
                 return .notJSON("expected an object with keys 'capacities', 'beta' and 'xi'")
             }
             let expected = type == Double.self ? "a number" : (type is [Any].Type ? "an array" : "\(type)")
-            return .wrongType(path: path(context.codingPath), expected: expected)
+            return .wrongType(path: codingPathDescription(context.codingPath), expected: expected)
         case .dataCorrupted(let context):
             if context.codingPath.isEmpty {
                 return .notJSON(context.debugDescription)
             }
-            return .wrongType(path: path(context.codingPath), expected: "a finite number")
+            return .wrongType(path: codingPathDescription(context.codingPath), expected: "a finite number")
         @unknown default:
             return .notJSON(String(describing: error))
         }

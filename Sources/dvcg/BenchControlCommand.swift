@@ -132,11 +132,6 @@ struct BenchControlCommand: AsyncParsableCommand {
             durationP99Milliseconds: percentile(durations, 0.99))
     }
 
-    private func percentile(_ sorted: [Double], _ p: Double) -> Double {
-        guard !sorted.isEmpty else { return 0 }
-        return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
-    }
-
     private func writeConfiguration(folder: String) throws {
         let architecture = PolicyArchitecture.standard(resourceCount: 3)
         var generator = SeededGenerator(seed: 1)

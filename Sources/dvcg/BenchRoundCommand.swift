@@ -83,8 +83,8 @@ struct BenchRoundCommand: AsyncParsableCommand {
             getrusage(RUSAGE_SELF.rawValue, &usage)
             results.append(
                 Result(
-                    vsps: n, learning: learning, medianMilliseconds: samples[samples.count / 2],
-                    p99Milliseconds: samples[min(samples.count - 1, Int(Double(samples.count) * 0.99))],
+                    vsps: n, learning: learning, medianMilliseconds: percentile(samples, 0.5),
+                    p99Milliseconds: percentile(samples, 0.99),
                     maxRSSMegabytes: Double(usage.ru_maxrss) / 1024))
         }
         if json {

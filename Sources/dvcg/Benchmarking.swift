@@ -26,3 +26,10 @@ func median(_ values: [Double]) -> Double {
     let mid = sorted.count / 2
     return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
+
+/// The `p` quantile (0...1) of ascending `sorted` values, nearest rank below: `sorted[Int(count * p)]`,
+/// clamped to the last value; 0 for none.
+func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    guard !sorted.isEmpty else { return 0 }
+    return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+}

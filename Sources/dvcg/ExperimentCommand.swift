@@ -103,6 +103,32 @@ struct IncentiveOptions: ParsableArguments {
         print("\nlearning (DDPG) bidder, VSPs \(members):")
         print(alignedTable(table))
     }
+
+    /// Runs Fig. 7 or 8: `members` scale their bids by 0.5 ... 2 together, under DVCG and NVI-DVCG.
+    /// Writes `<name>.csv`, `<name>.svg` and `<name>-learning.csv`, and prints the table.
+    func runStrategyExperiment(
+        members: [Int], name: String, title: String, xLabel: String, yLabel: String, profitLabel: String
+    ) throws {
+        let (instance, policy) = try prepare()
+        let factors = [0.5, 0.8, 1, 1.25, 2]
+        var rows: [StrategyExperiment.Row] = []
+        for interest in [true, false] {
+            rows += try StrategyExperiment.run(
+                instance: instance, policy: policy, members: members, factors: factors, chargesInterest: interest,
+                rounds: rounds)
+        }
+        try write(csv(rows), to: "\(name).csv")
+        let chart = SVGChart(
+            title: title, xLabel: xLabel, yLabel: yLabel,
+            series: ["dvcg", "nvi"].map { m in
+                SVGChart.Series(
+                    name: m == "dvcg" ? "DVCG" : "NVI-DVCG",
+                    points: rows.filter { $0.mechanism == m }.map { ($0.factor, $0.profit) })
+            }, logarithmicX: true)
+        try write(chart.svg, to: "\(name).svg")
+        show(rows, profitLabel: profitLabel)
+        try learnedBidding(instance: instance, policy: policy, members: members, name: "\(name)-learning.csv")
+    }
 }
 
 /// `dvcg experiment dsic`: Fig. 7, one VSP scales its bid.
@@ -116,26 +142,9 @@ struct DSICExperimentCommand: AsyncParsableCommand {
     @OptionGroup var options: IncentiveOptions
 
     func run() async throws {
-        let (instance, policy) = try options.prepare()
-        let factors = [0.5, 0.8, 1, 1.25, 2]
-        var rows: [StrategyExperiment.Row] = []
-        for interest in [true, false] {
-            rows += try StrategyExperiment.run(
-                instance: instance, policy: policy, members: [0], factors: factors, chargesInterest: interest,
-                rounds: options.rounds)
-        }
-        try options.write(options.csv(rows), to: "dsic.csv")
-        let chart = SVGChart(
-            title: "Fig. 7: profit of VSP 0 bidding factor x truthful (N = 5)", xLabel: "bid factor",
-            yLabel: "mean net profit (VC)",
-            series: ["dvcg", "nvi"].map { m in
-                SVGChart.Series(
-                    name: m == "dvcg" ? "DVCG" : "NVI-DVCG",
-                    points: rows.filter { $0.mechanism == m }.map { ($0.factor, $0.profit) })
-            }, logarithmicX: true)
-        try options.write(chart.svg, to: "dsic.svg")
-        options.show(rows, profitLabel: "profit")
-        try options.learnedBidding(instance: instance, policy: policy, members: [0], name: "dsic-learning.csv")
+        try options.runStrategyExperiment(
+            members: [0], name: "dsic", title: "Fig. 7: profit of VSP 0 bidding factor x truthful (N = 5)",
+            xLabel: "bid factor", yLabel: "mean net profit (VC)", profitLabel: "profit")
     }
 }
 
@@ -150,25 +159,8 @@ struct CollusionExperimentCommand: AsyncParsableCommand {
     @OptionGroup var options: IncentiveOptions
 
     func run() async throws {
-        let (instance, policy) = try options.prepare()
-        let factors = [0.5, 0.8, 1, 1.25, 2]
-        var rows: [StrategyExperiment.Row] = []
-        for interest in [true, false] {
-            rows += try StrategyExperiment.run(
-                instance: instance, policy: policy, members: [0, 1], factors: factors, chargesInterest: interest,
-                rounds: options.rounds)
-        }
-        try options.write(options.csv(rows), to: "collusion.csv")
-        let chart = SVGChart(
-            title: "Fig. 8: joint profit of colluding VSPs 0 and 1 (N = 5)", xLabel: "common bid factor",
-            yLabel: "mean joint net profit (VC)",
-            series: ["dvcg", "nvi"].map { m in
-                SVGChart.Series(
-                    name: m == "dvcg" ? "DVCG" : "NVI-DVCG",
-                    points: rows.filter { $0.mechanism == m }.map { ($0.factor, $0.profit) })
-            }, logarithmicX: true)
-        try options.write(chart.svg, to: "collusion.svg")
-        options.show(rows, profitLabel: "joint profit")
-        try options.learnedBidding(instance: instance, policy: policy, members: [0, 1], name: "collusion-learning.csv")
+        try options.runStrategyExperiment(
+            members: [0, 1], name: "collusion", title: "Fig. 8: joint profit of colluding VSPs 0 and 1 (N = 5)",
+            xLabel: "common bid factor", yLabel: "mean joint net profit (VC)", profitLabel: "joint profit")
     }
 }

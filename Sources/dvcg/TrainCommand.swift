@@ -56,6 +56,17 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(name: .customLong("bill-capacity"), help: "Transitions kept in each VSP's bill (replay buffer).")
     var billCapacity = 10_000
 
+    @Option(
+        name: .customLong("restart-below-fit"),
+        help:
+            "Restart a VSP's learner from the template when its VoI net's running R^2 on its reports is below this after --restart-patience updates (0 = never)."
+    )
+    var restartBelowFit = 0.0
+
+    @Option(
+        name: .customLong("restart-patience"), help: "VoI updates before a VSP's fit is judged (and after a restart).")
+    var restartPatience = 1_000
+
     @Option(help: "Continue from this policy instead of fresh networks (e.g. with --epsilon-start 0.1).")
     var initial: String?
 
@@ -73,6 +84,9 @@ struct TrainCommand: AsyncParsableCommand {
         guard (0...1).contains(epsilonStart), (0...1).contains(epsilonEnd) else {
             throw ValidationError("--epsilon-start and --epsilon-end must be in [0, 1].")
         }
+        guard (0...1).contains(restartBelowFit), restartPatience >= 1 else {
+            throw ValidationError("--restart-below-fit must be in [0, 1] and --restart-patience >= 1.")
+        }
         guard billCapacity >= 128 else { throw ValidationError("--bill-capacity must be >= 128 (the batch size).") }
         guard rounds >= 1, episode >= 1, evaluationInterval >= 1, exploration >= 0 else {
             throw ValidationError("--rounds, --episode and --eval-every must be >= 1.")
@@ -88,6 +102,8 @@ struct TrainCommand: AsyncParsableCommand {
         learning.shareScaledReward = shareScaledReward
         learning.billCapacity = billCapacity
         learning.meanField = algorithm == "mfmarl"
+        learning.learnerRestartFit = restartBelowFit
+        learning.learnerRestartPatience = restartPatience
         var startingPolicy: PolicyCheckpoint? = nil
         if let initial {
             do { startingPolicy = try PolicyCheckpoint.load(from: initial) } catch {
@@ -120,6 +136,10 @@ struct TrainCommand: AsyncParsableCommand {
             + "\"best_round\": \(result.bestRound), \"best_ratio\": \(result.bestRatio)}"
         do { try policy.write(to: out) } catch { throw CommandFailure.invalid("\(out): \(error)") }
         let seconds = (clock.now - start) / .seconds(1)
+        if !result.learnerRestarts.isEmpty {
+            let list = result.learnerRestarts.map { "\($0.vsp.rawValue)@\($0.round)" }.joined(separator: " ")
+            FileHandle.standardError.write(Data("learner restarts (vsp@round): \(list)\n".utf8))
+        }
         print(
             "wrote \(out): best greedy welfare/optimum \(format(result.bestRatio)) at round \(result.bestRound) "
                 + "(optimum \(format(result.optimum, digits: 2)) VC, \(format(seconds, digits: 1)) s)")

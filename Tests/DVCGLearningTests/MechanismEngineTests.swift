@@ -281,6 +281,54 @@ private func bids(_ count: Int, _ amount: Double = 100) -> [VSPID: Double] {
         #expect(engine.networks(of: id("late"))!.actor != template.actor)
     }
 
+    @Test func aVSPWhoseVoINetDoesNotFitItsReportsRestartsFromTheTemplate() throws {
+        var configuration = MechanismConfiguration(learns: true)
+        configuration.learning.warmUpTransitions = 1
+        configuration.learning.batchSize = 4
+        func run(_ engine: inout MechanismEngine, rounds: ClosedRange<Int>) throws {
+            for t in rounds {
+                let round = RoundNumber(UInt64(t))
+                let outcome = try engine.runRound(round: round, bids: bids(2))
+                for (index, entry) in outcome.entries.enumerated() {
+                    // Utilities no VoI net fits after a few steps: R^2 < 1 on every batch.
+                    let utility = Double((t * 37 + index * 11) % 7) * 30
+                    try engine.record(
+                        report: FinancialReport(vsp: entry.vsp, round: round, utility: utility, grossProfit: utility))
+                }
+                engine.learn()
+            }
+        }
+        // Off by default: nobody restarts.
+        var plain = try makeEngine(count: 2, configuration: configuration)
+        try run(&plain, rounds: 1...3)
+        #expect(plain.learnerRestarts.isEmpty)
+        #expect(plain.agents[id("v0")]!.state.age == 3)
+
+        configuration.learning.learnerRestartFit = 1
+        configuration.learning.learnerRestartPatience = 3
+        var engine = try makeEngine(count: 2, configuration: configuration)
+        try run(&engine, rounds: 1...2)
+        #expect(engine.learnerRestarts.isEmpty)
+        try run(&engine, rounds: 3...3)
+        #expect(engine.learnerRestarts.map(\.vsp) == [id("v0"), id("v1")])
+        #expect(engine.learnerRestarts.allSatisfy { $0.round == RoundNumber(3) })
+        for vsp in [id("v0"), id("v1")] {
+            let agent = engine.agents[vsp]!
+            #expect(agent.networks == engine.template)
+            #expect(agent.state.age == 0)
+            #expect(!agent.state.voiCalibrated)
+            #expect(agent.bill.count == 0)
+            #expect(agent.reports.count == 3)
+        }
+        // It learns again from its next round.
+        try run(&engine, rounds: 4...4)
+        #expect(engine.agents[id("v0")]!.bill.count == 1)
+        #expect(engine.networks(of: id("v0"))!.voi != engine.template.voi)
+
+        configuration.learning.learnerRestartFit = 1.5
+        #expect(throws: EngineError.self) { try configuration.learning.validate() }
+    }
+
     @Test func withoutTheMeanFieldTheBillHoldsOnlyTheAgentsOwnInputs() throws {
         var configuration = MechanismConfiguration(learns: true)
         configuration.learning.meanField = false

@@ -88,13 +88,24 @@ public struct LearningConfiguration: Sendable, Equatable, Codable {
     /// field of DVCG-MFMARL); `false` is the DVCG-MARL baseline, where each agent sees only its own
     /// observation and action (those inputs are zero).
     public var meanField: Bool
+    /// Restarts a VSP's learner when its VoI net stops explaining its reports: when the running
+    /// mean (rate 0.01) of the VoI net's R^2 on its report batches falls below this value after
+    /// ``learnerRestartPatience`` VoI updates, the VSP's networks are replaced by the template's,
+    /// its bill is emptied and its exploration schedule restarts (as if it had just registered);
+    /// its reports are kept. 0 (the default) never restarts. docs/learning.md: at N = 50 a few
+    /// VoI nets go flat at small shares (dead ReLUs), the difference reward then sees no gain in
+    /// a larger share, and the VSP's actor starves it for good.
+    public var learnerRestartFit: Double
+    /// VoI updates before a VSP's fit is judged, and again after each restart.
+    public var learnerRestartPatience: Int
 
     /// The recipe of LEARNING-NOTES.md.
     public init(
         learningRate: Double = 1e-3, voiLearningRate: Double = 3e-3, batchSize: Int = 128, billCapacity: Int = 10_000,
         targetRate: Double = 0.005, warmUpTransitions: Int = 128, explorationStart: Double = 1,
         explorationEnd: Double = 0.1, explorationRounds: Int = 5_000, entropyWeight: Double = 0.01,
-        gradientClip: Double = 10, shareScaledReward: Bool = false, meanField: Bool = true
+        gradientClip: Double = 10, shareScaledReward: Bool = false, meanField: Bool = true,
+        learnerRestartFit: Double = 0, learnerRestartPatience: Int = 1_000
     ) {
         self.learningRate = learningRate
         self.voiLearningRate = voiLearningRate
@@ -109,6 +120,8 @@ public struct LearningConfiguration: Sendable, Equatable, Codable {
         self.gradientClip = gradientClip
         self.shareScaledReward = shareScaledReward
         self.meanField = meanField
+        self.learnerRestartFit = learnerRestartFit
+        self.learnerRestartPatience = learnerRestartPatience
     }
 
     /// epsilon after `age` of a VSP's rounds: linear from ``explorationStart`` to
@@ -141,6 +154,12 @@ public struct LearningConfiguration: Sendable, Equatable, Codable {
         }
         guard explorationRounds >= 0, warmUpTransitions >= 0 else {
             throw .invalidConfiguration("exploration_rounds and warm_up_transitions must be >= 0")
+        }
+        guard learnerRestartFit.isFinite, learnerRestartFit >= 0, learnerRestartFit <= 1, learnerRestartPatience >= 1
+        else {
+            throw .invalidConfiguration(
+                "learner_restart_fit must be in [0, 1] and learner_restart_patience >= 1, got "
+                    + "\(learnerRestartFit) and \(learnerRestartPatience)")
         }
         guard entropyWeight.isFinite, entropyWeight >= 0 else {
             throw .invalidConfiguration("entropy_weight must be finite and >= 0, got \(entropyWeight)")

@@ -38,6 +38,13 @@ extension MechanismEngine {
             if let loss = trainVoI(&agent) {
                 voiLoss += loss
                 voiCount += 1
+                let learning = configuration.learning
+                if learning.learnerRestartFit > 0, agent.voiUpdates >= learning.learnerRestartPatience,
+                    agent.voiFit < learning.learnerRestartFit
+                {
+                    agent.restart(networks: template, architecture: architecture, learning: learning)
+                    learnerRestarts.append((round: lastRound, vsp: id))
+                }
             }
             if agent.bill.count >= max(configuration.learning.warmUpTransitions, 1) {
                 let batch = agent.bill.sample(configuration.learning.batchSize, using: &generator)
@@ -81,6 +88,19 @@ extension MechanismEngine {
         }
         let trace = agent.networks.voi.forwardTrace(inputs)
         let (loss, gradient) = Loss.meanSquaredError(prediction: trace.output, target: targets)
+        if configuration.learning.learnerRestartFit > 0 {
+            // R^2 of this batch (before the step); a batch without spread says nothing.
+            var mean = 0.0
+            for r in 0..<b { mean += Double(targets[r, 0]) }
+            mean /= Double(b)
+            var spread = 0.0
+            for r in 0..<b { spread += (Double(targets[r, 0]) - mean) * (Double(targets[r, 0]) - mean) }
+            spread /= Double(b)
+            if spread > 1e-6 {
+                agent.voiFit += 0.01 * ((1 - Double(loss) / spread) - agent.voiFit)
+            }
+            agent.voiUpdates += 1
+        }
         let gradients = agent.networks.voi.backward(trace, outputGradient: gradient)
         var optimizers = agent.takeOptimizers(learning: configuration.learning)
         optimizers.voi.update(&agent.networks.voi, with: gradients)

@@ -33,6 +33,9 @@ public struct MechanismEngine: Sendable {
     /// The last round run, nil before the first.
     public internal(set) var lastRound: RoundNumber?
     var generator: SeededGenerator
+    /// Learners restarted by ``LearningConfiguration/learnerRestartFit`` (the last round run before
+    /// the update, and the VSP), oldest first.
+    public internal(set) var learnerRestarts: [(round: RoundNumber?, vsp: VSPID)] = []
 
     /// How many realised shares a VSP keeps for late financial reports.
     public static let reportWindow = 32

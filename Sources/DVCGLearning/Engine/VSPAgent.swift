@@ -23,6 +23,11 @@ struct VSPAgent: Sendable {
     var bill: ExperienceBuffer
     /// [realised share (K), reported utility U].
     var reports: ExperienceBuffer
+    /// Running mean of the VoI net's R^2 on its report batches (only tracked when
+    /// ``LearningConfiguration/learnerRestartFit`` > 0; not persisted).
+    var voiFit = 1.0
+    /// VoI updates since registration or the last restart (only counted when restarts are on).
+    var voiUpdates = 0
 
     /// A learner with empty buffers and no optimiser state yet.
     init(networks: NetworkSet, state: VSPState, architecture: PolicyArchitecture, learning: LearningConfiguration) {
@@ -47,6 +52,18 @@ struct VSPAgent: Sendable {
 
     /// Stores the optimisers after an update.
     mutating func setOptimizers(_ optimizers: Optimizers) { storedOptimizers = optimizers }
+
+    /// Starts the learner again from `networks` (the template): optimisers, bill and fit
+    /// tracking reset, age 0 and an uncalibrated VoI net; shares, alpha-hat and reports are kept.
+    mutating func restart(networks: NetworkSet, architecture: PolicyArchitecture, learning: LearningConfiguration) {
+        self.networks = networks
+        storedOptimizers = nil
+        bill = ExperienceBuffer(width: architecture.critic[0] + 1, capacity: learning.billCapacity)
+        state.age = 0
+        state.voiCalibrated = false
+        voiFit = 1
+        voiUpdates = 0
+    }
 
     /// Replaces the networks (hot reload) and resets the optimisers; state and buffers are kept.
     mutating func replaceNetworks(_ networks: NetworkSet, learning: LearningConfiguration) {

@@ -57,6 +57,9 @@ public struct TrainingResult: Sendable {
     public var optimum: Double
     /// (round, greedy ratio) of every evaluation.
     public var evaluations: [(round: Int, ratio: Double)]
+    /// Learners restarted during the run (``LearningConfiguration/learnerRestartFit``): the round
+    /// of the update and the VSP, oldest first.
+    public var learnerRestarts: [(round: Int, vsp: VSPID)] = []
 }
 
 /// A greedy evaluation of a frozen policy.
@@ -193,6 +196,7 @@ public enum PolicyTrainer {
         }
         return TrainingResult(
             policy: best.policy, bestRatio: best.ratio, bestRound: best.round, optimum: optimum,
-            evaluations: evaluations)
+            evaluations: evaluations,
+            learnerRestarts: engine.learnerRestarts.map { (Int($0.round?.value ?? 0), $0.vsp) })
     }
 }

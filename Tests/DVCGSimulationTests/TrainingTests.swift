@@ -27,6 +27,29 @@ import Testing
         #expect(result.policy.vsps.keys.sorted() == SimulatedMarket.identifiers(count: 4).map(\.rawValue).sorted())
     }
 
+    @Test func aShortSeededMADDPGRunBeatsTheEqualSplit() throws {
+        // N = 5: three specialists and two generalists; the joint critic sees all five.
+        let instance = try ProblemInstance(
+            capacities: [1, 1, 1], beta: [150, 150, 150, 150, 120],
+            xi: [[3, 0, 0], [0, 3, 0], [0, 0, 3], [1, 1, 1], [2, 1, 0.5]])
+        let optimum = try WelfareOptimizer().solve(capacities: instance.capacities, utilities: instance.utilities)
+            .welfare
+        let equalSplit = instance.equalSplitWelfare() / optimum
+        var mechanism = MechanismConfiguration()
+        mechanism.learning.batchSize = 32
+        mechanism.learning.warmUpTransitions = 64
+        mechanism.learning.explorationRounds = 600
+        let configuration = TrainingConfiguration(
+            rounds: 1_200, episodeLength: 100, evaluationInterval: 400, evaluationRounds: 150, seed: 1,
+            hidden: [32, 32], mechanism: mechanism, algorithm: .maddpg)
+        let result = try PolicyTrainer.train(instance: instance, configuration: configuration)
+        #expect(result.bestRatio > equalSplit + 0.05, "greedy \(result.bestRatio) vs equal split \(equalSplit)")
+        let ids = SimulatedMarket.identifiers(count: 5).map(\.rawValue)
+        #expect(result.policy.architecture.jointRoster == ids)
+        #expect(result.policy.architecture.critic[0] == 5 * (3 + 21) + 3)
+        #expect(LearningAlgorithm(policy: result.policy) == .maddpg)
+    }
+
     @Test func aFrozenPolicyEvaluationIsReproducible() throws {
         let instance = ProblemInstance.paper(vspCount: 3, seed: 2)
         let policy = PolicyTrainer.initialPolicy(vspCount: 3, architecture: .standard(hidden: [8]), seed: 4)

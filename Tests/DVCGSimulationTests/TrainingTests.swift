@@ -38,12 +38,13 @@ import Testing
         var mechanism = MechanismConfiguration()
         mechanism.learning.batchSize = 32
         mechanism.learning.warmUpTransitions = 64
-        mechanism.learning.explorationRounds = 600
+        mechanism.learning.explorationRounds = 1_000
         let configuration = TrainingConfiguration(
-            rounds: 1_200, episodeLength: 100, evaluationInterval: 400, evaluationRounds: 150, seed: 1,
+            rounds: 2_000, episodeLength: 100, evaluationInterval: 500, evaluationRounds: 150, seed: 1,
             hidden: [32, 32], mechanism: mechanism, algorithm: .maddpg)
         let result = try PolicyTrainer.train(instance: instance, configuration: configuration)
-        #expect(result.bestRatio > equalSplit + 0.05, "greedy \(result.bestRatio) vs equal split \(equalSplit)")
+        // Measured: greedy 0.52, 0.91, 0.91, 0.92 at rounds 500 ... 2,000 against 0.63 for the equal split.
+        #expect(result.bestRatio > equalSplit + 0.2, "greedy \(result.evaluations) vs equal split \(equalSplit)")
         let ids = SimulatedMarket.identifiers(count: 5).map(\.rawValue)
         #expect(result.policy.architecture.jointRoster == ids)
         #expect(result.policy.architecture.critic[0] == 5 * (3 + 21) + 3)

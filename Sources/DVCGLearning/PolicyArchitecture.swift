@@ -93,7 +93,8 @@ public struct PolicyArchitecture: Sendable, Equatable, Codable {
     ///   - hidden: Hidden layer widths ([64, 64] by default).
     ///   - jointRoster: nil for the mean-field critic; the VSP ids of a DVCG-MADDPG joint critic.
     public static func standard(
-        resourceCount: Int = 3, actionLevels: [Double] = [-0.3, -0.2, -0.1, 0, 0.1, 0.2, 0.3], hidden: [Int] = [64, 64],
+        resourceCount: Int = 3, actionLevels: [Double] = [-0.3, -0.2, -0.1, 0, 0.1, 0.2, 0.3],
+        hidden: [Int] = [64, 64],
         jointRoster: [String]? = nil
     ) -> PolicyArchitecture {
         let k = resourceCount

@@ -145,7 +145,8 @@ public struct PolicyCheckpoint: Sendable, Equatable {
         let template = sets.removeValue(forKey: "template")!
         var vsps: [String: NetworkSet] = [:]
         for (owner, set) in sets { vsps[String(owner.dropFirst(4))] = set }
-        if let roster = architecture.jointRoster, let outsider = vsps.keys.sorted().first(where: { !roster.contains($0) })
+        if let roster = architecture.jointRoster,
+            let outsider = vsps.keys.sorted().first(where: { !roster.contains($0) })
         {
             throw .invalidMetadata(
                 key: "roster", reason: "VSP '\(outsider)' has networks but is not in the joint critic's roster")
@@ -262,7 +263,8 @@ public struct PolicyCheckpoint: Sendable, Equatable {
         switch metadata["critic_input"] {
         case nil, "mean_field":
             guard metadata["roster"] == nil else {
-                throw .invalidMetadata(key: "roster", reason: "only a joint critic (critic_input \"joint\") has a roster")
+                throw .invalidMetadata(
+                    key: "roster", reason: "only a joint critic (critic_input \"joint\") has a roster")
             }
         case "joint":
             guard case .array(let items) = try json("roster", try required("roster")) else {

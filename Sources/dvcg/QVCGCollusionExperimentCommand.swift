@@ -43,7 +43,8 @@ struct QVCGCollusionExperimentCommand: AsyncParsableCommand {
 
     func run() async throws {
         let instance = ProblemInstance.paper(vspCount: 5, seed: seed)
-        let search = QVCGCollusion(utilities: instance.utilities, colluders: [0, 1], solver: QuantizedVCG(step: step), exact: !lagrangian)
+        let search = QVCGCollusion(
+            utilities: instance.utilities, colluders: [0, 1], solver: QuantizedVCG(step: step), exact: !lagrangian)
         let clock = ContinuousClock()
         let start = clock.now
         var lastLine = start

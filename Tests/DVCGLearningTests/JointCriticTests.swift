@@ -111,9 +111,11 @@ private func makeJointEngine(
         let back = try PolicyCheckpoint.load(from: folder + "/joint.safetensors")
         #expect(back.architecture.jointRoster == ["v0", "v1", "v2"])
         #expect(back.architecture.critic == [3 * 24 + 3, 8, 1])
-        #expect(back == PolicyCheckpoint(
-            architecture: policy.architecture, template: policy.template, vsps: policy.vsps,
-            training: policy.training, created: back.created))
+        #expect(
+            back
+                == PolicyCheckpoint(
+                    architecture: policy.architecture, template: policy.template, vsps: policy.vsps,
+                    training: policy.training, created: back.created))
         let metadata = policy.archive().metadata
         #expect(metadata["critic_input"] == "joint")
         #expect(metadata["roster"] == #"["v0","v1","v2"]"#)

@@ -78,13 +78,23 @@ import Testing
         }
         var best = (welfare: -Double.infinity, bundles: [[Int]]())
         let range = 0...levels
-        for a0 in range { for a1 in range { for a2 in range {
-            for c0 in 0...(levels - a0) { for c1 in 0...(levels - a1) { for c2 in 0...(levels - a2) {
-                let b = [[a0, a1, a2], [c0, c1, c2], [levels - a0 - c0, levels - a1 - c1, levels - a2 - c2]]
-                let w = zip(utilities, b).reduce(0) { $0 + solver.value($1.0, $1.1) }
-                if w > best.welfare { best = (w, b) }
-            } } }
-        } } }
+        for a0 in range {
+            for a1 in range {
+                for a2 in range {
+                    for c0 in 0...(levels - a0) {
+                        for c1 in 0...(levels - a1) {
+                            for c2 in 0...(levels - a2) {
+                                let b = [
+                                    [a0, a1, a2], [c0, c1, c2], [levels - a0 - c0, levels - a1 - c1, levels - a2 - c2],
+                                ]
+                                let w = zip(utilities, b).reduce(0) { $0 + solver.value($1.0, $1.1) }
+                                if w > best.welfare { best = (w, b) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
         return best
     }
 
@@ -94,7 +104,9 @@ import Testing
         let exact = solver.exactSolve(utilities: instance.utilities)
         let brute = bruteForceOptimum(instance.utilities, levels: 5, solver: solver)
         #expect(abs(exact.welfare - brute.welfare) < 1e-9)
-        #expect(abs(zip(instance.utilities, exact.bundles).reduce(0) { $0 + solver.value($1.0, $1.1) } - exact.welfare) < 1e-9)
+        #expect(
+            abs(zip(instance.utilities, exact.bundles).reduce(0) { $0 + solver.value($1.0, $1.1) } - exact.welfare)
+                < 1e-9)
         for c in 0..<3 { #expect(exact.bundles.reduce(0) { $0 + $1[c] } <= 5) }
         let optimum = try WelfareOptimizer().solve(capacities: instance.capacities, utilities: instance.utilities)
         let lagrangian = solver.solve(utilities: instance.utilities, startingPrices: optimum.prices)

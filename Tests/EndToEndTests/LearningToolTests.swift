@@ -45,8 +45,10 @@ private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathCom
         defer { try? FileManager.default.removeItem(atPath: out) }
         let train = try Tool.run(
             "dvcg",
-            ["train", "--vsps", "3", "--seed", "2", "--algorithm", "maddpg", "--rounds", "40", "--eval-every", "20",
-             "--out", out])
+            [
+                "train", "--vsps", "3", "--seed", "2", "--algorithm", "maddpg", "--rounds", "40", "--eval-every", "20",
+                "--out", out,
+            ])
         #expect(train.status == 0, "\(train.stderr)")
         let inspect = try Tool.run("dvcg", ["inspect", out])
         #expect(inspect.stdout.contains("verdict  valid"))
@@ -55,7 +57,8 @@ private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathCom
         #expect(inspect.stdout.contains(#""critic":[75,64,64,1]"#))
         let same = try Tool.run("dvcg", ["evaluate", "--vsps", "3", "--seed", "2", "--policy", out, "--rounds", "20"])
         #expect(same.status == 0, "\(same.stderr)")
-        let larger = try Tool.run("dvcg", ["evaluate", "--vsps", "4", "--seed", "2", "--policy", out, "--rounds", "20"])
+        let larger = try Tool.run(
+            "dvcg", ["evaluate", "--vsps", "4", "--seed", "2", "--policy", out, "--rounds", "20"])
         #expect(larger.status != 0)
         #expect(larger.stderr.contains("VSP 'vsp-3' is not in the policy's joint-critic roster"), "\(larger.stderr)")
     }

@@ -40,7 +40,8 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
         case .actionLevelsMismatch(let policy, let engine):
             return "the policy's action levels \(policy) differ from the engine's \(engine)"
         case .outsideJointRoster(let id):
-            return "VSP '\(id)' is not in the policy's joint-critic roster (a DVCG-MADDPG policy admits only the VSPs it was trained with)"
+            return
+                "VSP '\(id)' is not in the policy's joint-critic roster (a DVCG-MADDPG policy admits only the VSPs it was trained with)"
         case .criticInputMismatch(let policy, let engine):
             return "the policy's critic input (\(policy)) differs from the engine's (\(engine))"
         case .alreadyRegistered(let id): return "VSP '\(id)' is already registered"

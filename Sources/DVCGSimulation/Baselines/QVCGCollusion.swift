@@ -78,7 +78,9 @@ public struct QVCGCollusion: Sendable {
     }
 
     /// The grid of Fig. 9 (18 factors, 0.25 ... 4).
-    public static let factorGrid = [0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1, 1.05, 1.1, 1.25, 1.5, 2, 3, 4]
+    public static let factorGrid = [
+        0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1, 1.05, 1.1, 1.25, 1.5, 2, 3, 4,
+    ]
     /// Curvature factors of the "common-shape" family.
     public static let curvatureGrid = [0.5, 0.75, 1.5, 2]
 

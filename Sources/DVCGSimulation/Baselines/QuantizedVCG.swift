@@ -88,7 +88,8 @@ public struct QuantizedVCG: Sendable {
     /// VCG on the quantised problem: the allocation, and each VSP's payment
     /// z_i = OPT_q(without i) - sum_{j != i} u_j(b_j).
     public func vcg(utilities: [ExponentialUtility], startingPrices: [Double]) -> (Solution, [Double]) {
-        let (all, payments, _) = vcg(utilities: utilities, startingPrices: startingPrices, payers: Array(utilities.indices))
+        let (all, payments, _) = vcg(
+            utilities: utilities, startingPrices: startingPrices, payers: Array(utilities.indices))
         return (all, payments)
     }
 

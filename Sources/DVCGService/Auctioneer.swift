@@ -156,9 +156,15 @@ public actor Auctioneer {
 
     /// Queues a VSP for the next round boundary and persists it.
     /// - Returns: The round it joins.
-    /// - Throws: ``RosterRejection`` or ``LedgerError``; nothing changes then.
+    /// - Throws: ``RosterRejection``, ``EngineError/outsideJointRoster(_:)`` when the policy is a
+    ///   DVCG-MADDPG one whose joint critic has no slot for the VSP, or ``LedgerError``; nothing
+    ///   changes then.
     @discardableResult
     public func add(_ definition: VSPDefinition) throws -> RoundNumber {
+        // Refused now, not at the boundary, where the engine's refusal would abandon every round.
+        if let joint = engine.architecture.jointRoster, !joint.contains(definition.id.rawValue) {
+            throw EngineError.outsideJointRoster(definition.id)
+        }
         _ = try Self.simulatedVSP(definition)
         var updated = roster
         let event = try updated.add(definition, at: bidBook.openRound).get()

@@ -74,6 +74,8 @@ public enum ControlServer {
                         round: boundary.value))
             } catch let rejection as RosterRejection {
                 throw ControlError(.conflict, "already_registered", "id: \(rejection.description)")
+            } catch let refusal as EngineError {
+                throw ControlError(.conflict, "outside_joint_roster", "id: \(refusal.description)")
             }
         }
         router.delete("/v1/vsps/:id") { request, context in

@@ -1,3 +1,5 @@
+import DVCGCore
+
 /// The five networks each VSP holds in a policy (DESIGN.md, Algorithm 1).
 public enum NetworkRole: String, Sendable, CaseIterable, Codable, Comparable {
     /// The actor mu_i(o_i, o-bar_i): logits of a categorical over the action levels per resource.
@@ -30,10 +32,13 @@ public enum NetworkRole: String, Sendable, CaseIterable, Codable, Comparable {
     }
 }
 
-/// The shape of a policy: K, the action levels, the hidden activation and each net's layer sizes.
+/// The shape of a policy: K, the action levels, the hidden activation, each net's layer sizes and
+/// what the critic sees.
 ///
 /// Sizes are data (from a checkpoint's metadata), but must agree with K and L = number of levels:
-/// actor [2K, ..., K L], critic [K + 2 K L + K, ..., 1], VoI net [K, ..., 1].
+/// actor [2K, ..., K L], critic [``criticInputWidth``, ..., 1], VoI net [K, ..., 1]. The critic's
+/// input is the mean-field encoding (K + 2 K L + K) unless ``jointRoster`` is set (DVCG-MADDPG:
+/// N (K + K L) + K, docs/checkpoints.md).
 public struct PolicyArchitecture: Sendable, Equatable, Codable {
     /// K, the number of resource types.
     public var resourceCount: Int
@@ -47,10 +52,15 @@ public struct PolicyArchitecture: Sendable, Equatable, Codable {
     public var critic: [Int]
     /// VoI-net layer sizes [K, hidden..., 1].
     public var voi: [Int]
+    /// nil for the mean-field critic of DVCG-MFMARL and DVCG-MARL; for DVCG-MADDPG, the VSP ids
+    /// whose observations and actions the joint critic sees, in the order of its input slots. Such
+    /// a policy admits only these VSPs (``EngineError/outsideJointRoster(_:)``).
+    public var jointRoster: [String]?
 
     /// An architecture with explicit sizes; check it with ``validate()``.
     public init(
-        resourceCount: Int, actionLevels: [Double], activation: Activation, actor: [Int], critic: [Int], voi: [Int]
+        resourceCount: Int, actionLevels: [Double], activation: Activation, actor: [Int], critic: [Int], voi: [Int],
+        jointRoster: [String]? = nil
     ) {
         self.resourceCount = resourceCount
         self.actionLevels = actionLevels
@@ -58,6 +68,21 @@ public struct PolicyArchitecture: Sendable, Equatable, Codable {
         self.actor = actor
         self.critic = critic
         self.voi = voi
+        self.jointRoster = jointRoster
+    }
+
+    /// The critic's input width for K resources, L levels and an optional joint roster of N VSPs:
+    /// K + 2 K L + K (s_i, one-hot a_i, mean one-hot action of the others, o-bar_i), or
+    /// N (K + K L) + K for the joint critic (s_i, one-hot a_i, then s_j and one-hot a_j of every
+    /// other roster VSP in roster order, then o-bar_i).
+    public static func criticInputWidth(resourceCount k: Int, levelCount l: Int, jointRoster: [String]?) -> Int {
+        guard let jointRoster else { return k + 2 * k * l + k }
+        return jointRoster.count * (k + k * l) + k
+    }
+
+    /// The critic's input width of this architecture (see ``criticInputWidth(resourceCount:levelCount:jointRoster:)``).
+    public var criticInputWidth: Int {
+        Self.criticInputWidth(resourceCount: resourceCount, levelCount: actionLevels.count, jointRoster: jointRoster)
     }
 
     /// The architecture of LEARNING-NOTES.md: ReLU, the given hidden widths for all three nets.
@@ -66,14 +91,19 @@ public struct PolicyArchitecture: Sendable, Equatable, Codable {
     ///   - resourceCount: K (3 in the paper).
     ///   - actionLevels: The levels (7 levels -0.3 ... 0.3 by default).
     ///   - hidden: Hidden layer widths ([64, 64] by default).
+    ///   - jointRoster: nil for the mean-field critic; the VSP ids of a DVCG-MADDPG joint critic.
     public static func standard(
-        resourceCount: Int = 3, actionLevels: [Double] = [-0.3, -0.2, -0.1, 0, 0.1, 0.2, 0.3], hidden: [Int] = [64, 64]
+        resourceCount: Int = 3, actionLevels: [Double] = [-0.3, -0.2, -0.1, 0, 0.1, 0.2, 0.3],
+        hidden: [Int] = [64, 64],
+        jointRoster: [String]? = nil
     ) -> PolicyArchitecture {
         let k = resourceCount
         let l = actionLevels.count
+        let critic = criticInputWidth(resourceCount: k, levelCount: l, jointRoster: jointRoster)
         return PolicyArchitecture(
             resourceCount: k, actionLevels: actionLevels, activation: .relu,
-            actor: [2 * k] + hidden + [k * l], critic: [k + 2 * k * l + k] + hidden + [1], voi: [k] + hidden + [1])
+            actor: [2 * k] + hidden + [k * l], critic: [critic] + hidden + [1], voi: [k] + hidden + [1],
+            jointRoster: jointRoster)
     }
 
     /// The layer sizes of `role` (target nets share their online net's sizes).
@@ -98,8 +128,19 @@ public struct PolicyArchitecture: Sendable, Equatable, Codable {
         guard actionLevels.allSatisfy(\.isFinite) else {
             throw .invalidMetadata(key: "action_levels", reason: "levels must be finite")
         }
+        if let jointRoster {
+            guard !jointRoster.isEmpty, jointRoster.count <= 1024 else {
+                throw .invalidMetadata(key: "roster", reason: "needs 1 to 1024 VSP ids, found \(jointRoster.count)")
+            }
+            if let bad = jointRoster.first(where: { !VSPID.isValid($0) }) {
+                throw .invalidMetadata(key: "roster", reason: "'\(bad)' is not a valid VSP id")
+            }
+            guard Set(jointRoster).count == jointRoster.count else {
+                throw .invalidMetadata(key: "roster", reason: "a VSP id appears more than once")
+            }
+        }
         let expected: [(String, [Int], Int, Int)] = [
-            ("actor", actor, 2 * k, k * l), ("critic", critic, k + 2 * k * l + k, 1), ("voi", voi, k, 1),
+            ("actor", actor, 2 * k, k * l), ("critic", critic, criticInputWidth, 1), ("voi", voi, k, 1),
         ]
         for (net, sizes, input, output) in expected {
             guard sizes.count >= 2 && sizes.count <= 65 else {
@@ -112,7 +153,9 @@ public struct PolicyArchitecture: Sendable, Equatable, Codable {
             guard sizes.first == input else {
                 throw .invalidMetadata(
                     key: "layers",
-                    reason: "\(net): input size \(sizes[0]) does not match K = \(k), L = \(l) (expected \(input))")
+                    reason: "\(net): input size \(sizes[0]) does not match K = \(k), L = \(l)"
+                        + (net == "critic" && jointRoster != nil ? ", N = \(jointRoster!.count) (joint critic)" : "")
+                        + " (expected \(input))")
             }
             guard sizes.last == output else {
                 throw .invalidMetadata(

@@ -71,7 +71,7 @@ public struct PolicyCheckpoint: Sendable, Equatable {
         let a = architecture
         let sizes: (([Int]) -> JSONValue) = { .array($0.map { .number(String($0)) }) }
         let layers = JSONValue.object([("actor", sizes(a.actor)), ("critic", sizes(a.critic)), ("voi", sizes(a.voi))])
-        let metadata = [
+        var metadata = [
             "format_version": String(Self.formatVersion),
             "k": String(a.resourceCount),
             "action_levels": JSONValue.array(a.actionLevels.map { .number("\($0)") }).serialized,
@@ -80,6 +80,11 @@ public struct PolicyCheckpoint: Sendable, Equatable {
             "training": training,
             "created": created,
         ]
+        // Mean-field policies are written without these keys, exactly as before they existed.
+        if let roster = a.jointRoster {
+            metadata["critic_input"] = "joint"
+            metadata["roster"] = JSONValue.array(roster.map { .string($0) }).serialized
+        }
         return SafetensorsArchive(metadata: metadata, tensors: tensors)
     }
 
@@ -140,6 +145,12 @@ public struct PolicyCheckpoint: Sendable, Equatable {
         let template = sets.removeValue(forKey: "template")!
         var vsps: [String: NetworkSet] = [:]
         for (owner, set) in sets { vsps[String(owner.dropFirst(4))] = set }
+        if let roster = architecture.jointRoster,
+            let outsider = vsps.keys.sorted().first(where: { !roster.contains($0) })
+        {
+            throw .invalidMetadata(
+                key: "roster", reason: "VSP '\(outsider)' has networks but is not in the joint critic's roster")
+        }
         self.init(architecture: architecture, template: template, vsps: vsps, training: training, created: created)
     }
 
@@ -248,9 +259,31 @@ public struct PolicyCheckpoint: Sendable, Equatable {
         for net in ["actor", "critic", "voi"] where layers[net] == nil {
             throw .invalidMetadata(key: "layers", reason: "missing '\(net)'")
         }
+        var jointRoster: [String]? = nil
+        switch metadata["critic_input"] {
+        case nil, "mean_field":
+            guard metadata["roster"] == nil else {
+                throw .invalidMetadata(
+                    key: "roster", reason: "only a joint critic (critic_input \"joint\") has a roster")
+            }
+        case "joint":
+            guard case .array(let items) = try json("roster", try required("roster")) else {
+                throw .invalidMetadata(key: "roster", reason: "not a JSON array")
+            }
+            var ids: [String] = []
+            for item in items {
+                guard case .string(let id) = item else {
+                    throw .invalidMetadata(key: "roster", reason: "\(item.serialized) is not a VSP id string")
+                }
+                ids.append(id)
+            }
+            jointRoster = ids
+        case let other?:
+            throw .invalidMetadata(key: "critic_input", reason: "'\(other)' is not mean_field or joint")
+        }
         let architecture = PolicyArchitecture(
             resourceCount: k, actionLevels: levels, activation: activation,
-            actor: layers["actor"]!, critic: layers["critic"]!, voi: layers["voi"]!)
+            actor: layers["actor"]!, critic: layers["critic"]!, voi: layers["voi"]!, jointRoster: jointRoster)
         try architecture.validate()
         let training = metadata["training"] ?? "{}"
         guard case .object = try json("training", training) else {

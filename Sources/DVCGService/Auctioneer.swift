@@ -4,12 +4,26 @@ import DVCGLearning
 import DVCGSimulation
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 
 /// Runs the auction: owns the engine, the roster, the bid book and the ledger, one call at a time.
 ///
 /// Rounds, bids, roster changes and reloads are serialised by the actor, so a reload or a roster change
 /// always lands between two rounds, and a round (engine step + ledger transaction) is never interleaved.
+///
+/// The actor runs on a thread of its own (``roundLoop``), not on the threads that serve the control socket: a
+/// round's computation and its blocking SQLite commit never hold up a status request, and requests never
+/// queue in front of a round.
 public actor Auctioneer {
+    /// The one thread every auctioneer of the process runs on (a one-thread NIO event loop, never shut down).
+    static let roundLoop: any EventLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1).next()
+
+    /// Runs the actor on ``roundLoop``.
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        Self.roundLoop.executor.asUnownedSerialExecutor()
+    }
+
     var configuration: DaemonConfiguration
     private let configurationPath: String?
     let ledger: Ledger
@@ -142,9 +156,15 @@ public actor Auctioneer {
 
     /// Queues a VSP for the next round boundary and persists it.
     /// - Returns: The round it joins.
-    /// - Throws: ``RosterRejection`` or ``LedgerError``; nothing changes then.
+    /// - Throws: ``RosterRejection``, ``EngineError/outsideJointRoster(_:)`` when the policy is a
+    ///   DVCG-MADDPG one whose joint critic has no slot for the VSP, or ``LedgerError``; nothing
+    ///   changes then.
     @discardableResult
     public func add(_ definition: VSPDefinition) throws -> RoundNumber {
+        // Refused now, not at the boundary, where the engine's refusal would abandon every round.
+        if let joint = engine.architecture.jointRoster, !joint.contains(definition.id.rawValue) {
+            throw EngineError.outsideJointRoster(definition.id)
+        }
         _ = try Self.simulatedVSP(definition)
         var updated = roster
         let event = try updated.add(definition, at: bidBook.openRound).get()

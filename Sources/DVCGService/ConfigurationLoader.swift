@@ -18,7 +18,9 @@ public enum ConfigurationLoader {
     ///
     /// - Parameter path: The file, as the user named it (used verbatim in issues).
     /// - Throws: ``ConfigurationError`` with every issue; one issue at 1:1 when the file cannot be read.
-    public static func load(path: String) throws(ConfigurationError) -> DaemonConfiguration {
+    public static func load(path: String, checksHostNames: Bool = false) throws(ConfigurationError)
+        -> DaemonConfiguration
+    {
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else {
             let reason = String(cString: strerror(errno))
@@ -35,7 +37,7 @@ public enum ConfigurationLoader {
             ])
         }
         let folder = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent().path
-        return try parse(text, file: path, folder: folder)
+        return try parse(text, file: path, folder: folder, checksHostNames: checksHostNames)
     }
 
     /// Parses configuration text.
@@ -44,9 +46,11 @@ public enum ConfigurationLoader {
     ///   - text: YAML.
     ///   - file: Name used in issues.
     ///   - folder: Absolute folder that relative paths resolve against.
+    ///   - checksHostNames: Also report `control.group`, groups and principals that name no group or user of
+    ///     this host (`dvcgd --check-config`; at start-up the control socket reports them).
     /// - Throws: ``ConfigurationError`` with every issue.
-    public static func parse(_ text: String, file: String, folder: String) throws(ConfigurationError)
-        -> DaemonConfiguration
+    public static func parse(_ text: String, file: String, folder: String, checksHostNames: Bool = false)
+        throws(ConfigurationError) -> DaemonConfiguration
     {
         var reader = YAMLReader(file: file)
         let root: Node?
@@ -60,7 +64,7 @@ public enum ConfigurationLoader {
             reader.report("the configuration is empty", at: nil, path: "")
             throw ConfigurationError(issues: reader.issues)
         }
-        var parser = Parser(reader: reader, folder: folder)
+        var parser = Parser(reader: reader, folder: folder, checksHostNames: checksHostNames)
         let configuration = parser.daemon(root)
         if let configuration, parser.reader.issues.isEmpty { return configuration }
         // The walk visits sections in schema order; report them in the order of the file.
@@ -72,6 +76,15 @@ public enum ConfigurationLoader {
 }
 
 extension ConfigurationLoader {
+    /// An issue about the value of a top-level `key` of the configuration file `file`, positioned at that value
+    /// (line 1, column 1 when the file or the key cannot be found).
+    public static func issue(at key: String, file: String, message: String) -> ConfigurationIssue {
+        let text = FileManager.default.contents(atPath: file).flatMap { String(data: $0, encoding: .utf8) }
+        let node = text.flatMap { try? Yams.compose(yaml: $0) }?.mapping?[key]
+        return ConfigurationIssue(
+            file: file, line: node?.mark?.line ?? 1, column: node?.mark?.column ?? 1, path: key, message: message)
+    }
+
     /// Parses one roster entry (the schema of an item of `vsps:`), as sent to the control API.
     ///
     /// - Parameters:
@@ -91,7 +104,7 @@ extension ConfigurationLoader {
             reader.report("the request body is empty", at: nil, path: "")
             throw ConfigurationError(issues: reader.issues)
         }
-        var parser = Parser(reader: reader, folder: "/")
+        var parser = Parser(reader: reader, folder: "/", checksHostNames: false)
         let definition = parser.vsp(root, at: "vsp", resourceCount: resourceCount)
         if let definition, parser.reader.issues.isEmpty { return definition }
         throw ConfigurationError(issues: parser.reader.issues)
@@ -102,10 +115,19 @@ extension ConfigurationLoader {
 private struct Parser {
     var reader: YAMLReader
     let folder: String
+    /// Whether user and group names must exist on this host.
+    let checksHostNames: Bool
 
-    init(reader: YAMLReader, folder: String) {
+    init(reader: YAMLReader, folder: String, checksHostNames: Bool) {
         self.reader = reader
         self.folder = folder
+        self.checksHostNames = checksHostNames
+    }
+
+    /// `name` as a group of this host, reported at `node` when it has none (only when checking host names).
+    mutating func hostGroup(_ name: String, at node: Node, path: String) {
+        guard checksHostNames, PeerCredentialReader.gid(ofGroup: name) == nil else { return }
+        reader.report("no group named '\(name)' on this host", at: node, path: path)
     }
 
     mutating func daemon(_ root: Node) -> DaemonConfiguration? {
@@ -345,12 +367,16 @@ private struct Parser {
                     path: "control.mode")
             }
         }
-        if let node = map["group"] { control.group = reader.string(node, at: "control.group") }
+        if let node = map["group"] {
+            control.group = reader.string(node, at: "control.group")
+            if let group = control.group { hostGroup(group, at: node, path: "control.group") }
+        }
         for (key, keyPath) in [("admin_groups", \ControlConfiguration.adminGroups), ("reader_groups", \.readerGroups)] {
             guard let node = map[key], let items = reader.sequence(node, at: "control." + key) else { continue }
             for (index, item) in items.enumerated() {
                 if let name = reader.string(item, at: "control.\(key)[\(index)]") {
                     control[keyPath: keyPath].append(name)
+                    hostGroup(name, at: item, path: "control.\(key)[\(index)]")
                 }
             }
         }
@@ -370,6 +396,9 @@ private struct Parser {
                     let role = reader.choice(
                         roleNode, at: path + ".role", [("admin", 0), ("read-only", 1), ("vsp", 2)])
                 else { continue }
+                if checksHostNames, PeerCredentialReader.uid(of: user) == nil {
+                    reader.report("no user named '\(user)' on this host", at: userNode, path: path + ".user")
+                }
                 switch role {
                 case 0: control.principals.append(Principal(user: user, role: .admin))
                 case 1: control.principals.append(Principal(user: user, role: .readOnly))

@@ -13,16 +13,23 @@ public enum Daemon {
         public var description: String
     }
 
-    /// Checks a configuration file: `configuration OK`, or every issue.
+    /// Checks a configuration file: `configuration OK`, or every issue, including users and groups of
+    /// `control:` that this host does not have, then loads the policy it names as start-up would.
     ///
     /// - Returns: The text to print and whether the file is valid.
     public static func checkConfiguration(path: String) -> (text: String, valid: Bool) {
+        let configuration: DaemonConfiguration
         do {
-            _ = try ConfigurationLoader.load(path: path)
-            return ("configuration OK", true)
+            configuration = try ConfigurationLoader.load(path: path, checksHostNames: true)
         } catch {
             return (error.description, false)
         }
+        do {
+            _ = try LoadedPolicy.load(path: configuration.policyPath, resourceCount: configuration.resources.count)
+        } catch {
+            return (ConfigurationLoader.issue(at: "policy", file: path, message: error.description).description, false)
+        }
+        return ("configuration OK", true)
     }
 
     /// Whether the log handler for `configuration` writes to journald.

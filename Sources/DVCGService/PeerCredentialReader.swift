@@ -18,14 +18,37 @@ enum PeerCredentialReader {
     }
 
     /// The peer's credentials, or `nil` when the channel is not a Unix socket that can say.
+    ///
+    /// SO_PEERCRED gives the peer's identity when it connected, so it is read once per connection (the first
+    /// request) and kept until the connection closes; the group list comes from ``groups(of:gid:)`` on every
+    /// request, so a change to the group database takes effect within ``groupLifetime`` seconds.
     static func credentials(of channel: any Channel) async -> PeerCredentials? {
+        let key = ObjectIdentifier(channel)
+        let known = connections.withLock { $0[key] }
+        let cred: UCred
+        if let known {
+            cred = known
+        } else {
+            guard let read = await readCredentials(of: channel) else { return nil }
+            cred = read
+            connections.withLock { $0[key] = read }
+            // Forgotten when the connection closes, before the channel object can go away and its identity be
+            // reused.
+            channel.closeFuture.whenComplete { _ in _ = connections.withLock { $0.removeValue(forKey: key) } }
+        }
+        return PeerCredentials(uid: cred.uid, gid: cred.gid, pid: cred.pid, groups: groups(of: cred.uid, gid: cred.gid))
+    }
+
+    /// The SO_PEERCRED credentials of each open connection, by channel.
+    private static let connections = Mutex<[ObjectIdentifier: UCred]>([:])
+
+    /// SO_PEERCRED of the channel's socket, `nil` when it has none.
+    private static func readCredentials(of channel: any Channel) async -> UCred? {
         guard let provider = channel as? any SocketOptionProvider else { return nil }
         #if os(Linux)
             let future: EventLoopFuture<UCred> = provider.unsafeGetSocketOption(
                 level: .init(rawValue: SOL_SOCKET), name: .init(rawValue: SO_PEERCRED))
-            guard let cred = try? await future.get() else { return nil }
-            return PeerCredentials(
-                uid: cred.uid, gid: cred.gid, pid: cred.pid, groups: groups(of: cred.uid, gid: cred.gid))
+            return try? await future.get()
         #else
             return nil
         #endif

@@ -9,11 +9,12 @@ import Foundation
 struct ConvergenceExperimentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convergence",
-        abstract: "Figs. 4-5: DVCG-MFMARL's greedy welfare / optimum against training rounds.",
+        abstract: "Figs. 4-5: greedy welfare / optimum of DVCG-MFMARL and DVCG-MADDPG against training rounds.",
         discussion: """
-            Trains on ProblemInstance.paper(vspCount: N, seed: --seed) and evaluates the greedy policy \
-            (200 rounds from the equal split, mean of the last 100) every --every rounds. Writes \
-            convergence.csv and convergence.svg with the equal split for reference.
+            For each --algorithms learner, trains on ProblemInstance.paper(vspCount: N, seed: --seed) with \
+            the same seeds and evaluates the greedy policy (200 rounds from the equal split, mean of the \
+            last 100) every --every rounds. Writes convergence.csv (one greedy-ratio column per algorithm) \
+            and convergence.svg with the equal split for reference.
             """)
 
     @Option(help: "The folder for convergence.csv and convergence.svg.")
@@ -31,29 +32,51 @@ struct ConvergenceExperimentCommand: AsyncParsableCommand {
     @Option(help: "Rounds between evaluations.")
     var every = 250
 
+    @Option(parsing: .upToNextOption, help: "The learners to train: mfmarl, marl, maddpg.")
+    var algorithms: [String] = ["mfmarl", "maddpg"]
+
+    func validate() throws {
+        guard !algorithms.isEmpty, algorithms.allSatisfy({ LearningAlgorithm(rawValue: $0) != nil }) else {
+            throw ValidationError("--algorithms takes one or more of mfmarl, marl, maddpg.")
+        }
+    }
+
     func run() async throws {
         let instance = ProblemInstance.paper(vspCount: vsps, seed: seed)
         var mechanism = MechanismConfiguration()
         mechanism.learning.explorationRounds = rounds / 2
-        let result = try PolicyTrainer.train(
-            instance: instance,
-            configuration: TrainingConfiguration(rounds: rounds, evaluationInterval: every, mechanism: mechanism))
-        let split = instance.equalSplitWelfare() / result.optimum
+        var curves: [(LearningAlgorithm, TrainingResult)] = []
+        for name in algorithms {
+            let algorithm = LearningAlgorithm(rawValue: name)!
+            let result = try PolicyTrainer.train(
+                instance: instance,
+                configuration: TrainingConfiguration(
+                    rounds: rounds, evaluationInterval: every, mechanism: mechanism, algorithm: algorithm))
+            curves.append((algorithm, result))
+            FileHandle.standardError.write(Data("\(algorithm.displayName) done\n".utf8))
+        }
+        let split = instance.equalSplitWelfare() / curves[0].1.optimum
+        let evaluationRounds = curves[0].1.evaluations.map(\.round)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let csv =
-            "round,greedy_ratio,equal_split_ratio\n"
-            + result.evaluations.map { "\($0.round),\($0.ratio),\(split)" }.joined(separator: "\n") + "\n"
+        let header = ["round"] + curves.map { "\($0.0.rawValue)_greedy_ratio" } + ["equal_split_ratio"]
+        let lines = evaluationRounds.indices.map { e in
+            ([String(evaluationRounds[e])] + curves.map { "\($0.1.evaluations[e].ratio)" } + ["\(split)"])
+                .joined(separator: ",")
+        }
+        let csv = ([header.joined(separator: ",")] + lines).joined(separator: "\n") + "\n"
         try Data(csv.utf8).write(to: URL(fileURLWithPath: out + "/convergence.csv"))
         let chart = SVGChart(
-            title: "Figs. 4-5: convergence of DVCG-MFMARL (N = \(vsps), seed \(seed))", xLabel: "training round",
+            title: "Figs. 4-5: convergence (N = \(vsps), seed \(seed))", xLabel: "training round",
             yLabel: "greedy welfare / optimum",
-            series: [
-                SVGChart.Series(name: "DVCG-MFMARL", points: result.evaluations.map { (Double($0.round), $0.ratio) }),
-                SVGChart.Series(name: "equal split", points: result.evaluations.map { (Double($0.round), split) }),
-            ])
+            series: curves.map { algorithm, result in
+                SVGChart.Series(
+                    name: algorithm.displayName, points: result.evaluations.map { (Double($0.round), $0.ratio) })
+            } + [SVGChart.Series(name: "equal split", points: evaluationRounds.map { (Double($0), split) })])
         try Data(chart.svg.utf8).write(to: URL(fileURLWithPath: out + "/convergence.svg"))
-        var table = [["round", "greedy ratio"]]
-        for e in result.evaluations { table.append([String(e.round), format(e.ratio)]) }
+        var table = [["round"] + curves.map(\.0.displayName)]
+        for e in evaluationRounds.indices {
+            table.append([String(evaluationRounds[e])] + curves.map { format($0.1.evaluations[e].ratio) })
+        }
         print(alignedTable(table))
     }
 }

@@ -87,7 +87,7 @@ struct EvaluateCommand: AsyncParsableCommand {
             .welfare
         var configuration = MechanismConfiguration(chargesInterest: mechanism == "dvcg")
         // A DVCG-MARL policy was trained without the mean-field inputs; serve it the same way.
-        configuration.learning.meanField = !checkpoint.training.contains("\"algorithm\": \"marl\"")
+        configuration.learning.meanField = LearningAlgorithm(policy: checkpoint).meanField
         let engine: MechanismEngine
         do {
             engine = try PolicyTrainer.engine(

@@ -13,7 +13,7 @@ struct ExperimentCommand: AsyncParsableCommand {
         subcommands: [
             WelfareExperimentCommand.self, ConvergenceExperimentCommand.self, DSICExperimentCommand.self,
             CollusionExperimentCommand.self, AblationExperimentCommand.self, ExchangeExperimentCommand.self,
-            RuntimeExperimentCommand.self,
+            RuntimeExperimentCommand.self, QVCGCollusionExperimentCommand.self,
         ]
     )
 }

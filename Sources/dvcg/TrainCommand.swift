@@ -5,11 +5,12 @@ import DVCGLearning
 import DVCGSimulation
 import Foundation
 
-/// `dvcg train`: trains a DVCG-MFMARL policy on a simulated market and writes the best checkpoint.
+/// `dvcg train`: trains a DVCG-MFMARL (or DVCG-MARL, DVCG-MADDPG) policy on a simulated market and
+/// writes the best checkpoint.
 struct TrainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a DVCG-MFMARL allocation policy on a simulated market.",
+        abstract: "Train a DVCG-MFMARL (or DVCG-MARL, DVCG-MADDPG) allocation policy on a simulated market.",
         discussion: """
             Runs Algorithm 1 with truthful simulated VSPs: episodes of --episode rounds from the equal \
             split, one online update per round, a greedy evaluation every --eval-every rounds; the best \
@@ -23,7 +24,7 @@ struct TrainCommand: AsyncParsableCommand {
 
     @Option(
         help:
-            "The learning algorithm: mfmarl, or marl (no mean field: each agent sees only its own observation and action)."
+            "The learning algorithm: mfmarl; marl (no mean field: each agent sees only its own observation and action); or maddpg (the critic sees the joint observations and actions; the policy admits only the VSPs it was trained with)."
     )
     var algorithm = "mfmarl"
 
@@ -77,8 +78,8 @@ struct TrainCommand: AsyncParsableCommand {
     var out: String
 
     func validate() throws {
-        guard ["mfmarl", "marl"].contains(algorithm) else {
-            throw ValidationError("--algorithm must be mfmarl or marl (maddpg is not implemented yet).")
+        guard LearningAlgorithm(rawValue: algorithm) != nil else {
+            throw ValidationError("--algorithm must be mfmarl, marl or maddpg.")
         }
         guard ["dvcg", "nvi"].contains(mechanism) else { throw ValidationError("--mechanism must be dvcg or nvi.") }
         guard (0...1).contains(epsilonStart), (0...1).contains(epsilonEnd) else {
@@ -101,7 +102,8 @@ struct TrainCommand: AsyncParsableCommand {
         learning.explorationEnd = epsilonEnd
         learning.shareScaledReward = shareScaledReward
         learning.billCapacity = billCapacity
-        learning.meanField = algorithm == "mfmarl"
+        let learner = LearningAlgorithm(rawValue: algorithm)!
+        learning.meanField = learner.meanField
         learning.learnerRestartFit = restartBelowFit
         learning.learnerRestartPatience = restartPatience
         var startingPolicy: PolicyCheckpoint? = nil
@@ -113,7 +115,7 @@ struct TrainCommand: AsyncParsableCommand {
         let mechanismConfiguration = MechanismConfiguration(chargesInterest: mechanism == "dvcg", learning: learning)
         let configuration = TrainingConfiguration(
             rounds: rounds, episodeLength: episode, evaluationInterval: evaluationInterval, seed: trainingSeed,
-            mechanism: mechanismConfiguration)
+            mechanism: mechanismConfiguration, algorithm: learner)
         let clock = ContinuousClock()
         let start = clock.now
         var lastLine = start - .seconds(2)

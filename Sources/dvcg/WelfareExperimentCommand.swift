@@ -9,18 +9,22 @@ import Foundation
 struct WelfareExperimentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "welfare",
-        abstract: "Welfare of DVCG-MFMARL, QVCG (q = 0.05, 0.01) and the equal split against the certified optimum.",
+        abstract:
+            "Welfare of DVCG-MFMARL, DVCG-MARL, DVCG-MADDPG, QVCG (q = 0.05, 0.01) and the equal split against the certified optimum.",
         discussion: """
             For every N and seed: the exact optimum (certified), the equal split, QVCG at q = 0.05 and \
-            0.01 (Lagrangian decomposition, certified gap) and, when --policies holds n<N>s<seed>.safetensors, \
-            DVCG-MFMARL's mean welfare over the last 100 of 500 greedy rounds of the full mechanism. Writes \
-            welfare.csv and welfare.svg (mean ratio over seeds against N).
+            0.01 (Lagrangian decomposition, certified gap) and the mean welfare over the last 100 of 500 \
+            greedy rounds of the full mechanism of each policy --policies holds: n<N>s<seed>.safetensors \
+            (DVCG-MFMARL), n<N>s<seed>-marl.safetensors (DVCG-MARL), n<N>s<seed>-maddpg.safetensors \
+            (DVCG-MADDPG). Writes welfare.csv (one row per algorithm), welfare-table.csv (one row per N \
+            and seed, one ratio column per algorithm, blank where a policy is missing) and welfare.svg \
+            (mean ratio over seeds against N).
             """)
 
     @Option(help: "The folder for welfare.csv and welfare.svg.")
     var out = "experiments"
 
-    @Option(help: "A folder of trained policies named n<N>s<seed>.safetensors.")
+    @Option(help: "A folder of trained policies named n<N>s<seed>[-marl|-maddpg].safetensors.")
     var policies: String?
 
     @Option(parsing: .upToNextOption, help: "Market sizes.")
@@ -28,6 +32,9 @@ struct WelfareExperimentCommand: AsyncParsableCommand {
 
     @Option(parsing: .upToNextOption, help: "Instance seeds.")
     var seeds: [UInt64] = [1, 2, 3]
+
+    /// The learners and their policy-file suffixes.
+    static let learners: [(LearningAlgorithm, String)] = [(.mfmarl, ""), (.marl, "-marl"), (.maddpg, "-maddpg")]
 
     struct Row {
         var n: Int
@@ -65,16 +72,20 @@ struct WelfareExperimentCommand: AsyncParsableCommand {
                             n: n, seed: seed, algorithm: "qvcg-\(step)", welfare: solution.welfare,
                             ratio: solution.welfare / optimum.welfare, gap: solution.gapBound))
                 }
-                if let policies, FileManager.default.fileExists(atPath: "\(policies)/n\(n)s\(seed).safetensors") {
-                    let policy = try PolicyCheckpoint.load(from: "\(policies)/n\(n)s\(seed).safetensors")
+                for (algorithm, suffix) in Self.learners {
+                    let path = "\(policies ?? "")/n\(n)s\(seed)\(suffix).safetensors"
+                    guard policies != nil, FileManager.default.fileExists(atPath: path) else { continue }
+                    let policy = try PolicyCheckpoint.load(from: path)
+                    var configuration = MechanismConfiguration()
+                    configuration.learning.meanField = LearningAlgorithm(policy: policy).meanField
                     let engine = try PolicyTrainer.engine(
-                        policy: policy, instance: instance, configuration: MechanismConfiguration(), seed: 1)
+                        policy: policy, instance: instance, configuration: configuration, seed: 1)
                     let market = SimulatedMarket(
                         instance: instance, population: try BiddingPopulation(instance: instance), seed: 1)
                     let evaluation = try PolicyTrainer.evaluate(engine: engine, market: market, rounds: 500)
                     rows.append(
                         Row(
-                            n: n, seed: seed, algorithm: "dvcg-mfmarl", welfare: evaluation.welfare,
+                            n: n, seed: seed, algorithm: "dvcg-\(algorithm.rawValue)", welfare: evaluation.welfare,
                             ratio: evaluation.welfare / optimum.welfare, gap: 0))
                 }
                 FileHandle.standardError.write(Data("N = \(n), seed \(seed) done\n".utf8))
@@ -87,27 +98,39 @@ struct WelfareExperimentCommand: AsyncParsableCommand {
                 separator: "\n")
             + "\n"
         try Data(csv.utf8).write(to: URL(fileURLWithPath: out + "/welfare.csv"))
-        let algorithms = ["dvcg-mfmarl", "qvcg-0.05", "qvcg-0.01", "equal-split"].filter { a in
-            rows.contains { $0.algorithm == a }
+        let columns = ["equal-split"] + Self.learners.map { "dvcg-\($0.0.rawValue)" } + ["qvcg-0.05", "qvcg-0.01"]
+        var wide = [["N", "seed"] + columns]
+        var seen: Set<String> = []
+        for r in rows where seen.insert("\(r.n),\(r.seed)").inserted {
+            wide.append(
+                [String(r.n), String(r.seed)]
+                    + columns.map { a in
+                        rows.first { $0.n == r.n && $0.seed == r.seed && $0.algorithm == a }.map { "\($0.ratio)" } ?? ""
+                    })
         }
+        try Data((wide.map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n").utf8).write(
+            to: URL(fileURLWithPath: out + "/welfare-table.csv"))
+        let algorithms = (Self.learners.map { "dvcg-\($0.0.rawValue)" } + ["qvcg-0.05", "qvcg-0.01", "equal-split"])
+            .filter { a in rows.contains { $0.algorithm == a } }
         let chart = SVGChart(
             title: "Fig. 6: welfare / certified optimum (mean over seeds)", xLabel: "number of VSPs N",
             yLabel: "welfare / optimum",
             series: algorithms.map { a in
                 SVGChart.Series(
                     name: a,
-                    points: vsps.map { n in
+                    points: vsps.compactMap { n in
                         let r = rows.filter { $0.algorithm == a && $0.n == n }
-                        return (Double(n), r.reduce(0) { $0 + $1.ratio } / Double(max(r.count, 1)))
+                        return r.isEmpty ? nil : (Double(n), r.reduce(0) { $0 + $1.ratio } / Double(r.count))
                     })
             })
         try Data(chart.svg.utf8).write(to: URL(fileURLWithPath: out + "/welfare.svg"))
-        var table = [["N", "seed", "algorithm", "welfare", "ratio", "gap"]]
-        for r in rows {
-            table.append([
-                String(r.n), String(r.seed), r.algorithm, format(r.welfare, digits: 2), format(r.ratio),
-                String(format: "%.2g", r.gap),
-            ])
+        // People read the wide table: welfare / optimum per algorithm, blank where a policy is missing.
+        var table = [["N", "seed", "optimum"] + columns]
+        for line in wide.dropFirst() {
+            let optimum = rows.first { "\($0.n)" == line[0] && "\($0.seed)" == line[1] && $0.algorithm == "optimum" }!
+            table.append(
+                [line[0], line[1], format(optimum.welfare, digits: 2)]
+                    + line.dropFirst(2).map { Double($0).map { format($0) } ?? "" })
         }
         print(alignedTable(table))
     }

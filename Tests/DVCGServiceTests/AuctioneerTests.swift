@@ -18,10 +18,11 @@ struct AuctionFixture {
     let configuration: DaemonConfiguration
     let policy: LoadedPolicy
 
-    init(vsps: Int, external: [String] = []) throws {
+    /// - Parameter jointRoster: Makes the policy a DVCG-MADDPG one with a joint critic over these ids.
+    init(vsps: Int, external: [String] = [], jointRoster: [String]? = nil) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("dvcg-auction-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let architecture = PolicyArchitecture.standard(resourceCount: 3)
+        let architecture = PolicyArchitecture.standard(resourceCount: 3, jointRoster: jointRoster)
         var generator = SeededGenerator(seed: 3)
         let checkpoint = PolicyCheckpoint(
             architecture: architecture, template: NetworkSet(architecture: architecture, using: &generator))
@@ -90,6 +91,19 @@ struct AuctionFixture {
         let outcome = await restarted.runRound()
         #expect(outcome?.entries.map(\.vsp.rawValue) == ["sim-1", "sim-9"])
         await #expect(throws: RosterRejection.self) { try await restarted.add(newcomer) }
+    }
+
+    @Test func aMADDPGPolicyRefusesAVSPOutsideItsRosterWhenItIsAdded() async throws {
+        let fixture = try AuctionFixture(
+            vsps: 2, external: ["ext-1"], jointRoster: ["sim-0", "sim-1", "ext-1", "ext-2"])
+        defer { try? FileManager.default.removeItem(atPath: fixture.folder) }
+        let auctioneer = try fixture.auctioneer()
+        #expect(await auctioneer.runRound()?.entries.count == 2)
+        let outsider = VSPDefinition(id: try VSPID("ext-9"), kind: .external)
+        await #expect(throws: EngineError.outsideJointRoster(try VSPID("ext-9"))) { try await auctioneer.add(outsider) }
+        try await auctioneer.add(VSPDefinition(id: try VSPID("ext-2"), kind: .external))
+        #expect(await auctioneer.runRound()?.entries.count == 2, "rounds go on")
+        #expect(await auctioneer.status().vsps == 4)
     }
 
     @Test func aVSPAddedForTheNextRoundMayBidForIt() async throws {

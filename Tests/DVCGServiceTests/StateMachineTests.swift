@@ -1,4 +1,6 @@
+import DVCGControl
 import DVCGCore
+import Foundation
 import Testing
 
 @testable import DVCGService
@@ -137,5 +139,51 @@ import Testing
     @Test(arguments: ["1", "s", "1 s", "-1s", "1sec", "1e3ms", ""])
     func malformedDurationsAreRefused(_ text: String) {
         #expect(YAMLReader.parseDuration(text) == nil)
+    }
+}
+
+@Suite struct StatusBoardTests {
+    func status(lastRound: LastRoundStatus?) -> StatusResponse {
+        StatusResponse(
+            state: "running", nextRound: 42, periodSeconds: 0.1, secondsToNextRound: 0, vspCount: 10,
+            policy: PolicyStatus(
+                path: "/etc/dvcg/policy/default.safetensors", version: 3, checksum: "0123456789abcdef",
+                loadedAt: "2026-11-29T12:00:00Z"),
+            lastRound: lastRound, learning: "frozen", ledgerRounds: 41, ledgerBytes: 1 << 20, uptimeSeconds: 0,
+            version: "0.1.0")
+    }
+
+    @Test func theSplicedBodyIsWhatJSONEncoderWrites() throws {
+        let board = StatusBoard()
+        #expect(board.currentBody() == nil)
+        let started = Date(timeIntervalSince1970: 1_795_000_000)
+        let last = LastRoundStatus(
+            round: 41, welfareEstimate: 1234.5, pool: 1300.25, noiseScale: 0.01, durationMilliseconds: 0.4,
+            participants: 10)
+        for (index, lastRound) in [last, nil].enumerated() {
+            board.publish(status(lastRound: lastRound), nextRoundDue: started.addingTimeInterval(3), startedAt: started)
+            // Clock values on both sides of the integer, exponent and sub-millisecond cases.
+            for offset in [0, 1, 2.5, 3, 3.000_001, 1e-7, 7_200, 1e9 + 0.5] {
+                let now = started.addingTimeInterval(offset)
+                let spliced = try #require(board.currentBody(at: now))
+                let encoded = ControlServer.encodedBody(try #require(board.current(at: now)))
+                #expect(spliced == encoded, "case \(index), \(offset) s after start")
+                let decoded = try JSONDecoder().decode(StatusResponse.self, from: Data(spliced))
+                #expect(decoded.uptimeSeconds == max(0, now.timeIntervalSince(started)))
+                #expect(decoded.secondsToNextRound == max(0, 3 - now.timeIntervalSince(started)))
+            }
+        }
+    }
+
+    @Test func numbersAreWrittenAsJSONEncoderWritesThem() throws {
+        struct Box: Encodable { var a: Double }
+        var generator = SeededGenerator(seed: 7)
+        var values: [Double] = [0, 1, 5, 100, 0.1, 1e-5, 1.5e-7, 123_456_789_012, 1e15, 1e16, 1e17, 1e21, 2.5e22]
+        values += (0..<2_000).map { _ in Double.random(in: 0...1e7, using: &generator) }
+        values += (0..<2_000).map { Double($0) / 8 }
+        for value in values {
+            let encoded = try JSONEncoder().encode(Box(a: value))
+            #expect(String(decoding: encoded, as: UTF8.self) == "{\"a\":\(StatusBoard.jsonNumber(value))}")
+        }
     }
 }

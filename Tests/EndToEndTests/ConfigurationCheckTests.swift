@@ -1,3 +1,5 @@
+import DVCGCore
+import DVCGLearning
 import Foundation
 import Testing
 
@@ -109,11 +111,32 @@ import Testing
     }
 
     @Test func aValidConfigurationPrintsConfigurationOK() throws {
-        let path = try Tool.temporaryFile(Self.valid)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let result = try Tool.run("dvcgd", ["--check-config", "--config", path])
-        #expect(result.status == 0)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dvcgd-check-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("dvcgd.yaml").path
+        try Self.valid.write(toFile: path, atomically: false, encoding: .utf8)
+        let policy = folder.appendingPathComponent("p.safetensors").path
+
+        // The policy is loaded as start-up would load it: missing, then for the wrong number of resources.
+        var result = try Tool.run("dvcgd", ["--check-config", "--config", path])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("\(path):5:9: policy: \(policy): invalid policy: "), "\(result.stderr)")
+        try Self.writePolicy(resourceCount: 3, to: policy)
+        result = try Tool.run("dvcgd", ["--check-config", "--config", path])
+        #expect(result.status == 1 && result.stderr.contains("resource"), "\(result.stderr)")
+
+        try Self.writePolicy(resourceCount: 2, to: policy)
+        result = try Tool.run("dvcgd", ["--check-config", "--config", path])
+        #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "configuration OK\n")
+    }
+
+    static func writePolicy(resourceCount: Int, to path: String) throws {
+        let architecture = PolicyArchitecture.standard(resourceCount: resourceCount)
+        var generator = SeededGenerator(seed: 1)
+        let template = NetworkSet(architecture: architecture, using: &generator)
+        try PolicyCheckpoint(architecture: architecture, template: template).write(to: path)
     }
 
     @Test func aMissingFileIsNamed() throws {

@@ -233,6 +233,16 @@ import Testing
         #expect(try snapshot() == before, "the ledger is unchanged")
         #expect(
             UnixHTTP.request("GET", "/v1/vsps", socket: fixture.socketPath)?.body == roster, "the roster is unchanged")
+        // Every refusal is logged with the peer's uid and pid (this process), its status and the reason.
+        let refusals = fixture.stderr.split(separator: "\n").filter { $0.contains("control request refused") }
+        let cases = Self.badInputs(round: round)
+        #expect(refusals.count == cases.count, "\(fixture.stderr)")
+        for (line, bad) in zip(refusals, cases) {
+            #expect(
+                line.contains("uid=\(getuid())") && line.contains("pid=\(getpid())")
+                    && line.contains("status=\(bad.status)") && line.contains("reason=\(bad.field)"),
+                "\(bad): \(line)")
+        }
         fixture.signal(SIGTERM)
         #expect(fixture.waitForExit() == 0, "\(fixture.stderr)")
     }

@@ -38,10 +38,35 @@ private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathCom
         #expect(inspect.stdout.contains("verdict  valid"))
     }
 
+    @Test func aMADDPGPolicyRecordsItsRosterAndServesOnlyThatRoster() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "dvcg-maddpg-\(UUID().uuidString).safetensors"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let train = try Tool.run(
+            "dvcg",
+            [
+                "train", "--vsps", "3", "--seed", "2", "--algorithm", "maddpg", "--rounds", "40", "--eval-every", "20",
+                "--out", out,
+            ])
+        #expect(train.status == 0, "\(train.stderr)")
+        let inspect = try Tool.run("dvcg", ["inspect", out])
+        #expect(inspect.stdout.contains("verdict  valid"))
+        #expect(inspect.stdout.contains("critic_input    joint"))
+        #expect(inspect.stdout.contains(#"roster          ["vsp-0","vsp-1","vsp-2"]"#))
+        #expect(inspect.stdout.contains(#""critic":[75,64,64,1]"#))
+        let same = try Tool.run("dvcg", ["evaluate", "--vsps", "3", "--seed", "2", "--policy", out, "--rounds", "20"])
+        #expect(same.status == 0, "\(same.stderr)")
+        let larger = try Tool.run(
+            "dvcg", ["evaluate", "--vsps", "4", "--seed", "2", "--policy", out, "--rounds", "20"])
+        #expect(larger.status != 0)
+        #expect(larger.stderr.contains("VSP 'vsp-3' is not in the policy's joint-critic roster"), "\(larger.stderr)")
+    }
+
     @Test func unknownAlgorithmsAndBiddersAreUsageErrors() throws {
-        let train = try Tool.run("dvcg", ["train", "--vsps", "3", "--algorithm", "maddpg", "--out", "/tmp/x"])
+        let train = try Tool.run("dvcg", ["train", "--vsps", "3", "--algorithm", "ddpg", "--out", "/tmp/x"])
         #expect(train.status == 2)
-        #expect(train.stderr.contains("--algorithm must be mfmarl or marl"))
+        #expect(train.stderr.contains("--algorithm must be mfmarl, marl or maddpg"))
         let evaluate = try Tool.run("dvcg", ["evaluate", "--vsps", "3", "--policy", "p", "--bidders", "collude:1"])
         #expect(evaluate.status == 2)
         let both = try Tool.run("dvcg", ["train", "--vsps", "3", "--instance", "f", "--out", "/tmp/x"])

@@ -8,6 +8,12 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
     case resourceCountMismatch(policy: Int, resources: Int)
     /// The policy's action levels differ from the engine's.
     case actionLevelsMismatch(policy: [Double], engine: [Double])
+    /// `register` (or a restored state) names a VSP outside a DVCG-MADDPG policy's joint roster:
+    /// its joint critic has no input slot for it (``PolicyArchitecture/jointRoster``).
+    case outsideJointRoster(VSPID)
+    /// A hot reload between a mean-field and a joint critic, or between joint critics over
+    /// different rosters; the strings describe each side.
+    case criticInputMismatch(policy: String, engine: String)
     /// `register` for a VSP already on the roster.
     case alreadyRegistered(VSPID)
     /// An operation named a VSP that is not on the roster.
@@ -33,6 +39,11 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
             return "the policy is for K = \(policy) resources, the engine has \(resources)"
         case .actionLevelsMismatch(let policy, let engine):
             return "the policy's action levels \(policy) differ from the engine's \(engine)"
+        case .outsideJointRoster(let id):
+            return
+                "VSP '\(id)' is not in the policy's joint-critic roster (a DVCG-MADDPG policy admits only the VSPs it was trained with)"
+        case .criticInputMismatch(let policy, let engine):
+            return "the policy's critic input (\(policy)) differs from the engine's (\(engine))"
         case .alreadyRegistered(let id): return "VSP '\(id)' is already registered"
         case .unknownVSP(let id): return "VSP '\(id)' is not registered"
         case .invalidBid(let id, let amount): return "bid of VSP '\(id)' must be finite and >= 0, got \(amount)"

@@ -176,15 +176,39 @@ extension MechanismEngine {
         }
     }
 
-    /// Appends each participant's transition (critic input and reward) to its bill and ages it.
+    /// Appends each participant's transition (critic input and reward) to its bill and ages it:
+    /// the mean-field encoding, or the joint one when the policy has a joint critic (DVCG-MADDPG).
     mutating func appendTransitions(ids: [VSPID], observations: [[Float]], actions: [Int], rewards: [Double]) {
-        let n = ids.count
         let k = resourceCount
         let l = levelCount
+        let inputs =
+            architecture.jointRoster.map {
+                Self.jointCriticInputs(roster: $0, ids: ids, observations: observations, actions: actions, k: k, l: l)
+            }
+            ?? Self.meanFieldCriticInputs(
+                observations: observations, actions: actions, k: k, l: l,
+                meanField: configuration.learning.meanField)
+        for (i, input) in inputs.enumerated() {
+            agents[ids[i]]!.bill.append(input + [Float(rewards[i])])
+            agents[ids[i]]!.state.age += 1
+        }
+    }
+
+    /// The mean-field critic inputs [s_i, one-hot a_i, leave-one-out mean one-hot action of the
+    /// others, o-bar_i] (K + 2 K L + K values) of every participant; the mean-field parts are zero
+    /// without the mean field (DVCG-MARL).
+    ///
+    /// - Parameters:
+    ///   - observations: Actor inputs [o_i, o-bar_i] per participant.
+    ///   - actions: Level indices, row-major N x K.
+    static func meanFieldCriticInputs(observations: [[Float]], actions: [Int], k: Int, l: Int, meanField: Bool)
+        -> [[Float]]
+    {
+        let n = observations.count
         var meanAction = [Float](repeating: 0, count: k * l)
         for i in 0..<n { for c in 0..<k { meanAction[c * l + actions[i * k + c]] += 1 } }
-        for i in 0..<n {
-            var row = [Float](repeating: 0, count: k + 2 * k * l + k + 1)
+        return (0..<n).map { i in
+            var row = [Float](repeating: 0, count: k + 2 * k * l + k)
             for c in 0..<k {
                 row[c] = observations[i][c]
                 row[k + 2 * k * l + c] = observations[i][k + c]
@@ -193,11 +217,45 @@ extension MechanismEngine {
             for index in 0..<(k * l) {
                 var others = meanAction[index]
                 if index % l == actions[i * k + index / l] { others -= 1 }
-                row[k + k * l + index] = n > 1 && configuration.learning.meanField ? others / Float(n - 1) : 0
+                row[k + k * l + index] = n > 1 && meanField ? others / Float(n - 1) : 0
             }
-            row[row.count - 1] = Float(rewards[i])
-            agents[ids[i]]!.bill.append(row)
-            agents[ids[i]]!.state.age += 1
+            return row
+        }
+    }
+
+    /// The joint critic inputs of DVCG-MADDPG (N (K + K L) + K values, N = the roster's size) of
+    /// every participant i: its own slot [s_i, one-hot a_i] first, then one slot [s_j, one-hot
+    /// a_j] for each other roster VSP in roster order (all zeros for one that takes no part in the
+    /// round), then o-bar_i. The own slot comes first so that the actor update swaps the own
+    /// action at the same columns as with the mean-field critic, and o-bar_i last as there.
+    ///
+    /// - Parameters:
+    ///   - roster: The policy's joint roster (every participant is in it).
+    ///   - ids: The participants, in the order of `observations`.
+    ///   - observations: Actor inputs [o_i, o-bar_i] per participant.
+    ///   - actions: Level indices, row-major N x K.
+    static func jointCriticInputs(
+        roster: [String], ids: [VSPID], observations: [[Float]], actions: [Int], k: Int, l: Int
+    ) -> [[Float]] {
+        let slot = k + k * l
+        var position: [String: Int] = [:]
+        for (i, id) in ids.enumerated() { position[id.rawValue] = i }
+        return ids.indices.map { i in
+            var row = [Float](repeating: 0, count: roster.count * slot + k)
+            func fill(_ j: Int, at offset: Int) {
+                for c in 0..<k {
+                    row[offset + c] = observations[j][c]
+                    row[offset + k + c * l + actions[j * k + c]] = 1
+                }
+            }
+            fill(i, at: 0)
+            var offset = slot
+            for member in roster where member != ids[i].rawValue {
+                if let j = position[member] { fill(j, at: offset) }
+                offset += slot
+            }
+            for c in 0..<k { row[roster.count * slot + c] = observations[i][k + c] }
+            return row
         }
     }
 }

@@ -142,7 +142,8 @@ extension MechanismEngine {
         for r in 0..<b {
             for c in 0..<k {
                 actorInputs[r, c] = batch[r, c]
-                actorInputs[r, k + c] = batch[r, k + 2 * k * l + c]
+                // o-bar_i is the critic input's last K values in both encodings.
+                actorInputs[r, k + c] = batch[r, width - k + c]
             }
         }
         let trace = agent.networks.actor.forwardTrace(actorInputs)

@@ -85,9 +85,11 @@ public struct MechanismEngine: Sendable {
     /// its share starts at 1/N of every resource (N counting it), the others shrink at the next
     /// normalisation.
     ///
-    /// - Throws: ``EngineError/alreadyRegistered(_:)``.
+    /// - Throws: ``EngineError/alreadyRegistered(_:)``; ``EngineError/outsideJointRoster(_:)`` when
+    ///   the policy has a joint critic (DVCG-MADDPG) whose roster does not hold `vsp`.
     public mutating func register(_ vsp: VSPID) throws(EngineError) {
         guard agents[vsp] == nil else { throw .alreadyRegistered(vsp) }
+        if let joint = architecture.jointRoster, !joint.contains(vsp.rawValue) { throw .outsideJointRoster(vsp) }
         let networks = dormant.removeValue(forKey: vsp.rawValue) ?? template
         let n = Double(roster.count + 1)
         let state = VSPState(
@@ -133,11 +135,16 @@ public struct MechanismEngine: Sendable {
     /// Hot reload: new networks for every registered VSP (its own from `policy`, else the
     /// template); roster, shares, estimators and bills are kept, optimiser moments restart.
     ///
-    /// - Throws: ``EngineError/resourceCountMismatch(policy:resources:)`` or
+    /// - Throws: ``EngineError/resourceCountMismatch(policy:resources:)``,
+    ///   ``EngineError/criticInputMismatch(policy:engine:)`` or
     ///   ``EngineError/actionLevelsMismatch(policy:engine:)``; the engine is then unchanged.
     public mutating func replacePolicy(_ policy: PolicyCheckpoint) throws(EngineError) {
         guard policy.architecture.resourceCount == resourceCount else {
             throw .resourceCountMismatch(policy: policy.architecture.resourceCount, resources: resourceCount)
+        }
+        guard policy.architecture.jointRoster == architecture.jointRoster else {
+            throw .criticInputMismatch(
+                policy: Self.describeCriticInput(policy.architecture), engine: Self.describeCriticInput(architecture))
         }
         guard policy.architecture == architecture else {
             throw .actionLevelsMismatch(policy: policy.architecture.actionLevels, engine: architecture.actionLevels)
@@ -152,6 +159,12 @@ public struct MechanismEngine: Sendable {
         trainingMetadata = policy.training
     }
 
+    /// "mean field" or "joint over N VSPs [ids]", for error messages.
+    static func describeCriticInput(_ architecture: PolicyArchitecture) -> String {
+        guard let roster = architecture.jointRoster else { return "mean field" }
+        return "joint over \(roster.count) VSPs \(roster)"
+    }
+
     // MARK: State
 
     /// Everything but the networks and bills, for persistence.
@@ -163,9 +176,11 @@ public struct MechanismEngine: Sendable {
     /// policy, else the template), with their shares and estimators.
     ///
     /// - Throws: ``EngineError/invalidState(_:)`` when a share vector has the wrong length or a
-    ///   value out of range; the engine is then unchanged.
+    ///   value out of range, ``EngineError/outsideJointRoster(_:)`` for a VSP a joint critic has
+    ///   no slot for; the engine is then unchanged.
     public mutating func restore(_ state: EngineState) throws(EngineError) {
         for (id, vsp) in state.vsps {
+            if let joint = architecture.jointRoster, !joint.contains(id.rawValue) { throw .outsideJointRoster(id) }
             guard vsp.share.count == resourceCount, vsp.share.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 1 }) else {
                 throw .invalidState("VSP '\(id)': share \(vsp.share) is not \(resourceCount) values in [0, 1]")
             }

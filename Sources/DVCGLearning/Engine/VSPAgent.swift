@@ -19,7 +19,8 @@ struct VSPAgent: Sendable {
     var state: VSPState
     /// Created at the first update (see ``takeOptimizers(learning:)``).
     private var storedOptimizers: Optimizers?
-    /// Critic inputs [s_i, one-hot a_i, mean one-hot a_-i, o-bar_i] followed by the reward.
+    /// Critic inputs (mean-field [s_i, one-hot a_i, mean one-hot a_-i, o-bar_i], or the joint
+    /// encoding of DVCG-MADDPG) followed by the reward.
     var bill: ExperienceBuffer
     /// [realised share (K), reported utility U].
     var reports: ExperienceBuffer

@@ -17,12 +17,17 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     public var hidden: [Int]
     /// The mechanism and learning settings (``MechanismConfiguration/learns`` is forced on).
     public var mechanism: MechanismConfiguration
+    /// The learner: MFMARL, MARL (forces ``LearningConfiguration/meanField`` off) or MADDPG (a
+    /// joint critic over the instance's VSPs).
+    public var algorithm: LearningAlgorithm
 
     /// The recipe of docs/learning.md.
     public init(
         rounds: Int = 10_000, episodeLength: Int = 100, evaluationInterval: Int = 500, evaluationRounds: Int = 200,
-        seed: UInt64 = 1, hidden: [Int] = [64, 64], mechanism: MechanismConfiguration = MechanismConfiguration()
+        seed: UInt64 = 1, hidden: [Int] = [64, 64], mechanism: MechanismConfiguration = MechanismConfiguration(),
+        algorithm: LearningAlgorithm = .mfmarl
     ) {
+        self.algorithm = algorithm
         self.rounds = rounds
         self.episodeLength = episodeLength
         self.evaluationInterval = evaluationInterval
@@ -76,7 +81,7 @@ public struct PolicyEvaluation: Sendable, Codable {
     public var meanUtilities: [Double]
 }
 
-/// Trains DVCG-MFMARL policies on simulated markets and evaluates them (Algorithm 1).
+/// Trains DVCG-MFMARL (and the MARL and MADDPG baselines') policies on simulated markets and evaluates them (Algorithm 1).
 public enum PolicyTrainer {
     /// A fresh policy for `vspCount` VSPs ("vsp-0" ...) with PyTorch-default initialisation; the
     /// template is drawn first, then each VSP's networks.
@@ -157,13 +162,16 @@ public enum PolicyTrainer {
     ) throws -> TrainingResult {
         let optimum = try WelfareOptimizer().solve(capacities: instance.capacities, utilities: instance.utilities)
             .welfare
+        let roster = SimulatedMarket.identifiers(count: instance.vspCount).map(\.rawValue)
         let architecture = PolicyArchitecture.standard(
-            resourceCount: instance.resourceCount, hidden: configuration.hidden)
+            resourceCount: instance.resourceCount, hidden: configuration.hidden,
+            jointRoster: configuration.algorithm == .maddpg ? roster : nil)
         let policy =
             initial
             ?? initialPolicy(vspCount: instance.vspCount, architecture: architecture, seed: configuration.seed)
         var mechanism = configuration.mechanism
         mechanism.learns = true
+        if configuration.algorithm == .marl { mechanism.learning.meanField = false }
         var engine = try engine(policy: policy, instance: instance, configuration: mechanism, seed: configuration.seed)
         let population = try BiddingPopulation(instance: instance)
         var market = SimulatedMarket(instance: instance, population: population, seed: configuration.seed)

@@ -53,15 +53,7 @@ public enum ConfigurationLoader {
         throws(ConfigurationError) -> DaemonConfiguration
     {
         var reader = YAMLReader(file: file)
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch {
-            reader.report(error, text: text)
-            throw ConfigurationError(issues: reader.issues)
-        }
-        guard let root else {
-            reader.report("the configuration is empty", at: nil, path: "")
+        guard let root = compose(text, reader: &reader, empty: "the configuration is empty") else {
             throw ConfigurationError(issues: reader.issues)
         }
         var parser = Parser(reader: reader, folder: folder, checksHostNames: checksHostNames)
@@ -76,6 +68,21 @@ public enum ConfigurationLoader {
 }
 
 extension ConfigurationLoader {
+    /// The root node of `text`, or `nil` with the problem reported to `reader`: Yams' parse error, or `empty`
+    /// for a document with no content.
+    static func compose(_ text: String, reader: inout YAMLReader, empty: String) -> Node? {
+        do {
+            guard let root = try Yams.compose(yaml: text) else {
+                reader.report(empty, at: nil, path: "")
+                return nil
+            }
+            return root
+        } catch {
+            reader.report(error, text: text)
+            return nil
+        }
+    }
+
     /// An issue about the value of a top-level `key` of the configuration file `file`, positioned at that value
     /// (line 1, column 1 when the file or the key cannot be found).
     public static func issue(at key: String, file: String, message: String) -> ConfigurationIssue {
@@ -93,15 +100,7 @@ extension ConfigurationLoader {
     /// - Throws: ``ConfigurationError`` with every issue, positioned in `text` and named `request`.
     public static func parseVSP(_ text: String, resourceCount: Int) throws(ConfigurationError) -> VSPDefinition {
         var reader = YAMLReader(file: "request")
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch {
-            reader.report(error, text: text)
-            throw ConfigurationError(issues: reader.issues)
-        }
-        guard let root else {
-            reader.report("the request body is empty", at: nil, path: "")
+        guard let root = compose(text, reader: &reader, empty: "the request body is empty") else {
             throw ConfigurationError(issues: reader.issues)
         }
         var parser = Parser(reader: reader, folder: "/", checksHostNames: false)

@@ -14,7 +14,9 @@ let package = Package(
         .executable(name: "dvcg", targets: ["dvcg"]),
         .executable(name: "dvcgctl", targets: ["dvcgctl"]),
         .library(name: "DVCGCore", targets: ["DVCGCore"]),
-        .library(name: "DVCGLearning", targets: ["DVCGLearning"]),
+        .library(name: "DVCGNeural", targets: ["DVCGNeural"]),
+        .library(name: "DVCGCheckpoint", targets: ["DVCGCheckpoint"]),
+        .library(name: "DVCGMechanism", targets: ["DVCGMechanism"]),
         .library(name: "DVCGSimulation", targets: ["DVCGSimulation"]),
         .library(name: "DVCGService", targets: ["DVCGService"]),
         .executable(name: "dvcgd", targets: ["dvcgd"]),
@@ -31,6 +33,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
+    // The layers, in order; a target depends only on targets above it (README, Architecture):
+    //   DVCGCore (math) -> DVCGNeural (matrices, layers, Adam, BLAS) -> DVCGCheckpoint (safetensors, policy files)
+    //   -> DVCGMechanism (the engine, round outcome, reports, engine state, simulated VSPs and bidding strategies)
+    //   -> DVCGSimulation (experiments, baselines, training) -> dvcg
+    //   -> DVCGService (the daemon, which does not import DVCGSimulation; with DVCGControl, the wire) -> dvcgd
     targets: [
         .target(name: "DVCGCore", swiftSettings: strictSettings),
         .systemLibrary(
@@ -38,8 +45,14 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        .target(name: "DVCGLearning", dependencies: ["DVCGCore", "COpenBLAS"], swiftSettings: strictSettings),
-        .target(name: "DVCGSimulation", dependencies: ["DVCGCore", "DVCGLearning"], swiftSettings: strictSettings),
+        .target(name: "DVCGNeural", dependencies: ["DVCGCore", "COpenBLAS"], swiftSettings: strictSettings),
+        .target(name: "DVCGCheckpoint", dependencies: ["DVCGCore", "DVCGNeural"], swiftSettings: strictSettings),
+        .target(
+            name: "DVCGMechanism", dependencies: ["DVCGCore", "DVCGNeural", "DVCGCheckpoint"],
+            swiftSettings: strictSettings),
+        .target(
+            name: "DVCGSimulation", dependencies: ["DVCGCore", "DVCGNeural", "DVCGCheckpoint", "DVCGMechanism"],
+            swiftSettings: strictSettings),
         .systemLibrary(
             name: "CSystemd",
             pkgConfig: "libsystemd",
@@ -62,7 +75,7 @@ let package = Package(
         .target(
             name: "DVCGService",
             dependencies: [
-                "DVCGCore", "DVCGLearning", "DVCGSimulation", "CSystemd", "DVCGControl",
+                "DVCGCore", "DVCGCheckpoint", "DVCGMechanism", "CSystemd", "DVCGControl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -96,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "dvcg",
             dependencies: [
-                "DVCGCore", "DVCGLearning", "DVCGSimulation", "DVCGCommandLine",
+                "DVCGCore", "DVCGNeural", "DVCGCheckpoint", "DVCGMechanism", "DVCGSimulation", "DVCGCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
@@ -105,10 +118,12 @@ let package = Package(
         .testTarget(
             name: "DVCGCoreTests", dependencies: ["DVCGCore"], resources: [.copy("Fixtures")],
             swiftSettings: strictSettings),
+        .testTarget(name: "DVCGNeuralTests", dependencies: ["DVCGNeural"], swiftSettings: strictSettings),
         .testTarget(
-            name: "DVCGLearningTests", dependencies: ["DVCGLearning"], resources: [.copy("Fixtures")],
+            name: "DVCGCheckpointTests", dependencies: ["DVCGCheckpoint"], resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "DVCGMechanismTests", dependencies: ["DVCGMechanism"], swiftSettings: strictSettings),
         .testTarget(name: "DVCGControlTests", dependencies: ["DVCGControl"], swiftSettings: strictSettings),
         .testTarget(name: "DVCGSimulationTests", dependencies: ["DVCGSimulation"], swiftSettings: strictSettings),
         .testTarget(name: "DVCGServiceTests", dependencies: ["DVCGService"], swiftSettings: strictSettings),
@@ -116,7 +131,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "dvcg", "dvcgd", "dvcgctl", "DVCGCore", "DVCGLearning", .product(name: "GRDB", package: "GRDB.swift"),
+                "dvcg", "dvcgd", "dvcgctl", "DVCGCore", "DVCGCheckpoint", .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings),
     ]

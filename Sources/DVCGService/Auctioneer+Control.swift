@@ -1,6 +1,7 @@
+import DVCGCheckpoint
 import DVCGControl
 import DVCGCore
-import DVCGLearning
+import DVCGMechanism
 import Foundation
 import Synchronization
 

@@ -1,7 +1,7 @@
+import DVCGCheckpoint
 import DVCGControl
 import DVCGCore
-import DVCGLearning
-import DVCGSimulation
+import DVCGMechanism
 import Foundation
 import Logging
 import NIOCore

@@ -1,6 +1,5 @@
 import DVCGCore
-import DVCGLearning
-import DVCGSimulation
+import DVCGMechanism
 import Foundation
 
 #if canImport(Glibc)

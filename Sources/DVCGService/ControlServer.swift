@@ -1,7 +1,6 @@
 import DVCGControl
 import DVCGCore
-import DVCGLearning
-import DVCGSimulation
+import DVCGMechanism
 import Foundation
 import Hummingbird
 import Logging

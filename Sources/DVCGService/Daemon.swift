@@ -1,5 +1,5 @@
 import DVCGCore
-import DVCGLearning
+import DVCGMechanism
 import Foundation
 import Logging
 import ServiceLifecycle

@@ -1,5 +1,5 @@
 import DVCGCore
-import DVCGLearning
+import DVCGMechanism
 import Foundation
 
 /// The whole configuration of `dvcgd`, as read from `dvcgd.yaml` (see dvcgd.yaml(5) in docs/dvcgd.md).

@@ -1,5 +1,5 @@
 import DVCGCore
-import DVCGLearning
+import DVCGMechanism
 import Foundation
 
 /// A compact binary encoding of the engine's `EngineState` for the ledger's `engine_state` row.

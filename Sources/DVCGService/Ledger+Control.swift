@@ -1,6 +1,6 @@
 import DVCGControl
 import DVCGCore
-import DVCGLearning
+import DVCGMechanism
 import Foundation
 import GRDB
 

@@ -1,4 +1,4 @@
-import DVCGLearning
+import DVCGCheckpoint
 import Foundation
 
 /// A validated policy checkpoint and where it came from.

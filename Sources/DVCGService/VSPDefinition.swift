@@ -1,5 +1,5 @@
 import DVCGCore
-import DVCGSimulation
+import DVCGMechanism
 
 /// One roster entry: a VSP the daemon auctions for (`vsps:` in dvcgd.yaml, or added at run time).
 ///

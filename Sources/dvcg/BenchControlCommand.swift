@@ -1,7 +1,7 @@
 import ArgumentParser
+import DVCGCheckpoint
 import DVCGCommandLine
 import DVCGCore
-import DVCGLearning
 import DVCGSimulation
 import Foundation
 import GRDB

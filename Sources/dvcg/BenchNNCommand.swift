@@ -1,7 +1,8 @@
 import ArgumentParser
+import DVCGCheckpoint
 import DVCGCommandLine
 import DVCGCore
-import DVCGLearning
+import DVCGNeural
 import Foundation
 
 /// `dvcg bench nn`: the speed of actor inference for a round and of one training step per VSP.

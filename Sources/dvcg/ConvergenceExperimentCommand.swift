@@ -1,7 +1,7 @@
 import ArgumentParser
 import DVCGCommandLine
 import DVCGCore
-import DVCGLearning
+import DVCGMechanism
 import DVCGSimulation
 import Foundation
 

@@ -1,7 +1,7 @@
 import ArgumentParser
+import DVCGCheckpoint
 import DVCGCommandLine
 import DVCGCore
-import DVCGLearning
 import Foundation
 
 /// `dvcg init-policy`: an untrained policy checkpoint (Kaiming-initialised networks).

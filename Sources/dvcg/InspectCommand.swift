@@ -1,6 +1,6 @@
 import ArgumentParser
+import DVCGCheckpoint
 import DVCGCommandLine
-import DVCGLearning
 import Foundation
 
 /// `dvcg inspect FILE [--json]`: lists a policy checkpoint's metadata, VSPs, networks and tensors

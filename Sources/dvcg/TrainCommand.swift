@@ -1,7 +1,8 @@
 import ArgumentParser
+import DVCGCheckpoint
 import DVCGCommandLine
 import DVCGCore
-import DVCGLearning
+import DVCGMechanism
 import DVCGSimulation
 import Foundation
 

@@ -1,4 +1,5 @@
 import DVCGCore
+import DVCGMechanism
 import Foundation
 import Testing
 

@@ -1,5 +1,6 @@
+import DVCGCheckpoint
 import DVCGCore
-import DVCGLearning
+import DVCGMechanism
 import Foundation
 import Testing
 

@@ -1,5 +1,5 @@
+import DVCGCheckpoint
 import DVCGCore
-import DVCGLearning
 import Foundation
 import GRDB
 import Testing

@@ -1,5 +1,6 @@
 import DVCGCore
-import DVCGLearning
+import DVCGMechanism
+import DVCGNeural
 import Foundation
 
 /// A profit-maximising bidder that learns its bid (the paper's Sec. VI strategic VSPs): DDPG with

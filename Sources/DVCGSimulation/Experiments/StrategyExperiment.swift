@@ -1,5 +1,6 @@
+import DVCGCheckpoint
 import DVCGCore
-import DVCGLearning
+import DVCGMechanism
 
 /// The incentive experiments of the paper's Figs. 7 and 8: a frozen policy runs the mechanism
 /// while one VSP (DSIC) or a pair (collusion) scales its bids, and their mean net profits are

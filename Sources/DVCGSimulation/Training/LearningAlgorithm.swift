@@ -1,4 +1,4 @@
-import DVCGLearning
+import DVCGCheckpoint
 
 /// The learner that trains a policy: the paper's DVCG-MFMARL and its two baselines (Sec. VI,
 /// docs/learning.md).

@@ -1,5 +1,6 @@
+import DVCGCheckpoint
 import DVCGCore
-import DVCGLearning
+import DVCGMechanism
 
 /// How ``PolicyTrainer`` trains a policy on an instance (docs/learning.md).
 public struct TrainingConfiguration: Sendable, Equatable, Codable {

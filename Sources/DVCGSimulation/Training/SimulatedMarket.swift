@@ -1,5 +1,5 @@
 import DVCGCore
-import DVCGLearning
+import DVCGMechanism
 
 /// The paper's environment around a ``MechanismEngine``: simulated VSPs that bid by their
 /// strategies, realise their true utilities (39) at the slices the mechanism grants, and report

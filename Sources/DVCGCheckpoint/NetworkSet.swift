@@ -1,4 +1,5 @@
 import DVCGCore
+import DVCGNeural
 
 /// One VSP's networks (or the template's): actor, critic and VoI net with the two target nets.
 public struct NetworkSet: Sendable, Equatable {

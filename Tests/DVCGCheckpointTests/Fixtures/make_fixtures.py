@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the DVCGLearning test fixtures with the real `torch` and `safetensors` packages.
+"""Writes the DVCGCheckpointTests fixtures with the real `torch` and `safetensors` packages.
 
 Run from anywhere:  pip install torch safetensors numpy && python3 make_fixtures.py
 The outputs are committed, so CI needs no PyTorch. Everything is seeded; rerunning gives the same

@@ -2,7 +2,7 @@ import DVCGCore
 import Foundation
 import Testing
 
-@testable import DVCGLearning
+@testable import DVCGCheckpoint
 
 /// The `dvcg` binary next to the test bundle (`swift test` builds it), or nil.
 private let dvcgBinary: String? = {

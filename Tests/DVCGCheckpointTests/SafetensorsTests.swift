@@ -2,7 +2,7 @@ import DVCGCore
 import Foundation
 import Testing
 
-@testable import DVCGLearning
+@testable import DVCGCheckpoint
 
 @Suite struct SafetensorsTests {
     /// One corrupted file and the error it must produce.

@@ -1,4 +1,5 @@
 import DVCGCore
+import DVCGNeural
 
 /// A ring buffer of fixed-width Float32 rows: one VSP's part of the bill used as replay buffer
 /// (Algorithm 1), or its (slice, reported utility) pairs for the VoI net (35).

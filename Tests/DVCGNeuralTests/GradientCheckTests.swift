@@ -2,7 +2,7 @@ import DVCGCore
 import Foundation
 import Testing
 
-@testable import DVCGLearning
+@testable import DVCGNeural
 
 /// Gradient checks: our Float32 backward passes against central finite differences of a Float64
 /// reference forward pass (written independently here). Tolerance: |analytic - numeric| <=

@@ -1,8 +1,9 @@
 import DVCGCore
+import DVCGNeural
 import Foundation
 import Testing
 
-@testable import DVCGLearning
+@testable import DVCGCheckpoint
 
 /// Parity with the real `safetensors` and `torch` packages, through committed fixtures written by
 /// Fixtures/make_fixtures.py. Tolerance 1e-5 absolute unless stated.

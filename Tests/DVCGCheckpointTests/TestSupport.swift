@@ -1,8 +1,9 @@
 import DVCGCore
+import DVCGNeural
 import Foundation
 import Testing
 
-@testable import DVCGLearning
+@testable import DVCGCheckpoint
 
 /// The path of a committed fixture (made by Fixtures/make_fixtures.py).
 func fixturePath(_ name: String) throws -> String {
@@ -12,7 +13,7 @@ func fixturePath(_ name: String) throws -> String {
 
 /// A fresh temporary folder, removed by the caller.
 func temporaryFolder() throws -> String {
-    let path = NSTemporaryDirectory() + "dvcg-learning-tests-" + UUID().uuidString
+    let path = NSTemporaryDirectory() + "dvcg-checkpoint-tests-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }
@@ -29,13 +30,6 @@ func rawSafetensors(header: String, data: [UInt8], declaredLength: UInt64? = nil
     let h = Array(header.utf8)
     let length = declaredLength ?? UInt64(h.count)
     return (0..<8).map { UInt8(truncatingIfNeeded: length >> (8 * UInt64($0))) } + h + data
-}
-
-/// A random matrix with entries uniform in [-scale, scale).
-func randomMatrix(_ rows: Int, _ columns: Int, _ generator: inout SeededGenerator, scale: Double = 1) -> Matrix {
-    Matrix(
-        rows: rows, columns: columns,
-        values: (0..<(rows * columns)).map { _ in Float(generator.uniform(-scale, scale)) })
 }
 
 /// The largest |a - b| over two equally long arrays.

@@ -1,8 +1,10 @@
+import DVCGCheckpoint
 import DVCGCore
+import DVCGNeural
 import Foundation
 import Testing
 
-@testable import DVCGLearning
+@testable import DVCGMechanism
 
 /// A DVCG-MADDPG policy over `roster` (small nets) and an engine that registers `registered`.
 private func makeJointEngine(
@@ -119,8 +121,8 @@ private func makeJointEngine(
         let metadata = policy.archive().metadata
         #expect(metadata["critic_input"] == "joint")
         #expect(metadata["roster"] == #"["v0","v1","v2"]"#)
-        #expect(PolicyCheckpointTests.smallPolicy().archive().metadata["critic_input"] == nil)
-        #expect(PolicyCheckpointTests.smallPolicy().archive().metadata["roster"] == nil)
+        #expect(smallPolicy().archive().metadata["critic_input"] == nil)
+        #expect(smallPolicy().archive().metadata["roster"] == nil)
     }
 
     @Test func jointRosterMetadataIsValidated() throws {
@@ -129,7 +131,7 @@ private func makeJointEngine(
             var archive = policy.archive()
             change(&archive.metadata)
             do {
-                _ = try PolicyCheckpointTests.load(archive)
+                _ = try loadPolicy(archive)
                 return nil
             } catch { return error }
         }

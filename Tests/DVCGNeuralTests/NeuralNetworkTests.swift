@@ -2,7 +2,7 @@ import DVCGCore
 import Foundation
 import Testing
 
-@testable import DVCGLearning
+@testable import DVCGNeural
 
 @Suite struct NeuralNetworkTests {
     @Test func matrixProductMatchesTheDefinitionForEveryTransposition() {

@@ -1,8 +1,9 @@
 import DVCGCore
+import DVCGNeural
 import Foundation
 import Testing
 
-@testable import DVCGLearning
+@testable import DVCGCheckpoint
 
 @Suite struct PolicyCheckpointTests {
     static func smallPolicy(ids: [String] = ["0", "vsp-b.2"]) -> PolicyCheckpoint {

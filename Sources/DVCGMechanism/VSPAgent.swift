@@ -1,4 +1,6 @@
+import DVCGCheckpoint
 import DVCGCore
+import DVCGNeural
 
 /// One VSP's learner inside a ``MechanismEngine``: its networks, optimisers, persisted state and
 /// its part of the bill (replay rows for the critic, report rows for the VoI net).

@@ -1,4 +1,6 @@
+import DVCGCheckpoint
 import DVCGCore
+import DVCGNeural
 import Foundation
 
 extension MechanismEngine {

@@ -1,4 +1,5 @@
 import DVCGCore
+import DVCGNeural
 
 /// The five networks each VSP holds in a policy (DESIGN.md, Algorithm 1).
 public enum NetworkRole: String, Sendable, CaseIterable, Codable, Comparable {
@@ -54,7 +55,7 @@ public struct PolicyArchitecture: Sendable, Equatable, Codable {
     public var voi: [Int]
     /// nil for the mean-field critic of DVCG-MFMARL and DVCG-MARL; for DVCG-MADDPG, the VSP ids
     /// whose observations and actions the joint critic sees, in the order of its input slots. Such
-    /// a policy admits only these VSPs (``EngineError/outsideJointRoster(_:)``).
+    /// a policy admits only these VSPs (the engine refuses others with `EngineError.outsideJointRoster`).
     public var jointRoster: [String]?
 
     /// An architecture with explicit sizes; check it with ``validate()``.

@@ -1,4 +1,5 @@
 import DVCGCore
+import DVCGNeural
 import Foundation
 
 /// A policy: per-VSP network sets plus the template a newly registered VSP starts from, with the

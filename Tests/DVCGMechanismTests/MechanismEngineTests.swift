@@ -1,8 +1,10 @@
+import DVCGCheckpoint
 import DVCGCore
+import DVCGNeural
 import Foundation
 import Testing
 
-@testable import DVCGLearning
+@testable import DVCGMechanism
 
 /// An engine with `count` VSPs "v0"... registered, small nets, the given configuration.
 private func makeEngine(

@@ -1,4 +1,6 @@
+import DVCGCheckpoint
 import DVCGCore
+import DVCGNeural
 
 extension MechanismEngine {
     /// SW'_-i of eqs. (31)-(33) for every participant, in VC: the welfare the others would reach

@@ -1,3 +1,4 @@
+import DVCGCheckpoint
 import DVCGCore
 
 /// The DVCG mechanism with its learners: per VSP the five networks, alpha-hat, the current share

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import DVCGControl
+@testable import DVCGService
 
 @Suite struct AccessPolicyTests {
     let policy = AccessPolicy(adminUsers: [1001], adminGroups: [500], readerGroups: [600], vspUsers: [2001: "vsp-3"])

@@ -1,4 +1,3 @@
-import DVCGControl
 import Foundation
 import NIOCore
 import Synchronization

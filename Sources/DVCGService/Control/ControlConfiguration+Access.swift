@@ -1,5 +1,3 @@
-import DVCGControl
-
 /// A principal or group of `control:` that names no user or group of this system.
 public struct AccessConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The configuration path, e.g. `control.principals[2].user`.

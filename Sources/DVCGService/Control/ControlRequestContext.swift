@@ -1,4 +1,3 @@
-import DVCGControl
 import Hummingbird
 import NIOCore
 

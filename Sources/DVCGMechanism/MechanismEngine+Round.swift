@@ -31,7 +31,7 @@ extension MechanismEngine {
         guard n > 0 else {
             lastRound = round
             return RoundOutcome(
-                round: round, pool: 0, noiseScale: 0, proposedWelfare: 0, realisedWelfare: 0, entries: [])
+                round: round, pool: 0, noiseScale: 0, proposedWelfare: 0, welfareEstimate: 0, entries: [])
         }
         let bidList = ids.map { bids[$0]! }
         // One dictionary lookup per participant; later passes use these positions.
@@ -53,8 +53,8 @@ extension MechanismEngine {
             let observations = Self.observations(previous, meanField: configuration.learning.meanField)
             let actions = chooseActions(nets: nets, ages: slots.map { agents.values[$0].state.age }, observations: observations)
             let proposal = try actionSpace.apply(actions, to: previous)
-            let proposedUtility = (0..<n).map { Double(nets[$0].voi.evaluate(floats(proposal.shares(of: $0)))[0]) }
-            let proposedWelfare = proposedUtility.reduce(0, +)
+            let utilityEstimates = (0..<n).map { Double(nets[$0].voi.evaluate(floats(proposal.shares(of: $0)))[0]) }
+            let proposedWelfare = utilityEstimates.reduce(0, +)
 
             // 4. Noise (NSP).
             let scale =
@@ -65,19 +65,19 @@ extension MechanismEngine {
             // 5. Counterfactual welfare without each VSP, externality, interest, tax (bank).
             let realisedUtility =
                 realised == proposal
-                ? proposedUtility : (0..<n).map { Double(nets[$0].voi.evaluate(floats(realised.shares(of: $0)))[0]) }
-            let realisedWelfare = realisedUtility.reduce(0, +)
+                ? utilityEstimates : (0..<n).map { Double(nets[$0].voi.evaluate(floats(realised.shares(of: $0)))[0]) }
+            let welfareEstimate = realisedUtility.reduce(0, +)
             let estimates = counterfactualWelfare(nets: nets, previous: previous)
             var entries: [RoundEntry] = []
             entries.reserveCapacity(n)
             for i in 0..<n {
                 let agent = agents.values[slots[i]]
-                let others = realisedWelfare - realisedUtility[i]
+                let others = welfareEstimate - realisedUtility[i]
                 let without = try Bank.clampedWelfareWithout(
                     estimate: estimates[i], maximumPool: maximumPool,
                     maximumPoolWithout: agent.state.maximumPoolWithout)
                 let externality = try Bank.externality(welfareWithout: without, othersWelfare: others)
-                let interest = try Bank.interest(loan: loans[i], proposedUtility: proposedUtility[i])
+                let interest = try Bank.interest(loan: loans[i], utilityEstimate: utilityEstimates[i])
                 let alphaHat = agent.state.alphaEstimator.estimate(configuration.alphaMethod)
                 let tax = try Bank.tax(
                     alphaHat: alphaHat, externality: externality, interest: interest,
@@ -85,8 +85,8 @@ extension MechanismEngine {
                 entries.append(
                     RoundEntry(
                         vsp: ids[i], bid: bidList[i], loan: loans[i], voi: voi[i],
-                        proposedShare: Array(proposal.shares(of: i)), realisedShare: Array(realised.shares(of: i)),
-                        actions: Array(actions[(i * k)..<((i + 1) * k)]), proposedUtility: proposedUtility[i],
+                        proposedShares: Array(proposal.shares(of: i)), realisedShares: Array(realised.shares(of: i)),
+                        actions: Array(actions[(i * k)..<((i + 1) * k)]), utilityEstimate: utilityEstimates[i],
                         welfareWithout: without, externality: externality, interest: interest, alphaHat: alphaHat,
                         tax: tax))
             }
@@ -106,16 +106,16 @@ extension MechanismEngine {
                     agents.values[slots[i]].state.recentShares.removeFirst()
                 }
                 agents.values[slots[i]].state.maximumPoolWithout = max(
-                    agents.values[slots[i]].state.maximumPoolWithout, realisedWelfare - realisedUtility[i])
+                    agents.values[slots[i]].state.maximumPoolWithout, welfareEstimate - realisedUtility[i])
             }
-            maximumPool = max(maximumPool, realisedWelfare)
+            maximumPool = max(maximumPool, welfareEstimate)
             if let rewards {
                 appendTransitions(ids: ids, observations: observations, actions: actions, rewards: rewards)
             }
             lastRound = round
             return RoundOutcome(
                 round: round, pool: pool, noiseScale: scale, proposedWelfare: proposedWelfare,
-                realisedWelfare: realisedWelfare, entries: entries)
+                welfareEstimate: welfareEstimate, entries: entries)
         } catch {
             throw .mechanism(error)
         }

@@ -13,21 +13,21 @@ public struct RoundOutcome: Sendable, Equatable, Codable {
     public var noiseScale: Double
     /// SW* = sum_i f_i(s*_i), the VoI nets' welfare of the proposal, in VC.
     public var proposedWelfare: Double
-    /// sum_i f_i(s~_i), the VoI nets' welfare of the realised allocation, in VC.
-    public var realisedWelfare: Double
+    /// The welfare estimate sum_i f_i(s~_i): the VoI nets' welfare of the realised allocation, in VC.
+    public var welfareEstimate: Double
     /// One entry per participating VSP, sorted by id.
     public var entries: [RoundEntry]
 
     /// Creates an outcome.
     public init(
-        round: RoundNumber, pool: Double, noiseScale: Double, proposedWelfare: Double, realisedWelfare: Double,
+        round: RoundNumber, pool: Double, noiseScale: Double, proposedWelfare: Double, welfareEstimate: Double,
         entries: [RoundEntry]
     ) {
         self.round = round
         self.pool = pool
         self.noiseScale = noiseScale
         self.proposedWelfare = proposedWelfare
-        self.realisedWelfare = realisedWelfare
+        self.welfareEstimate = welfareEstimate
         self.entries = entries
     }
 }
@@ -43,13 +43,13 @@ public struct RoundEntry: Sendable, Equatable, Codable {
     /// VoI_i = f_i(s~_{i,t-1}) in VC, its contribution to the pool (12).
     public var voi: Double
     /// The proposed shares s*_i, K values.
-    public var proposedShare: [Double]
+    public var proposedShares: [Double]
     /// The realised shares s~_i after the noise of eq. (15), K values.
-    public var realisedShare: [Double]
+    public var realisedShares: [Double]
     /// The actor's action level index per resource (K values, 0 ..< L).
     public var actions: [Int]
-    /// U*_i = f_i(s*_i) in VC.
-    public var proposedUtility: Double
+    /// The utility estimate U*_i = f_i(s*_i): the VoI net's value at the proposed shares, in VC.
+    public var utilityEstimate: Double
     /// SW_-i in VC after the clamp of eq. (30).
     public var welfareWithout: Double
     /// The externality I_i of eq. (17) in VC.

@@ -80,7 +80,7 @@ import Testing
     }
 
     @Test func taxFollowsEquation18AndNVIDropsInterest() throws {
-        let interest = try Bank.interest(loan: 40, proposedUtility: 55)
+        let interest = try Bank.interest(loan: 40, utilityEstimate: 55)
         #expect(interest == 15)
         #expect(try Bank.tax(alphaHat: 1.2, externality: 30, interest: interest) == 1.2 * 45)
         #expect(try Bank.tax(alphaHat: 1.2, externality: 30, interest: interest, chargesInterest: false) == 1.2 * 30)

@@ -225,10 +225,10 @@ extension Auctioneer {
         let parts = duration.components
         let seconds = Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
         lastRoundSummary = LastRoundStatus(
-            round: outcome.round.value, welfareEstimate: outcome.realisedWelfare, pool: outcome.pool,
+            round: outcome.round.value, welfareEstimate: outcome.welfareEstimate, pool: outcome.pool,
             noiseScale: outcome.noiseScale, durationMilliseconds: seconds * 1e3, participants: outcome.entries.count)
         for entry in outcome.entries { lastEntries[entry.vsp] = entry }
         metrics.roundCommitted(
-            seconds: seconds, welfare: outcome.realisedWelfare, pool: outcome.pool, participants: outcome.entries.count)
+            seconds: seconds, welfare: outcome.welfareEstimate, pool: outcome.pool, participants: outcome.entries.count)
     }
 }

@@ -237,7 +237,7 @@ public actor Auctioneer {
             var reports: [FinancialReport] = []
             for entry in outcome.entries {
                 guard let vsp = newSimulated[entry.vsp] else { continue }
-                let slice = zip(entry.realisedShare, capacities).map { $0 * $1 }
+                let slice = zip(entry.realisedShares, capacities).map { $0 * $1 }
                 let utility = try vsp.utility.value(at: slice)
                 var generator = SeededGenerator(
                     seed: Self.stream(seed: configuration.seed, round: round, vsp: entry.vsp))
@@ -269,8 +269,8 @@ public actor Auctioneer {
             simulated = newSimulated
             lastRound = round
             lastParticipants = outcome.entries.count
-            lastWelfare = outcome.realisedWelfare
-            for entry in outcome.entries { lastShares[entry.vsp] = entry.realisedShare }
+            lastWelfare = outcome.welfareEstimate
+            for entry in outcome.entries { lastShares[entry.vsp] = entry.realisedShares }
             for change in changes where change.kind == .remove { lastShares[change.definition.id] = nil }
             let elapsed = begin.duration(to: clock.now)
             phases.commit = commitStart.duration(to: clock.now)
@@ -403,7 +403,7 @@ public actor Auctioneer {
                 "round committed",
                 metadata: [
                     "round": "\(outcome.round)", "vsps": "\(outcome.entries.count)", "pool": "\(outcome.pool)",
-                    "sigma": "\(outcome.noiseScale)", "welfare": "\(outcome.realisedWelfare)",
+                    "sigma": "\(outcome.noiseScale)", "welfare": "\(outcome.welfareEstimate)",
                     "duration_ms": "\(milliseconds(phases.total))", "engine_ms": "\(milliseconds(phases.engine))",
                     "snapshot_ms": "\(milliseconds(phases.snapshot))", "commit_ms": "\(milliseconds(phases.commit))",
                 ])

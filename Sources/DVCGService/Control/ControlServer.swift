@@ -146,7 +146,7 @@ public enum ControlServer {
                 ActionResponse(
                     outcome: "committed",
                     message:
-                        "round \(outcome.round): \(outcome.entries.count) VSPs, welfare \(outcome.realisedWelfare) VC",
+                        "round \(outcome.round): \(outcome.entries.count) VSPs, welfare \(outcome.welfareEstimate) VC",
                     round: outcome.round.value))
         }
         router.get("/metrics") { request, context in

@@ -181,7 +181,7 @@ public final class Ledger: Sendable {
                         """,
                     arguments: [
                         Int64(outcome.round.value), record.started.timeIntervalSince1970, Date().timeIntervalSince1970,
-                        outcome.pool, outcome.noiseScale, outcome.proposedWelfare, outcome.realisedWelfare,
+                        outcome.pool, outcome.noiseScale, outcome.proposedWelfare, outcome.welfareEstimate,
                         record.policyChecksum,
                         outcome.entries.isEmpty,
                     ])
@@ -196,7 +196,7 @@ public final class Ledger: Sendable {
                     try insertEntry.execute(
                         arguments: [
                             Int64(outcome.round.value), entry.vsp.rawValue, entry.bid, entry.loan, entry.voi,
-                            Self.json(entry.proposedShare), Self.json(entry.realisedShare), entry.proposedUtility,
+                            Self.json(entry.proposedShares), Self.json(entry.realisedShares), entry.utilityEstimate,
                             entry.welfareWithout, entry.externality, entry.interest, entry.alphaHat, entry.tax,
                         ])
                 }

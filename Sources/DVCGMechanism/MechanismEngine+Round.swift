@@ -4,7 +4,7 @@ import DVCGNeural
 import Foundation
 
 extension MechanismEngine {
-    /// Runs round t for the VSPs that bid (DESIGN.md steps 1-5 and, when learning, the bill).
+    /// Runs round t for the VSPs that bid (docs/learning.md, "One round", and, when learning, the bill).
     ///
     /// A registered VSP without a bid takes no part: share 0 this round, no loan, no tax; its
     /// state is kept for its next round. The participants' current shares are normalised per

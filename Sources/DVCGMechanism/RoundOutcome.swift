@@ -1,6 +1,6 @@
 import DVCGCore
 
-/// What one round of the mechanism decided (DESIGN.md, "one round", steps 1-5).
+/// What one round of the mechanism decided (docs/learning.md, "One round", steps 1-5).
 ///
 /// Amounts are in VC, shares are fractions of each resource's capacity (multiply by the
 /// capacity for the physical slice).
@@ -56,7 +56,7 @@ public struct RoundEntry: Sendable, Equatable, Codable {
     public var externality: Double
     /// The VC interest |K_i - U*_i| of eq. (18) (reported even when NVI drops it from the tax).
     public var interest: Double
-    /// alpha-hat_i used for the tax (eq. 34 / DESIGN.md).
+    /// alpha-hat_i used for the tax (eq. 34; README, "Design notes").
     public var alphaHat: Double
     /// The tax Z_i = alpha-hat_i (I_i + interest) of eq. (18) in VC.
     public var tax: Double

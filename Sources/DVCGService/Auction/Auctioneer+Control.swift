@@ -8,8 +8,8 @@ import Synchronization
 /// The last published status, readable from any thread: status requests never queue behind a round.
 ///
 /// The JSON body of `GET /v1/status` is encoded once per publication, with the two clock fields (time to the
-/// next round, uptime) left as gaps that each request fills in: encoding the whole answer per request was a
-/// quarter of the daemon's CPU under 64 polling clients.
+/// next round, uptime) left as gaps that each request fills in (docs/control.md, "Decisions": encoding the
+/// whole answer per request cost the daemon more CPU than anything else under polling clients).
 public final class StatusBoard: Sendable {
     private struct Published: Sendable {
         var status: StatusResponse

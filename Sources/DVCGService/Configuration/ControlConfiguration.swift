@@ -6,7 +6,7 @@ public struct ControlConfiguration: Sendable, Equatable {
     public var mode: UInt16 = 0o660
     /// Group that owns the socket file; `nil` keeps the daemon's group.
     public var group: String?
-    /// Who may do what; checked by the control API (issue 6) from the caller's SO_PEERCRED.
+    /// Who may do what; checked by the control API from the caller's SO_PEERCRED.
     public var principals: [Principal] = []
     /// Groups (names or gids) whose members are admins (`control.admin_groups`).
     public var adminGroups: [String] = []

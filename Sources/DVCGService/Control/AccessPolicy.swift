@@ -18,7 +18,7 @@ public struct PeerCredentials: Sendable, Equatable {
     }
 }
 
-/// What a caller of the control API may do (DESIGN.md, the paper's audit scope, Sec. IV-A).
+/// What a caller of the control API may do (docs/control.md, "Who may do what"; the paper's audit scope, Sec. IV-A).
 public enum AccessRole: Sendable, Equatable, CustomStringConvertible {
     /// Root or a configured admin user or group: everything.
     case admin

@@ -161,8 +161,8 @@ public enum ControlServer {
 
     /// The one event-loop thread that reads and writes every control connection (handlers run on Swift's pool).
     ///
-    /// One local socket needs no more: under 64 polling clients on two cores, one loop instead of one per core
-    /// answered status at p99 3.2-4.0 ms instead of 4.2-4.6 ms, with fewer threads contending for the cores.
+    /// One local socket needs no more, and fewer threads contend for the cores (docs/control.md, "Decisions",
+    /// has the measurement).
     static let eventLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
     /// The application bound to the configured socket; raises `readiness` once it listens with its mode set.

@@ -126,7 +126,10 @@ let package = Package(
         .testTarget(name: "DVCGMechanismTests", dependencies: ["DVCGMechanism"], swiftSettings: strictSettings),
         .testTarget(name: "DVCGControlTests", dependencies: ["DVCGControl"], swiftSettings: strictSettings),
         .testTarget(name: "DVCGSimulationTests", dependencies: ["DVCGSimulation"], swiftSettings: strictSettings),
-        .testTarget(name: "DVCGServiceTests", dependencies: ["DVCGService"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "DVCGServiceTests",
+            dependencies: ["DVCGService", .product(name: "GRDB", package: "GRDB.swift")], resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings),
         // Runs the real binaries; depends on them so that `swift build --build-tests` builds them first.
         .testTarget(
             name: "EndToEndTests",

@@ -403,7 +403,7 @@ public actor Auctioneer {
                 "round committed",
                 metadata: [
                     "round": "\(outcome.round)", "vsps": "\(outcome.entries.count)", "pool": "\(outcome.pool)",
-                    "sigma": "\(outcome.noiseScale)", "welfare": "\(outcome.welfareEstimate)",
+                    "noise_scale": "\(outcome.noiseScale)", "welfare": "\(outcome.welfareEstimate)",
                     "duration_ms": "\(milliseconds(phases.total))", "engine_ms": "\(milliseconds(phases.engine))",
                     "snapshot_ms": "\(milliseconds(phases.snapshot))", "commit_ms": "\(milliseconds(phases.commit))",
                 ])

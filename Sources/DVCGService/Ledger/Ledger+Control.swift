@@ -86,7 +86,7 @@ extension Ledger {
         -> [LedgerRow]
     {
         var sql = """
-            SELECT round, vsp, bid, loan, realised_shares, tax, proposed_utility, externality, interest, alpha_hat
+            SELECT round, vsp, bid, loan, realised_shares, tax, utility_estimate, externality, interest, alpha_hat
             FROM round_entries WHERE round >= ? AND round <= ?
             """
         var arguments: StatementArguments = [Int64(clamping: filter.from), Int64(clamping: filter.to)]

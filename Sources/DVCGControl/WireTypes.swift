@@ -8,6 +8,12 @@ public struct ErrorBody: Codable, Sendable, Equatable {
         public var code: String
         /// One line for people naming the field or value at fault.
         public var message: String
+
+        /// Creates an error's code and message.
+        public init(code: String, message: String) {
+            self.code = code
+            self.message = message
+        }
     }
 
     /// The error.
@@ -94,10 +100,30 @@ public struct LastRoundStatus: Codable, Sendable, Equatable {
     }
 }
 
+/// What the daemon is doing, as `GET /v1/status` reports it.
+public enum DaemonState: String, Codable, Sendable, Equatable, CaseIterable {
+    /// Restoring from the ledger, not yet serving rounds.
+    case starting
+    /// A round every period.
+    case running
+    /// Ticks pass without rounds.
+    case paused
+    /// Shutting down after the round in flight.
+    case stopping
+}
+
+/// Whether the served policy learns.
+public enum LearningMode: String, Codable, Sendable, Equatable, CaseIterable {
+    /// The policy is served as loaded.
+    case frozen
+    /// The policy learns after every round.
+    case online
+}
+
 /// `GET /v1/status`.
 public struct StatusResponse: Codable, Sendable, Equatable {
-    /// `running`, `paused`, `starting` or `stopping`.
-    public var state: String
+    /// Running, paused, starting or stopping.
+    public var state: DaemonState
     /// The next round to run.
     public var nextRound: UInt64
     /// The period T_s in seconds.
@@ -110,8 +136,8 @@ public struct StatusResponse: Codable, Sendable, Equatable {
     public var policy: PolicyStatus
     /// The last committed round, or nil before the first.
     public var lastRound: LastRoundStatus?
-    /// `frozen` or `online`.
-    public var learning: String
+    /// Frozen or online.
+    public var learning: LearningMode
     /// The number of committed rounds in the ledger.
     public var ledgerRounds: UInt64
     /// The ledger database size in bytes.
@@ -123,8 +149,8 @@ public struct StatusResponse: Codable, Sendable, Equatable {
 
     /// Creates a status answer.
     public init(
-        state: String, nextRound: UInt64, periodSeconds: Double, secondsToNextRound: Double, vspCount: Int,
-        policy: PolicyStatus, lastRound: LastRoundStatus?, learning: String, ledgerRounds: UInt64, ledgerBytes: UInt64,
+        state: DaemonState, nextRound: UInt64, periodSeconds: Double, secondsToNextRound: Double, vspCount: Int,
+        policy: PolicyStatus, lastRound: LastRoundStatus?, learning: LearningMode, ledgerRounds: UInt64, ledgerBytes: UInt64,
         uptimeSeconds: Double, version: String
     ) {
         self.state = state

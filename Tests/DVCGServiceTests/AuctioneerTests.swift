@@ -46,10 +46,10 @@ struct AuctionFixture {
         configuration = try ConfigurationLoader.parse(yaml, file: "test.yaml", folder: folder)
     }
 
-    func auctioneer() throws -> Auctioneer {
+    func auctioneer(ledger: Ledger? = nil) throws -> Auctioneer {
         try Auctioneer(
             configuration: configuration, configurationPath: nil, policy: policy,
-            ledger: try Ledger(path: configuration.ledgerPath), notifier: SilentNotifier(),
+            ledger: try ledger ?? Ledger(path: configuration.ledgerPath), notifier: SilentNotifier(),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 }

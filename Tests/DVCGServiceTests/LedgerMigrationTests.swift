@@ -64,7 +64,7 @@ import Testing
         #expect(rows.count == 15)
         for (row, old) in zip(rows, before[1]) {
             #expect(row.round == UInt64(Int64.fromDatabaseValue(old[0]) ?? -1))
-            #expect(row.vsp == String.fromDatabaseValue(old[1]))
+            #expect(row.vsp.rawValue == String.fromDatabaseValue(old[1]))
             #expect(row.utilityEstimate == Double.fromDatabaseValue(old[7]))
             #expect(row.tax == Double.fromDatabaseValue(old[12]))
         }

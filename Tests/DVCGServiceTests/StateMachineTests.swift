@@ -145,11 +145,11 @@ import Testing
 @Suite struct StatusBoardTests {
     func status(lastRound: LastRoundStatus?) -> StatusResponse {
         StatusResponse(
-            state: "running", nextRound: 42, periodSeconds: 0.1, secondsToNextRound: 0, vspCount: 10,
+            state: .running, nextRound: 42, periodSeconds: 0.1, secondsToNextRound: 0, vspCount: 10,
             policy: PolicyStatus(
                 path: "/etc/dvcg/policy/default.safetensors", version: 3, checksum: "0123456789abcdef",
                 loadedAt: "2026-11-29T12:00:00Z"),
-            lastRound: lastRound, learning: "frozen", ledgerRounds: 41, ledgerBytes: 1 << 20, uptimeSeconds: 0,
+            lastRound: lastRound, learning: .frozen, ledgerRounds: 41, ledgerBytes: 1 << 20, uptimeSeconds: 0,
             version: "0.1.0")
     }
 

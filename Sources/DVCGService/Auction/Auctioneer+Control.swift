@@ -141,12 +141,12 @@ extension Auctioneer {
         }
         let formatter = ISO8601DateFormatter()
         return StatusResponse(
-            state: paused ? "paused" : "running", nextRound: bidBook.openRound.value, periodSeconds: period,
+            state: paused ? .paused : .running, nextRound: bidBook.openRound.value, periodSeconds: period,
             secondsToNextRound: toNext, vspCount: roster.active.count,
             policy: PolicyStatus(
                 path: policy.path, version: PolicyCheckpoint.formatVersion, checksum: policy.checksum,
                 loadedAt: formatter.string(from: policyLoadedAt)),
-            lastRound: lastRoundSummary, learning: configuration.mechanism.learns ? "online" : "frozen",
+            lastRound: lastRoundSummary, learning: configuration.mechanism.learns ? .online : .frozen,
             ledgerRounds: lastRound?.value ?? 0, ledgerBytes: bytes,
             uptimeSeconds: max(0, Date().timeIntervalSince(startedAt)), version: Self.version)
     }
@@ -158,12 +158,12 @@ extension Auctioneer {
         let resources = configuration.resources.count
         let vsps = ids.map { id -> VSPInfo in
             let definition = roster.active[id] ?? upcoming[id]
-            let status = roster.active[id] == nil ? "joining" : (upcoming[id] == nil ? "leaving" : "active")
-            var kind = "external"
-            if case .simulated = definition?.kind { kind = "simulated" }
+            let status: VSPStatus = roster.active[id] == nil ? .joining : (upcoming[id] == nil ? .leaving : .active)
+            var kind = VSPKind.external
+            if case .simulated = definition?.kind { kind = .simulated }
             let entry = lastEntries[id]
             return VSPInfo(
-                id: id.rawValue, kind: kind, status: status,
+                id: id, kind: kind, status: status,
                 share: lastShares[id] ?? Array(repeating: 0, count: resources), lastBid: entry?.bid,
                 lastTax: entry?.tax, alphaHat: entry?.alphaHat ?? 1)
         }

@@ -399,14 +399,14 @@ private struct Parser {
                 }
                 switch role {
                 case 0: control.principals.append(Principal(user: user, role: .admin))
-                case 1: control.principals.append(Principal(user: user, role: .readOnly))
+                case 1: control.principals.append(Principal(user: user, role: .reader))
                 default:
                     guard let vspNode = entry["vsp"] else {
                         reader.missing("vsp", in: item, at: path)
                         continue
                     }
                     if let id = vspID(vspNode, at: path + ".vsp") {
-                        control.principals.append(Principal(user: user, role: .vsp(id.rawValue)))
+                        control.principals.append(Principal(user: user, role: .vsp(id)))
                     }
                 }
             }

@@ -83,7 +83,7 @@ struct AuctionFixture {
             id: try VSPID("sim-9"),
             kind: .simulated(
                 SimulatedVSPConfiguration(
-                    beta: 150, xi: [3, 2, 1], alpha: 1, noiseMean: 0, noiseStandardDeviation: 0, bidding: "scaled:0.8"))
+                    beta: 150, xi: [3, 2, 1], alpha: 1, noiseMean: 0, noiseStandardDeviation: 0, bidding: .scaled(0.8)))
         )
         try await auctioneer.add(newcomer)
         try await auctioneer.remove(try VSPID("sim-0"))

@@ -37,7 +37,7 @@ import Testing
     // and the methods of a path by DVCGControlTests (ControlAPI.methods(at:)).
     @Test func badBodiesNameTheField() throws {
         #expect(
-            throws: ControlError.invalid("invalid_vsp", "utility.xi: expected 3 values, found 2")
+            throws: ControlError.invalid("invalid_vsp", "utility.xi: expected 3 values (one per resource), found 2")
         ) {
             try RosterRoutes.definition(
                 of: AddVSPRequest(id: try VSPID("a"), kind: .simulated, utility: UtilityBody(beta: 1, xi: [1, 2])),

@@ -45,46 +45,18 @@ struct RosterRoutes {
         return routes
     }
 
-    /// A VSP definition from `POST /v1/vsps`, checked completely.
-    /// - Throws: ``ControlError`` 422 naming the field.
+    /// A VSP definition from `POST /v1/vsps`, checked by the rules dvcgd.yaml's entries follow.
+    /// - Throws: ``ControlError`` 422 `invalid_vsp` naming the first field at fault.
     static func definition(of body: AddVSPRequest, resourceCount: Int) throws(ControlError) -> VSPDefinition {
-        let maximum = ControlServer.maximumBid
-        switch body.kind {
-        case .external:
-            for (field, present) in [
-                ("utility", body.utility != nil), ("alpha", body.alpha != nil), ("bidding", body.bidding != nil),
-            ]
-            where present {
-                throw .invalid("invalid_vsp", "\(field): an external VSP has none (it bids through the API)")
-            }
-            return VSPDefinition(id: body.id, kind: .external)
-        case .simulated:
-            guard let utility = body.utility else {
-                throw .invalid("invalid_vsp", "utility: required for a simulated VSP")
-            }
-            guard utility.beta.isFinite, utility.beta >= 0, utility.beta <= maximum else {
-                throw .invalid("invalid_vsp", "utility.beta: expected a number in [0, \(maximum)], found \(utility.beta)")
-            }
-            guard utility.xi.count == resourceCount else {
-                throw .invalid(
-                    "invalid_vsp", "utility.xi: expected \(resourceCount) values, found \(utility.xi.count)")
-            }
-            if let index = utility.xi.firstIndex(where: { !$0.isFinite || $0 < 0 || $0 > maximum }) {
-                throw .invalid(
-                    "invalid_vsp",
-                    "utility.xi[\(index)]: expected a number in [0, \(maximum)], found \(utility.xi[index])")
-            }
-            let alpha = body.alpha ?? 1
-            guard alpha.isFinite, alpha > 0, alpha <= maximum else {
-                throw .invalid("invalid_vsp", "alpha: expected a finite number > 0, found \(alpha)")
-            }
-            let parameters = SimulatedVSPConfiguration(
-                beta: utility.beta, xi: utility.xi, alpha: alpha, noiseMean: 0, noiseStandardDeviation: 0,
-                bidding: (body.bidding ?? .truthful).text)
-            do { _ = try parameters.simulatedVSP() } catch {
-                throw .invalid("invalid_vsp", "utility: \(error)")
-            }
-            return VSPDefinition(id: body.id, kind: .simulated(parameters))
+        var draft = VSPDraft(id: body.id, kind: body.kind)
+        draft.beta = body.utility?.beta
+        draft.xi = body.utility?.xi
+        draft.alpha = body.alpha
+        draft.bidding = body.bidding.map(BiddingStrategy.init)
+        do {
+            return try VSPDefinition.validated(draft, resourceCount: resourceCount, naming: .api)
+        } catch {
+            throw .invalid(ControlAPI.AddVSP.invalidCode, error.issues[0].description)
         }
     }
 }

@@ -265,8 +265,7 @@ struct StatusProbe {
                 guard let ok = probes[index].receive(into: &buffers[index], scratch: &scratch) else { continue }
                 let now = clock.now
                 if ok {
-                    let elapsed = started[index].duration(to: now).components
-                    latencies.append(Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18)
+                    latencies.append(started[index].duration(to: now).inSeconds)
                 } else {
                     failures += 1
                 }

@@ -120,6 +120,31 @@ public enum LearningMode: String, Codable, Sendable, Equatable, CaseIterable {
     case online
 }
 
+/// The last reload, as `GET /v1/status` reports it.
+public struct ReloadStatus: Codable, Sendable, Equatable {
+    /// Whether the reload succeeded.
+    public enum Outcome: String, Codable, Sendable, Equatable, CaseIterable {
+        /// The new configuration and policy are in force.
+        case ok
+        /// Refused; the previous ones keep serving.
+        case failed
+    }
+
+    /// Ok or failed.
+    public var outcome: Outcome
+    /// What was loaded, or why nothing was.
+    public var message: String
+    /// When it was tried, ISO 8601.
+    public var at: String
+
+    /// Creates a reload status.
+    public init(outcome: Outcome, message: String, at: String) {
+        self.outcome = outcome
+        self.message = message
+        self.at = at
+    }
+}
+
 /// `GET /v1/status`.
 public struct StatusResponse: Codable, Sendable, Equatable {
     /// Running, paused, starting or stopping.
@@ -146,12 +171,16 @@ public struct StatusResponse: Codable, Sendable, Equatable {
     public var uptimeSeconds: Double
     /// The daemon's version.
     public var version: String
+    /// Ticks skipped because a round overran its period, since start.
+    public var skippedTicks: Int64
+    /// The last reload since start, or nil before the first.
+    public var lastReload: ReloadStatus?
 
     /// Creates a status answer.
     public init(
         state: DaemonState, nextRound: UInt64, periodSeconds: Double, secondsToNextRound: Double, vspCount: Int,
         policy: PolicyStatus, lastRound: LastRoundStatus?, learning: LearningMode, ledgerRounds: UInt64, ledgerBytes: UInt64,
-        uptimeSeconds: Double, version: String
+        uptimeSeconds: Double, version: String, skippedTicks: Int64 = 0, lastReload: ReloadStatus? = nil
     ) {
         self.state = state
         self.nextRound = nextRound
@@ -165,6 +194,8 @@ public struct StatusResponse: Codable, Sendable, Equatable {
         self.ledgerBytes = ledgerBytes
         self.uptimeSeconds = uptimeSeconds
         self.version = version
+        self.skippedTicks = skippedTicks
+        self.lastReload = lastReload
     }
 
     enum CodingKeys: String, CodingKey {
@@ -177,5 +208,7 @@ public struct StatusResponse: Codable, Sendable, Equatable {
         case ledgerRounds = "ledger_rounds"
         case ledgerBytes = "ledger_bytes"
         case uptimeSeconds = "uptime_seconds"
+        case skippedTicks = "skipped_ticks"
+        case lastReload = "last_reload"
     }
 }

@@ -37,6 +37,10 @@ struct StatusCommand: AsyncParsableCommand {
         } else {
             pairs.append(("last round", "none yet"))
         }
+        pairs.append(("skipped ticks", "\(status.skippedTicks)"))
+        if let reload = status.lastReload {
+            pairs.append(("last reload", "\(reload.outcome.rawValue) at \(reload.at): \(reload.message)"))
+        }
         pairs += [
             (
                 "ledger",

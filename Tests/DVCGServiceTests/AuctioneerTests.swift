@@ -1,3 +1,4 @@
+import DVCGControl
 import DVCGCheckpoint
 import DVCGCore
 import DVCGMechanism
@@ -63,10 +64,10 @@ struct AuctionFixture {
             let outcome = await first.runRound()
             #expect(outcome?.entries.count == 4)
         }
-        #expect(await first.status().lastRound == RoundNumber(1_000))
+        #expect(await first.snapshot().lastRound == RoundNumber(1_000))
         let restarted = try fixture.auctioneer()
-        #expect(await restarted.status().openRound == RoundNumber(1_001))
-        #expect(await restarted.status().vsps == 4)
+        #expect(await restarted.snapshot().openRound == RoundNumber(1_001))
+        #expect(await restarted.snapshot().vsps == 4)
         let next = await restarted.runRound()
         #expect(next?.round == RoundNumber(1_001))
     }
@@ -87,7 +88,7 @@ struct AuctionFixture {
         )
         try await auctioneer.add(newcomer)
         try await auctioneer.remove(try VSPID("sim-0"))
-        #expect(await auctioneer.status().vsps == 3, "changes wait for the boundary")
+        #expect(await auctioneer.snapshot().vsps == 3, "changes wait for the boundary")
         let restarted = try fixture.auctioneer()
         let outcome = await restarted.runRound()
         #expect(outcome?.entries.map(\.vsp.rawValue) == ["sim-1", "sim-9"])
@@ -104,7 +105,7 @@ struct AuctionFixture {
         await #expect(throws: EngineError.outsideJointRoster(try VSPID("ext-9"))) { try await auctioneer.add(outsider) }
         try await auctioneer.add(VSPDefinition(id: try VSPID("ext-2"), kind: .external))
         #expect(await auctioneer.runRound()?.entries.count == 2, "rounds go on")
-        #expect(await auctioneer.status().vsps == 4)
+        #expect(await auctioneer.snapshot().vsps == 4)
     }
 
     @Test func aVSPAddedForTheNextRoundMayBidForIt() async throws {
@@ -124,7 +125,7 @@ struct AuctionFixture {
         let auctioneer = try fixture.auctioneer()
         let outcome = try #require(await auctioneer.runRound())
         #expect(outcome.entries.isEmpty)
-        #expect(await auctioneer.status().lastRound == RoundNumber(1))
+        #expect(await auctioneer.snapshot().lastRound == RoundNumber(1))
     }
 
     @Test func pausedTicksConsumeNoRoundNumber() async throws {
@@ -136,5 +137,63 @@ struct AuctionFixture {
         #expect(await auctioneer.runRound() == nil)
         await auctioneer.resume()
         #expect(await auctioneer.runRound()?.round == RoundNumber(2))
+    }
+}
+
+@Suite struct AuctionStateTests {
+    @Test func aCommittedRoundIsOneRecordAndStandingsFollowTheRoster() async throws {
+        let fixture = try AuctionFixture(vsps: 2)
+        defer { try? FileManager.default.removeItem(atPath: fixture.folder) }
+        let auctioneer = try fixture.auctioneer()
+        #expect(await auctioneer.snapshot().statusLine == "waiting for round 1; 2 VSPs")
+        let outcome = try #require(await auctioneer.runRound())
+        let snapshot = await auctioneer.snapshot()
+        #expect(snapshot.state.committed?.round == RoundNumber(1))
+        #expect(snapshot.state.committed?.summary?.participants == 2)
+        #expect(snapshot.state.committed?.summary?.welfareEstimate == outcome.welfareEstimate)
+        #expect(snapshot.state.standings[try VSPID("sim-0")]?.shares == outcome.entries[0].realisedShares)
+        #expect(snapshot.statusLine.hasPrefix("round 1: 2 VSPs, welfare "))
+
+        var state = snapshot.state
+        let removal = RosterEvent(
+            kind: .remove, boundary: RoundNumber(2), definition: VSPDefinition(id: try VSPID("sim-0"), kind: .external))
+        var next = outcome
+        next.round = RoundNumber(2)
+        next.entries = [outcome.entries[1]]
+        state.commit(next, changes: [removal], duration: .milliseconds(3))
+        #expect(state.standings[try VSPID("sim-0")] == nil, "a removed VSP has no standing")
+        #expect(state.committed == CommittedRound(
+            round: RoundNumber(2),
+            summary: RoundSummary(
+                participants: 1, welfareEstimate: next.welfareEstimate, pool: next.pool, noiseScale: next.noiseScale,
+                duration: .milliseconds(3))))
+    }
+
+    @Test func simulatedBiddersBidBeforeTheRoundAndReportAfterIt() async throws {
+        let fixture = try AuctionFixture(vsps: 2)
+        defer { try? FileManager.default.removeItem(atPath: fixture.folder) }
+        let bidders = try SimulatedBidders(
+            roster: Dictionary(uniqueKeysWithValues: fixture.configuration.vsps.map { ($0.id, $0) }))
+        var book = BidBook(openRound: RoundNumber(1))
+        try bidders.placeBids(
+            in: &book, for: RoundNumber(1), standings: [:], capacities: [1, 2, 3], vspCount: 2)
+        #expect(book.bids.count == 2 && book.bids.values.allSatisfy { $0 > 0 }, "truthful bids at an equal share")
+        let outcome = try #require(await fixture.auctioneer().runRound())
+        let reports = try bidders.reports(after: outcome, capacities: [1, 2, 3], seed: 7)
+        #expect(reports.map(\.vsp) == outcome.entries.map(\.vsp))
+        #expect(try bidders.reports(after: outcome, capacities: [1, 2, 3], seed: 7) == reports, "the same seed draws the same noise")
+    }
+
+    @Test func statusCarriesSkippedTicksAndTheLastReload() async throws {
+        let fixture = try AuctionFixture(vsps: 1)
+        defer { try? FileManager.default.removeItem(atPath: fixture.folder) }
+        let auctioneer = try fixture.auctioneer()
+        await auctioneer.recordSkippedTicks(3)
+        _ = await auctioneer.reload(trigger: "test")
+        let status = StatusResponse(await auctioneer.snapshot(), now: Date())
+        #expect(status.skippedTicks == 3)
+        #expect(status.lastReload?.outcome == .ok && status.lastReload?.message.hasPrefix("policy ") == true)
+        let text = String(decoding: ControlServer.encodedBody(status), as: UTF8.self)
+        #expect(text.contains(#""skipped_ticks":3"#) && text.contains(#""last_reload":{"at":"#))
     }
 }

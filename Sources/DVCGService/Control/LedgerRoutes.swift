@@ -30,7 +30,7 @@ struct LedgerRoutes {
                 environment.policy.decide(ledgerOf: query.vsp, for: role), role: role, context: context, request)
             var scoped = query
             if case .allowedForVSP(let id) = decision { scoped.vsp = id }
-            let status = await environment.auctioneer.status()
+            let status = await environment.auctioneer.snapshot()
             return Self.stream(
                 scoped, ledger: environment.ledger, lastRound: status.lastRound?.value ?? 0,
                 resourceCount: await environment.auctioneer.resourceCount)

@@ -1,4 +1,5 @@
 import DVCGControl
+import Foundation
 import Hummingbird
 import NIOCore
 
@@ -18,7 +19,7 @@ struct ObservationRoutes {
                     status: .ok, headers: [.contentType: "application/json"],
                     body: .init(byteBuffer: ByteBuffer(bytes: body)))
             }
-            return ControlServer.json(.ok, await auctioneer.statusResponse())
+            return ControlServer.json(.ok, StatusResponse(await auctioneer.snapshot(), now: Date()))
         }
         routes.register(ControlAPI.Metrics.self, environment) { _, _, _ in
             Response(

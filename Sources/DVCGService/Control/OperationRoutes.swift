@@ -19,12 +19,12 @@ struct OperationRoutes {
         }
         routes.register(ControlAPI.Pause.self, environment) {
             await auctioneer.pause()
-            let next = await auctioneer.status().openRound
+            let next = await auctioneer.snapshot().openRound
             return ActionResponse(outcome: "paused", message: "paused before round \(next)", round: next.value)
         }
         routes.register(ControlAPI.Resume.self, environment) {
             await auctioneer.resume()
-            let next = await auctioneer.status().openRound
+            let next = await auctioneer.snapshot().openRound
             return ActionResponse(outcome: "resumed", message: "round \(next) runs at the next tick", round: next.value)
         }
         routes.register(ControlAPI.RunRound.self, environment) {

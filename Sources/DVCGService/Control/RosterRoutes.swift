@@ -11,7 +11,7 @@ struct RosterRoutes {
     var collection: RouteCollection<ControlRequestContext> {
         let routes = RouteCollection(context: ControlRequestContext.self)
         let auctioneer = environment.auctioneer
-        routes.register(ControlAPI.ListVSPs.self, environment) { await auctioneer.vspList() }
+        routes.register(ControlAPI.ListVSPs.self, environment) { VSPListResponse(await auctioneer.snapshot()) }
         routes.register(ControlAPI.AddVSP.self, environment) { body, _, _, _ in
             let definition = try Self.definition(of: body, resourceCount: await auctioneer.resourceCount)
             do {

@@ -92,7 +92,9 @@ struct AuctionFixture {
         let restarted = try fixture.auctioneer()
         let outcome = await restarted.runRound()
         #expect(outcome?.entries.map(\.vsp.rawValue) == ["sim-1", "sim-9"])
-        await #expect(throws: RosterRejection.self) { try await restarted.add(newcomer) }
+        await #expect(throws: RosterChangeError.rejected(.alreadyRegistered(try VSPID("sim-9")))) {
+            try await restarted.add(newcomer)
+        }
     }
 
     @Test func aMADDPGPolicyRefusesAVSPOutsideItsRosterWhenItIsAdded() async throws {
@@ -102,7 +104,9 @@ struct AuctionFixture {
         let auctioneer = try fixture.auctioneer()
         #expect(await auctioneer.runRound()?.entries.count == 2)
         let outsider = VSPDefinition(id: try VSPID("ext-9"), kind: .external)
-        await #expect(throws: EngineError.outsideJointRoster(try VSPID("ext-9"))) { try await auctioneer.add(outsider) }
+        await #expect(throws: RosterChangeError.outsideJointRoster(try VSPID("ext-9"))) {
+            try await auctioneer.add(outsider)
+        }
         try await auctioneer.add(VSPDefinition(id: try VSPID("ext-2"), kind: .external))
         #expect(await auctioneer.runRound()?.entries.count == 2, "rounds go on")
         #expect(await auctioneer.snapshot().vsps == 4)

@@ -67,7 +67,9 @@ import Testing
         #expect(book.receive(1, from: vsp, for: RoundNumber(5), registered: false) == .rejected(.notRegistered(vsp)))
         #expect(book.receive(-1, from: vsp, for: RoundNumber(5), registered: true) == .rejected(.invalidAmount(-1)))
         #expect(book.receive(.nan, from: vsp, for: RoundNumber(5), registered: true) != .accepted)
+        #expect(book.receive(.infinity, from: vsp, for: RoundNumber(5), registered: true) != .accepted)
         #expect(book.bids.isEmpty)
+        #expect(book.receive(0, from: vsp, for: RoundNumber(5), registered: true) == .accepted, "a bid of 0 is a bid")
     }
 }
 

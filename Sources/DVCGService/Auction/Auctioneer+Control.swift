@@ -16,8 +16,14 @@ public enum ReportRejection: Error, Equatable, Sendable, CustomStringConvertible
     case alreadyReported(VSPID, RoundNumber)
     /// The engine no longer keeps the round (older than its report window).
     case tooOld(VSPID, RoundNumber)
+    /// The VSP took part in the round but has left the roster since.
+    case leftRoster(VSPID, RoundNumber)
+    /// A value the engine refuses (not finite).
+    case invalidReport(VSPID, String)
+    /// The engine refused the report for another reason.
+    case engine(EngineError)
     /// The ledger could not record it.
-    case ledger(String)
+    case ledger(LedgerError)
 
     /// What the VSP reads.
     public var description: String {
@@ -28,7 +34,11 @@ public enum ReportRejection: Error, Equatable, Sendable, CustomStringConvertible
         case .notInRound(let id, let round): return "round: VSP '\(id)' took no part in round \(round)"
         case .alreadyReported(let id, let round): return "round: VSP '\(id)' has already reported on round \(round)"
         case .tooOld(let id, let round): return "round: round \(round) is too old for a report from VSP '\(id)'"
-        case .ledger(let reason): return "the ledger cannot record the report: \(reason)"
+        case .leftRoster(let id, let round):
+            return "vsp: VSP '\(id)' has left the roster since round \(round); its report can no longer be used"
+        case .invalidReport(_, let detail): return "report: \(detail)"
+        case .engine(let error): return "the engine refused the report: \(error)"
+        case .ledger(let error): return "the ledger cannot record the report: \(error)"
         }
     }
 }
@@ -54,7 +64,7 @@ extension Auctioneer {
         }
         let participation: Ledger.Participation
         do { participation = try ledger.participation(of: report.vsp, in: report.round) } catch {
-            throw .ledger(error.description)
+            throw .ledger(error)
         }
         switch participation {
         case .unknownVSP:
@@ -67,8 +77,15 @@ extension Auctioneer {
         case .took: break
         }
         var updated = engine
-        do { try updated.record(report: report) } catch { throw .tooOld(report.vsp, report.round) }
-        do { try ledger.record(report) } catch { throw .ledger(error.description) }
+        do { try updated.record(report: report) } catch {
+            switch error {
+            case .reportForUnknownRound: throw .tooOld(report.vsp, report.round)
+            case .unknownVSP: throw .leftRoster(report.vsp, report.round)
+            case .invalidReport(_, let detail): throw .invalidReport(report.vsp, detail)
+            default: throw .engine(error)
+            }
+        }
+        do { try ledger.record(report) } catch { throw .ledger(error) }
         engine = updated
     }
 

@@ -156,19 +156,24 @@ public actor Auctioneer {
 
     /// Queues a VSP for the next round boundary and persists it.
     /// - Returns: The round it joins.
-    /// - Throws: ``RosterRejection``, ``EngineError/outsideJointRoster(_:)`` when the policy is a
-    ///   DVCG-MADDPG one whose joint critic has no slot for the VSP, or ``LedgerError``; nothing
-    ///   changes then.
+    /// - Throws: ``RosterChangeError``: the roster's rejection, a VSP outside a DVCG-MADDPG policy's joint
+    ///   roster, a definition out of range, or the ledger's error; nothing changes then.
     @discardableResult
-    public func add(_ definition: VSPDefinition) throws -> RoundNumber {
+    public func add(_ definition: VSPDefinition) throws(RosterChangeError) -> RoundNumber {
         // Refused now, not at the boundary, where the engine's refusal would abandon every round.
         if let joint = engine.architecture.jointRoster, !joint.contains(definition.id.rawValue) {
-            throw EngineError.outsideJointRoster(definition.id)
+            throw .outsideJointRoster(definition.id)
         }
-        _ = try SimulatedBidders.vsp(for: definition)
+        do { _ = try SimulatedBidders.vsp(for: definition) } catch {
+            throw .invalidDefinition(definition.id, error)
+        }
         var updated = state.roster
-        let event = try updated.add(definition, at: state.bidBook.openRound).get()
-        try ledger.append([event])
+        let event: RosterEvent
+        switch updated.add(definition, at: state.bidBook.openRound) {
+        case .success(let added): event = added
+        case .failure(let rejection): throw .rejected(rejection)
+        }
+        do { try ledger.append([event]) } catch { throw .ledger(error) }
         state.roster = updated
         logger.info(
             "VSP added at the next round boundary",
@@ -178,12 +183,16 @@ public actor Auctioneer {
 
     /// Queues a VSP's removal for the next round boundary and persists it.
     /// - Returns: The first round without it.
-    /// - Throws: ``RosterRejection`` or ``LedgerError``; nothing changes then.
+    /// - Throws: ``RosterChangeError``: the roster's rejection or the ledger's error; nothing changes then.
     @discardableResult
-    public func remove(_ vsp: VSPID) throws -> RoundNumber {
+    public func remove(_ vsp: VSPID) throws(RosterChangeError) -> RoundNumber {
         var updated = state.roster
-        let event = try updated.remove(vsp, at: state.bidBook.openRound).get()
-        try ledger.append([event])
+        let event: RosterEvent
+        switch updated.remove(vsp, at: state.bidBook.openRound) {
+        case .success(let removed): event = removed
+        case .failure(let rejection): throw .rejected(rejection)
+        }
+        do { try ledger.append([event]) } catch { throw .ledger(error) }
         state.roster = updated
         logger.info(
             "VSP removed at the next round boundary", metadata: ["vsp": "\(vsp)", "boundary": "\(event.boundary)"])

@@ -63,8 +63,11 @@ struct MarketRoutes {
         } catch {
             switch error {
             case .unknownVSP: throw ControlError(.notFound, "unknown_vsp", error.description)
+            case .roundNotRun, .notInRound, .alreadyReported, .tooOld, .leftRoster:
+                throw ControlError(.conflict, "round_not_reportable", error.description)
+            case .invalidReport: throw .invalid(ControlAPI.FileReport.invalidCode, error.description)
+            case .engine: throw ControlError(.internalServerError, "engine_refused", error.description)
             case .ledger: throw ControlError(.serviceUnavailable, "ledger_unavailable", error.description)
-            default: throw ControlError(.conflict, "round_not_reportable", error.description)
             }
         }
         return ActionResponse(

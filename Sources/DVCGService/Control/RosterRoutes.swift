@@ -14,15 +14,13 @@ struct RosterRoutes {
         routes.register(ControlAPI.ListVSPs.self, environment) { VSPListResponse(await auctioneer.snapshot()) }
         routes.register(ControlAPI.AddVSP.self, environment) { body, _, _, _ in
             let definition = try Self.definition(of: body, resourceCount: await auctioneer.resourceCount)
-            do {
+            do throws(RosterChangeError) {
                 let boundary = try await auctioneer.add(definition)
                 return ActionResponse(
                     outcome: "scheduled", message: "VSP \(definition.id) joins at round \(boundary)",
                     round: boundary.value)
-            } catch let rejection as RosterRejection {
-                throw ControlError(.conflict, "already_registered", "id: \(rejection.description)")
-            } catch let refusal as EngineError {
-                throw ControlError(.conflict, "outside_joint_roster", "id: \(refusal.description)")
+            } catch {
+                throw Self.refusal(error)
             }
         }
         routes.register(ControlAPI.RemoveVSP.self, environment) { _, context, _ in
@@ -32,17 +30,29 @@ struct RosterRoutes {
                     .invalidVSPID(path: "id", text: text), invalidCode: ControlAPI.RemoveVSP.invalidCode,
                     in: .badRequest)
             }
-            do {
+            do throws(RosterChangeError) {
                 let boundary = try await auctioneer.remove(id)
                 return ControlServer.json(
                     .accepted,
                     ActionResponse(
                         outcome: "scheduled", message: "VSP \(id) leaves at round \(boundary)", round: boundary.value))
-            } catch let rejection as RosterRejection {
-                throw ControlError(.notFound, "unknown_vsp", "id: \(rejection.description)")
+            } catch {
+                throw Self.refusal(error)
             }
         }
         return routes
+    }
+
+    /// The refusal of a roster change, by what went wrong: 409 or 404 from the roster, 409 for a VSP outside a
+    /// joint roster, 422 for parameters out of range, 503 when the ledger cannot record it.
+    static func refusal(_ error: RosterChangeError) -> ControlError {
+        switch error {
+        case .rejected(.alreadyRegistered): return ControlError(.conflict, "already_registered", "id: \(error)")
+        case .rejected(.notRegistered): return ControlError(.notFound, "unknown_vsp", "id: \(error)")
+        case .outsideJointRoster: return ControlError(.conflict, "outside_joint_roster", "id: \(error)")
+        case .invalidDefinition: return .invalid(ControlAPI.AddVSP.invalidCode, "utility: \(error)")
+        case .ledger: return ControlError(.serviceUnavailable, "ledger_unavailable", error.description)
+        }
     }
 
     /// A VSP definition from `POST /v1/vsps`, checked by the rules dvcgd.yaml's entries follow.

@@ -131,7 +131,7 @@ let package = Package(
         .testTarget(
             name: "DVCGServiceTests",
             dependencies: [
-                "DVCGService", .product(name: "GRDB", package: "GRDB.swift"),
+                "DVCGService", "DVCGSimulation", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             resources: [.copy("Fixtures")],
@@ -140,7 +140,8 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "dvcg", "dvcgd", "dvcgctl", "DVCGCore", "DVCGCheckpoint", .product(name: "GRDB", package: "GRDB.swift"),
+                "dvcg", "dvcgd", "dvcgctl", "DVCGCore", "DVCGCheckpoint", "DVCGSimulation",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings),
     ]

@@ -2,6 +2,7 @@ import DVCGControl
 import DVCGCheckpoint
 import DVCGCore
 import DVCGMechanism
+import DVCGSimulation
 import Foundation
 import Logging
 import Testing
@@ -24,26 +25,17 @@ struct AuctionFixture {
     init(vsps: Int, external: [String] = [], jointRoster: [String]? = nil) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("dvcg-auction-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let architecture = PolicyArchitecture.standard(resourceCount: 3, jointRoster: jointRoster)
-        var generator = SeededGenerator(seed: 3)
-        let checkpoint = PolicyCheckpoint(
-            architecture: architecture, template: NetworkSet(architecture: architecture, using: &generator))
-        try checkpoint.write(to: folder + "/policy.safetensors")
+        try TestbedConfiguration.untrainedPolicy(resourceCount: 3, seed: 3, jointRoster: jointRoster)
+            .write(to: folder + "/policy.safetensors")
         policy = try LoadedPolicy.load(path: folder + "/policy.safetensors", resourceCount: 3)
-        var yaml = """
-            period: 1s
-            resources: [{name: a, capacity: 1}, {name: b, capacity: 2}, {name: c, capacity: 3}]
-            policy: policy.safetensors
-            state_directory: state
-            control: {socket: state/s.sock}
-            vsps:
-
-            """
-        for i in 0..<vsps {
-            yaml +=
-                "  - {id: sim-\(i), utility: {beta: \(100 + 10 * i), xi: [1, 2, 3]}, profit: {alpha: 1.1, noise_sd: 0.5}}\n"
-        }
-        for id in external { yaml += "  - {id: \(id), kind: external}\n" }
+        let instance = try ProblemInstance(
+            capacities: [1, 2, 3], beta: (0..<vsps).map { 100 + 10 * Double($0) },
+            xi: Array(repeating: [1, 2, 3], count: vsps), alphas: Array(repeating: 1.1, count: vsps))
+        let yaml = TestbedConfiguration(
+            period: "1s", resources: zip(["a", "b", "c"], [1.0, 2, 3]).map { .init(name: $0, capacity: $1) },
+            instance: instance, idPrefix: "sim-", noiseStandardDeviation: 0.5, external: external,
+            socket: "state/s.sock", log: nil
+        ).yaml
         configuration = try ConfigurationLoader.parse(yaml, file: "test.yaml", folder: folder)
     }
 

@@ -136,6 +136,8 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings),
+        // Reads Sources/ and Package.swift: each target imports only the layers the README's map allows.
+        .testTarget(name: "ArchitectureTests", swiftSettings: strictSettings),
         // Runs the real binaries; depends on them so that `swift build --build-tests` builds them first.
         .testTarget(
             name: "EndToEndTests",

@@ -287,8 +287,8 @@ public struct LedgerRow: Codable, Sendable, Equatable {
     public var bid: Double
     /// Its loan K of eq. (13) in VC.
     public var loan: Double
-    /// Its realised slice: the share of each resource, in [0, 1].
-    public var slice: [Double]
+    /// Its realised shares s~_i, one per resource, in [0, 1] (the wire's `slice`, docs/glossary.md).
+    public var realisedShares: [Double]
     /// Its tax Z of eq. (18) in VC.
     public var tax: Double
     /// The VoI estimate of its utility at the proposed slice, U*, in VC.
@@ -302,14 +302,14 @@ public struct LedgerRow: Codable, Sendable, Equatable {
 
     /// Creates a ledger row.
     public init(
-        round: UInt64, vsp: VSPID, bid: Double, loan: Double, slice: [Double], tax: Double, utilityEstimate: Double,
+        round: UInt64, vsp: VSPID, bid: Double, loan: Double, realisedShares: [Double], tax: Double, utilityEstimate: Double,
         externality: Double, interest: Double, alphaHat: Double
     ) {
         self.round = round
         self.vsp = vsp
         self.bid = bid
         self.loan = loan
-        self.slice = slice
+        self.realisedShares = realisedShares
         self.tax = tax
         self.utilityEstimate = utilityEstimate
         self.externality = externality
@@ -318,12 +318,13 @@ public struct LedgerRow: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case round, vsp, bid, loan, slice, tax, externality, interest
+        case round, vsp, bid, loan, tax, externality, interest
+        case realisedShares = "slice"
         case utilityEstimate = "utility_estimate"
         case alphaHat = "alpha_hat"
     }
 
-    /// The CSV header matching ``csvLine``: slice columns are named `slice_<k>`.
+    /// The CSV header matching ``csvLine``: the realised shares' columns are named `slice_<k>`.
     public static func csvHeader(resourceCount: Int) -> String {
         (["round", "vsp", "bid", "loan"] + (0..<resourceCount).map { "slice_\($0)" }
             + ["tax", "utility_estimate", "externality", "interest", "alpha_hat"]).joined(separator: ",")
@@ -331,7 +332,7 @@ public struct LedgerRow: Codable, Sendable, Equatable {
 
     /// The row as one CSV line (no newline); numbers in shortest round-trip form.
     public var csvLine: String {
-        ([String(round), vsp.rawValue, "\(bid)", "\(loan)"] + slice.map { "\($0)" }
+        ([String(round), vsp.rawValue, "\(bid)", "\(loan)"] + realisedShares.map { "\($0)" }
             + ["\(tax)", "\(utilityEstimate)", "\(externality)", "\(interest)", "\(alphaHat)"]).joined(separator: ",")
     }
 }

@@ -51,7 +51,7 @@ struct DumpLedgerCommand: AsyncParsableCommand {
         let decoder = JSONDecoder()
         func flush() {
             guard !page.isEmpty else { return }
-            let resources = page.first?.slice.count ?? 0
+            let resources = page.first?.realisedShares.count ?? 0
             var rows: [[String]] = []
             rows.append(
                 ["round", "VSP", "bid (VC)", "loan (VC)"] + (0..<resources).map { "slice[\($0)]" }
@@ -62,7 +62,7 @@ struct DumpLedgerCommand: AsyncParsableCommand {
                         String(row.round), row.vsp.rawValue, DVCGCommandLine.format(row.bid, digits: 2),
                         DVCGCommandLine.format(row.loan, digits: 2),
                     ]
-                        + row.slice.map { DVCGCommandLine.format($0, digits: 4) }
+                        + row.realisedShares.map { DVCGCommandLine.format($0, digits: 4) }
                         + [
                             DVCGCommandLine.format(row.utilityEstimate, digits: 2),
                             DVCGCommandLine.format(row.externality, digits: 2),

@@ -13,7 +13,7 @@ import Testing
 
     @Test func ledgerRowsUseSnakeCaseAndCSVMatchesTheHeader() throws {
         let row = LedgerRow(
-            round: 7, vsp: try VSPID("vsp-1"), bid: 120.5, loan: 118, slice: [0.25, 0.5, 0], tax: 3.25, utilityEstimate: 119,
+            round: 7, vsp: try VSPID("vsp-1"), bid: 120.5, loan: 118, realisedShares: [0.25, 0.5, 0], tax: 3.25, utilityEstimate: 119,
             externality: 2, interest: 1, alphaHat: 1.25)
         let object = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(row)) as? [String: Any])
         #expect(

@@ -113,7 +113,7 @@ extension Ledger {
                     }
                     return LedgerRow(
                         round: UInt64(row[0] as Int64), vsp: vsp, bid: row[2], loan: row[3],
-                        slice: Self.shares(row[4]), tax: row[5], utilityEstimate: row[6], externality: row[7],
+                        realisedShares: Self.shares(row[4]), tax: row[5], utilityEstimate: row[6], externality: row[7],
                         interest: row[8], alphaHat: row[9])
                 }
             }

@@ -84,3 +84,19 @@ import Testing
         }
     }
 }
+
+@Suite struct LedgerCorruptionTests {
+    @Test func anEngineSnapshotThatDoesNotDecodeIsACorruptLedger() async throws {
+        let fixture = try AuctionFixture(vsps: 1)
+        defer { try? FileManager.default.removeItem(atPath: fixture.folder) }
+        let ledger = try Ledger(path: fixture.configuration.ledgerPath)
+        await (try fixture.auctioneer(ledger: ledger)).runRound()
+        try await ledger.pool.write { db in try db.execute(sql: "UPDATE engine_state SET snapshot = x'00'") }
+        #expect {
+            try fixture.auctioneer(ledger: ledger)
+        } throws: { error in
+            guard case .corrupt(_, let reason) = error as? LedgerError else { return false }
+            return reason.hasPrefix("engine_state: ")
+        }
+    }
+}

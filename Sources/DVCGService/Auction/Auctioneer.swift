@@ -57,7 +57,8 @@ public actor Auctioneer {
     ///   - ledger: The open ledger.
     ///   - notifier: sd_notify.
     ///   - logger: The daemon's logger.
-    /// - Throws: ``LedgerError`` or the engine's error when the ledger's state cannot be restored.
+    /// - Throws: ``LedgerError`` (``LedgerError/corrupt(path:reason:)`` for a snapshot that does not decode), or
+    ///   the engine's error when the saved state does not fit the policy.
     public init(
         configuration: DaemonConfiguration, configurationPath: String?, policy: LoadedPolicy, ledger: Ledger,
         notifier: any ServiceNotifier, logger: Logger
@@ -83,7 +84,11 @@ public actor Auctioneer {
             seed: configuration.seed)
         for id in roster.active.keys.sorted() { try engine.register(id) }
         if let data = recovery.engineState {
-            try engine.restore(try EngineStateCodec.decode(data))
+            let saved: EngineState
+            do { saved = try EngineStateCodec.decode(data) } catch {
+                throw LedgerError.corrupt(path: ledger.path, reason: "engine_state: \(error)")
+            }
+            try engine.restore(saved)
         }
         self.engine = engine
         bidders = try SimulatedBidders(roster: roster.active)

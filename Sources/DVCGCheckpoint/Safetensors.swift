@@ -124,18 +124,39 @@ public struct SafetensorsArchive: Sendable, Equatable {
     {
         let file: ReadOnlyFile
         do { file = try ReadOnlyFile(path: path) } catch { throw .io(error) }
-        guard file.size >= 8 else { throw .fileTooSmall(size: file.size) }
-        let prefix: [UInt8]
-        do { prefix = try file.read(count: 8, at: 0) } catch { throw .io(error) }
+        return try decode(size: file.size, headerLimit: headerLimit) { count, offset throws(SafetensorsError) in
+            do throws(FileIOError) { return try file.read(count: count, at: offset) } catch { throw .io(error) }
+        }
+    }
+
+    /// Parses a whole safetensors file already in memory, with the checks of ``read(from:headerLimit:)``.
+    ///
+    /// - Parameters:
+    ///   - bytes: The file's bytes.
+    ///   - headerLimit: The largest header length accepted, in bytes.
+    /// - Throws: ``SafetensorsError``, naming the tensor and the rule broken.
+    public static func parse(_ bytes: [UInt8], headerLimit: Int = defaultHeaderLimit) throws(SafetensorsError)
+        -> SafetensorsArchive
+    {
+        try decode(size: bytes.count, headerLimit: headerLimit) { count, offset in
+            Array(bytes[offset..<offset + count])
+        }
+    }
+
+    /// The archive of a file of `size` bytes whose ranges `read(count, offset)` returns: the header length is
+    /// checked against `headerLimit` and the size before the header or the data is read.
+    private static func decode(
+        size: Int, headerLimit: Int, read: (_ count: Int, _ offset: Int) throws(SafetensorsError) -> [UInt8]
+    ) throws(SafetensorsError) -> SafetensorsArchive {
+        guard size >= 8 else { throw .fileTooSmall(size: size) }
+        let prefix = try read(8, 0)
         let length = prefix.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
         guard length <= UInt64(headerLimit) else { throw .headerTooLarge(length: length, limit: headerLimit) }
-        guard length <= UInt64(file.size - 8) else { throw .headerPastEndOfFile(length: length, fileSize: file.size) }
-        let headerBytes: [UInt8]
-        do { headerBytes = try file.read(count: Int(length), at: 8) } catch { throw .io(error) }
-        let dataSize = file.size - 8 - Int(length)
+        guard length <= UInt64(size - 8) else { throw .headerPastEndOfFile(length: length, fileSize: size) }
+        let headerBytes = try read(Int(length), 8)
+        let dataSize = size - 8 - Int(length)
         let entries = try parseHeader(headerBytes, dataSize: dataSize)
-        let data: [UInt8]
-        do { data = try file.read(count: dataSize, at: 8 + Int(length)) } catch { throw .io(error) }
+        let data = try read(dataSize, 8 + Int(length))
         var tensors: [SafetensorsTensor] = []
         tensors.reserveCapacity(entries.tensors.count)
         for entry in entries.tensors {

@@ -97,8 +97,12 @@ public struct ControlClient: Sendable {
         guard let url = URL(httpURLWithSocketPath: socketPath, uri: path) else {
             throw .unreachable(socketPath: socketPath, reason: "not a usable socket path")
         }
-        guard FileManager.default.fileExists(atPath: socketPath) else {
-            throw .unreachable(socketPath: socketPath, reason: "no such socket (is dvcgd running? see --socket)")
+        // stat, not fileExists: a folder the caller may not search says EACCES, which is not "no such socket".
+        var info = stat()
+        guard stat(socketPath, &info) == 0 else {
+            let code = errno
+            throw .unreachable(
+                socketPath: socketPath, reason: Self.reason(errno: code) ?? String(cString: strerror(code)))
         }
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = HTTPMethod(rawValue: method.rawValue)
@@ -136,16 +140,21 @@ public struct ControlClient: Sendable {
         }
     }
 
+    /// What an errno of `stat` or `connect` on the socket means for the caller; `nil` for another errno.
+    static func reason(errno code: Int32) -> String? {
+        switch code {
+        case ECONNREFUSED: return "connection refused (stale socket: is dvcgd running?)"
+        case EACCES, EPERM: return "permission denied (need membership in the socket's group)"
+        case ENOENT: return "no such socket (is dvcgd running? see --socket)"
+        default: return nil
+        }
+    }
+
     /// Why a connection failed, from the error's type and errno; the error itself for anything else.
     static func reason(for error: any Error) -> String {
         switch error {
         case let error as IOError:
-            switch error.errnoCode {
-            case ECONNREFUSED: return "connection refused (stale socket: is dvcgd running?)"
-            case EACCES, EPERM: return "permission denied (need membership in the socket's group)"
-            case ENOENT: return "no such socket (is dvcgd running? see --socket)"
-            default: return "\(error)"
-            }
+            return reason(errno: error.errnoCode) ?? "\(error)"
         case let error as NIOConnectionError:
             return error.connectionErrors.first.map { reason(for: $0.error) } ?? "\(error)"
         case let error as HTTPClientError

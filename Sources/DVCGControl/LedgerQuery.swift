@@ -37,7 +37,8 @@ public struct LedgerQuery: EndpointRequest, Equatable {
             guard let text = parameters[name] else { return nil }
             guard let value = UInt64(text), value <= UInt64(Int64.max) else {
                 throw .malformed(
-                    path: name, message: "expected a round number (integer in [0, 2^63 - 1]), found '\(text)'")
+                    path: name,
+                    message: "expected a round number (integer in [0, 2^63 - 1]), found \(QuotedInput(text))")
             }
             return value
         }
@@ -45,7 +46,7 @@ public struct LedgerQuery: EndpointRequest, Equatable {
         to = try round("to")
         let format = parameters["format"] ?? Format.jsonl.rawValue
         guard let chosen = Format(rawValue: format) else {
-            throw .malformed(path: "format", message: "expected 'jsonl' or 'csv', found '\(format)'")
+            throw .malformed(path: "format", message: "expected 'jsonl' or 'csv', found \(QuotedInput(format))")
         }
         self.format = chosen
         if let text = parameters["vsp"] {

@@ -15,7 +15,7 @@ public enum VSPKind: String, Codable, Sendable, Equatable, CaseIterable {
         guard let kind = Self(rawValue: text) else {
             throw WireFieldError.invalidValue(
                 path: codingPathDescription(decoder.codingPath),
-                message: "expected 'external' or 'simulated', found '\(text)'")
+                message: "expected 'external' or 'simulated', found \(QuotedInput(text))")
         }
         self = kind
     }
@@ -55,7 +55,7 @@ public enum VSPBidding: Codable, Sendable, Equatable {
         guard let bidding = Self(text) else {
             throw WireFieldError.invalidValue(
                 path: codingPathDescription(decoder.codingPath),
-                message: "expected 'truthful' or 'scaled:C' (C >= 0), found '\(text)'")
+                message: "expected 'truthful' or 'scaled:C' (C >= 0), found \(QuotedInput(text))")
         }
         self = bidding
     }
@@ -221,7 +221,7 @@ public struct BidRequest: JSONRequest, Equatable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
         vsp = try container.decodeVSPID(forKey: .vsp)
-        round = try container.decodeIfPresent(UInt64.self, forKey: .round)
+        round = try container.decodeRoundIfPresent(forKey: .round)
         amount = try container.decode(Double.self, forKey: .amount)
     }
 }
@@ -271,7 +271,7 @@ public struct ReportRequest: JSONRequest, Equatable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
         vsp = try container.decodeVSPID(forKey: .vsp)
-        round = try container.decode(UInt64.self, forKey: .round)
+        round = try container.decodeRound(forKey: .round)
         utility = try container.decode(Double.self, forKey: .utility)
         grossProfit = try container.decode(Double.self, forKey: .grossProfit)
     }

@@ -29,7 +29,7 @@ public enum WireFieldError: Error, Sendable, Equatable, CustomStringConvertible 
             return "\(path): unknown field; expected \(expected.map { "'\($0)'" }.joined(separator: ", "))"
         case .null(let path): return "\(path): expected a value, found null"
         case .malformed(let path, let message), .invalidValue(let path, let message): return "\(path): \(message)"
-        case .invalidVSPID(let path, let text): return "\(path): '\(text)' is not a VSP id (\(VSPID.rule))"
+        case .invalidVSPID(let path, let text): return "\(path): \(QuotedInput(text)) is not a VSP id (\(VSPID.rule))"
         }
     }
 }
@@ -54,7 +54,11 @@ extension Decoder {
         let all = try container(keyedBy: AnyCodingKey.self)
         let allowed = Keys.allCases.map(\.stringValue)
         let prefix = codingPathDescription(codingPath)
-        func path(_ key: AnyCodingKey) -> String { prefix.isEmpty ? key.stringValue : prefix + "." + key.stringValue }
+        // A field name is the client's text: escaped and cut like any echoed value.
+        func path(_ key: AnyCodingKey) -> String {
+            let name = QuotedInput(key.stringValue).unquoted
+            return prefix.isEmpty ? name : prefix + "." + name
+        }
         let present = all.allKeys.sorted { $0.stringValue < $1.stringValue }
         if let unknown = present.first(where: { !allowed.contains($0.stringValue) }) {
             throw WireFieldError.unknownField(path: path(unknown), expected: allowed.sorted())
@@ -75,5 +79,25 @@ extension KeyedDecodingContainer {
             throw WireFieldError.invalidVSPID(path: codingPathDescription(codingPath + [key]), text: text)
         }
         return id
+    }
+
+    /// A round number in `key`: a JSON integer in [0, 2^63 - 1].
+    ///
+    /// - Throws: ``WireFieldError/malformed(path:message:)`` naming the field for a number that is not such an
+    ///   integer (`-1`, `1.5`, `1e30`); `DecodingError` for a missing or non-numeric value.
+    func decodeRound(forKey key: Key) throws -> UInt64 {
+        if let round = try? decode(UInt64.self, forKey: key), round <= UInt64(Int64.max) { return round }
+        if let number = try? decode(Double.self, forKey: key) {
+            let text = number == number.rounded() && abs(number) < 1e18 ? String(Int64(number)) : "\(number)"
+            throw WireFieldError.malformed(
+                path: codingPathDescription(codingPath + [key]),
+                message: "expected a round number (integer in [0, 2^63 - 1]), found \(text)")
+        }
+        return try decode(UInt64.self, forKey: key)
+    }
+
+    /// ``decodeRound(forKey:)`` for an optional field.
+    func decodeRoundIfPresent(forKey key: Key) throws -> UInt64? {
+        contains(key) ? try decodeRound(forKey: key) : nil
     }
 }

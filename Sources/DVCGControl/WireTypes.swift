@@ -108,6 +108,8 @@ public enum DaemonState: String, Codable, Sendable, Equatable, CaseIterable {
     case running
     /// Ticks pass without rounds.
     case paused
+    /// The ledger cannot commit: rounds are abandoned and retried every tick, writes are refused (503).
+    case degraded
     /// Shutting down after the round in flight.
     case stopping
 }
@@ -145,6 +147,28 @@ public struct ReloadStatus: Codable, Sendable, Equatable {
     }
 }
 
+/// Why the daemon is degraded, as `GET /v1/status` reports it.
+public struct DegradedStatus: Codable, Sendable, Equatable {
+    /// What the ledger said when the last commit failed, e.g. `database or disk is full`.
+    public var reason: String
+    /// When the first of the failed commits was tried, ISO 8601.
+    public var since: String
+    /// Ledger writes (round commits and others) that failed since then.
+    public var failedWrites: Int
+
+    /// Creates a degraded status.
+    public init(reason: String, since: String, failedWrites: Int) {
+        self.reason = reason
+        self.since = since
+        self.failedWrites = failedWrites
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case reason, since
+        case failedWrites = "failed_writes"
+    }
+}
+
 /// `GET /v1/status`.
 public struct StatusResponse: Codable, Sendable, Equatable {
     /// Running, paused, starting or stopping.
@@ -175,13 +199,16 @@ public struct StatusResponse: Codable, Sendable, Equatable {
     public var skippedTicks: Int64
     /// The last reload since start, or nil before the first.
     public var lastReload: ReloadStatus?
+    /// Why the ledger cannot commit, while ``state`` is ``DaemonState/degraded``.
+    public var degraded: DegradedStatus?
 
     /// Creates a status answer.
     public init(
         state: DaemonState, nextRound: UInt64, periodSeconds: Double, secondsToNextRound: Double, vspCount: Int,
         policy: PolicyStatus, lastRound: LastRoundStatus?, learning: LearningMode, ledgerRounds: UInt64,
         ledgerBytes: UInt64,
-        uptimeSeconds: Double, version: String, skippedTicks: Int64 = 0, lastReload: ReloadStatus? = nil
+        uptimeSeconds: Double, version: String, skippedTicks: Int64 = 0, lastReload: ReloadStatus? = nil,
+        degraded: DegradedStatus? = nil
     ) {
         self.state = state
         self.nextRound = nextRound
@@ -197,10 +224,11 @@ public struct StatusResponse: Codable, Sendable, Equatable {
         self.version = version
         self.skippedTicks = skippedTicks
         self.lastReload = lastReload
+        self.degraded = degraded
     }
 
     enum CodingKeys: String, CodingKey {
-        case state, policy, learning, version
+        case state, policy, learning, version, degraded
         case nextRound = "next_round"
         case periodSeconds = "period_seconds"
         case secondsToNextRound = "seconds_to_next_round"

@@ -10,24 +10,37 @@ import GRDB
     import Glibc
 #endif
 
-/// `dvcg bench control`: `GET /v1/status` latency under concurrent clients while dvcgd runs rounds.
+/// `dvcg bench control`: round timing and `GET /v1/status` latency while clients load the control socket.
 struct BenchControlCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "control",
-        abstract: "Measure control-socket status latency with concurrent clients while rounds run (release build).",
+        abstract: "Measure round timing and control-socket latency under concurrent clients (release build).",
         discussion: """
-            Starts the dvcgd built beside this dvcg on a temporary configuration (N VSPs of \
+            Starts the dvcgd built beside this dvcg (or --daemon) on a temporary configuration (N VSPs of \
             ProblemInstance.paper(vspCount: N, seed: 1), an untrained policy, the given period), lets it run \
-            alone for --seconds, then opens --clients keep-alive connections that each send GET /v1/status \
-            as soon as their last answer is complete, for another --seconds (one load thread polls them all, \
-            as wrk does, so the load generator leaves the daemon its CPU). Reports status latency p50/p99 \
-            (target p99 < 5 ms at 64 clients and 100 ms rounds) and, from the ledger, round spacing and \
-            duration p50/p99 without and with the clients (round timing should not change).
+            alone for --seconds, then loads it for another --seconds with: --clients keep-alive connections \
+            that each send GET /v1/status as soon as their last answer is complete (one load thread polls them \
+            all, as wrk does, so the load generator leaves the daemon its CPU); --dumps connections that each \
+            dump the whole ledger (GET /v1/ledger, --ledger-rows rows added before the start) one dump after \
+            another; and --idle connections that connect and send nothing. The connection limits are raised \
+            so that dvcgd holds every one of them. Reports, from the ledger, round spacing and duration p50/p99 \
+            alone and under load side by side (target with 50 dumps and 500 idle connections: spacing p99 \
+            within 5 % of the period), and status latency p50/p99 (target p99 < 5 ms at 64 clients and 100 ms \
+            rounds).
             """
     )
 
-    @Option(help: "Concurrent clients.")
+    @Option(help: "Concurrent status clients.")
     var clients = 64
+
+    @Option(help: "Concurrent ledger dumps.")
+    var dumps = 0
+
+    @Option(help: "Idle connections held open.")
+    var idle = 0
+
+    @Option(help: "Ledger rows added before the run (only with --dumps), so that a dump takes a while.")
+    var ledgerRows = 100_000
 
     @Option(help: "Seconds of each phase (alone, then under load).")
     var seconds = 5.0
@@ -37,6 +50,9 @@ struct BenchControlCommand: AsyncParsableCommand {
 
     @Option(help: "VSPs on the roster.")
     var vsps = 10
+
+    @Option(help: "The dvcgd to run (default: the one beside this dvcg).")
+    var daemon: String?
 
     @Flag(help: "Print the results as JSON.")
     var json = false
@@ -51,13 +67,19 @@ struct BenchControlCommand: AsyncParsableCommand {
 
     struct Result: Codable {
         var clients: Int
+        var dumps: Int
+        var idle: Int
+        var periodMilliseconds: Int
         var requests: Int
         var failures: Int
         var statusP50Milliseconds: Double
         var statusP99Milliseconds: Double
         var requestsPerSecond: Double
+        var readers: ReaderLoad.Outcome
         var alone: Phase
         var underLoad: Phase
+        /// Spacing p99 under load over the period, minus 1 (0.05 is 5 % late).
+        var spacingP99Excess: Double
     }
 
     func run() async throws {
@@ -66,51 +88,80 @@ struct BenchControlCommand: AsyncParsableCommand {
         ).path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try writeConfiguration(folder: folder)
+        let executable =
+            daemon
+            ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+                "dvcgd"
+            ).path
+        try writeConfiguration(folder: folder, daemon: executable)
         let socket = folder + "/state/dvcgd.sock"
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("dvcgd")
-        daemon.arguments = ["--config", folder + "/dvcgd.yaml"]
-        daemon.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try daemon.run()
-        defer {
-            kill(daemon.processIdentifier, SIGTERM)
-            daemon.waitUntilExit()
+        let ledgerPath = folder + "/state/ledger.sqlite"
+        var process = try startDaemon(executable, folder: folder, socket: socket)
+        if dumps > 0, ledgerRows > 0 {
+            // Bulk rows in rounds 1 and 2, written while the daemon is stopped, as LedgerStreamTests does.
+            let deadline = Date().addingTimeInterval(20)
+            while try lastRound(ledgerPath) < 2 {
+                guard Date() < deadline else { throw ValidationError("dvcgd committed no second round in \(folder)") }
+                usleep(50_000)
+            }
+            try stopDaemon(process)
+            try addBulkRows(ledgerPath)
+            process = try startDaemon(executable, folder: folder, socket: socket)
         }
-        let deadline = Date().addingTimeInterval(20)
-        while !FileManager.default.fileExists(atPath: socket) || !StatusProbe.answers(socket: socket) {
-            guard Date() < deadline, daemon.isRunning else { throw ValidationError("dvcgd did not start in \(folder)") }
-            usleep(50_000)
-        }
+        defer { try? stopDaemon(process) }
         let aloneStart = Date()
         try await Task.sleep(for: .seconds(seconds))
         let loadStart = Date()
-        let (latencies, failures) = StatusProbe.load(socket: socket, clients: clients, seconds: seconds)
+        let readers = ReaderLoad(socket: socket, dumps: dumps)
+        readers.start(idle: idle)
+        var latencies: [Double] = []
+        var failures = 0
+        if clients > 0 {
+            (latencies, failures) = StatusProbe.load(socket: socket, clients: clients, seconds: seconds)
+        } else {
+            try await Task.sleep(for: .seconds(seconds))
+        }
         let loadEnd = Date()
-        let ledger = try DatabaseQueue(path: folder + "/state/ledger.sqlite")
+        let outcome = readers.stop()
+        let ledger = try DatabaseQueue(path: ledgerPath)
         let alone = try phase(ledger, from: aloneStart, to: loadStart)
         let underLoad = try phase(ledger, from: loadStart, to: loadEnd)
         let sorted = latencies.sorted()
         let result = Result(
-            clients: clients, requests: sorted.count, failures: failures,
-            statusP50Milliseconds: percentile(sorted, 0.5) * 1e3, statusP99Milliseconds: percentile(sorted, 0.99) * 1e3,
-            requestsPerSecond: Double(sorted.count) / seconds, alone: alone, underLoad: underLoad)
+            clients: clients, dumps: dumps, idle: idle, periodMilliseconds: periodMilliseconds, requests: sorted.count,
+            failures: failures, statusP50Milliseconds: percentile(sorted, 0.5) * 1e3,
+            statusP99Milliseconds: percentile(sorted, 0.99) * 1e3,
+            requestsPerSecond: Double(sorted.count) / seconds, readers: outcome, alone: alone, underLoad: underLoad,
+            spacingP99Excess: underLoad.spacingP99Milliseconds / Double(periodMilliseconds) - 1)
         if json { return try printJSON(result) }
-        print(
-            keyValueLines([
-                ("clients", "\(result.clients)"),
+        var lines: [(String, String)] = [("period", "\(periodMilliseconds) ms, \(vsps) VSPs")]
+        if clients > 0 {
+            lines += [
                 (
                     "status requests",
-                    "\(result.requests) (\(format(result.requestsPerSecond, digits: 0))/s), \(failures) failed"
+                    "\(result.requests) (\(format(result.requestsPerSecond, digits: 0))/s) from \(clients) clients, \(failures) failed"
                 ),
                 (
                     "status latency",
                     "p50 \(format(result.statusP50Milliseconds, digits: 3)) ms, p99 \(format(result.statusP99Milliseconds, digits: 3)) ms"
                 ),
-                ("rounds alone", describe(alone)),
-                ("rounds under load", describe(underLoad)),
-            ]))
+            ]
+        }
+        if dumps > 0 || idle > 0 {
+            lines += [
+                (
+                    "ledger dumps",
+                    "\(dumps) concurrent: \(outcome.dumpsCompleted) completed, \(format(Double(outcome.dumpBytes) / 1_048_576, digits: 1)) MiB, \(outcome.dumpFailures) failed"
+                ),
+                ("idle connections", "\(outcome.idleOpened) opened, \(outcome.idleHeld) held to the end"),
+            ]
+        }
+        lines += [
+            ("rounds alone", describe(alone)),
+            ("rounds under load", describe(underLoad)),
+            ("spacing p99 under load", "\(format(result.spacingP99Excess * 100, digits: 1)) % over the period"),
+        ]
+        print(keyValueLines(lines))
     }
 
     private func describe(_ phase: Phase) -> String {
@@ -132,12 +183,76 @@ struct BenchControlCommand: AsyncParsableCommand {
             durationP99Milliseconds: percentile(durations, 0.99))
     }
 
-    private func writeConfiguration(folder: String) throws {
+    /// Starts dvcgd and waits until its socket answers.
+    private func startDaemon(_ executable: String, folder: String, socket: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["--config", folder + "/dvcgd.yaml"]
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while !FileManager.default.fileExists(atPath: socket) || !StatusProbe.answers(socket: socket) {
+            guard Date() < deadline, process.isRunning else {
+                throw ValidationError("dvcgd did not start in \(folder)")
+            }
+            usleep(50_000)
+        }
+        return process
+    }
+
+    private func stopDaemon(_ process: Process) throws {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+    }
+
+    /// The last committed round of the ledger at `path`, 0 before the first.
+    private func lastRound(_ path: String) throws -> Int {
+        try DatabaseQueue(path: path).read { try Int.fetchOne($0, sql: "SELECT max(number) FROM rounds") ?? 0 }
+    }
+
+    /// `ledgerRows` copies of a real row under bulk ids, half in round 1 and half in round 2.
+    private func addBulkRows(_ path: String) throws {
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+                    INSERT INTO round_entries
+                    SELECT 1 + i % 2, printf('bulk-%07d', i), e.bid, e.loan, e.voi, e.proposed_shares,
+                           e.realised_shares, e.utility_estimate, e.welfare_without, e.externality, e.interest,
+                           e.alpha_hat, e.tax
+                    FROM n, (SELECT * FROM round_entries WHERE round = 1 LIMIT 1) AS e
+                    """, arguments: [ledgerRows])
+        }
+        try queue.close()
+    }
+
+    private func writeConfiguration(folder: String, daemon: String) throws {
         try TestbedConfiguration.untrainedPolicy(resourceCount: 3, seed: 1).write(to: folder + "/policy.safetensors")
-        try TestbedConfiguration(
+        // Every load connection is held: the limits are raised above what the run opens, the idle timeout past it.
+        let connections = max(clients + dumps + idle + 64, 256)
+        let limits = """
+              max_connections: \(connections)
+              max_connections_per_peer: \(connections)
+              idle_timeout: \(Int(seconds * 4 + 60))s
+            """
+        var testbed = TestbedConfiguration(
             period: "\(periodMilliseconds)ms", instance: ProblemInstance.paper(vspCount: vsps, seed: 1),
-            log: ("stderr", "warning")
-        ).write(to: folder + "/dvcgd.yaml")
+            control: limits, log: ("stderr", "warning"))
+        try testbed.write(to: folder + "/dvcgd.yaml")
+        // A dvcgd from before the connection limits does not know these keys: it runs with none.
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: daemon)
+        check.arguments = ["--check-config", "--config", folder + "/dvcgd.yaml"]
+        check.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        check.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try check.run()
+        check.waitUntilExit()
+        if check.terminationStatus != 0 {
+            testbed.control = ""
+            try testbed.write(to: folder + "/dvcgd.yaml")
+        }
     }
 }
 
@@ -151,23 +266,8 @@ struct StatusProbe {
 
     /// Connects; `nil` when nothing answers.
     init?(socket path: String) {
-        descriptor = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { return nil }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            for (index, byte) in bytes.enumerated() where index < buffer.count - 1 { buffer[index] = byte }
-        }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard connected == 0 else {
-            _ = Glibc.close(descriptor)
-            return nil
-        }
+        guard let descriptor = UnixSocketClient.connect(to: path) else { return nil }
+        self.descriptor = descriptor
     }
 
     /// Whether a daemon accepts connections on `path`.

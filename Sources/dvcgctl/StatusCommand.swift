@@ -37,6 +37,13 @@ struct StatusCommand: AsyncParsableCommand {
         } else {
             pairs.append(("last round", "none yet"))
         }
+        if let degraded = status.degraded {
+            pairs.append(
+                (
+                    "degraded",
+                    "since \(degraded.since), \(degraded.failedWrites) failed writes: \(degraded.reason) (rounds retried every tick; bids, reports and roster changes refused)"
+                ))
+        }
         pairs.append(("skipped ticks", "\(status.skippedTicks)"))
         if let reload = status.lastReload {
             pairs.append(("last reload", "\(reload.outcome.rawValue) at \(reload.at): \(reload.message)"))

@@ -40,7 +40,7 @@ import Testing
             alphaHat: 1)
         let text = String(decoding: try JSONEncoder().encode(info), as: UTF8.self)
         #expect(text.contains(#""kind":"simulated""#) && text.contains(#""status":"joining""#))
-        #expect(DaemonState.allCases.map(\.rawValue) == ["starting", "running", "paused", "stopping"])
+        #expect(DaemonState.allCases.map(\.rawValue) == ["starting", "running", "paused", "degraded", "stopping"])
         #expect(VSPBidding("scaled:0.8") == .scaled(0.8) && VSPBidding("truthful") == .truthful)
         #expect(VSPBidding("fixed:3") == nil && VSPBidding("scaled:-1") == nil)
     }

@@ -39,10 +39,11 @@ struct AuctionFixture {
         configuration = try ConfigurationLoader.parse(yaml, file: "test.yaml", folder: folder)
     }
 
-    func auctioneer(ledger: Ledger? = nil) throws -> Auctioneer {
+    /// - Parameter configuration: Replaces the fixture's configuration (the same state folder).
+    func auctioneer(ledger: Ledger? = nil, configuration: DaemonConfiguration? = nil) throws -> Auctioneer {
         try Auctioneer(
-            configuration: configuration, configurationPath: nil, policy: policy,
-            ledger: try ledger ?? Ledger(path: configuration.ledgerPath), notifier: SilentNotifier(),
+            configuration: configuration ?? self.configuration, configurationPath: nil, policy: policy,
+            ledger: try ledger ?? Ledger(path: self.configuration.ledgerPath), notifier: SilentNotifier(),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 }
@@ -129,9 +130,9 @@ struct AuctionFixture {
         defer { try? FileManager.default.removeItem(atPath: fixture.folder) }
         let auctioneer = try fixture.auctioneer()
         await auctioneer.runRound()
-        await auctioneer.pause()
+        try await auctioneer.pause()
         #expect(await auctioneer.runRound() == nil)
-        await auctioneer.resume()
+        try await auctioneer.resume()
         #expect(await auctioneer.runRound()?.round == RoundNumber(2))
     }
 }

@@ -156,6 +156,16 @@ import Testing
                 name: "negative bid", method: "POST", path: "/v1/bids", body: #"{"vsp": "ext-1", "amount": -1}"#,
                 status: 422, field: "amount"),
             BadInput(
+                name: "a field twice", method: "POST", path: "/v1/bids",
+                body: #"{"vsp": "ext-1", "amount": 1, "amount": 2}"#, status: 400, field: "amount"),
+            BadInput(
+                name: "negative round", method: "POST", path: "/v1/bids",
+                body: #"{"vsp": "ext-1", "round": -1, "amount": 1}"#, status: 400, field: "round"),
+            BadInput(
+                name: "bid for a simulated VSP", method: "POST", path: "/v1/bids",
+                body: #"{"vsp": "vsp-0", "amount": 1}"#,
+                status: 409, field: "vsp"),
+            BadInput(
                 name: "absurd bid", method: "POST", path: "/v1/bids", body: #"{"vsp": "ext-1", "amount": 1e15}"#,
                 status: 422, field: "amount"),
             BadInput(
@@ -240,7 +250,7 @@ import Testing
         for (line, bad) in zip(refusals, cases) {
             #expect(
                 line.contains("uid=\(getuid())") && line.contains("pid=\(getpid())")
-                    && line.contains("status=\(bad.status)") && line.contains("reason=\(bad.field)"),
+                    && line.contains("status=\(bad.status)") && line.contains("reason=\"\(bad.field)"),
                 "\(bad): \(line)")
         }
         fixture.signal(SIGTERM)

@@ -22,8 +22,10 @@ final class DaemonFixture {
 
     /// A fixture with `vsps` simulated VSPs from the paper's distributions, a seeded untrained policy and `period`.
     /// `control` holds extra lines of the `control:` mapping, each indented by two spaces.
+    /// `external` adds external VSPs with these ids.
     init(
-        vsps: Int = 4, period: String = "100ms", logTarget: String = "stderr", extra: String = "", control: String = ""
+        vsps: Int = 4, period: String = "100ms", logTarget: String = "stderr", extra: String = "", control: String = "",
+        external: [String] = []
     )
         throws
     {
@@ -31,8 +33,8 @@ final class DaemonFixture {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try Self.writePolicy(seed: 1, to: policyPath)
         let testbed = TestbedConfiguration(
-            period: period, seed: 7, instance: ProblemInstance.paper(vspCount: vsps, seed: 11), control: control,
-            log: (logTarget, "info"), extra: extra)
+            period: period, seed: 7, instance: ProblemInstance.paper(vspCount: vsps, seed: 11), external: external,
+            control: control, log: (logTarget, "info"), extra: extra)
         try testbed.write(to: configPath)
     }
 
@@ -60,7 +62,7 @@ final class DaemonFixture {
         for (key, value) in environment { env[key] = value }
         process.environment = env
         if !FileManager.default.fileExists(atPath: stderrPath) {
-            FileManager.default.createFile(atPath: stderrPath, contents: nil)
+            _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
         handle.seekToEndOfFile()
@@ -109,6 +111,26 @@ final class DaemonFixture {
             usleep(20_000)
         }
         return false
+    }
+
+    /// Adds `count` copies of a real `round_entries` row under bulk ids, half in round 1 and half in round 2, while
+    /// the daemon is stopped; returns the rows of rounds 1 and 2 after.
+    @discardableResult
+    func addBulkRows(_ count: Int) throws -> Int {
+        let queue = try DatabaseQueue(path: ledgerPath)
+        defer { try? queue.close() }
+        return try queue.write { db in
+            try db.execute(
+                sql: """
+                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+                    INSERT INTO round_entries
+                    SELECT 1 + i % 2, printf('bulk-%07d', i), e.bid, e.loan, e.voi, e.proposed_shares,
+                           e.realised_shares, e.utility_estimate, e.welfare_without, e.externality, e.interest,
+                           e.alpha_hat, e.tax
+                    FROM n, (SELECT * FROM round_entries WHERE round = 1 LIMIT 1) AS e
+                    """, arguments: [count])
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM round_entries WHERE round <= 2") ?? 0
+        }
     }
 
     /// Waits until `condition` holds; false after `timeout` seconds.

@@ -29,20 +29,7 @@ import Testing
 
         // Copies of a real row under bulk ids, in rounds 1 and 2, written while the daemon is stopped.
         let rows = Self.bulkRows
-        let queue = try DatabaseQueue(path: fixture.ledgerPath)
-        let expected = try queue.write { db in
-            try db.execute(
-                sql: """
-                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-                    INSERT INTO round_entries
-                    SELECT 1 + i % 2, printf('bulk-%07d', i), e.bid, e.loan, e.voi, e.proposed_shares,
-                           e.realised_shares, e.utility_estimate, e.welfare_without, e.externality, e.interest,
-                           e.alpha_hat, e.tax
-                    FROM n, (SELECT * FROM round_entries WHERE round = 1 LIMIT 1) AS e
-                    """, arguments: [rows])
-            return try Int.fetchOne(db, sql: "SELECT count(*) FROM round_entries WHERE round <= 2") ?? 0
-        }
-        try queue.close()
+        let expected = try fixture.addBulkRows(rows)
         #expect(expected == rows + 8, "4 VSPs in each of rounds 1 and 2, and the bulk rows")
 
         try fixture.start()

@@ -34,12 +34,22 @@ public struct AuctionSnapshot: Sendable {
     /// Ticks skipped because a round overran its period, since start.
     public var skippedTicks: Int64 { state.skippedTicks }
 
+    /// Whether the ledger cannot commit (status `degraded`, health not ready).
+    public var isDegraded: Bool { state.ledgerHealth.fault != nil }
+
     /// The STATUS= text.
     public var statusLine: String {
+        if let fault = state.ledgerHealth.fault {
+            return
+                "degraded: the ledger cannot commit (\(fault.reason)); round \(openRound) is retried every tick\(state.paused ? " once resumed" : "")"
+        }
         if state.paused { return "paused; \(vsps) VSPs; next round \(openRound)" }
         guard let committed = state.committed else { return "waiting for round \(openRound); \(vsps) VSPs" }
-        let summary = committed.summary
+        // A round committed before a restart has no summary here: say what was restored, not zeros.
+        guard let summary = committed.summary else {
+            return "restored after round \(committed.round): \(vsps) VSPs; next round \(openRound)"
+        }
         return
-            "round \(committed.round): \(summary?.participants ?? 0) VSPs, welfare \(String(format: "%.3f", summary?.welfareEstimate ?? 0))"
+            "round \(committed.round): \(summary.participants) VSPs, welfare \(String(format: "%.3f", summary.welfareEstimate))"
     }
 }

@@ -21,6 +21,8 @@ struct AuctionState: Sendable {
     var skippedTicks: Int64 = 0
     /// The last reload's outcome, since start.
     var lastReload: ReloadRecord?
+    /// Whether the ledger commits.
+    var ledgerHealth = LedgerHealth()
 
     /// The state a restart finds in the ledger: the roster replayed up to `nextRound`, each VSP's last realised
     /// shares, and the last round's number (its summary is not kept).

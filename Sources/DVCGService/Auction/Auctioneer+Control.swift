@@ -8,6 +8,8 @@ import Synchronization
 public enum ReportRejection: Error, Equatable, Sendable, CustomStringConvertible {
     /// The VSP has never been on the roster.
     case unknownVSP(VSPID)
+    /// The VSP is simulated: the daemon files its reports.
+    case simulated(VSPID)
     /// The round has not run yet.
     case roundNotRun(RoundNumber, next: RoundNumber)
     /// The VSP took no part in the round.
@@ -29,6 +31,7 @@ public enum ReportRejection: Error, Equatable, Sendable, CustomStringConvertible
     public var description: String {
         switch self {
         case .unknownVSP(let id): return "vsp: VSP '\(id)' is not registered"
+        case .simulated(let id): return "vsp: VSP '\(id)' is simulated; dvcgd files its reports itself"
         case .roundNotRun(let round, let next):
             return "round: round \(round) has not run yet (the next round is \(next))"
         case .notInRound(let id, let round): return "round: VSP '\(id)' took no part in round \(round)"
@@ -50,7 +53,9 @@ extension Auctioneer {
     /// - Returns: The decision and the round the bid was for.
     public func receiveBid(_ amount: Double, from vsp: VSPID, for round: RoundNumber?) -> (BidDecision, RoundNumber) {
         let target = round ?? state.bidBook.openRound
-        guard state.roster.upcoming[vsp] != nil else { return (.rejected(.notRegistered(vsp)), target) }
+        guard let definition = state.roster.upcoming[vsp] else { return (.rejected(.notRegistered(vsp)), target) }
+        if case .simulated = definition.kind { return (.rejected(.simulated(vsp)), target) }
+        if let refusal = refusalWhileDegraded() { return (.rejected(.ledgerUnavailable(refusal.description)), target) }
         return (receiveBid(amount, from: vsp, for: target), target)
     }
 
@@ -59,6 +64,9 @@ extension Auctioneer {
     ///
     /// - Throws: ``ReportRejection``.
     public func receiveReport(_ report: FinancialReport) throws(ReportRejection) {
+        if let refusal = refusalWhileDegraded() { throw .ledger(refusal) }
+        let definition = state.roster.upcoming[report.vsp] ?? state.roster.active[report.vsp]
+        if case .simulated = definition?.kind { throw .simulated(report.vsp) }
         guard report.round < state.bidBook.openRound else {
             throw .roundNotRun(report.round, next: state.bidBook.openRound)
         }
@@ -85,7 +93,10 @@ extension Auctioneer {
             default: throw .engine(error)
             }
         }
-        do { try ledger.record(report) } catch { throw .ledger(error) }
+        do { try ledger.record(report) } catch {
+            noteLedgerFailure(error, during: "recording a report")
+            throw .ledger(error)
+        }
         engine = updated
     }
 

@@ -25,10 +25,10 @@ public actor Auctioneer {
     }
 
     var configuration: DaemonConfiguration
-    private let configurationPath: String?
+    let configurationPath: String?
     let ledger: Ledger
-    private let notifier: any ServiceNotifier
-    private let logger: Logger
+    let notifier: any ServiceNotifier
+    let logger: Logger
     var engine: MechanismEngine
     var policy: LoadedPolicy
     /// The roster, the bids, the last committed round and each VSP's standing.
@@ -43,6 +43,10 @@ public actor Auctioneer {
     var policyLoadedAt = Date()
     /// When the loop will start the next round, as it last said.
     var nextRoundDue: Date?
+    /// The trigger of the reload between its RELOADING=1 and its READY=1, `nil` when none is.
+    var reloadInProgress: String?
+    /// The thread reloads read and validate their files on, with the configured deadline.
+    nonisolated let reloadThread = ThreadWithDeadline()
     /// The instruments `GET /metrics` exposes.
     public nonisolated let metrics = DaemonMetrics()
     /// The status as last published, for `GET /v1/status`.
@@ -90,6 +94,20 @@ public actor Auctioneer {
             }
             try engine.restore(saved)
         }
+        // What the API acknowledged after the last commit: bids for the open round, reports, the pause switch.
+        let acknowledged = try ledger.acknowledgedWrites(openRound: nextRound)
+        for report in acknowledged.reports {
+            do { try engine.record(report: report) } catch {
+                logger.warning(
+                    "a report filed before the restart no longer fits the engine; it stays in the ledger only",
+                    metadata: ["vsp": "\(report.vsp)", "round": "\(report.round)", "error": "\(error)"])
+            }
+        }
+        for (vsp, amount) in acknowledged.bids.sorted(by: { $0.key < $1.key }) {
+            _ = state.bidBook.receive(amount, from: vsp, for: nextRound, registered: roster.upcoming[vsp] != nil)
+        }
+        state.paused = acknowledged.paused
+        let restoredBids = state.bidBook.bids.count
         self.engine = engine
         bidders = try SimulatedBidders(roster: roster.active)
         logger.info(
@@ -97,7 +115,8 @@ public actor Auctioneer {
             metadata: [
                 "next_round": "\(nextRound)", "vsps": "\(roster.active.count)",
                 "pending_roster_changes": "\(roster.pending.count)", "policy": "\(policy.path)",
-                "policy_checksum": "\(policy.checksum)",
+                "policy_checksum": "\(policy.checksum)", "pending_bids": "\(restoredBids)",
+                "replayed_reports": "\(acknowledged.reports.count)", "paused": "\(acknowledged.paused)",
             ])
     }
 
@@ -115,18 +134,30 @@ public actor Auctioneer {
             policyLoadedAt: policyLoadedAt, startedAt: startedAt, nextRoundDue: nextRoundDue, ledgerPath: ledger.path)
     }
 
-    /// Pauses rounds: ticks pass without a round and without consuming a round number.
-    public func pause() {
-        state.paused = true
-        publishStatus()
+    /// Pauses rounds: ticks pass without a round and without consuming a round number. The switch is in the
+    /// ledger before this returns, so a restart stays paused.
+    ///
+    /// - Throws: ``LedgerError`` when the ledger cannot record it; nothing changes then.
+    public func pause() throws(LedgerError) {
+        try setPaused(true)
         logger.info("auction paused", metadata: ["next_round": "\(state.bidBook.openRound)"])
     }
 
-    /// Resumes rounds at the next tick.
-    public func resume() {
-        state.paused = false
-        publishStatus()
+    /// Resumes rounds at the next tick; recorded in the ledger before this returns.
+    ///
+    /// - Throws: ``LedgerError`` when the ledger cannot record it; nothing changes then.
+    public func resume() throws(LedgerError) {
+        try setPaused(false)
         logger.info("auction resumed", metadata: ["next_round": "\(state.bidBook.openRound)"])
+    }
+
+    private func setPaused(_ paused: Bool) throws(LedgerError) {
+        do { try ledger.recordPause(paused) } catch {
+            noteLedgerFailure(error, during: paused ? "recording a pause" : "recording a resume")
+            throw error
+        }
+        state.paused = paused
+        publishStatus()
     }
 
     /// Counts ticks the loop skipped after an overrun.
@@ -153,10 +184,19 @@ public actor Auctioneer {
         if serving { notifier.notify("WATCHDOG=1") }
     }
 
-    /// Takes a bid for a round (the bid endpoint of the control API).
+    /// Takes a bid for a round (the bid endpoint of the control API); an accepted bid is in the ledger before
+    /// this returns, so it survives kill -9 until its round commits.
     public func receiveBid(_ amount: Double, from vsp: VSPID, for round: RoundNumber) -> BidDecision {
+        var book = state.bidBook
         // The open round's roster includes the changes queued for its boundary.
-        state.bidBook.receive(amount, from: vsp, for: round, registered: state.roster.upcoming[vsp] != nil)
+        let decision = book.receive(amount, from: vsp, for: round, registered: state.roster.upcoming[vsp] != nil)
+        guard decision == .accepted else { return decision }
+        do { try ledger.recordBid(amount, from: vsp, for: round) } catch {
+            noteLedgerFailure(error, during: "recording a bid")
+            return .rejected(.ledgerUnavailable(error.description))
+        }
+        state.bidBook = book
+        return decision
     }
 
     /// Queues a VSP for the next round boundary and persists it.
@@ -178,7 +218,7 @@ public actor Auctioneer {
         case .success(let added): event = added
         case .failure(let rejection): throw .rejected(rejection)
         }
-        do { try ledger.append([event]) } catch { throw .ledger(error) }
+        try persist(event)
         state.roster = updated
         logger.info(
             "VSP added at the next round boundary",
@@ -197,11 +237,20 @@ public actor Auctioneer {
         case .success(let removed): event = removed
         case .failure(let rejection): throw .rejected(rejection)
         }
-        do { try ledger.append([event]) } catch { throw .ledger(error) }
+        try persist(event)
         state.roster = updated
         logger.info(
             "VSP removed at the next round boundary", metadata: ["vsp": "\(vsp)", "boundary": "\(event.boundary)"])
         return event.boundary
+    }
+
+    /// Writes a roster change to the ledger; refused without trying while degraded.
+    private func persist(_ event: RosterEvent) throws(RosterChangeError) {
+        if let refusal = refusalWhileDegraded() { throw .ledger(refusal) }
+        do { try ledger.append([event]) } catch {
+            noteLedgerFailure(error, during: "recording a roster change")
+            throw .ledger(error)
+        }
     }
 
     /// Runs one round at a tick, unless paused: roster boundary, simulated bids, the mechanism, reports,
@@ -245,6 +294,7 @@ public actor Auctioneer {
             phases.total = begin.duration(to: clock.now)
             next.commit(outcome, changes: changes, duration: phases.total)
             state = next
+            noteRoundCommitted()
             bidders = nextBidders
             metrics.roundCommitted(
                 seconds: phases.total.inSeconds, welfare: outcome.welfareEstimate, pool: outcome.pool,
@@ -255,9 +305,13 @@ public actor Auctioneer {
             return outcome
         } catch {
             engine = previousEngine
-            logger.error(
-                "round abandoned; nothing was committed and it will be retried at the next tick",
-                metadata: ["round": "\(round)", "error": "\(error)"])
+            if let error = error as? LedgerError {
+                noteLedgerFailure(error, during: "round \(round)")
+            } else {
+                logger.error(
+                    "round abandoned; nothing was committed and it will be retried at the next tick",
+                    metadata: ["round": "\(round)", "error": "\(error)"])
+            }
             return nil
         }
     }
@@ -287,88 +341,11 @@ public actor Auctioneer {
             ])
     }
 
-    /// Re-reads the configuration file and the policy it names, validates both completely, and swaps them in
-    /// between rounds; on any failure everything stays as it was and the result says why.
-    ///
-    /// Sends RELOADING=1 with MONOTONIC_USEC first and READY=1 with a STATUS= saying the outcome last.
-    public func reload(trigger: String) -> ReloadResult {
-        notifier.notify(SystemdNotifier.reloadingMessage())
-        let result = performReload()
-        metrics.reloadTried()
-        state.lastReload = ReloadRecord(succeeded: result.succeeded, message: result.message, at: Date())
-        let status =
-            result.succeeded
-            ? "reloaded: \(result.message)" : "reload failed, serving the previous policy: \(result.message)"
-        notifier.notify("READY=1\nSTATUS=\(status)")
-        publishStatus()
-        try? ledger.recordPolicyEvent(
-            path: result.policyPath, checksum: result.checksum, outcome: result.succeeded ? "loaded" : "refused",
-            message: "\(trigger): \(result.message)")
-        if result.succeeded {
-            logger.notice(
-                "reloaded",
-                metadata: [
-                    "trigger": "\(trigger)", "policy": "\(result.policyPath)", "policy_checksum": "\(policy.checksum)",
-                ])
-        } else {
-            logger.error(
-                "reload failed; keeping the previous configuration and policy",
-                metadata: ["trigger": "\(trigger)", "error": "\(result.message)", "policy": "\(policy.path)"])
-        }
-        return result
-    }
-
     /// Final work on shutdown: an online checkpoint.
     public func shutdown() {
         if configuration.mechanism.learns { writeCheckpoint() }
         logger.info(
             "auction stopped", metadata: ["last_round": "\(state.committed.map(\.round.description) ?? "none")"])
-    }
-
-    private func performReload() -> ReloadResult {
-        var newConfiguration = configuration
-        if let configurationPath {
-            do {
-                newConfiguration = try ConfigurationLoader.load(path: configurationPath)
-            } catch {
-                return ReloadResult(
-                    succeeded: false, message: error.description, policyPath: policy.path, checksum: nil)
-            }
-            for (name, changed) in [
-                ("resources", newConfiguration.resources != configuration.resources),
-                ("state_directory", newConfiguration.stateDirectory != configuration.stateDirectory),
-                ("control", newConfiguration.control != configuration.control),
-            ] where changed {
-                return ReloadResult(
-                    succeeded: false, message: "\(configurationPath): changing '\(name)' needs a restart",
-                    policyPath: policy.path, checksum: nil)
-            }
-        }
-        let newPolicy: LoadedPolicy
-        do {
-            newPolicy = try LoadedPolicy.load(
-                path: newConfiguration.policyPath, resourceCount: newConfiguration.resources.count)
-        } catch {
-            return ReloadResult(
-                succeeded: false, message: error.description, policyPath: newConfiguration.policyPath, checksum: nil)
-        }
-        do {
-            var newEngine = engine
-            try newEngine.replacePolicy(newPolicy.checkpoint)
-            newEngine.configuration = newConfiguration.mechanism
-            engine = newEngine
-        } catch {
-            return ReloadResult(
-                succeeded: false, message: "\(newPolicy.path): \(error)", policyPath: newPolicy.path,
-                checksum: newPolicy.checksum)
-        }
-        newConfiguration.vsps = configuration.vsps
-        configuration = newConfiguration
-        policy = newPolicy
-        policyLoadedAt = Date()
-        return ReloadResult(
-            succeeded: true, message: "policy \(newPolicy.path) (\(newPolicy.checksum))", policyPath: newPolicy.path,
-            checksum: newPolicy.checksum)
     }
 
     private func checkpointIfDue() {
@@ -421,18 +398,6 @@ public actor Auctioneer {
         }
     }
 
-}
-
-/// The outcome of a reload.
-public struct ReloadResult: Sendable, Equatable, Codable {
-    /// Whether the new configuration and policy are in force.
-    public var succeeded: Bool
-    /// What was loaded, or why nothing was.
-    public var message: String
-    /// The policy file tried.
-    public var policyPath: String
-    /// Its checksum when it was read.
-    public var checksum: String?
 }
 
 /// Where a round's time went (logged with `round committed`).

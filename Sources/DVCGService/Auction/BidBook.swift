@@ -8,8 +8,12 @@ public enum BidRejection: Equatable, Sendable, CustomStringConvertible {
     case roundNotOpen(RoundNumber, open: RoundNumber)
     /// The VSP is not on the roster of the open round.
     case notRegistered(VSPID)
+    /// The VSP is simulated: it bids by its own strategy inside the daemon.
+    case simulated(VSPID)
     /// Negative, NaN or infinite.
     case invalidAmount(Double)
+    /// The ledger cannot record the bid (or the daemon is degraded); the message says why.
+    case ledgerUnavailable(String)
 
     /// What an operator or a VSP reads.
     public var description: String {
@@ -18,7 +22,9 @@ public enum BidRejection: Equatable, Sendable, CustomStringConvertible {
         case .roundNotOpen(let round, let open):
             return "round \(round) is not open yet; bids are open for round \(open)"
         case .notRegistered(let id): return "VSP \(id) is not registered"
+        case .simulated(let id): return "VSP \(id) is simulated; it bids by its own strategy inside dvcgd"
         case .invalidAmount(let amount): return "bid \(amount) is not a finite number >= 0"
+        case .ledgerUnavailable(let message): return message
         }
     }
 }

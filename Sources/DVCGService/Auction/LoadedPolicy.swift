@@ -13,13 +13,41 @@ public struct LoadedPolicy: Sendable {
 
     /// Reads and validates a checkpoint for K resources.
     ///
+    /// The file is read once, as a regular file only (``ReadOnlyFile``: `O_NONBLOCK`, then `fstat`, so a FIFO or
+    /// a device is refused instead of blocking), at most `maximumBytes` long; the checksum is of the same bytes.
+    ///
     /// - Throws: ``PolicyLoadError`` naming the file and the rule broken; nothing is returned half-read.
-    public static func load(path: String, resourceCount: Int) throws(PolicyLoadError) -> LoadedPolicy {
+    public static func load(
+        path: String, resourceCount: Int, maximumBytes: Int = ReloadConfiguration().maximumPolicyBytes
+    )
+        throws(PolicyLoadError) -> LoadedPolicy
+    {
+        let bytes: [UInt8]
+        do {
+            let file = try ReadOnlyFile(path: path)
+            guard file.size <= maximumBytes else {
+                throw PolicyLoadError(
+                    path: path,
+                    reason:
+                        "the file is \(file.size) bytes, over the limit of \(maximumBytes) (reload.max_policy_bytes)")
+            }
+            bytes = try file.read(count: file.size, at: 0)
+        } catch let error as FileIOError {
+            throw PolicyLoadError(path: path, reason: PolicyCheckpointError.file(.io(error)).description)
+        } catch let error as PolicyLoadError {
+            throw error
+        } catch {
+            throw PolicyLoadError(path: path, reason: "\(error)")
+        }
         let checkpoint: PolicyCheckpoint
         do {
-            checkpoint = try PolicyCheckpoint.load(from: path)
-        } catch {
+            checkpoint = try PolicyCheckpoint(archive: SafetensorsArchive.parse(bytes))
+        } catch let error as SafetensorsError {
+            throw PolicyLoadError(path: path, reason: PolicyCheckpointError.file(error).description)
+        } catch let error as PolicyCheckpointError {
             throw PolicyLoadError(path: path, reason: error.description)
+        } catch {
+            throw PolicyLoadError(path: path, reason: "\(error)")
         }
         guard checkpoint.architecture.resourceCount == resourceCount else {
             throw PolicyLoadError(
@@ -28,8 +56,7 @@ public struct LoadedPolicy: Sendable {
                     "the policy is for K = \(checkpoint.architecture.resourceCount) resources, the configuration has \(resourceCount)"
             )
         }
-        let bytes = (try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data()
-        return LoadedPolicy(checkpoint: checkpoint, path: path, checksum: checksum(of: bytes))
+        return LoadedPolicy(checkpoint: checkpoint, path: path, checksum: FNV1a.hexDigest(bytes))
     }
 
     /// FNV-1a 64 of `bytes` as 16 hex digits.

@@ -1,3 +1,4 @@
+import DVCGCheckpoint
 import DVCGControl
 import DVCGCore
 import DVCGMechanism
@@ -14,27 +15,38 @@ import Yams
 /// Every problem is collected, each with its `file:line:column` and key path; unknown keys are errors.
 /// Relative paths resolve against the configuration file's folder.
 public enum ConfigurationLoader {
+    /// The largest configuration file read, in bytes (a 10,000-VSP roster takes about 2 MB).
+    public static let maximumFileBytes = 16 << 20
+
     /// Reads and validates a configuration file.
+    ///
+    /// The file is opened as a regular file only (``ReadOnlyFile``: `O_NONBLOCK`, then `fstat`), so a FIFO or a
+    /// device is refused at once instead of blocking, and it is refused above ``maximumFileBytes``.
     ///
     /// - Parameter path: The file, as the user named it (used verbatim in issues).
     /// - Throws: ``ConfigurationError`` with every issue; one issue at 1:1 when the file cannot be read.
     public static func load(path: String, checksHostNames: Bool = false) throws(ConfigurationError)
         -> DaemonConfiguration
     {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else {
-            let reason = String(cString: strerror(errno))
-            throw ConfigurationError(issues: [
-                ConfigurationIssue(file: path, line: 1, column: 1, path: "", message: "cannot read the file: \(reason)")
-            ])
+        func unreadable(_ message: String) -> ConfigurationError {
+            ConfigurationError(issues: [ConfigurationIssue(file: path, line: 1, column: 1, path: "", message: message)])
         }
-        close(descriptor)
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
-        else {
-            throw ConfigurationError(issues: [
-                ConfigurationIssue(
-                    file: path, line: 1, column: 1, path: "", message: "cannot read the file as UTF-8 text")
-            ])
+        let bytes: [UInt8]
+        do {
+            let file = try ReadOnlyFile(path: path)
+            guard file.size <= maximumFileBytes else {
+                throw unreadable("the file is \(file.size) bytes, over the limit of \(maximumFileBytes) bytes")
+            }
+            bytes = try file.read(count: file.size, at: 0)
+        } catch let error as FileIOError {
+            throw unreadable("cannot read the file: \(error.reason)")
+        } catch let error as ConfigurationError {
+            throw error
+        } catch {
+            throw unreadable("cannot read the file: \(error)")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw unreadable("cannot read the file as UTF-8 text")
         }
         let folder = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent().path
         return try parse(text, file: path, folder: folder, checksHostNames: checksHostNames)
@@ -115,7 +127,7 @@ private struct Parser {
     mutating func daemon(_ root: Node) -> DaemonConfiguration? {
         let keys = [
             "period", "seed", "resources", "mechanism", "policy", "learning", "state_directory", "control", "log",
-            "vsps",
+            "reload", "vsps",
         ]
         guard let map = reader.mapping(root, at: "", keys: keys) else { return nil }
         var period: Duration?
@@ -158,13 +170,17 @@ private struct Parser {
         }
         var log = LogConfiguration()
         if let node = map["log"] { log = self.log(node) ?? log }
+        var reload = ReloadConfiguration()
+        if let node = map["reload"] { reload = self.reload(node) ?? reload }
         var vsps: [VSPDefinition] = []
         if let node = map["vsps"] { vsps = self.vsps(node, resourceCount: resources?.count) ?? [] }
         guard let period, let resources, let policy, let state, let control else { return nil }
-        return DaemonConfiguration(
+        var configuration = DaemonConfiguration(
             period: period, seed: seed, resources: resources, mechanism: mechanism, policyPath: policy,
             checkpoint: checkpoint,
             stateDirectory: state, control: control, log: log, vsps: vsps)
+        configuration.reload = reload
+        return configuration
     }
 
     mutating func resources(_ node: Node) -> [Resource]? {
@@ -325,7 +341,11 @@ private struct Parser {
     mutating func control(_ node: Node) -> ControlConfiguration? {
         guard
             let map = reader.mapping(
-                node, at: "control", keys: ["socket", "mode", "group", "principals", "admin_groups", "reader_groups"])
+                node, at: "control",
+                keys: [
+                    "socket", "mode", "group", "principals", "admin_groups", "reader_groups", "idle_timeout",
+                    "header_timeout", "max_connections", "max_connections_per_peer",
+                ])
         else {
             return nil
         }
@@ -347,6 +367,21 @@ private struct Parser {
                 reader.report(
                     "expected an octal file mode such as 0660, found '\(node.scalar?.string ?? "")'", at: node,
                     path: "control.mode")
+            }
+        }
+        for (key, keyPath) in [
+            ("idle_timeout", \ControlConfiguration.limits.idleTimeout), ("header_timeout", \.limits.headerTimeout),
+        ] {
+            if let node = map[key], let value = reader.duration(node, at: "control." + key) {
+                control[keyPath: keyPath] = value
+            }
+        }
+        for (key, keyPath) in [
+            ("max_connections", \ControlConfiguration.limits.maximumConnections),
+            ("max_connections_per_peer", \.limits.maximumConnectionsPerPeer),
+        ] {
+            if let node = map[key], let value = reader.integer(node, at: "control." + key, in: 1...1_000_000) {
+                control[keyPath: keyPath] = value
             }
         }
         if let node = map["group"] {
@@ -413,6 +448,20 @@ private struct Parser {
             log.level = value
         }
         return log
+    }
+
+    mutating func reload(_ node: Node) -> ReloadConfiguration? {
+        guard let map = reader.mapping(node, at: "reload", keys: ["deadline", "max_policy_bytes"]) else { return nil }
+        var reload = ReloadConfiguration()
+        if let node = map["deadline"], let value = reader.duration(node, at: "reload.deadline") {
+            reload.deadline = value
+        }
+        if let node = map["max_policy_bytes"],
+            let value = reader.integer(node, at: "reload.max_policy_bytes", in: 8...Int.max)
+        {
+            reload.maximumPolicyBytes = value
+        }
+        return reload
     }
 
     mutating func vsps(_ node: Node, resourceCount: Int?) -> [VSPDefinition]? {

@@ -12,6 +12,8 @@ public struct ControlConfiguration: Sendable, Equatable {
     public var adminGroups: [String] = []
     /// Groups (names or gids) whose members are readers (`control.reader_groups`).
     public var readerGroups: [String] = []
+    /// Timeouts and connection limits.
+    public var limits = ConnectionLimits()
 
     /// A control socket at `socketPath`, mode 0660, no extra principals.
     public init(socketPath: String) { self.socketPath = socketPath }

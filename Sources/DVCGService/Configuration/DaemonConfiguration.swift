@@ -25,6 +25,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var control: ControlConfiguration
     /// Where logs go.
     public var log: LogConfiguration
+    /// How reloads read the configuration and the policy.
+    public var reload = ReloadConfiguration()
     /// The initial roster; used only when the ledger has no roster yet.
     public var vsps: [VSPDefinition]
 

@@ -14,6 +14,8 @@ public struct ControlError: HTTPResponseError, Sendable, Equatable, CustomString
     public var code: String
     /// One line naming the field or value at fault.
     public var message: String
+    /// Whether the answer closes the connection (`Connection: close`): the request could not be read to its end.
+    public var closesConnection = false
 
     /// Creates a refusal.
     public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
@@ -27,7 +29,9 @@ public struct ControlError: HTTPResponseError, Sendable, Equatable, CustomString
 
     /// The JSON error response.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        ControlServer.json(status, ErrorBody(code: code, message: message))
+        var response = ControlServer.json(status, ErrorBody(code: code, message: message))
+        if closesConnection { response.headers[.connection] = "close" }
+        return response
     }
 
     /// 400 `bad_request`.

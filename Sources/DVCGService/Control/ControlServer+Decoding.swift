@@ -8,8 +8,9 @@ extension ControlServer {
     /// Reads the JSON body of `endpoint`'s request, at most ``maximumBodySize`` bytes, in one pass: the request
     /// types refuse unknown fields and nulls themselves (``WireFieldError``).
     ///
-    /// - Throws: ``ControlError``: 413 for a body over 1 MiB; 400 naming the field for malformed JSON, a body
-    ///   that is not an object, an unknown field, a missing field, a null or a wrongly typed value; 422 for a
+    /// - Throws: ``ControlError``: 413 for a body over 1 MiB; 400 for broken HTTP framing (closing the
+    ///   connection); 400 naming the field for malformed JSON, a body that is not an object, a field given twice,
+    ///   an unknown field, a missing field, a null or a wrongly typed value; 422 for a
     ///   VSP id outside the rule (`invalid_vsp_id`) or a value outside its field's domain (the endpoint's
     ///   ``Endpoint/invalidCode``).
     static func decode<E: Endpoint>(_ endpoint: E.Type, from request: Request) async throws(ControlError)
@@ -17,11 +18,23 @@ extension ControlServer {
     {
         var request = request
         let buffer: ByteBuffer
-        do { buffer = try await request.collectBody(upTo: maximumBodySize) } catch {
+        do { buffer = try await request.collectBody(upTo: maximumBodySize) } catch is NIOTooManyBytesError {
             throw ControlError(.contentTooLarge, "too_large", "body: over the limit of \(maximumBodySize) bytes")
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw ControlError(.contentTooLarge, "too_large", "body: over the limit of \(maximumBodySize) bytes")
+        } catch {
+            // The HTTP framing itself is broken (a chunk size that is not hex, a body cut short): the connection
+            // cannot be read on, so the answer closes it.
+            var refusal = ControlError.badRequest("body: malformed HTTP body (\(error))")
+            refusal.closesConnection = true
+            throw refusal
         }
-        let data = Data(buffer.readableBytesView)
-        guard !data.isEmpty else { throw .badRequest("body: expected a JSON object, found an empty body") }
+        let bytes = Array(buffer.readableBytesView)
+        guard !bytes.isEmpty else { throw .badRequest("body: expected a JSON object, found an empty body") }
+        if let field = DuplicateKeyScan.firstDuplicate(in: bytes) {
+            throw .badRequest("\(field): duplicate field (each field may appear once)")
+        }
+        let data = Data(bytes)
         do {
             return try JSONDecoder().decode(E.Request.self, from: data)
         } catch let error as WireFieldError {

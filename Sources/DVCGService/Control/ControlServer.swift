@@ -2,6 +2,7 @@ import DVCGControl
 import DVCGCore
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import NIOPosix
@@ -72,6 +73,9 @@ public enum ControlServer {
 
     /// The application bound to the configured socket; raises `readiness` once it listens with its mode set.
     ///
+    /// Its connections are ``ControlChannel``s: admitted under `control.max_connections` and
+    /// `max_connections_per_peer`, closed after `control.idle_timeout` and `header_timeout`.
+    ///
     /// - Throws: ``ControlSocketError`` when a live daemon answers on the path or a stale file cannot go, or
     ///   ``AccessConfigurationError`` for a principal or group that does not exist.
     public static func application(
@@ -81,8 +85,11 @@ public enum ControlServer {
         let policy = try configuration.accessPolicy()
         try ControlSocket.prepare(path: configuration.socketPath)
         let path = configuration.socketPath
+        let admission = ConnectionAdmission(
+            limits: configuration.limits, logger: logger, metrics: auctioneer.metrics)
         return Application(
             router: routes(auctioneer: auctioneer, ledger: ledger, policy: policy, logger: logger),
+            server: HTTPServerBuilder { responder in ControlChannel(responder: responder, admission: admission) },
             configuration: .init(address: .unixDomainSocket(path: path), serverName: "dvcgd"),
             onServerRunning: { _ in
                 do throws(ControlSocketError) {
@@ -150,7 +157,8 @@ extension ControlServer.Environment {
             metadata: [
                 "uid": "\(peer.map { String($0.uid) } ?? "unknown")",
                 "pid": "\(peer.map { String($0.pid) } ?? "unknown")", "method": "\(request.method)",
-                "path": "\(request.uri.path)", "role": "\(role)", "reason": "\(reason)",
+                "path": "\(QuotedInput(request.uri.path, limit: 128).unquoted)", "role": "\(role)",
+                "reason": "\(reason)",
             ])
         throw ControlError(.forbidden, "forbidden", reason)
     }

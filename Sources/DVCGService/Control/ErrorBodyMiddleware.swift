@@ -22,7 +22,9 @@ struct ErrorBodyMiddleware: RouterMiddleware {
             guard response.status.code >= 400 else { return response }
             (code, message) = ("http_\(response.status.code)", response.status.reasonPhrase)
         } catch let error as ControlError {
-            response = ControlServer.json(error.status, ErrorBody(code: error.code, message: error.message))
+            var refusal = ControlServer.json(error.status, ErrorBody(code: error.code, message: error.message))
+            if error.closesConnection { refusal.headers[.connection] = "close" }
+            response = refusal
             (code, message) = (error.code, error.message)
         } catch let error as HTTPError {
             let methods = ControlAPI.methods(at: request.uri.path)
@@ -38,7 +40,11 @@ struct ErrorBodyMiddleware: RouterMiddleware {
             } else {
                 (code, message) =
                     switch error.status {
-                    case .notFound: ("not_found", "path: no route for \(request.method) \(request.uri.path)")
+                    case .notFound:
+                        (
+                            "not_found",
+                            "path: no route for \(request.method) \(QuotedInput(request.uri.path, limit: 128))"
+                        )
                     case .contentTooLarge:
                         ("too_large", "body: over the limit of \(ControlServer.maximumBodySize) bytes")
                     default: ("http_\(error.status.code)", error.body ?? error.status.reasonPhrase)
@@ -48,7 +54,8 @@ struct ErrorBodyMiddleware: RouterMiddleware {
         } catch {
             environment.auctioneer.metrics.requestRejected()
             environment.logger.error(
-                "control request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+                "control request failed",
+                metadata: ["path": "\(QuotedInput(request.uri.path, limit: 128).unquoted)", "error": "\(error)"])
             return ControlServer.json(.internalServerError, ErrorBody(code: "internal", message: "\(error)"))
         }
         environment.auctioneer.metrics.requestRejected()
@@ -59,7 +66,8 @@ struct ErrorBodyMiddleware: RouterMiddleware {
                 metadata: [
                     "uid": "\(peer.map { String($0.uid) } ?? "unknown")",
                     "pid": "\(peer.map { String($0.pid) } ?? "unknown")", "method": "\(request.method)",
-                    "path": "\(request.uri.path)", "status": "\(response.status.code)", "code": "\(code)",
+                    "path": "\(QuotedInput(request.uri.path, limit: 128).unquoted)",
+                    "status": "\(response.status.code)", "code": "\(code)",
                     "reason": "\(message)",
                 ])
         }

@@ -44,29 +44,21 @@ struct LedgerRoutes {
         let to = min(query.to ?? lastRound, lastRound)
         let filter = Ledger.RowFilter(from: from, to: to, vsp: query.vsp)
         let csv = query.format == .csv
+        let format = query.format
         let body = ResponseBody { writer in
             if csv {
                 try await writer.write(ByteBuffer(string: LedgerRow.csvHeader(resourceCount: resourceCount) + "\n"))
             }
             guard from <= to else { return try await writer.finish(nil) }
             var after: (round: UInt64, vsp: VSPID)?
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             while true {
-                let page = try await ledger.rows(filter, after: after, limit: pageSize)
+                // Read and encoded on the stream thread; this task only hands the bytes to the socket, and waits
+                // while the peer does not read.
+                let page = try await ledger.streams.page(filter, after: after, limit: pageSize, format: format)
                 guard let last = page.last else { break }
-                var buffer = ByteBuffer()
-                for row in page {
-                    if csv {
-                        buffer.writeString(row.csvLine)
-                    } else {
-                        buffer.writeBytes(try encoder.encode(row))
-                    }
-                    buffer.writeInteger(UInt8(ascii: "\n"))
-                }
-                try await writer.write(buffer)
+                try await writer.write(page.bytes)
                 if page.count < pageSize { break }
-                after = (last.round, last.vsp)
+                after = last
             }
             try await writer.finish(nil)
         }

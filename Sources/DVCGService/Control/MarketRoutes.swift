@@ -40,11 +40,17 @@ struct MarketRoutes {
             return BidResponse(vsp: body.vsp, round: round.value, amount: body.amount)
         case .rejected(.notRegistered):
             throw ControlError(.notFound, "unknown_vsp", "vsp: VSP '\(body.vsp)' is not registered")
+        case .rejected(.simulated):
+            throw ControlError(
+                .conflict, "simulated_vsp",
+                "vsp: VSP '\(body.vsp)' is simulated; it bids by its own strategy inside dvcgd")
         case .rejected(.roundClosed(let round, let open)), .rejected(.roundNotOpen(let round, let open)):
             throw ControlError(
                 .conflict, "round_not_open", "round: bids are open for round \(open) only, not round \(round)")
         case .rejected(.invalidAmount(let amount)):
             throw .invalid("invalid_bid", "amount: expected a finite number >= 0 VC, found \(amount)")
+        case .rejected(.ledgerUnavailable(let message)):
+            throw ControlError(.serviceUnavailable, "ledger_unavailable", message)
         }
     }
 
@@ -63,6 +69,7 @@ struct MarketRoutes {
         } catch {
             switch error {
             case .unknownVSP: throw ControlError(.notFound, "unknown_vsp", error.description)
+            case .simulated: throw ControlError(.conflict, "simulated_vsp", error.description)
             case .roundNotRun, .notInRound, .alreadyReported, .tooOld, .leftRoster:
                 throw ControlError(.conflict, "round_not_reportable", error.description)
             case .invalidReport: throw .invalid(ControlAPI.FileReport.invalidCode, error.description)

@@ -11,7 +11,9 @@ struct ObservationRoutes {
     var collection: RouteCollection<ControlRequestContext> {
         let routes = RouteCollection(context: ControlRequestContext.self)
         let auctioneer = environment.auctioneer
-        routes.register(ControlAPI.Health.self, environment) { HealthResponse(live: true, ready: true) }
+        routes.register(ControlAPI.Health.self, environment) {
+            HealthResponse(live: true, ready: auctioneer.statusBoard.isReady)
+        }
         // The published status is read without waiting for the auctioneer, which may be in a round.
         routes.register(ControlAPI.Status.self, environment) { _, _, _ in
             if let body = auctioneer.statusBoard.currentBody() {

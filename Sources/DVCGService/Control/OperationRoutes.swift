@@ -14,21 +14,30 @@ struct OperationRoutes {
         let auctioneer = environment.auctioneer
         routes.register(ControlAPI.Reload.self, environment) {
             let result = await auctioneer.reload(trigger: "control API")
-            guard result.succeeded else { throw ControlError.invalid("reload_failed", result.message) }
-            return ActionResponse(outcome: "reloaded", message: result.message)
+            switch result.refusal {
+            case nil: return ActionResponse(outcome: "reloaded", message: result.message)
+            case .invalid: throw ControlError.invalid("reload_failed", result.message)
+            case .inProgress: throw ControlError(.conflict, "reload_in_progress", "reload: \(result.message)")
+            case .ledgerUnavailable: throw ControlError(.serviceUnavailable, "ledger_unavailable", result.message)
+            }
         }
         routes.register(ControlAPI.Pause.self, environment) {
-            await auctioneer.pause()
+            do throws(LedgerError) { try await auctioneer.pause() } catch { throw Self.unrecorded(error) }
             let next = await auctioneer.snapshot().openRound
             return ActionResponse(outcome: "paused", message: "paused before round \(next)", round: next.value)
         }
         routes.register(ControlAPI.Resume.self, environment) {
-            await auctioneer.resume()
+            do throws(LedgerError) { try await auctioneer.resume() } catch { throw Self.unrecorded(error) }
             let next = await auctioneer.snapshot().openRound
             return ActionResponse(outcome: "resumed", message: "round \(next) runs at the next tick", round: next.value)
         }
         routes.register(ControlAPI.RunRound.self, environment) {
             guard let outcome = await auctioneer.runRound(started: Date(), evenIfPaused: true) else {
+                if let refusal = await auctioneer.refusalWhileDegraded() {
+                    throw ControlError(
+                        .serviceUnavailable, "ledger_unavailable",
+                        "the round was abandoned: \(refusal.description)")
+                }
                 throw ControlError(
                     .serviceUnavailable, "round_abandoned",
                     "the round was abandoned (see the daemon's log); nothing was committed")
@@ -39,5 +48,10 @@ struct OperationRoutes {
                 round: outcome.round.value)
         }
         return routes
+    }
+
+    /// 503 `ledger_unavailable`: a switch the ledger cannot record is not thrown.
+    static func unrecorded(_ error: LedgerError) -> ControlError {
+        ControlError(.serviceUnavailable, "ledger_unavailable", error.description)
     }
 }

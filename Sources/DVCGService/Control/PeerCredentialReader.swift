@@ -18,38 +18,56 @@ enum PeerCredentialReader {
 
     /// The peer's credentials, or `nil` when the channel is not a Unix socket that can say.
     ///
-    /// SO_PEERCRED gives the peer's identity when it connected, so it is read once per connection (the first
-    /// request) and kept until the connection closes; the group list comes from ``groups(of:gid:)`` on every
-    /// request, so a change to the group database takes effect within ``groupLifetime`` seconds.
+    /// SO_PEERCRED gives the peer's identity when it connected, so it is read once per connection (at accept by
+    /// ``accept(_:)``, else at the first request) and kept until the connection closes; the group list comes from
+    /// ``groups(of:gid:)`` on every request, so a change to the group database takes effect within
+    /// ``groupLifetime`` seconds.
     static func credentials(of channel: any Channel) async -> PeerCredentials? {
-        let key = ObjectIdentifier(channel)
-        let known = connections.withLock { $0[key] }
+        let known = connections.withLock { $0[ObjectIdentifier(channel)] }
         let cred: UCred
         if let known {
             cred = known
         } else {
-            guard let read = await readCredentials(of: channel) else { return nil }
+            guard let read = try? await accept(channel).get() else { return nil }
             cred = read
-            connections.withLock { $0[key] = read }
-            // Forgotten when the connection closes, before the channel object can go away and its identity be
-            // reused.
-            channel.closeFuture.whenComplete { _ in _ = connections.withLock { $0.removeValue(forKey: key) } }
         }
         return PeerCredentials(uid: cred.uid, gid: cred.gid, pid: cred.pid, groups: groups(of: cred.uid, gid: cred.gid))
+    }
+
+    /// Reads a new connection's SO_PEERCRED and keeps it for the connection's requests; `nil` when the channel
+    /// cannot say (the connection is then served without a role).
+    ///
+    /// Read at accept, the credentials are there even when the client hangs up before its request is answered.
+    static func accept(_ channel: any Channel) -> EventLoopFuture<UCred?> {
+        readCredentials(of: channel).map { read in
+            guard let read else { return nil }
+            let key = ObjectIdentifier(channel)
+            connections.withLock { $0[key] = read }
+            return read
+        }
+    }
+
+    /// Forgets a connection's credentials once its last request is answered (``ControlChannel`` calls it when
+    /// its handling ends, while it still holds the channel, so that the channel's identity cannot be reused
+    /// meanwhile). Kept until then, they name a client that hung up before its refusal was logged.
+    static func forget(_ channel: any Channel) {
+        _ = connections.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
     }
 
     /// The SO_PEERCRED credentials of each open connection, by channel.
     private static let connections = Mutex<[ObjectIdentifier: UCred]>([:])
 
     /// SO_PEERCRED of the channel's socket, `nil` when it has none.
-    private static func readCredentials(of channel: any Channel) async -> UCred? {
-        guard let provider = channel as? any SocketOptionProvider else { return nil }
+    private static func readCredentials(of channel: any Channel) -> EventLoopFuture<UCred?> {
+        guard let provider = channel as? any SocketOptionProvider else {
+            return channel.eventLoop.makeSucceededFuture(nil)
+        }
         #if os(Linux)
             let future: EventLoopFuture<UCred> = provider.unsafeGetSocketOption(
                 level: .init(rawValue: SOL_SOCKET), name: .init(rawValue: SO_PEERCRED))
-            return try? await future.get()
+            return future.map { Optional($0) }.recover { _ in nil }
         #else
-            return nil
+            return channel.eventLoop.makeSucceededFuture(nil)
         #endif
     }
 

@@ -38,6 +38,9 @@ public final class StatusBoard: Sendable {
         }
     }
 
+    /// Whether the daemon serves rounds: false while the ledger cannot commit (`GET /v1/health`'s `ready`).
+    public var isReady: Bool { published.withLock { $0?.status.state != .degraded } }
+
     /// The status with its clock fields (time to the next round, uptime) brought to now; `nil` before the
     /// first publication.
     public func current() -> StatusResponse? { current(at: Date()) }

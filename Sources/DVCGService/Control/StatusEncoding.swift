@@ -29,8 +29,10 @@ extension StatusResponse {
                     participants: summary.participants)
             }
         }
+        let fault = state.ledgerHealth.fault
         self.init(
-            state: state.paused ? .paused : .running, nextRound: state.bidBook.openRound.value, periodSeconds: period,
+            state: fault != nil ? .degraded : state.paused ? .paused : .running,
+            nextRound: state.bidBook.openRound.value, periodSeconds: period,
             secondsToNextRound: toNext, vspCount: state.roster.active.count,
             policy: PolicyStatus(
                 path: snapshot.policyPath, version: PolicyCheckpoint.formatVersion, checksum: snapshot.policyChecksum,
@@ -42,6 +44,10 @@ extension StatusResponse {
             lastReload: state.lastReload.map {
                 ReloadStatus(
                     outcome: $0.succeeded ? .ok : .failed, message: $0.message, at: formatter.string(from: $0.at))
+            },
+            degraded: fault.map {
+                DegradedStatus(
+                    reason: $0.reason, since: formatter.string(from: $0.since), failedWrites: $0.failedWrites)
             })
     }
 }

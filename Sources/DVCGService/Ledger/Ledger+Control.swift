@@ -61,7 +61,8 @@ extension Ledger {
         }
     }
 
-    /// Records a VSP's financial report (table `reports`).
+    /// Records a VSP's financial report (table `reports`), and names it in `pending_reports` until the next
+    /// round's engine snapshot includes it.
     /// - Throws: ``LedgerError``.
     public func record(_ report: FinancialReport) throws(LedgerError) {
         do {
@@ -72,6 +73,10 @@ extension Ledger {
                         report.vsp.rawValue, Int64(report.round.value), report.utility, report.grossProfit,
                         Date().timeIntervalSince1970,
                     ])
+                // Until the next commit's engine snapshot includes it, a restart replays it (acknowledgedWrites).
+                try db.execute(
+                    sql: "INSERT INTO pending_reports (vsp, round) VALUES (?, ?)",
+                    arguments: [report.vsp.rawValue, Int64(report.round.value)])
             }
         } catch {
             throw .transactionFailed(path: path, operation: "recording a report", reason: Self.reason(error))
@@ -81,10 +86,26 @@ extension Ledger {
     /// One page of ledger rows in (round, vsp) order, strictly after `after`, at most `limit` of them.
     ///
     /// Keyset pagination on the primary key, so each page is one indexed range read however deep it is.
+    /// `GET /v1/ledger` reads its pages through ``streams`` instead, off the daemon's threads.
     /// - Throws: ``LedgerError``.
     public func rows(_ filter: RowFilter, after: (round: UInt64, vsp: VSPID)?, limit: Int) async throws(LedgerError)
         -> [LedgerRow]
     {
+        let path = path
+        do {
+            return try await pool.read { db in try Self.rows(filter, after: after, limit: limit, in: db, path: path) }
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw .transactionFailed(path: path, operation: "reading ledger rows", reason: Self.reason(error))
+        }
+    }
+
+    /// The rows of one page, read in `db` (a transaction of the caller's).
+    /// - Throws: ``LedgerError/corrupt(path:reason:)`` for a VSP id that does not decode; SQLite's error.
+    static func rows(
+        _ filter: RowFilter, after: (round: UInt64, vsp: VSPID)?, limit: Int, in db: Database, path: String
+    ) throws -> [LedgerRow] {
         var sql = """
             SELECT round, vsp, bid, loan, realised_shares, tax, utility_estimate, externality, interest, alpha_hat
             FROM round_entries WHERE round >= ? AND round <= ?
@@ -102,27 +123,16 @@ extension Ledger {
         }
         sql += " ORDER BY round, vsp LIMIT ?"
         _ = arguments.append(contentsOf: [limit])
-        let query = sql
-        let values = arguments
-        let path = path
-        do {
-            return try await pool.read { db in
-                try Row.fetchAll(db, sql: query, arguments: values).map { row in
-                    let name: String = row[1]
-                    guard let vsp = try? VSPID(name) else {
-                        throw LedgerError.corrupt(
-                            path: path, reason: "round_entries round \(row[0] as Int64): VSP id '\(name)'")
-                    }
-                    return LedgerRow(
-                        round: UInt64(row[0] as Int64), vsp: vsp, bid: row[2], loan: row[3],
-                        realisedShares: Self.shares(row[4]), tax: row[5], utilityEstimate: row[6], externality: row[7],
-                        interest: row[8], alphaHat: row[9])
-                }
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            let name: String = row[1]
+            guard let vsp = try? VSPID(name) else {
+                throw LedgerError.corrupt(
+                    path: path, reason: "round_entries round \(row[0] as Int64): VSP id '\(name)'")
             }
-        } catch let error as LedgerError {
-            throw error
-        } catch {
-            throw .transactionFailed(path: path, operation: "reading ledger rows", reason: Self.reason(error))
+            return LedgerRow(
+                round: UInt64(row[0] as Int64), vsp: vsp, bid: row[2], loan: row[3],
+                realisedShares: Self.shares(row[4]), tax: row[5], utilityEstimate: row[6], externality: row[7],
+                interest: row[8], alphaHat: row[9])
         }
     }
 

@@ -5,13 +5,17 @@ import GRDB
 
 /// The ledger: SQLite in WAL mode (GRDB `DatabasePool`) under the state directory.
 ///
-/// Schema (migrations `v1` and `v2`): `rounds`, `round_entries`, `reports`, `roster_events`, `policy_events`,
-/// `engine_state`; the column names are docs/glossary.md's. One round (its rows, its reports and the engine snapshot) is one transaction, so
-/// after a crash the database holds whole rounds only, and the next round is `max(rounds.number) + 1`.
+/// Schema (migrations `v1`, `v2` and `v4-durable-requests`): `rounds`, `round_entries`, `reports`,
+/// `roster_events`, `policy_events`, `engine_state`, and `pending_bids`, `pending_reports`, `operator_state`; the
+/// column names are docs/glossary.md's. One round (its rows, its reports and the engine snapshot) is one
+/// transaction, so after a crash the database holds whole rounds only, and the next round is
+/// `max(rounds.number) + 1`.
 public final class Ledger: Sendable {
     /// The database file.
     public let path: String
     let pool: DatabasePool
+    /// Read-only connections and a thread of their own for `GET /v1/ledger`.
+    public let streams: LedgerStreams
 
     /// Opens (creating when needed) the ledger and migrates it to the current schema.
     ///
@@ -30,6 +34,7 @@ public final class Ledger: Sendable {
         } catch {
             throw .cannotOpen(path: path, reason: Self.reason(error))
         }
+        streams = try LedgerStreams(path: path)
     }
 
     /// The schema's migrations; the applied ones are GRDB's `grdb_migrations` table (the schema version).
@@ -103,6 +108,8 @@ public final class Ledger: Sendable {
                     ALTER TABLE round_entries RENAME COLUMN proposed_utility TO utility_estimate;
                     """)
         }
+        // Bids, reports and the pause switch acknowledged since the last commit (Ledger+Acknowledgements).
+        migrator.registerMigration("v4-durable-requests", migrate: migrateAcknowledgedWrites)
         return migrator
     }
 
@@ -235,6 +242,7 @@ public final class Ledger: Sendable {
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO engine_state (id, round, snapshot) VALUES (1, ?, ?)",
                     arguments: [Int64(outcome.round.value), record.engineState])
+                try Self.clearAcknowledged(upTo: outcome.round, in: db)
             }
         } catch {
             throw .transactionFailed(

@@ -6,6 +6,8 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case transactionFailed(path: String, operation: String, reason: String)
     /// The ledger holds data the daemon cannot interpret.
     case corrupt(path: String, reason: String)
+    /// The daemon is degraded (the last round could not commit), so a write was not tried.
+    case unavailable(path: String, reason: String)
 
     /// One line naming the file and the failure.
     public var description: String {
@@ -13,6 +15,17 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .cannotOpen(let path, let reason): return "\(path): cannot open the ledger: \(reason)"
         case .transactionFailed(let path, let operation, let reason): return "\(path): \(operation) failed: \(reason)"
         case .corrupt(let path, let reason): return "\(path): the ledger is inconsistent: \(reason)"
+        case .unavailable(let path, let reason):
+            return "\(path): the ledger cannot commit (\(reason)); writes are refused until a round commits"
+        }
+    }
+
+    /// What SQLite (or the check) said, without the file and the operation.
+    public var reason: String {
+        switch self {
+        case .cannotOpen(_, let reason), .transactionFailed(_, _, let reason), .corrupt(_, let reason),
+            .unavailable(_, let reason):
+            return reason
         }
     }
 }

@@ -67,7 +67,9 @@ public enum Daemon {
                 path = configuration.checkpointPath
                 logger.info("resuming online learning from its checkpoint", metadata: ["policy": "\(path)"])
             }
-            policy = try LoadedPolicy.load(path: path, resourceCount: configuration.resources.count)
+            policy = try LoadedPolicy.load(
+                path: path, resourceCount: configuration.resources.count,
+                maximumBytes: configuration.reload.maximumPolicyBytes)
         } catch {
             throw StartupError(description: "\(error)")
         }
@@ -75,13 +77,18 @@ public enum Daemon {
         let auctioneer: Auctioneer
         do {
             ledger = try Ledger(path: configuration.ledgerPath)
-            try? ledger.recordPolicyEvent(
-                path: policy.path, checksum: policy.checksum, outcome: "loaded", message: "start")
             auctioneer = try Auctioneer(
                 configuration: configuration, configurationPath: configurationPath, policy: policy, ledger: ledger,
                 notifier: notifier, logger: logger)
         } catch {
             throw StartupError(description: "\(error)")
+        }
+        do {
+            try ledger.recordPolicyEvent(
+                path: policy.path, checksum: policy.checksum, outcome: "loaded", message: "start")
+        } catch {
+            // A full disk at start: serve degraded (status says why) rather than refuse to start.
+            await auctioneer.noteLedgerFailure(error, during: "recording the policy loaded at start")
         }
         let readiness = Readiness()
         let control: any Service

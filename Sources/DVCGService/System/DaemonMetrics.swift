@@ -24,6 +24,14 @@ public final class DaemonMetrics: Sendable {
     private let reloads: Metrics.Counter
     /// Control requests refused with a 4xx or 5xx.
     private let rejectedRequests: Metrics.Counter
+    /// Ledger writes that failed (round commits and others).
+    private let ledgerWriteFailures: Metrics.Counter
+    /// 1 while the ledger cannot commit (status `degraded`), else 0.
+    private let degraded: Metrics.Gauge
+    /// Control connections open now.
+    private let connections: Metrics.Gauge
+    /// Control connections refused over `control.max_connections` or `max_connections_per_peer`.
+    private let refusedConnections: Metrics.Counter
 
     /// Instruments on a new registry.
     public init() {
@@ -36,6 +44,11 @@ public final class DaemonMetrics: Sendable {
         vsps = Metrics.Gauge(label: "dvcg_vsps", factory: factory)
         reloads = Metrics.Counter(label: "dvcg_reloads_total", factory: factory)
         rejectedRequests = Metrics.Counter(label: "dvcg_control_rejected_requests_total", factory: factory)
+        ledgerWriteFailures = Metrics.Counter(label: "dvcg_ledger_write_failures_total", factory: factory)
+        degraded = Metrics.Gauge(label: "dvcg_degraded", factory: factory)
+        degraded.record(0)
+        connections = Metrics.Gauge(label: "dvcg_control_connections", factory: factory)
+        refusedConnections = Metrics.Counter(label: "dvcg_control_refused_connections_total", factory: factory)
     }
 
     /// Records a committed round: its duration in seconds, welfare estimate and pool in VC, participants.
@@ -49,6 +62,18 @@ public final class DaemonMetrics: Sendable {
 
     /// Counts a reload, successful or not.
     func reloadTried() { reloads.increment() }
+
+    /// Counts a failed ledger write.
+    func ledgerWriteFailed() { ledgerWriteFailures.increment() }
+
+    /// Records whether the daemon is degraded.
+    func degradedChanged(_ isDegraded: Bool) { degraded.record(isDegraded ? 1 : 0) }
+
+    /// Records the open control connections, and counts a refused one.
+    func connectionsChanged(open: Int, refused: Bool) {
+        connections.record(Double(open))
+        if refused { refusedConnections.increment() }
+    }
 
     /// Counts a refused control request.
     func requestRejected() { rejectedRequests.increment() }

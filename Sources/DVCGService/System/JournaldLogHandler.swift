@@ -1,4 +1,5 @@
 import CSystemd
+import DVCGCore
 import Foundation
 import Logging
 
@@ -6,7 +7,9 @@ import Logging
 ///
 /// Each entry has MESSAGE, PRIORITY (syslog levels), SYSLOG_IDENTIFIER, CODE_FILE, CODE_LINE,
 /// CODE_FUNC, and each metadata value as a field `DVCG_<NAME>` (upper-cased, characters outside
-/// [A-Z0-9_] replaced by `_`, at most 64 bytes), e.g. `round` becomes `DVCG_ROUND`.
+/// [A-Z0-9_] replaced by `_`, at most 64 bytes), e.g. `round` becomes `DVCG_ROUND`. The message and the values
+/// have their control characters escaped (``Swift/StringProtocol/escapingControlCharacters``), as on stderr, so
+/// that `journalctl` shows one entry as one line and no value can pass for another entry.
 public struct JournaldLogHandler: LogHandler {
     /// The metadata attached to every entry.
     public var metadata: Logger.Metadata = [:]
@@ -29,8 +32,14 @@ public struct JournaldLogHandler: LogHandler {
 
     /// Sends one entry.
     public func log(event: LogEvent) {
+        Self.send(fields(of: event))
+    }
+
+    /// The entry's fields, each `NAME=value`: MESSAGE, PRIORITY, SYSLOG_IDENTIFIER, CODE_*, DVCG_LOGGER, then the
+    /// merged metadata sorted by key; message and values with their control characters escaped.
+    func fields(of event: LogEvent) -> [String] {
         var fields = [
-            "MESSAGE=\(event.message)",
+            "MESSAGE=\("\(event.message)".escapingControlCharacters)",
             "PRIORITY=\(Self.priority(event.level))",
             "SYSLOG_IDENTIFIER=\(identifier)",
             "CODE_FILE=\(event.file)",
@@ -40,9 +49,9 @@ public struct JournaldLogHandler: LogHandler {
         ]
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
         for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-            fields.append("\(Self.fieldName(key))=\(value)")
+            fields.append("\(Self.fieldName(key))=\("\(value)".escapingControlCharacters)")
         }
-        Self.send(fields)
+        return fields
     }
 
     /// The journald field for a metadata key: `DVCG_` + the key upper-cased, other characters as `_`.

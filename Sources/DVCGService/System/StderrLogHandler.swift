@@ -1,7 +1,12 @@
+import DVCGCore
 import Foundation
 import Logging
 
-/// One line per entry on standard error: `LEVEL message key=value ...` (systemd adds time and unit).
+/// One line per entry on standard error: `dvcgd: LEVEL message key=value ...` (systemd adds time and unit).
+///
+/// One event is one line whatever its values hold: the message and every value have their control characters
+/// escaped (``Swift/StringProtocol/escapingControlCharacters``), and a value is quoted as logfmt does
+/// (`reason="a VSP principal of 'acme' may not act"`) when it is empty or holds a space, `=`, `"` or an escape.
 public struct StderrLogHandler: LogHandler {
     /// Metadata attached to every entry.
     public var metadata: Logger.Metadata = [:]
@@ -19,9 +24,25 @@ public struct StderrLogHandler: LogHandler {
 
     /// Writes one line.
     public func log(event: LogEvent) {
-        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        let line = (["dvcgd: \(event.level)", "\(event.message)"] + fields).joined(separator: " ") + "\n"
+        let line = Self.line(event.level, "\(event.message)", metadata: event.metadata ?? [:], base: metadata)
         FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    /// The line for an entry, newline included: level, escaped message, then the merged metadata sorted by key.
+    static func line(
+        _ level: Logger.Level, _ message: String, metadata: Logger.Metadata, base: Logger.Metadata = [:]
+    ) -> String {
+        let merged = base.merging(metadata) { $1 }
+        let fields = merged.sorted { $0.key < $1.key }.map { "\(logfmt($0.key))=\(logfmt("\($0.value)"))" }
+        return (["dvcgd: \(level)", message.escapingControlCharacters] + fields).joined(separator: " ") + "\n"
+    }
+
+    /// A key or value as logfmt writes it: escaped, and in double quotes (with `"` escaped) when it is empty or
+    /// holds a space, `=`, `"` or an escape.
+    static func logfmt(_ text: String) -> String {
+        let escaped = text.escapingControlCharacters
+        let needsQuotes = escaped.isEmpty || escaped.contains { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "\\" }
+        guard needsQuotes else { return escaped }
+        return "\"" + escaped.replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 }

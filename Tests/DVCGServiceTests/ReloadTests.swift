@@ -1,0 +1,104 @@
+import DVCGCore
+import Foundation
+import Synchronization
+import Testing
+
+@testable import DVCGService
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Reloads read their files off the auction's thread, regular files only, within a deadline (issue 14, case 1).
+@Suite struct ReloadTests {
+    /// A gate a blocked "read" waits on, opened by the test.
+    final class Gate: Sendable {
+        private let semaphore = DispatchSemaphore(value: 0)
+        func wait() { semaphore.wait() }
+        func open() { semaphore.signal() }
+    }
+
+    @Test func workPastItsDeadlineIsAbandonedAndCountedUntilItReturns() async {
+        let runner = ThreadWithDeadline()
+        let gate = Gate()
+        let clock = ContinuousClock()
+        let value = await runner.run(within: .milliseconds(100)) { () -> Int in
+            gate.wait()
+            return 1
+        }
+        // Returned while the work is still blocked (how soon is a benchmark's business, not a test's).
+        #expect(value == nil)
+        #expect(runner.abandonedStillRunning == 1)
+        gate.open()
+        let deadline = clock.now.advanced(by: .seconds(10))
+        while runner.abandonedStillRunning > 0, clock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        #expect(runner.abandonedStillRunning == 0)
+        #expect(await runner.run(within: .seconds(10)) { 7 } == 7)
+    }
+
+    @Test func aBlockedReadDoesNotStopRoundsAndIsRefusedAtTheDeadline() async throws {
+        let fixture = try AuctionFixture(vsps: 2)
+        defer { try? FileManager.default.removeItem(atPath: fixture.folder) }
+        var configuration = fixture.configuration
+        configuration.reload.deadline = .milliseconds(300)
+        let auctioneer = try fixture.auctioneer(configuration: configuration)
+        let gate = Gate()
+        let reload = Task {
+            await auctioneer.reload(trigger: "test") { request in
+                gate.wait()
+                return request.prepare()
+            }
+        }
+        // While the "read" blocks, rounds commit and a second reload is refused as in progress.
+        try await Task.sleep(for: .milliseconds(50))
+        for _ in 0..<5 { #expect(await auctioneer.runRound() != nil) }
+        let second = await auctioneer.reload(trigger: "second")
+        // In progress, or (on a loaded machine, past the deadline already) still blocked: refused either way.
+        #expect(
+            second.refusal == .inProgress
+                && (second.message.contains("already in progress") || second.message.contains("still blocked")),
+            "\(second)")
+        let result = await reload.value
+        #expect(result.refusal == .invalid)
+        #expect(result.message.contains("did not finish within 0.3 seconds (reload.deadline); abandoned"), "\(result)")
+        // The stuck thread still blocks: no second one is started.
+        let meanwhile = await auctioneer.reload(trigger: "meanwhile")
+        #expect(meanwhile.refusal == .inProgress && meanwhile.message.contains("still blocked"), "\(meanwhile)")
+        gate.open()
+        try await Task.sleep(for: .milliseconds(200))
+        let after = await auctioneer.reload(trigger: "after")
+        #expect(after.succeeded, "\(after)")
+        #expect(await auctioneer.snapshot().lastRound == RoundNumber(5))
+    }
+
+    @Test func aFIFOIsRefusedAtOnceAsNotARegularFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dvcg-fifo-\(UUID().uuidString)")
+            .path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let fifo = folder + "/policy.safetensors"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        #expect(throws: PolicyLoadError.self) { try LoadedPolicy.load(path: fifo, resourceCount: 3) }
+        do {
+            _ = try LoadedPolicy.load(path: fifo, resourceCount: 3)
+        } catch {
+            #expect(error.description == "\(fifo): invalid policy: \(fifo): cannot read: not a regular file")
+        }
+        do {
+            _ = try ConfigurationLoader.load(path: fifo)
+        } catch {
+            #expect(error.description == "\(fifo):1:1: cannot read the file: not a regular file")
+        }
+    }
+
+    @Test func aPolicyOverTheSizeLimitIsRefused() throws {
+        let fixture = try AuctionFixture(vsps: 1)
+        defer { try? FileManager.default.removeItem(atPath: fixture.folder) }
+        do {
+            _ = try LoadedPolicy.load(path: fixture.policy.path, resourceCount: 3, maximumBytes: 1000)
+            Issue.record("a policy over the limit was loaded")
+        } catch {
+            #expect(error.reason.contains("over the limit of 1000 (reload.max_policy_bytes)"), "\(error)")
+        }
+    }
+}

@@ -208,8 +208,9 @@ import Testing
 
     // MARK: 4. Acknowledged means durable
 
-    @Test func anAcknowledgedBidSurvivesKillNine() throws {
-        let fixture = try DaemonFixture(vsps: 2, period: "2s", external: ["ext-1"])
+    @Test func anAcknowledgedBidAndReportSurviveKillNine() throws {
+        // A start runs its first round at once; the next is a period away, time for a request and a kill.
+        let fixture = try DaemonFixture(vsps: 2, period: "5s", external: ["ext-1"])
         try fixture.start()
         #expect(fixture.waitForRound(1), "\(fixture.stderr)")
         let answer = try #require(
@@ -229,6 +230,26 @@ import Testing
         #expect(bid == 41.5, "the acknowledged bid took part in round \(round)")
         let pending = try fixture.query { try Int.fetchOne($0, sql: "SELECT count(*) FROM pending_bids") }
         #expect(pending == 0, "a committed round takes its bids in")
+        // A report acknowledged after that round, then kill -9 before the next one commits (5 s away): the
+        // restart replays it into the bank's estimator, which the last engine snapshot does not include.
+        let report = try #require(
+            UnixHTTP.request(
+                "POST", "/v1/reports",
+                body: #"{"vsp": "ext-1", "round": \#(round), "utility": 30, "gross_profit": 28}"#,
+                socket: fixture.socketPath))
+        #expect(report.status < 300, "\(report.body)")
+        #expect(fixture.lastRound() == round, "no round committed since the report")
+        fixture.signal(SIGKILL)
+        #expect(fixture.waitForExit() == SIGKILL)
+        try fixture.start()
+        #expect(fixture.waitForRound(round + 1, timeout: 20), "\(fixture.stderr)")
+        let restored = fixture.stderr.split(separator: "\n").filter { $0.contains("auction restored") }
+        #expect(restored.last?.contains("replayed_reports=1") == true, "\(restored)")
+        let reports = try fixture.query {
+            try Int.fetchOne(
+                $0, sql: "SELECT count(*) FROM reports WHERE vsp = 'ext-1' AND round = ?", arguments: [round])
+        }
+        #expect(reports == 1)
         fixture.signal(SIGTERM)
         #expect(fixture.waitForExit() == 0)
     }

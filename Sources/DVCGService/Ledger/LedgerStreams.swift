@@ -12,7 +12,7 @@ import Synchronization
 
 /// The pages of `GET /v1/ledger`, read on read-only connections of their own and encoded on one thread of
 /// their own at a lower priority (nice +10), so that any number of dumps neither takes a reader the daemon
-/// needs nor the CPU from the round thread or Swift's pool (docs/control.md, "Bounded readers").
+/// needs nor the CPU from the round thread or Swift's pool (docs/control.md, "Bounded connections and readers").
 ///
 /// A page is read only once the previous one is written to the socket (the response writer waits while the
 /// peer does not read), so a dump holds at most one page in memory and no read transaction between pages.

@@ -21,6 +21,7 @@ extension MLP {
             if j < layers.count - 1 { activation.apply(&y) }
             x = y
         }
+        if outputScale != 1 { for index in x.indices { x[index] *= outputScale } }
         return x
     }
 
@@ -47,7 +48,7 @@ extension MLP {
             activations.append(y)
             x = y
         }
-        var upstream: [Float] = [1]
+        var upstream: [Float] = [outputScale]
         for j in layers.indices.reversed() {
             let layer = layers[j]
             if j < layers.count - 1 { activation.backward(output: activations[j + 1], gradient: &upstream) }
@@ -64,6 +65,6 @@ extension MLP {
             }
             upstream = down
         }
-        return (x[0], upstream)
+        return (x[0] * outputScale, upstream)
     }
 }

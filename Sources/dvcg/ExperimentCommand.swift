@@ -14,7 +14,7 @@ struct ExperimentCommand: AsyncParsableCommand {
         subcommands: [
             WelfareExperimentCommand.self, ConvergenceExperimentCommand.self, DSICExperimentCommand.self,
             CollusionExperimentCommand.self, AblationExperimentCommand.self, ExchangeExperimentCommand.self,
-            RuntimeExperimentCommand.self, QVCGCollusionExperimentCommand.self,
+            RuntimeExperimentCommand.self, QVCGCollusionExperimentCommand.self, ChurnExperimentCommand.self,
         ]
     )
 }

@@ -1,7 +1,7 @@
 import DVCGCore
 import DVCGNeural
 
-/// The five networks each VSP holds in a policy (DESIGN.md, Algorithm 1).
+/// The five networks each VSP holds in a policy (docs/checkpoints.md; Algorithm 1).
 public enum NetworkRole: String, Sendable, CaseIterable, Codable, Comparable {
     /// The actor mu_i(o_i, o-bar_i): logits of a categorical over the action levels per resource.
     case actor
@@ -100,7 +100,7 @@ public struct PolicyArchitecture: Sendable, Equatable, Codable {
         Self.criticInputWidth(resourceCount: resourceCount, levelCount: actionLevels.count, jointRoster: jointRoster)
     }
 
-    /// The architecture of LEARNING-NOTES.md: ReLU, the given hidden widths for all three nets.
+    /// The architecture of docs/learning.md: ReLU, the given hidden widths for all three nets.
     ///
     /// - Parameters:
     ///   - resourceCount: K (3 in the paper).

@@ -1,4 +1,4 @@
-/// The NSP's allocation actions of DESIGN.md: per VSP and resource, one of seven levels
+/// The NSP's allocation actions (docs/learning.md, "The engine"): per VSP and resource, one of seven levels
 /// {-0.3, -0.2, -0.1, 0, 0.1, 0.2, 0.3} that scale the VSP's share.
 ///
 /// Applying actions: s'_{i,k} = max(s_{i,k} (1 + a_{i,k}), s_min), then norm() (clip at 0,

@@ -96,7 +96,7 @@ public struct Allocation: Hashable, Sendable {
         (0..<resourceCount).map { self[vsp, $0] * capacities[$0] }
     }
 
-    /// The mean share of every VSP but `vsp`, per resource: o-bar_i of DESIGN.md, computed as the
+    /// The mean share of every VSP but `vsp`, per resource: o-bar_i of docs/learning.md, computed as the
     /// leave-one-out mean (column sum - own share)/(N - 1); all zero when N = 1.
     public func meanShareOfOthers(than vsp: Int) -> [Double] {
         guard vspCount > 1 else { return [Double](repeating: 0, count: resourceCount) }
@@ -113,7 +113,7 @@ public struct Allocation: Hashable, Sendable {
         return sums
     }
 
-    /// norm() of DESIGN.md and eq. (15): clip every raw value at 0, then divide each resource
+    /// norm() of eq. (15) (README, "Design notes"): clip every raw value at 0, then divide each resource
     /// column by its sum so that it sums to 1.
     ///
     /// A column whose clipped values are all 0 cannot be scaled; it takes the column of

@@ -1,5 +1,5 @@
 /// The bank's running estimate of a VSP's alpha (profit per unit of utility) from its financial
-/// reports (U, G), eq. (34) and DESIGN.md.
+/// reports (U, G), eq. (34) and the README's design notes.
 ///
 /// Keeps only running sums, so it updates in O(1) and its whole state can be persisted.
 /// ``Method/ordinaryLeastSquares`` fits G = alpha U + c with an intercept (unbiased when the

@@ -86,12 +86,12 @@ public enum Bank {
     ///
     /// - Parameters:
     ///   - loan: K_i in VC (eq. 13).
-    ///   - proposedUtility: U*_i = f_i(s*_i) in VC.
+    ///   - utilityEstimate: U*_i = f_i(s*_i) in VC.
     /// - Throws: ``MechanismError/invalidValue(name:value:)`` for a non-finite input.
-    public static func interest(loan: Double, proposedUtility: Double) throws(MechanismError) -> Double {
+    public static func interest(loan: Double, utilityEstimate: Double) throws(MechanismError) -> Double {
         guard loan.isFinite else { throw .invalidValue(name: "loan", value: loan) }
-        guard proposedUtility.isFinite else { throw .invalidValue(name: "U*", value: proposedUtility) }
-        return abs(loan - proposedUtility)
+        guard utilityEstimate.isFinite else { throw .invalidValue(name: "U*", value: utilityEstimate) }
+        return abs(loan - utilityEstimate)
     }
 
     /// The tax of eq. (18): Z_i = alpha-hat_i (I_i + |K_i - U*_i|).

@@ -1,6 +1,6 @@
 /// The NSP's side of the mechanism: the noise that makes the allocation random, eqs. (15)-(16).
 public enum NSP {
-    /// The noise scale of eq. (16) in the dimensionless form of DESIGN.md:
+    /// The noise scale of eq. (16) in the dimensionless form of the README's design notes:
     /// sigma = max(sum_i x_i - SW*, 0) / (N SW*).
     ///
     /// The paper's Delta is in VC while the perturbed quantities are shares; dividing by SW*

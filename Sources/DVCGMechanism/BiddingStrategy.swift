@@ -2,7 +2,7 @@ import DVCGCore
 
 /// How a simulated VSP bids each round, in VC.
 public enum BiddingStrategy: Hashable, Sendable {
-    /// Bid the true utility at the slice realised last round (DESIGN.md); before the first
+    /// Bid the true utility at the slice realised last round (README, "Design notes"); before the first
     /// round, the utility at an equal share of every resource.
     case truthful
     /// Bid `factor` times the truthful bid (DSIC experiments, Fig. 7: 0.5, 0.8, 1.25, 2).

@@ -10,13 +10,13 @@ public struct MechanismConfiguration: Sendable, Equatable, Codable {
     public var chargesInterest: Bool
     /// Whether the NSP perturbs the proposal with the noise of eqs. (15)-(16).
     public var addsNoise: Bool
-    /// How alpha-hat is estimated from financial reports (eq. 34 or least squares, DESIGN.md).
+    /// How alpha-hat is estimated from financial reports (eq. 34 or least squares; README, "Design notes").
     public var alphaMethod: AlphaEstimator.Method
     /// The largest roster for which the counterfactual of eqs. (32)-(33) (the others' target
     /// actions recomputed as if VSP i held nothing) is computed exactly, O(N^2) per round; above
     /// it a first-order expansion keeps a round O(N) (docs/learning.md). Default 64.
     public var exactCounterfactualLimit: Int
-    /// The share floor s_min of the action space (DESIGN.md), in (0, 1); default 1e-4.
+    /// The share floor s_min of the action space (docs/learning.md, "The engine"), in (0, 1); default 1e-4.
     public var minimumShare: Double
     /// Whether rounds explore and record transitions for ``MechanismEngine/learn()``; when
     /// `false` the policy is frozen and acts greedily.
@@ -185,7 +185,7 @@ public struct LearningConfiguration: Sendable, Equatable, Codable {
     /// training) serves the learner always.
     public var safeguard: SafeguardConfiguration?
 
-    /// The recipe of LEARNING-NOTES.md.
+    /// The recipe of docs/learning.md.
     public init(
         learningRate: Double = 1e-3, voiLearningRate: Double = 3e-3, batchSize: Int = 128, billCapacity: Int = 10_000,
         targetRate: Double = 0.005, warmUpTransitions: Int = 128, explorationStart: Double = 1,

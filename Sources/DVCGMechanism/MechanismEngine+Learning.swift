@@ -21,7 +21,7 @@ public struct LearningReport: Sendable, Equatable, Codable {
 }
 
 extension MechanismEngine {
-    /// One online update for every registered VSP (DESIGN.md step 7, Algorithm 1 lines 14-20):
+    /// One online update for every registered VSP (docs/learning.md, "What the learner does"; Algorithm 1 lines 14-20):
     /// the VoI net on its reports (35), the critic on a batch from its bill (36, gamma = 0 with the
     /// difference reward), the actor through the critic (expected-Q with per-resource advantage
     /// and an entropy bonus, docs/learning.md), then the soft target updates (37)-(38).

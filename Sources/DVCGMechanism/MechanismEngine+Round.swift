@@ -4,7 +4,7 @@ import DVCGNeural
 import Foundation
 
 extension MechanismEngine {
-    /// Runs round t for the VSPs that bid (DESIGN.md steps 1-5 and, when learning, the bill).
+    /// Runs round t for the VSPs that bid (docs/learning.md, "One round", and, when learning, the bill).
     ///
     /// A registered VSP without a bid takes no part: share 0 this round, no loan, no tax; its
     /// state is kept for its next round. The participants' current shares are normalised per
@@ -31,7 +31,7 @@ extension MechanismEngine {
         guard n > 0 else {
             lastRound = round
             return RoundOutcome(
-                round: round, pool: 0, noiseScale: 0, proposedWelfare: 0, realisedWelfare: 0, entries: [])
+                round: round, pool: 0, noiseScale: 0, proposedWelfare: 0, welfareEstimate: 0, entries: [])
         }
         let bidList = ids.map { bids[$0]! }
         // The bank fits the VoI nets of a shared policy to the reports received since the last round
@@ -117,8 +117,8 @@ extension MechanismEngine {
                     }
                 }
             }
-            let proposedUtility = (0..<n).map { Double(nets[$0].voi.evaluate(floats(proposal.shares(of: $0)))[0]) }
-            let proposedWelfare = proposedUtility.reduce(0, +)
+            let utilityEstimates = (0..<n).map { Double(nets[$0].voi.evaluate(floats(proposal.shares(of: $0)))[0]) }
+            let proposedWelfare = utilityEstimates.reduce(0, +)
 
             // 4. Noise (NSP).
             let scale =
@@ -129,8 +129,8 @@ extension MechanismEngine {
             // 5. Counterfactual welfare without each VSP, externality, interest, tax (bank).
             let realisedUtility =
                 realised == proposal
-                ? proposedUtility : (0..<n).map { Double(nets[$0].voi.evaluate(floats(realised.shares(of: $0)))[0]) }
-            let realisedWelfare = realisedUtility.reduce(0, +)
+                ? utilityEstimates : (0..<n).map { Double(nets[$0].voi.evaluate(floats(realised.shares(of: $0)))[0]) }
+            let welfareEstimate = realisedUtility.reduce(0, +)
             let estimates =
                 marginalValues.map {
                     sharedCounterfactualWelfare(nets: nets, previous: previous, marginals: $0.marginals)
@@ -139,7 +139,7 @@ extension MechanismEngine {
             entries.reserveCapacity(n)
             for i in 0..<n {
                 let agent = agents.values[slots[i]]
-                let others = realisedWelfare - realisedUtility[i]
+                let others = welfareEstimate - realisedUtility[i]
                 let without = try Bank.clampedWelfareWithout(
                     estimate: estimates[i], maximumPool: maximumPool,
                     maximumPoolWithout: agent.state.maximumPoolWithout)
@@ -148,10 +148,10 @@ extension MechanismEngine {
                 let protected = configuration.protectsUnfittedVSPs && !fitted
                 let interest = try Bank.interest(
                     loan: loans[i],
-                    proposedUtility: protected
+                    utilityEstimate: protected
                         ? unfittedUtilityEstimate(
-                            agent, network: nets[i].voi, loan: loans[i], estimate: proposedUtility[i])
-                        : proposedUtility[i])
+                            agent, network: nets[i].voi, loan: loans[i], estimate: utilityEstimates[i])
+                        : utilityEstimates[i])
                 let alphaHat = agent.state.alphaEstimator.estimate(configuration.alphaMethod)
                 var tax = try Bank.tax(
                     alphaHat: alphaHat, externality: externality, interest: interest,
@@ -160,8 +160,8 @@ extension MechanismEngine {
                 entries.append(
                     RoundEntry(
                         vsp: ids[i], bid: bidList[i], loan: loans[i], voi: voi[i],
-                        proposedShare: Array(proposal.shares(of: i)), realisedShare: Array(realised.shares(of: i)),
-                        actions: Array(actions[(i * k)..<((i + 1) * k)]), proposedUtility: proposedUtility[i],
+                        proposedShares: Array(proposal.shares(of: i)), realisedShares: Array(realised.shares(of: i)),
+                        actions: Array(actions[(i * k)..<((i + 1) * k)]), utilityEstimate: utilityEstimates[i],
                         welfareWithout: without, externality: externality, interest: interest, alphaHat: alphaHat,
                         tax: tax, voiFitted: fitted))
             }
@@ -183,18 +183,18 @@ extension MechanismEngine {
                     agents.values[slots[i]].state.recentShares.removeFirst()
                 }
                 agents.values[slots[i]].state.maximumPoolWithout = max(
-                    agents.values[slots[i]].state.maximumPoolWithout, realisedWelfare - realisedUtility[i])
+                    agents.values[slots[i]].state.maximumPoolWithout, welfareEstimate - realisedUtility[i])
             }
-            maximumPool = max(maximumPool, realisedWelfare)
+            maximumPool = max(maximumPool, welfareEstimate)
             if let rewards {
                 appendTransitions(ids: ids, observations: observations, actions: actions, rewards: rewards)
             }
             lastRound = round
             let optimum = trackOptimum(
-                ids: ids, nets: nets, realised: realised, realisedWelfare: realisedWelfare)
+                ids: ids, nets: nets, realised: realised, welfareEstimate: welfareEstimate)
             return RoundOutcome(
                 round: round, pool: pool, noiseScale: scale, proposedWelfare: proposedWelfare,
-                realisedWelfare: realisedWelfare, entries: entries, estimatedOptimum: optimum,
+                welfareEstimate: welfareEstimate, entries: entries, optimumEstimate: optimum,
                 serving: decision?.serving, servingSwitched: decision?.switched ?? false)
         } catch {
             agents = agentsBefore

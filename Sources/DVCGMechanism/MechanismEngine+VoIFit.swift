@@ -105,13 +105,13 @@ extension MechanismEngine {
 
     /// Advances the bank's tracking of the VoI optimum (``VoIOptimumTracker``) after a round and
     /// returns the estimate for it, never below the realised VoI welfare; nil when the estimate is off.
-    mutating func trackOptimum(ids: [VSPID], nets: [NetworkSet], realised: Allocation, realisedWelfare: Double)
+    mutating func trackOptimum(ids: [VSPID], nets: [NetworkSet], realised: Allocation, welfareEstimate: Double)
         -> Double?
     {
         guard configuration.efficiencyBudget > 0 else { return nil }
         let estimate = optimumTracker.advance(
             ids: ids, networks: nets.map(\.voi), start: realised, budget: configuration.efficiencyBudget)
-        return max(estimate, realisedWelfare)
+        return max(estimate, welfareEstimate)
     }
 }
 

@@ -3,7 +3,7 @@ import DVCGCore
 import DVCGNeural
 
 /// The DVCG mechanism with its learners: per VSP the five networks, alpha-hat, the current share
-/// of every resource and the bill; runs rounds (DESIGN.md steps 1-5), records financial reports,
+/// of every resource and the bill; runs rounds (docs/learning.md, "One round"), records financial reports,
 /// learns online (step 7) and exports checkpoints.
 ///
 /// A value type: every operation is a `mutating` method that either succeeds or throws and

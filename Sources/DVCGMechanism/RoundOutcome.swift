@@ -1,6 +1,6 @@
 import DVCGCore
 
-/// What one round of the mechanism decided (DESIGN.md, "one round", steps 1-5).
+/// What one round of the mechanism decided (docs/learning.md, "One round", steps 1-5).
 ///
 /// Amounts are in VC, shares are fractions of each resource's capacity (multiply by the
 /// capacity for the physical slice).
@@ -13,14 +13,14 @@ public struct RoundOutcome: Sendable, Equatable, Codable {
     public var noiseScale: Double
     /// SW* = sum_i f_i(s*_i), the VoI nets' welfare of the proposal, in VC.
     public var proposedWelfare: Double
-    /// sum_i f_i(s~_i), the VoI nets' welfare of the realised allocation, in VC.
-    public var realisedWelfare: Double
+    /// The welfare estimate sum_i f_i(s~_i): the VoI nets' welfare of the realised allocation, in VC.
+    public var welfareEstimate: Double
     /// One entry per participating VSP, sorted by id.
     public var entries: [RoundEntry]
-    /// The bank's estimate of the best VoI welfare of this round's participants, max_s sum_i f_i(s_i)
-    /// over allocations s, in VC (tracked by ``VoIOptimumTracker``; never below ``realisedWelfare``);
-    /// nil when the estimate is off or has not started.
-    public var estimatedOptimum: Double?
+    /// The optimum estimate: the bank's estimate of the best VoI welfare of this round's participants,
+    /// max_s sum_i f_i(s_i) over allocations s, in VC (tracked by ``VoIOptimumTracker``; never below
+    /// ``welfareEstimate``); nil when the estimate is off.
+    public var optimumEstimate: Double?
     /// While learning online with a safeguard: what served this round (the learner, the loaded policy or
     /// the equal split); nil otherwise.
     public var serving: ServingPolicy?
@@ -29,8 +29,8 @@ public struct RoundOutcome: Sendable, Equatable, Codable {
 
     /// Creates an outcome.
     public init(
-        round: RoundNumber, pool: Double, noiseScale: Double, proposedWelfare: Double, realisedWelfare: Double,
-        entries: [RoundEntry], estimatedOptimum: Double? = nil, serving: ServingPolicy? = nil,
+        round: RoundNumber, pool: Double, noiseScale: Double, proposedWelfare: Double, welfareEstimate: Double,
+        entries: [RoundEntry], optimumEstimate: Double? = nil, serving: ServingPolicy? = nil,
         servingSwitched: Bool = false
     ) {
         self.serving = serving
@@ -39,17 +39,17 @@ public struct RoundOutcome: Sendable, Equatable, Codable {
         self.pool = pool
         self.noiseScale = noiseScale
         self.proposedWelfare = proposedWelfare
-        self.realisedWelfare = realisedWelfare
+        self.welfareEstimate = welfareEstimate
         self.entries = entries
-        self.estimatedOptimum = estimatedOptimum
+        self.optimumEstimate = optimumEstimate
     }
 
-    /// The bank's estimate of the allocation's efficiency: the VoI welfare of the realised allocation over
-    /// the VoI optimum, in [0, 1] when both are positive (its own estimate of regret; no true utility is
-    /// needed); nil without an estimate.
-    public var estimatedEfficiency: Double? {
-        guard let estimatedOptimum, estimatedOptimum > 0 else { return nil }
-        return realisedWelfare / estimatedOptimum
+    /// The efficiency estimate: the bank's estimate of the allocation's efficiency, the welfare estimate
+    /// over the optimum estimate, in [0, 1] when both are positive (its own estimate of regret; no true
+    /// utility is needed); nil without an optimum estimate.
+    public var efficiencyEstimate: Double? {
+        guard let optimumEstimate, optimumEstimate > 0 else { return nil }
+        return welfareEstimate / optimumEstimate
     }
 }
 
@@ -64,20 +64,20 @@ public struct RoundEntry: Sendable, Equatable, Codable {
     /// VoI_i = f_i(s~_{i,t-1}) in VC, its contribution to the pool (12).
     public var voi: Double
     /// The proposed shares s*_i, K values.
-    public var proposedShare: [Double]
+    public var proposedShares: [Double]
     /// The realised shares s~_i after the noise of eq. (15), K values.
-    public var realisedShare: [Double]
+    public var realisedShares: [Double]
     /// The actor's action level index per resource (K values, 0 ..< L).
     public var actions: [Int]
-    /// U*_i = f_i(s*_i) in VC.
-    public var proposedUtility: Double
+    /// The utility estimate U*_i = f_i(s*_i): the VoI net's value at the proposed shares, in VC.
+    public var utilityEstimate: Double
     /// SW_-i in VC after the clamp of eq. (30).
     public var welfareWithout: Double
     /// The externality I_i of eq. (17) in VC.
     public var externality: Double
     /// The VC interest |K_i - U*_i| of eq. (18) (reported even when NVI drops it from the tax).
     public var interest: Double
-    /// alpha-hat_i used for the tax (eq. 34 / DESIGN.md).
+    /// alpha-hat_i used for the tax (eq. 34; README, "Design notes").
     public var alphaHat: Double
     /// The tax Z_i = alpha-hat_i (I_i + interest) of eq. (18) in VC; for a VSP whose VoI net is not
     /// fitted, at most its bid (``MechanismConfiguration/protectsUnfittedVSPs``).

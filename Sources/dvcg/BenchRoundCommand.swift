@@ -72,7 +72,7 @@ struct BenchRoundCommand: AsyncParsableCommand {
                 // Reports feed alpha-hat and the VoI data as the daemon's would.
                 for entry in outcome.entries {
                     let i = Int(entry.vsp.rawValue.dropFirst("vsp-".count))!
-                    let slice = zip(entry.realisedShare, instance.capacities).map { $0 * $1 }
+                    let slice = zip(entry.realisedShares, instance.capacities).map { $0 * $1 }
                     market.lastSlices[i] = slice
                     let u = try instance.utilities[i].value(at: slice)
                     try engine.record(

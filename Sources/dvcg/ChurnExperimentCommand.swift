@@ -134,7 +134,7 @@ struct ChurnExperimentCommand: AsyncParsableCommand {
                 SVGChart.Series(
                     name: "bank's estimate",
                     points: sampled.map {
-                        (Double($0.round), $0.estimatedOptimum > 0 ? $0.estimatedWelfare / $0.estimatedOptimum : 0)
+                        (Double($0.round), $0.optimumEstimate > 0 ? $0.welfareEstimate / $0.optimumEstimate : 0)
                     }),
             ], markers: result.changes.map(Double.init))
         try Data(chart.svg.utf8).write(to: URL(fileURLWithPath: out + "/churn.svg"))

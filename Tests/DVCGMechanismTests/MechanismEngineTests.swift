@@ -37,8 +37,8 @@ private func bids(_ count: Int, _ amount: Double = 100) -> [VSPID: Double] {
         let outcome = try engine.runRound(round: RoundNumber(1), bids: bids(3))
         #expect(outcome.entries.map(\.vsp) == [id("v0"), id("v1"), id("v2")])
         for k in 0..<3 {
-            let realised: Double = outcome.entries.reduce(0) { $0 + $1.realisedShare[k] }
-            let proposed: Double = outcome.entries.reduce(0) { $0 + $1.proposedShare[k] }
+            let realised: Double = outcome.entries.reduce(0) { $0 + $1.realisedShares[k] }
+            let proposed: Double = outcome.entries.reduce(0) { $0 + $1.proposedShares[k] }
             #expect(abs(realised - 1) < 1e-9)
             #expect(abs(proposed - 1) < 1e-9)
         }
@@ -57,7 +57,7 @@ private func bids(_ count: Int, _ amount: Double = 100) -> [VSPID: Double] {
         #expect(outcome.entries.map(\.vsp) == [id("v0"), id("v2")])
         #expect(engine.share(of: id("v1")) == before)
         for k in 0..<3 {
-            let sum: Double = outcome.entries[0].realisedShare[k] + outcome.entries[1].realisedShare[k]
+            let sum: Double = outcome.entries[0].realisedShares[k] + outcome.entries[1].realisedShares[k]
             #expect(abs(sum - 1) < 1e-9)
         }
     }
@@ -117,7 +117,7 @@ private func bids(_ count: Int, _ amount: Double = 100) -> [VSPID: Double] {
                 #expect(entry.externality >= 0)
                 #expect(abs(entry.tax - entry.alphaHat * (entry.externality + entry.interest)) < 1e-9)
             }
-            maximum = max(maximum, outcome.realisedWelfare)
+            maximum = max(maximum, outcome.welfareEstimate)
         }
     }
 
@@ -178,7 +178,7 @@ private func bids(_ count: Int, _ amount: Double = 100) -> [VSPID: Double] {
             }
         }
         // The first VoI update starts the net at the mean reported utility.
-        #expect(abs(new.voi.evaluate(outcome.entries[0].realisedShare.map(Float.init))[0] - 120) < 5)
+        #expect(abs(new.voi.evaluate(outcome.entries[0].realisedShares.map(Float.init))[0] - 120) < 5)
     }
 
     @Test func deregisteringKeepsTheOthersNetworksAndReturningRestoresTheOwn() throws {
@@ -237,7 +237,7 @@ private func bids(_ count: Int, _ amount: Double = 100) -> [VSPID: Double] {
         #expect(restored.roster == engine.roster)
         let a = try engine.runRound(round: RoundNumber(4), bids: bids(3))
         let b = try restored.runRound(round: RoundNumber(4), bids: bids(3))
-        #expect(a.entries.map(\.proposedShare) == b.entries.map(\.proposedShare))
+        #expect(a.entries.map(\.proposedShares) == b.entries.map(\.proposedShares))
         #expect(a.entries.map(\.alphaHat) == b.entries.map(\.alphaHat))
     }
 }

@@ -34,7 +34,7 @@ private func run(_ engine: inout MechanismEngine, rounds: Int, indexOf: (VSPID) 
         for vsp in engine.roster { bids[vsp] = utility(indexOf(vsp), engine.share(of: vsp)!) }
         let result = try engine.runRound(round: round, bids: bids)
         for entry in result.entries {
-            let u = utility(indexOf(entry.vsp), entry.realisedShare)
+            let u = utility(indexOf(entry.vsp), entry.realisedShares)
             try engine.record(report: FinancialReport(vsp: entry.vsp, round: round, utility: u, grossProfit: u))
         }
         outcome = result
@@ -75,7 +75,7 @@ private func index(_ vsp: VSPID) -> Int { Int(vsp.rawValue.dropFirst())! }
         let outcome = try run(&engine, rounds: 2, indexOf: index)
         #expect(outcome.entries.count == count)
         for c in 0..<3 {
-            let total = outcome.entries.reduce(0.0) { $0 + $1.realisedShare[c] }
+            let total = outcome.entries.reduce(0.0) { $0 + $1.realisedShares[c] }
             #expect(abs(total - 1) < 1e-9)
         }
         #expect(outcome.entries.allSatisfy { $0.tax.isFinite && $0.tax >= 0 && $0.welfareWithout.isFinite })

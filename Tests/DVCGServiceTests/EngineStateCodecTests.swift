@@ -21,7 +21,7 @@ import Testing
             let bids = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, 10.0 + Double($0)) })
             let outcome = try engine.runRound(round: RoundNumber(UInt64(round)), bids: bids)
             for entry in outcome.entries {
-                let utility = 5 + entry.realisedShare.reduce(0, +) * 3
+                let utility = 5 + entry.realisedShares.reduce(0, +) * 3
                 try engine.record(
                     report: FinancialReport(
                         vsp: entry.vsp, round: outcome.round, utility: utility, grossProfit: 1.1 * utility + 0.1))

@@ -36,7 +36,7 @@ import Testing
                     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
                     INSERT INTO round_entries
                     SELECT 1 + i % 2, printf('bulk-%07d', i), e.bid, e.loan, e.voi, e.proposed_shares,
-                           e.realised_shares, e.proposed_utility, e.welfare_without, e.externality, e.interest,
+                           e.realised_shares, e.utility_estimate, e.welfare_without, e.externality, e.interest,
                            e.alpha_hat, e.tax
                     FROM n, (SELECT * FROM round_entries WHERE round = 1 LIMIT 1) AS e
                     """, arguments: [rows])

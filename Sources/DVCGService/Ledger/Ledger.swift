@@ -5,8 +5,8 @@ import GRDB
 
 /// The ledger: SQLite in WAL mode (GRDB `DatabasePool`) under the state directory.
 ///
-/// Schema (migration `v1`): `rounds`, `round_entries`, `reports`, `roster_events`, `policy_events`,
-/// `engine_state`. One round (its rows, its reports and the engine snapshot) is one transaction, so
+/// Schema (migrations `v1` and `v2`): `rounds`, `round_entries`, `reports`, `roster_events`, `policy_events`,
+/// `engine_state`; the column names are docs/glossary.md's. One round (its rows, its reports and the engine snapshot) is one transaction, so
 /// after a crash the database holds whole rounds only, and the next round is `max(rounds.number) + 1`.
 public final class Ledger: Sendable {
     /// The database file.
@@ -95,6 +95,14 @@ public final class Ledger: Sendable {
                     );
                     """)
         }
+        // v2: the glossary's names (docs/glossary.md). A v1 ledger is upgraded in place on open.
+        migrator.registerMigration("v2") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE rounds RENAME COLUMN sigma TO noise_scale;
+                    ALTER TABLE round_entries RENAME COLUMN proposed_utility TO utility_estimate;
+                    """)
+        }
         return migrator
     }
 
@@ -111,48 +119,59 @@ public final class Ledger: Sendable {
     }
 
     /// Reads what a restart needs.
-    /// - Throws: ``LedgerError``.
+    /// - Throws: ``LedgerError/corrupt(path:reason:)`` for a row the daemon cannot interpret (an unknown
+    ///   roster-event kind, a definition or share vector that does not decode), naming the row;
+    ///   ``LedgerError/transactionFailed(path:operation:reason:)`` when SQLite cannot read.
     public func recover() throws(LedgerError) -> Recovery {
+        let rows: (last: Int64?, events: [Row], state: Data?, shares: [Row])
         do {
-            return try pool.read { db in
-                let last = try Int64.fetchOne(db, sql: "SELECT max(number) FROM rounds")
-                var events: [RosterEvent] = []
-                let decoder = JSONDecoder()
-                for row in try Row.fetchAll(
-                    db, sql: "SELECT boundary, kind, definition FROM roster_events ORDER BY seq")
-                {
-                    let kind = RosterEvent.Kind(rawValue: row["kind"]) ?? .add
-                    let json: String = row["definition"]
-                    let definition = try decoder.decode(VSPDefinition.self, from: Data(json.utf8))
-                    events.append(
-                        RosterEvent(
-                            kind: kind, boundary: RoundNumber(UInt64(row["boundary"] as Int64)), definition: definition)
-                    )
-                }
-                let state = try Data.fetchOne(db, sql: "SELECT snapshot FROM engine_state WHERE id = 1")
-                var shares: [VSPID: [Double]] = [:]
-                let rows = try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT vsp, realised_shares FROM round_entries
-                        WHERE round = (SELECT max(number) FROM rounds WHERE empty = 0)
-                        """)
-                for row in rows {
-                    let json: String = row["realised_shares"]
-                    if let id = try? VSPID(row["vsp"] as String),
-                        let values = try? decoder.decode([Double].self, from: Data(json.utf8))
-                    {
-                        shares[id] = values
-                    }
-                }
-                return Recovery(
-                    lastRound: last.map { RoundNumber(UInt64($0)) }, rosterEvents: events, engineState: state,
-                    lastShares: shares)
+            rows = try pool.read { db in
+                (
+                    try Int64.fetchOne(db, sql: "SELECT max(number) FROM rounds"),
+                    try Row.fetchAll(db, sql: "SELECT seq, boundary, kind, definition FROM roster_events ORDER BY seq"),
+                    try Data.fetchOne(db, sql: "SELECT snapshot FROM engine_state WHERE id = 1"),
+                    try Row.fetchAll(
+                        db,
+                        sql: """
+                            SELECT round, vsp, realised_shares FROM round_entries
+                            WHERE round = (SELECT max(number) FROM rounds WHERE empty = 0)
+                            """)
+                )
             }
         } catch {
             throw .transactionFailed(
                 path: path, operation: "reading the ledger for recovery", reason: Self.reason(error))
         }
+        let decoder = JSONDecoder()
+        var events: [RosterEvent] = []
+        for row in rows.events {
+            let seq: Int64 = row["seq"]
+            let text: String = row["kind"]
+            guard let kind = RosterEvent.Kind(rawValue: text) else {
+                throw .corrupt(path: path, reason: "roster_events seq \(seq): unknown kind '\(text)'")
+            }
+            let json: String = row["definition"]
+            let definition: VSPDefinition
+            do { definition = try decoder.decode(VSPDefinition.self, from: Data(json.utf8)) } catch {
+                throw .corrupt(path: path, reason: "roster_events seq \(seq): definition: \(error)")
+            }
+            events.append(
+                RosterEvent(kind: kind, boundary: RoundNumber(UInt64(row["boundary"] as Int64)), definition: definition))
+        }
+        var shares: [VSPID: [Double]] = [:]
+        for row in rows.shares {
+            let name: String = row["vsp"]
+            let json: String = row["realised_shares"]
+            guard let id = try? VSPID(name), let values = try? decoder.decode([Double].self, from: Data(json.utf8))
+            else {
+                let round: Int64 = row["round"]
+                throw .corrupt(path: path, reason: "round_entries round \(round), vsp '\(name)': realised_shares")
+            }
+            shares[id] = values
+        }
+        return Recovery(
+            lastRound: rows.last.map { RoundNumber(UInt64($0)) }, rosterEvents: events, engineState: rows.state,
+            lastShares: shares)
     }
 
     /// Appends roster events in one transaction.
@@ -176,12 +195,12 @@ public final class Ledger: Sendable {
                 let outcome = record.outcome
                 try db.execute(
                     sql: """
-                        INSERT INTO rounds (number, started, committed, pool, sigma, proposed_welfare, welfare_estimate,
+                        INSERT INTO rounds (number, started, committed, pool, noise_scale, proposed_welfare, welfare_estimate,
                             policy_checksum, empty) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         Int64(outcome.round.value), record.started.timeIntervalSince1970, Date().timeIntervalSince1970,
-                        outcome.pool, outcome.noiseScale, outcome.proposedWelfare, outcome.realisedWelfare,
+                        outcome.pool, outcome.noiseScale, outcome.proposedWelfare, outcome.welfareEstimate,
                         record.policyChecksum,
                         outcome.entries.isEmpty,
                     ])
@@ -189,14 +208,14 @@ public final class Ledger: Sendable {
                 let insertEntry = try db.cachedStatement(
                     sql: """
                         INSERT INTO round_entries (round, vsp, bid, loan, voi, proposed_shares, realised_shares,
-                            proposed_utility, welfare_without, externality, interest, alpha_hat, tax)
+                            utility_estimate, welfare_without, externality, interest, alpha_hat, tax)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """)
                 for entry in outcome.entries {
                     try insertEntry.execute(
                         arguments: [
                             Int64(outcome.round.value), entry.vsp.rawValue, entry.bid, entry.loan, entry.voi,
-                            Self.json(entry.proposedShare), Self.json(entry.realisedShare), entry.proposedUtility,
+                            Self.json(entry.proposedShares), Self.json(entry.realisedShares), entry.utilityEstimate,
                             entry.welfareWithout, entry.externality, entry.interest, entry.alphaHat, entry.tax,
                         ])
                 }

@@ -101,6 +101,10 @@ public enum Daemon {
                     .init(service: loop, successTerminationBehavior: .gracefullyShutdownGroup),
                     .init(service: control),
                     .init(service: ReloadService(auctioneer: auctioneer)),
+                    .init(
+                        service: WatchdogService(
+                            auctioneer: auctioneer, interval: notifier.watchdogInterval, clock: ContinuousClock()),
+                        successTerminationBehavior: .ignore),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))

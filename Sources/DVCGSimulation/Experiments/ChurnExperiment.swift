@@ -41,9 +41,9 @@ public struct ChurnExperiment: Sendable {
         /// The equal split's true welfare for this roster, in VC.
         public var equalSplit: Double
         /// The bank's VoI welfare of the realised allocation, in VC.
-        public var estimatedWelfare: Double
+        public var welfareEstimate: Double
         /// The bank's VoI optimum estimate, in VC (0 when off).
-        public var estimatedOptimum: Double
+        public var optimumEstimate: Double
         /// VSPs whose VoI net was fitted.
         public var fittedVSPs: Int
         /// Whether a roster change happened just before this round.
@@ -196,7 +196,7 @@ public struct ChurnExperiment: Sendable {
             var fitted = 0
             for entry in outcome.entries {
                 let i = index[entry.vsp]!
-                let slice = zip(entry.realisedShare, capacities).map { $0 * $1 }
+                let slice = zip(entry.realisedShares, capacities).map { $0 * $1 }
                 let utility = try members[i].vsp.utility.value(at: slice)
                 let gross = members[i].vsp.profit.grossProfit(utility: utility, using: &profitNoise)
                 try engine.record(report: FinancialReport(vsp: entry.vsp, round: outcome.round, utility: utility, grossProfit: gross))
@@ -217,7 +217,7 @@ public struct ChurnExperiment: Sendable {
             rows.append(
                 Row(
                     round: t, vsps: members.count, welfare: welfare, optimum: optimum, equalSplit: equalSplit,
-                    estimatedWelfare: outcome.realisedWelfare, estimatedOptimum: outcome.estimatedOptimum ?? 0,
+                    welfareEstimate: outcome.welfareEstimate, optimumEstimate: outcome.optimumEstimate ?? 0,
                     fittedVSPs: fitted, changed: changes.last == t))
             progress(t, rounds)
         }
@@ -281,10 +281,10 @@ extension ChurnExperiment.Result {
             "round,vsps,welfare,optimum,ratio,equal_split,equal_split_ratio,estimated_welfare,estimated_optimum,"
             + "estimated_efficiency,fitted_vsps,change\n"
         for row in rows {
-            let efficiency = row.estimatedOptimum > 0 ? row.estimatedWelfare / row.estimatedOptimum : 0
+            let efficiency = row.optimumEstimate > 0 ? row.welfareEstimate / row.optimumEstimate : 0
             text +=
                 "\(row.round),\(row.vsps),\(row.welfare),\(row.optimum),\(row.welfare / row.optimum),\(row.equalSplit),"
-                + "\(row.equalSplit / row.optimum),\(row.estimatedWelfare),\(row.estimatedOptimum),\(efficiency),"
+                + "\(row.equalSplit / row.optimum),\(row.welfareEstimate),\(row.optimumEstimate),\(efficiency),"
                 + "\(row.fittedVSPs),\(row.changed ? 1 : 0)\n"
         }
         return text

@@ -66,7 +66,7 @@ public struct SimulatedMarket: Sendable {
         let index = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
         for entry in outcome.entries {
             let i = index[entry.vsp]!
-            let slice = zip(entry.realisedShare, instance.capacities).map { $0 * $1 }
+            let slice = zip(entry.realisedShares, instance.capacities).map { $0 * $1 }
             let utility = try population.vsps[i].utility.value(at: slice)
             let gross = population.vsps[i].profit.grossProfit(utility: utility, using: &generator)
             try engine.record(

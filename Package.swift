@@ -126,7 +126,8 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "DVCGMechanismTests", dependencies: ["DVCGMechanism"], swiftSettings: strictSettings),
-        .testTarget(name: "DVCGControlTests", dependencies: ["DVCGControl", "DVCGCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "DVCGControlTests", dependencies: ["DVCGControl", "DVCGCore"], swiftSettings: strictSettings),
         .testTarget(name: "DVCGSimulationTests", dependencies: ["DVCGSimulation"], swiftSettings: strictSettings),
         .testTarget(
             name: "DVCGServiceTests",

@@ -302,7 +302,8 @@ public struct LedgerRow: Codable, Sendable, Equatable {
 
     /// Creates a ledger row.
     public init(
-        round: UInt64, vsp: VSPID, bid: Double, loan: Double, realisedShares: [Double], tax: Double, utilityEstimate: Double,
+        round: UInt64, vsp: VSPID, bid: Double, loan: Double, realisedShares: [Double], tax: Double,
+        utilityEstimate: Double,
         externality: Double, interest: Double, alphaHat: Double
     ) {
         self.round = round

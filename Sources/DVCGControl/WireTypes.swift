@@ -179,7 +179,8 @@ public struct StatusResponse: Codable, Sendable, Equatable {
     /// Creates a status answer.
     public init(
         state: DaemonState, nextRound: UInt64, periodSeconds: Double, secondsToNextRound: Double, vspCount: Int,
-        policy: PolicyStatus, lastRound: LastRoundStatus?, learning: LearningMode, ledgerRounds: UInt64, ledgerBytes: UInt64,
+        policy: PolicyStatus, lastRound: LastRoundStatus?, learning: LearningMode, ledgerRounds: UInt64,
+        ledgerBytes: UInt64,
         uptimeSeconds: Double, version: String, skippedTicks: Int64 = 0, lastReload: ReloadStatus? = nil
     ) {
         self.state = state

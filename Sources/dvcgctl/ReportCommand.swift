@@ -31,7 +31,8 @@ struct ReportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let answer = try await global.client.send(
-            ControlAPI.FileReport.self, ReportRequest(vsp: id, round: round, utility: utility, grossProfit: grossProfit))
+            ControlAPI.FileReport.self, ReportRequest(vsp: id, round: round, utility: utility, grossProfit: grossProfit)
+        )
         if global.json { try printJSON(answer) } else { print(answer.message) }
     }
 }

@@ -33,7 +33,8 @@ import Testing
             for line in try String(contentsOf: file, encoding: .utf8).split(separator: "\n") {
                 let words = line.split(separator: " ").map(String.init)
                 // `import X`, `@testable import X`, `public import X`
-                if let index = words.firstIndex(of: "import"), index + 1 < words.count, ours.contains(words[index + 1]) {
+                if let index = words.firstIndex(of: "import"), index + 1 < words.count, ours.contains(words[index + 1])
+                {
                     found.insert(words[index + 1])
                 }
             }
@@ -53,7 +54,11 @@ import Testing
             let name = String(after[..<close])
             rest = after[close...]
             // The target's own declaration ends at the next `.target(`, `.executableTarget(` or `.testTarget(`.
-            let end = ["\n        .target(", "\n        .executableTarget(", "\n        .testTarget(", "\n        .systemLibrary("]
+            let end =
+                [
+                    "\n        .target(", "\n        .executableTarget(", "\n        .testTarget(",
+                    "\n        .systemLibrary(",
+                ]
                 .compactMap { rest.range(of: $0)?.lowerBound }.min() ?? rest.endIndex
             let body = rest[..<end]
             guard allowed[name] != nil, let dependencies = body.range(of: "dependencies: [") else { continue }
@@ -64,7 +69,9 @@ import Testing
                 index = body.index(after: index)
             }
             let list = body[dependencies.upperBound..<index]
-            let names = list.split(separator: "\"").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+            let names = list.split(separator: "\"").enumerated().filter { $0.offset % 2 == 1 }.map {
+                String($0.element)
+            }
             result[name, default: []].formUnion(names.filter { ours.contains($0) })
         }
         return result
@@ -72,15 +79,20 @@ import Testing
 
     @Test(arguments: allowed.keys.sorted()) func aTargetImportsOnlyTheLayersBelowIt(_ target: String) throws {
         let imported = try Self.imports(of: target)
-        #expect(imported.isSubset(of: Self.allowed[target] ?? []), "\(target) imports \(imported.subtracting(Self.allowed[target] ?? []).sorted())")
+        #expect(
+            imported.isSubset(of: Self.allowed[target] ?? []),
+            "\(target) imports \(imported.subtracting(Self.allowed[target] ?? []).sorted())")
     }
 
     @Test func packageSwiftDeclaresOnlyTheLayersBelow() throws {
         let declared = try Self.declaredDependencies()
-        #expect(Set(Self.allowed.keys).subtracting(["DVCGCore"]).isSubset(of: declared.keys), "\(declared.keys.sorted())")
+        #expect(
+            Set(Self.allowed.keys).subtracting(["DVCGCore"]).isSubset(of: declared.keys), "\(declared.keys.sorted())")
         for (target, dependencies) in declared {
-            #expect(dependencies.isSubset(of: Self.allowed[target] ?? []), "\(target) depends on \(dependencies.sorted())")
+            #expect(
+                dependencies.isSubset(of: Self.allowed[target] ?? []), "\(target) depends on \(dependencies.sorted())")
         }
-        #expect(declared["DVCGService"]?.contains("DVCGSimulation") == false, "the daemon does not import the simulation")
+        #expect(
+            declared["DVCGService"]?.contains("DVCGSimulation") == false, "the daemon does not import the simulation")
     }
 }

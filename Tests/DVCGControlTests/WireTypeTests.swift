@@ -13,7 +13,8 @@ import Testing
 
     @Test func ledgerRowsUseSnakeCaseAndCSVMatchesTheHeader() throws {
         let row = LedgerRow(
-            round: 7, vsp: try VSPID("vsp-1"), bid: 120.5, loan: 118, realisedShares: [0.25, 0.5, 0], tax: 3.25, utilityEstimate: 119,
+            round: 7, vsp: try VSPID("vsp-1"), bid: 120.5, loan: 118, realisedShares: [0.25, 0.5, 0], tax: 3.25,
+            utilityEstimate: 119,
             externality: 2, interest: 1, alphaHat: 1.25)
         let object = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(row)) as? [String: Any])
         #expect(
@@ -59,7 +60,10 @@ import Testing
         #expect(throws: WireFieldError.unknownField(path: "utility.gamma", expected: ["beta", "xi"])) {
             try JSONDecoder().decode(AddVSPRequest.self, from: Data(nested.utf8))
         }
-        #expect(throws: WireFieldError.invalidValue(path: "kind", message: "expected 'external' or 'simulated', found 'robot'")) {
+        #expect(
+            throws: WireFieldError.invalidValue(
+                path: "kind", message: "expected 'external' or 'simulated', found 'robot'")
+        ) {
             try JSONDecoder().decode(AddVSPRequest.self, from: Data(#"{"id": "s", "kind": "robot"}"#.utf8))
         }
     }
@@ -74,8 +78,10 @@ import Testing
         #expect(
             LedgerQuery(from: 1, vsp: try VSPID("a"), format: .csv).uri(template: ControlAPI.ReadLedger.path)
                 == "/v1/ledger?format=csv&from=1&vsp=a")
-        #expect(throws: WireFieldError.malformed(
-            path: "from", message: "expected a round number (integer in [0, 2^63 - 1]), found 'x'")) {
+        #expect(
+            throws: WireFieldError.malformed(
+                path: "from", message: "expected a round number (integer in [0, 2^63 - 1]), found 'x'")
+        ) {
             try LedgerQuery(parameters: ["from": "x"])
         }
     }

@@ -55,7 +55,8 @@ import Testing
         #expect(policy.decide(ledgerOf: try VSPID("vsp-1"), for: role) != .allowed)
         #expect(policy.decide(ledgerOf: try VSPID("vsp-1"), for: role) != .allowedForVSP(Self.vsp3))
         #expect(
-            policy.decide(ControlAPI.Status.self, for: role) == .denied("VSP principal of 'vsp-3' may not read the status"))
+            policy.decide(ControlAPI.Status.self, for: role)
+                == .denied("VSP principal of 'vsp-3' may not read the status"))
         #expect(policy.decide(ControlAPI.Reload.self, for: role) != .allowed)
     }
 

@@ -158,11 +158,14 @@ struct AuctionFixture {
         next.entries = [outcome.entries[1]]
         state.commit(next, changes: [removal], duration: .milliseconds(3))
         #expect(state.standings[try VSPID("sim-0")] == nil, "a removed VSP has no standing")
-        #expect(state.committed == CommittedRound(
-            round: RoundNumber(2),
-            summary: RoundSummary(
-                participants: 1, welfareEstimate: next.welfareEstimate, pool: next.pool, noiseScale: next.noiseScale,
-                duration: .milliseconds(3))))
+        #expect(
+            state.committed
+                == CommittedRound(
+                    round: RoundNumber(2),
+                    summary: RoundSummary(
+                        participants: 1, welfareEstimate: next.welfareEstimate, pool: next.pool,
+                        noiseScale: next.noiseScale,
+                        duration: .milliseconds(3))))
     }
 
     @Test func simulatedBiddersBidBeforeTheRoundAndReportAfterIt() async throws {
@@ -177,7 +180,9 @@ struct AuctionFixture {
         let outcome = try #require(await fixture.auctioneer().runRound())
         let reports = try bidders.reports(after: outcome, capacities: [1, 2, 3], seed: 7)
         #expect(reports.map(\.vsp) == outcome.entries.map(\.vsp))
-        #expect(try bidders.reports(after: outcome, capacities: [1, 2, 3], seed: 7) == reports, "the same seed draws the same noise")
+        #expect(
+            try bidders.reports(after: outcome, capacities: [1, 2, 3], seed: 7) == reports,
+            "the same seed draws the same noise")
     }
 
     @Test func statusCarriesSkippedTicksAndTheLastReload() async throws {

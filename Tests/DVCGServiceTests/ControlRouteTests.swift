@@ -35,7 +35,8 @@ import Testing
     static func send(
         _ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, _ body: String? = nil
     ) async throws -> TestResponse {
-        try await client.executeRequest(uri: uri, method: method, headers: [:], body: body.map { ByteBuffer(string: $0) })
+        try await client.executeRequest(
+            uri: uri, method: method, headers: [:], body: body.map { ByteBuffer(string: $0) })
     }
 
     /// The `error` object of a refusal.
@@ -94,7 +95,8 @@ import Testing
             }
             do {
                 let response = try await Self.send(client, .get, "/v1/ledger?vsp=sim-0")
-                #expect(try Self.error(response).message == "a VSP principal of 'ext-1' may read only its own ledger rows")
+                #expect(
+                    try Self.error(response).message == "a VSP principal of 'ext-1' may read only its own ledger rows")
             }
         }
     }
@@ -112,7 +114,8 @@ import Testing
             (
                 #"{"vsp": "ext 1", "amount": 1}"#, .unprocessableContent,
                 ErrorBody.Detail(
-                    code: "invalid_vsp_id", message: "vsp: 'ext 1' is not a VSP id (1 to 64 characters from [A-Za-z0-9._-])")
+                    code: "invalid_vsp_id",
+                    message: "vsp: 'ext 1' is not a VSP id (1 to 64 characters from [A-Za-z0-9._-])")
             ),
             ("[1]", .badRequest, ErrorBody.Detail(code: "bad_request", message: "body: expected a JSON object")),
             (
@@ -123,7 +126,7 @@ import Testing
         try await Self.withRoutes(as: 0) { client in
             for (body, status, detail) in cases {
                 do {
-                let response = try await Self.send(client, .post, "/v1/bids", body)
+                    let response = try await Self.send(client, .post, "/v1/bids", body)
                     #expect(response.status == status, "\(body)")
                     #expect(try Self.error(response) == detail, "\(body)")
                 }

@@ -26,7 +26,9 @@ import Testing
 
     @Test func aVersion1LedgerUpgradesInPlaceAndReadsBackEqual() async throws {
         let path = try Self.copyOfVersion1Ledger()
-        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) }
+        defer {
+            try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+        }
         let rounds = "number, started, committed, pool, %@, proposed_welfare, welfare_estimate, policy_checksum, empty"
         let entries = """
             round, vsp, bid, loan, voi, proposed_shares, realised_shares, %@, welfare_without, externality, interest,
@@ -72,7 +74,9 @@ import Testing
 
     @Test func aRosterEventOfAnUnknownKindIsCorruptNotAnAddition() throws {
         let path = try Self.copyOfVersion1Ledger()
-        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) }
+        defer {
+            try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+        }
         let ledger = try Ledger(path: path)
         try ledger.pool.write { db in
             // The CHECK constraint of v1 allows only add and remove; a ledger edited by hand need not have it.

@@ -92,7 +92,8 @@ public struct VSPDefinition: Sendable, Equatable, Codable {
                 beta: beta, xi: xi, alpha: alpha, noiseMean: noiseMean,
                 noiseStandardDeviation: noiseStandardDeviation, bidding: bidding)
             do { _ = try parameters.simulatedVSP() } catch {
-                throw VSPDefinitionError(issues: [VSPIssue(path: naming.path(of: .utility), message: error.description)])
+                throw VSPDefinitionError(issues: [VSPIssue(path: naming.path(of: .utility), message: error.description)]
+                )
             }
             return VSPDefinition(id: draft.id, kind: .simulated(parameters))
         }

@@ -447,7 +447,8 @@ private struct Parser {
         let id = vspID(idNode, at: path + ".id")
         var kind = VSPKind.simulated
         if let node = map["kind"],
-            let value = reader.choice(node, at: path + ".kind", [VSPKind.simulated, .external].map { ($0.rawValue, $0) })
+            let value = reader.choice(
+                node, at: path + ".kind", [VSPKind.simulated, .external].map { ($0.rawValue, $0) })
         {
             kind = value
         }
@@ -498,7 +499,8 @@ private struct Parser {
             return try VSPDefinition.validated(draft, resourceCount: resourceCount, naming: .configuration)
         } catch {
             for issue in error.issues {
-                reader.report(issue.message, at: Self.node(at: issue.path, in: item) ?? item, path: path + "." + issue.path)
+                reader.report(
+                    issue.message, at: Self.node(at: issue.path, in: item) ?? item, path: path + "." + issue.path)
             }
             return nil
         }

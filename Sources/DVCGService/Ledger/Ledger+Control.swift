@@ -96,7 +96,9 @@ extension Ledger {
         }
         if let after {
             sql += " AND (round > ? OR (round = ? AND vsp > ?))"
-            _ = arguments.append(contentsOf: [Int64(clamping: after.round), Int64(clamping: after.round), after.vsp.rawValue])
+            _ = arguments.append(contentsOf: [
+                Int64(clamping: after.round), Int64(clamping: after.round), after.vsp.rawValue,
+            ])
         }
         sql += " ORDER BY round, vsp LIMIT ?"
         _ = arguments.append(contentsOf: [limit])

@@ -116,6 +116,7 @@ public struct TestbedConfiguration: Sendable {
     {
         let architecture = PolicyArchitecture.standard(resourceCount: resourceCount, jointRoster: jointRoster)
         var generator = SeededGenerator(seed: seed)
-        return PolicyCheckpoint(architecture: architecture, template: NetworkSet(architecture: architecture, using: &generator))
+        return PolicyCheckpoint(
+            architecture: architecture, template: NetworkSet(architecture: architecture, using: &generator))
     }
 }

@@ -30,6 +30,11 @@ public struct MechanismConfiguration: Sendable, Equatable, Codable {
     /// error: its VC interest is measured against its last report instead of the unfitted net, and its
     /// tax never exceeds its bid (docs/learning.md, "No VSP pays for the bank's ignorance").
     public var protectsUnfittedVSPs: Bool
+    /// Whether the externality I_i charged is at most the bank's estimate of the VSP's own utility at
+    /// its realised slice, f_i(s~_i) (individual rationality of an approximate VCG payment: the bill's
+    /// clamp (30) and the one-step counterfactual charge welfare fluctuations that are nobody's doing,
+    /// which at large N exceed a starved VSP's whole utility; docs/learning.md).
+    public var capsExternality: Bool
     /// VoI-net evaluations per round the bank spends tracking the VoI optimum, the denominator of
     /// the estimated efficiency (``RoundOutcome/estimatedOptimum``); 0 turns the estimate off.
     public var efficiencyBudget: Int
@@ -40,8 +45,9 @@ public struct MechanismConfiguration: Sendable, Equatable, Codable {
         alphaMethod: AlphaEstimator.Method = .ordinaryLeastSquares,
         exactCounterfactualLimit: Int = 64, minimumShare: Double = 1e-4, learns: Bool = false,
         learning: LearningConfiguration = LearningConfiguration(), voiFit: VoIFitConfiguration = VoIFitConfiguration(),
-        protectsUnfittedVSPs: Bool = true, efficiencyBudget: Int = 2_000
+        protectsUnfittedVSPs: Bool = true, capsExternality: Bool = true, efficiencyBudget: Int = 2_000
     ) {
+        self.capsExternality = capsExternality
         self.chargesInterest = chargesInterest
         self.addsNoise = addsNoise
         self.alphaMethod = alphaMethod

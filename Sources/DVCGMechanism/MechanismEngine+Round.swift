@@ -97,10 +97,11 @@ extension MechanismEngine {
             if isShared, configuration.voiFit.probeRounds > 0, decision?.serving != .equalSplit {
                 var probing = generator
                 var probed = false
+                let refresh = Double(ProcessInfo.processInfo.environment["EXP_REFRESH"] ?? "0") ?? 0
                 for i in 0..<n {
                     let state = agents.values[slots[i]].state
-                    guard state.probes < configuration.voiFit.probeRounds, !state.voiFit.isFitted(configuration.voiFit)
-                    else { continue }
+                    let young = state.probes < configuration.voiFit.probeRounds && !state.voiFit.isFitted(configuration.voiFit)
+                    guard young || (refresh > 0 && probing.nextUniform() < refresh) else { continue }
                     for c in 0..<k {
                         actions[i * k + c] = probing.nextUniform() < 0.5 ? actionSpace.lowestLevel : actionSpace.highestLevel
                     }
@@ -120,9 +121,26 @@ extension MechanismEngine {
             let utilityEstimates = (0..<n).map { Double(nets[$0].voi.evaluate(floats(proposal.shares(of: $0)))[0]) }
             let proposedWelfare = utilityEstimates.reduce(0, +)
 
-            // 4. Noise (NSP).
+            // 4. Noise (NSP). The bank's SW* counts an unfitted VSP at its report-anchored estimate (its
+            // bid before any report), so that its own model's error does not widen everybody's noise.
+            let unfitted = (0..<n).map {
+                configuration.protectsUnfittedVSPs
+                    && !agents.values[slots[$0]].state.voiFit.isFitted(configuration.voiFit)
+            }
+            var noiseWelfare = proposedWelfare
+            if unfitted.contains(true), ProcessInfo.processInfo.environment["EXP_OLDNOISE"] == nil {
+                noiseWelfare = 0
+                for i in 0..<n {
+                    noiseWelfare +=
+                        unfitted[i]
+                        ? unfittedUtilityEstimate(
+                            agents.values[slots[i]], network: nets[i].voi, fallback: bidList[i],
+                            estimate: utilityEstimates[i])
+                        : utilityEstimates[i]
+                }
+            }
             let scale =
-                configuration.addsNoise ? try NSP.noiseScale(bids: bidList, proposedWelfare: proposedWelfare) : 0
+                configuration.addsNoise ? try NSP.noiseScale(bids: bidList, proposedWelfare: noiseWelfare) : 0
             var noiseGenerator = generator
             let realised = try NSP.perturbedAllocation(proposal, scale: scale, using: &noiseGenerator)
 
@@ -143,14 +161,15 @@ extension MechanismEngine {
                 let without = try Bank.clampedWelfareWithout(
                     estimate: estimates[i], maximumPool: maximumPool,
                     maximumPoolWithout: agent.state.maximumPoolWithout)
-                let externality = try Bank.externality(welfareWithout: without, othersWelfare: others)
+                var externality = try Bank.externality(welfareWithout: without, othersWelfare: others)
+                if configuration.capsExternality { externality = min(externality, max(0, realisedUtility[i])) }
                 let fitted = agent.state.voiFit.isFitted(configuration.voiFit)
                 let protected = configuration.protectsUnfittedVSPs && !fitted
                 let interest = try Bank.interest(
                     loan: loans[i],
                     utilityEstimate: protected
                         ? unfittedUtilityEstimate(
-                            agent, network: nets[i].voi, loan: loans[i], estimate: utilityEstimates[i])
+                            agent, network: nets[i].voi, fallback: loans[i], estimate: utilityEstimates[i])
                         : utilityEstimates[i])
                 let alphaHat = agent.state.alphaEstimator.estimate(configuration.alphaMethod)
                 var tax = try Bank.tax(
@@ -206,9 +225,10 @@ extension MechanismEngine {
     /// U*_i for the VC interest of a VSP whose VoI net is not fitted: its newest report moved by the
     /// net's change from that report's share to the proposed one, U_last + f_i(s*_i) - f_i(s_last), so
     /// the interest measures the bid against what the VSP reported rather than the bank's unfitted
-    /// model; before any report, the loan itself (no interest).
-    func unfittedUtilityEstimate(_ agent: VSPAgent, network: MLP, loan: Double, estimate: Double) -> Double {
-        guard let last = agent.state.voiFit.lastReport else { return loan }
+    /// model; before any report, `fallback` (the loan for the interest, which is then 0; the bid for the
+    /// noise scale).
+    func unfittedUtilityEstimate(_ agent: VSPAgent, network: MLP, fallback: Double, estimate: Double) -> Double {
+        guard let last = agent.state.voiFit.lastReport else { return fallback }
         let before = Double(network.evaluate(floats(last.share))[0])
         return last.utility + estimate - before
     }

@@ -43,6 +43,18 @@ struct TrainCommand: AsyncParsableCommand {
     var priorSteps = 6_000
 
     @Option(
+        name: .customLong("rl-episodes"),
+        help:
+            "With --markets random: episodes of online learning of the shared actor and critic on random markets after the imitation (0: none)."
+    )
+    var rlEpisodes = 0
+
+    @Option(
+        name: .customLong("meta-steps"),
+        help: "With --markets random: Reptile steps adapting the VoI prior to few reports (0: none).")
+    var metaSteps = 0
+
+    @Option(
         name: .customLong("imitation-steps"),
         help: "With --markets random: Adam steps of the shared actor imitating the marginal-value rule.")
     var imitationSteps = 3_000
@@ -214,7 +226,7 @@ struct TrainCommand: AsyncParsableCommand {
     func trainShared() throws {
         let range = sizeRange ?? 2...200
         let configuration = SharedTrainingConfiguration(
-            priorSteps: priorSteps, imitationSteps: imitationSteps, seed: trainingSeed)
+            priorSteps: priorSteps, imitationSteps: imitationSteps, metaSteps: metaSteps, seed: trainingSeed)
         let clock = ContinuousClock()
         let start = clock.now
         var lastLine = start - .seconds(2)
@@ -225,13 +237,30 @@ struct TrainCommand: AsyncParsableCommand {
             let detail =
                 progress.phase == "prior"
                 ? "relative RMS error \(format(progress.loss, digits: 4))"
+                : progress.phase == "meta"
+                ? "mean relative error at the next share \(format(progress.loss, digits: 4))"
                 : "cross-entropy \(format(progress.loss, digits: 4)), agreement with the rule \(format(progress.agreement))"
             FileHandle.standardError.write(Data("\(progress.phase) \(progress.step)/\(progress.steps)  \(detail)\n".utf8))
         }
+        var reinforcement = ""
+        if rlEpisodes > 0 {
+            var recipe = SharedReinforcementConfiguration(episodes: rlEpisodes, seed: trainingSeed)
+            if let range = sizeRange { recipe.vspRange = range }
+            let result = try SharedPolicyTrainer.reinforce(policy, configuration: recipe) { episode, ratio in
+                let line =
+                    "reinforcement episode \(episode)/\(rlEpisodes)"
+                    + (ratio.map { "  greedy welfare/optimum \(format($0))" } ?? "") + "\n"
+                FileHandle.standardError.write(Data(line.utf8))
+            }
+            policy = result.policy
+            reinforcement =
+                ", \"rl_episodes\": \(rlEpisodes), \"rl_best_ratio\": \(result.ratio), \"rl_start_ratio\": \(result.evaluations[0].ratio)"
+        }
         policy.training =
             "{\"algorithm\": \"shared\", \"markets\": \"random\", \"vsps\": [\(range.lowerBound), \(range.upperBound)], "
-            + "\"prior_steps\": \(priorSteps), \"imitation_steps\": \(imitationSteps), \"training_seed\": \(trainingSeed), "
-            + "\"voi_output_scale\": \(configuration.voiOutputScale)}"
+            + "\"prior_steps\": \(priorSteps), \"meta_steps\": \(metaSteps), \"imitation_steps\": \(imitationSteps), "
+            + "\"training_seed\": \(trainingSeed), "
+            + "\"voi_output_scale\": \(configuration.voiOutputScale)\(reinforcement)}"
         do { try policy.write(to: out) } catch { throw CommandFailure.invalid("\(out): \(error)") }
         let seconds = (clock.now - start) / .seconds(1)
         print("wrote \(out): shared policy for rosters of \(range.lowerBound)...\(range.upperBound) VSPs (\(format(seconds, digits: 1)) s)")

@@ -37,7 +37,7 @@ import Testing
                     INSERT INTO round_entries
                     SELECT 1 + i % 2, printf('bulk-%07d', i), e.bid, e.loan, e.voi, e.proposed_shares,
                            e.realised_shares, e.utility_estimate, e.welfare_without, e.externality, e.interest,
-                           e.alpha_hat, e.tax
+                           e.alpha_hat, e.tax, e.voi_fitted
                     FROM n, (SELECT * FROM round_entries WHERE round = 1 LIMIT 1) AS e
                     """, arguments: [rows])
             return try Int.fetchOne(db, sql: "SELECT count(*) FROM round_entries WHERE round <= 2") ?? 0

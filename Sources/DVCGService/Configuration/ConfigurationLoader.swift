@@ -134,7 +134,7 @@ private struct Parser {
         } else {
             reader.missing("resources", in: root, at: "")
         }
-        var mechanism = MechanismConfiguration()
+        var mechanism = Self.daemonMechanism
         if let node = map["mechanism"] { mechanism = self.mechanism(node) ?? mechanism }
         var policy: String?
         if let node = map["policy"] {
@@ -213,7 +213,7 @@ private struct Parser {
     mutating func mechanism(_ node: Node) -> MechanismConfiguration? {
         let keys = ["interest", "noise", "alpha_estimator", "exact_counterfactuals_up_to", "minimum_share"]
         guard let map = reader.mapping(node, at: "mechanism", keys: keys) else { return nil }
-        var mechanism = MechanismConfiguration()
+        var mechanism = Self.daemonMechanism
         if let node = map["interest"], let value = reader.bool(node, at: "mechanism.interest") {
             mechanism.chargesInterest = value
         }
@@ -238,13 +238,28 @@ private struct Parser {
         return mechanism
     }
 
+    /// The mechanism's settings before the file's: the engine's defaults, with online learning made safe
+    /// for serving (docs/learning.md, "Safe online learning"): a safeguard that hands rounds to the loaded
+    /// policy or the equal split while the learner is worse, exploration only by new VSPs (epsilon 0.5 -> 0
+    /// over their first 200 rounds) and by at most 10 % of a round's participants.
+    static var daemonMechanism: MechanismConfiguration {
+        var mechanism = MechanismConfiguration()
+        mechanism.learning.safeguard = SafeguardConfiguration()
+        mechanism.learning.explorationBudget = 0.1
+        mechanism.learning.explorationStart = 0.5
+        mechanism.learning.explorationEnd = 0
+        mechanism.learning.explorationRounds = 200
+        return mechanism
+    }
+
     mutating func learning(
         _ node: Node, into mechanism: inout MechanismConfiguration, checkpoint: inout CheckpointConfiguration
     ) {
         let keys = [
             "mode", "learning_rate", "voi_learning_rate", "batch_size", "buffer_size", "soft_update", "warm_up",
             "exploration_start", "exploration_end", "exploration_rounds", "entropy_weight", "gradient_clip",
-            "share_scaled_reward", "mean_field", "checkpoint_every", "checkpoint_path",
+            "share_scaled_reward", "mean_field", "checkpoint_every", "checkpoint_path", "safeguard",
+            "exploration_budget",
         ]
         guard let map = reader.mapping(node, at: "learning", keys: keys) else { return }
         if let node = map["mode"],
@@ -306,6 +321,14 @@ private struct Parser {
         }
         if let node = map["mean_field"], let value = reader.bool(node, at: "learning.mean_field") {
             learning.meanField = value
+        }
+        if let node = map["safeguard"], let value = reader.bool(node, at: "learning.safeguard") {
+            learning.safeguard = value ? SafeguardConfiguration() : nil
+        }
+        if let node = map["exploration_budget"],
+            let value = reader.number(node, at: "learning.exploration_budget", in: 0...1)
+        {
+            learning.explorationBudget = value
         }
         if learning.batchSize > learning.billCapacity {
             reader.report(

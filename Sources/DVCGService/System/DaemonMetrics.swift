@@ -24,6 +24,16 @@ public final class DaemonMetrics: Sendable {
     private let reloads: Metrics.Counter
     /// Control requests refused with a 4xx or 5xx.
     private let rejectedRequests: Metrics.Counter
+    /// The bank's efficiency estimate of the last round (welfare estimate over the VoI optimum estimate).
+    private let efficiency: Metrics.Gauge
+    /// The last round's true welfare over the certified optimum, when every participant was simulated.
+    private let trueEfficiency: Metrics.Gauge
+    /// Participants of the last round whose VoI net was fitted.
+    private let fittedVSPs: Metrics.Gauge
+    /// Switches of online learning's safeguard between the learner and its baselines.
+    private let safeguardSwitches: Metrics.Counter
+    /// 1 while the learner serves, 0 while a baseline does (online learning only).
+    private let learnerServing: Metrics.Gauge
 
     /// Instruments on a new registry.
     public init() {
@@ -36,6 +46,23 @@ public final class DaemonMetrics: Sendable {
         vsps = Metrics.Gauge(label: "dvcg_vsps", factory: factory)
         reloads = Metrics.Counter(label: "dvcg_reloads_total", factory: factory)
         rejectedRequests = Metrics.Counter(label: "dvcg_control_rejected_requests_total", factory: factory)
+        efficiency = Metrics.Gauge(label: "dvcg_efficiency_estimate", factory: factory)
+        trueEfficiency = Metrics.Gauge(label: "dvcg_true_efficiency", factory: factory)
+        fittedVSPs = Metrics.Gauge(label: "dvcg_fitted_vsps", factory: factory)
+        safeguardSwitches = Metrics.Counter(label: "dvcg_safeguard_switches_total", factory: factory)
+        learnerServing = Metrics.Gauge(label: "dvcg_learner_serving", factory: factory)
+    }
+
+    /// Records the bank's view of a committed round: its efficiency estimate, the true efficiency when
+    /// known, the fitted VoI nets, and what served it while learning online (a switch is counted).
+    func roundAssessed(
+        efficiencyEstimate: Double?, trueEfficiency: Double?, fittedVSPs: Int, serving: String?, switched: Bool
+    ) {
+        if let efficiencyEstimate { efficiency.record(efficiencyEstimate) }
+        if let trueEfficiency { self.trueEfficiency.record(trueEfficiency) }
+        self.fittedVSPs.record(Double(fittedVSPs))
+        if let serving { learnerServing.record(serving == "learner" ? 1 : 0) }
+        if switched { safeguardSwitches.increment() }
     }
 
     /// Records a committed round: its duration in seconds, welfare estimate and pool in VC, participants.

@@ -83,7 +83,7 @@ install-files:
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR) \
 	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(SYSCONFDIR)/dvcg
 	for p in $(PROGRAMS); do install -m 0755 $(BUILDDIR)/$$p $(DESTDIR)$(BINDIR)/$$p || exit 1; done
-	install -m 0644 etc/policy/default.safetensors $(DESTDIR)$(DATADIR)/policy/default.safetensors
+	install -m 0644 etc/policy/default.safetensors etc/policy/mfmarl-n10s1.safetensors $(DESTDIR)$(DATADIR)/policy/
 	install -m 0644 $(STAGE)/dvcgd.yaml $(DESTDIR)$(DATADIR)/dvcgd.yaml.example
 	test -e $(DESTDIR)$(SYSCONFDIR)/dvcg/dvcgd.yaml || install -m 0644 $(STAGE)/dvcgd.yaml $(DESTDIR)$(SYSCONFDIR)/dvcg/dvcgd.yaml
 	install -m 0644 $(STAGE)/dvcgd.service $(DESTDIR)$(UNITDIR)/dvcgd.service

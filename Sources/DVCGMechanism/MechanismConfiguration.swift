@@ -33,7 +33,9 @@ public struct MechanismConfiguration: Sendable, Equatable, Codable {
     /// Whether the externality I_i charged is at most the bank's estimate of the VSP's own utility at
     /// its realised slice, f_i(s~_i) (individual rationality of an approximate VCG payment: the bill's
     /// clamp (30) and the one-step counterfactual charge welfare fluctuations that are nobody's doing,
-    /// which at large N exceed a starved VSP's whole utility; docs/learning.md).
+    /// which at large N exceed a starved VSP's whole utility; docs/learning.md). With it, a fitted VSP's
+    /// tax is also at most max(alpha-hat_i * interest, U_i of its last report): a truthful VSP bids its
+    /// last report's utility, so it never pays above its bid unless its own bid moved the interest.
     public var capsExternality: Bool
     /// VoI-net evaluations per round the bank spends tracking the VoI optimum, the denominator of
     /// the estimated efficiency (``RoundOutcome/estimatedOptimum``); 0 turns the estimate off.
@@ -103,13 +105,18 @@ public struct VoIFitConfiguration: Sendable, Equatable, Codable {
     /// Rounds a shared policy's VSP probes while its net is unfitted: each resource moves by the largest
     /// step up or down at random, so that its first reports identify its marginal values (0: never).
     public var probeRounds: Int
+    /// The probability that a fitted VSP probes in a round (one round of random largest steps), so that
+    /// its net keeps seeing reports away from where the allocation has settled (0: never).
+    public var refreshProbability: Double
 
     /// The defaults of docs/learning.md.
     public init(
-        window: Int = 64, stepsWhileUnfitted: Int = 8, stepsWhenFitted: Int = 1, stepBudget: Int = 4_096,
-        learningRate: Double = 3e-3, minimumReports: Int = 5, tolerance: Double = 0.05, probeRounds: Int = 8
+        window: Int = 64, stepsWhileUnfitted: Int = 8, stepsWhenFitted: Int = 4, stepBudget: Int = 4_096,
+        learningRate: Double = 3e-3, minimumReports: Int = 5, tolerance: Double = 0.05, probeRounds: Int = 16,
+        refreshProbability: Double = 0.02
     ) {
         self.probeRounds = probeRounds
+        self.refreshProbability = refreshProbability
         self.window = window
         self.stepsWhileUnfitted = stepsWhileUnfitted
         self.stepsWhenFitted = stepsWhenFitted
@@ -132,6 +139,9 @@ public struct VoIFitConfiguration: Sendable, Equatable, Codable {
         }
         guard learningRate.isFinite, learningRate > 0 else {
             throw .invalidConfiguration("voi_fit.learning_rate must be finite and > 0, got \(learningRate)")
+        }
+        guard refreshProbability.isFinite, refreshProbability >= 0, refreshProbability <= 1 else {
+            throw .invalidConfiguration("voi_fit.refresh_probability must be in [0, 1], got \(refreshProbability)")
         }
         guard tolerance.isFinite, tolerance > 0 else {
             throw .invalidConfiguration("voi_fit.tolerance must be finite and > 0, got \(tolerance)")

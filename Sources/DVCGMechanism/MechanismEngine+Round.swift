@@ -71,9 +71,14 @@ extension MechanismEngine {
             var guardState = safeguard
             var decision: OnlineSafeguard.Decision? = nil
             if configuration.learns, let settings = configuration.learning.safeguard {
-                let baselineActors = isShared ? [baseline.template.actor] : ids.map { baseline.vsps[$0.rawValue]?.actor ?? baseline.template.actor }
-                let baselineActions = Self.greedyLevels(actorLogits(actors: baselineActors, observations), k: k, l: levelCount)
-                let learnerProposal = try actionSpace.apply(Self.greedyLevels(logits, k: k, l: levelCount), to: previous)
+                let baselineActors =
+                    isShared
+                    ? [baseline.template.actor]
+                    : ids.map { baseline.vsps[$0.rawValue]?.actor ?? baseline.template.actor }
+                let baselineActions = Self.greedyLevels(
+                    actorLogits(actors: baselineActors, observations), k: k, l: levelCount)
+                let learnerProposal = try actionSpace.apply(
+                    Self.greedyLevels(logits, k: k, l: levelCount), to: previous)
                 let baselineProposal = try actionSpace.apply(baselineActions, to: previous)
                 let equal = try Allocation.equalSplit(vspCount: n, resourceCount: k)
                 let made = guardState.decide(
@@ -93,54 +98,37 @@ extension MechanismEngine {
             // A shared policy's VSP whose VoI net is not fitted yet probes: for its first rounds each of
             // its resources moves by the largest step up or down at random, so that its reports span the
             // directions its marginal values are estimated from (the bank tells the NSP only that the net
-            // is unfitted).
-            if isShared, configuration.voiFit.probeRounds > 0, decision?.serving != .equalSplit {
+            // is unfitted). Every round a few fitted VSPs probe once more (refresh), so that a net whose
+            // marginal values are wrong where the rule has settled still sees reports elsewhere.
+            let settings = configuration.voiFit
+            if isShared, settings.probeRounds > 0 || settings.refreshProbability > 0, decision?.serving != .equalSplit {
                 var probing = generator
                 var probed = false
-                let refresh = Double(ProcessInfo.processInfo.environment["EXP_REFRESH"] ?? "0") ?? 0
                 for i in 0..<n {
                     let state = agents.values[slots[i]].state
-                    let young = state.probes < configuration.voiFit.probeRounds && !state.voiFit.isFitted(configuration.voiFit)
-                    guard young || (refresh > 0 && probing.nextUniform() < refresh) else { continue }
+                    let young = state.probes < settings.probeRounds && !state.voiFit.isFitted(settings)
+                    guard
+                        young
+                            || (settings.refreshProbability > 0 && probing.nextUniform() < settings.refreshProbability)
+                    else { continue }
                     for c in 0..<k {
-                        actions[i * k + c] = probing.nextUniform() < 0.5 ? actionSpace.lowestLevel : actionSpace.highestLevel
+                        actions[i * k + c] =
+                            probing.nextUniform() < 0.5 ? actionSpace.lowestLevel : actionSpace.highestLevel
                     }
+                    if young { probedSlots.append(slots[i]) }
                     probed = true
                 }
                 if probed {
                     proposal = try actionSpace.apply(actions, to: previous)
                     generator = probing
-                    for i in 0..<n {
-                        let state = agents.values[slots[i]].state
-                        if state.probes < configuration.voiFit.probeRounds, !state.voiFit.isFitted(configuration.voiFit) {
-                            probedSlots.append(slots[i])
-                        }
-                    }
                 }
             }
             let utilityEstimates = (0..<n).map { Double(nets[$0].voi.evaluate(floats(proposal.shares(of: $0)))[0]) }
             let proposedWelfare = utilityEstimates.reduce(0, +)
 
-            // 4. Noise (NSP). The bank's SW* counts an unfitted VSP at its report-anchored estimate (its
-            // bid before any report), so that its own model's error does not widen everybody's noise.
-            let unfitted = (0..<n).map {
-                configuration.protectsUnfittedVSPs
-                    && !agents.values[slots[$0]].state.voiFit.isFitted(configuration.voiFit)
-            }
-            var noiseWelfare = proposedWelfare
-            if unfitted.contains(true), ProcessInfo.processInfo.environment["EXP_OLDNOISE"] == nil {
-                noiseWelfare = 0
-                for i in 0..<n {
-                    noiseWelfare +=
-                        unfitted[i]
-                        ? unfittedUtilityEstimate(
-                            agents.values[slots[i]], network: nets[i].voi, fallback: bidList[i],
-                            estimate: utilityEstimates[i])
-                        : utilityEstimates[i]
-                }
-            }
+            // 4. Noise (NSP).
             let scale =
-                configuration.addsNoise ? try NSP.noiseScale(bids: bidList, proposedWelfare: noiseWelfare) : 0
+                configuration.addsNoise ? try NSP.noiseScale(bids: bidList, proposedWelfare: proposedWelfare) : 0
             var noiseGenerator = generator
             let realised = try NSP.perturbedAllocation(proposal, scale: scale, using: &noiseGenerator)
 
@@ -175,7 +163,13 @@ extension MechanismEngine {
                 var tax = try Bank.tax(
                     alphaHat: alphaHat, externality: externality, interest: interest,
                     chargesInterest: configuration.chargesInterest)
-                if protected { tax = min(tax, bidList[i]) }
+                if protected {
+                    tax = min(tax, bidList[i])
+                } else if configuration.capsExternality, let last = agent.state.voiFit.lastReport {
+                    // Fitted: never more than the VSP's own last report says its slice was worth (a
+                    // truthful bid), except for the interest, which its bid controls (docs/learning.md).
+                    tax = min(tax, max(alphaHat * interest, last.utility))
+                }
                 entries.append(
                     RoundEntry(
                         vsp: ids[i], bid: bidList[i], loan: loans[i], voi: voi[i],

@@ -28,7 +28,14 @@ extension MechanismEngine {
         var taken = 0
         let queue =
             unfitted.map { (id: $0, steps: settings.stepsWhileUnfitted, rotates: false) }
-            + fitted.map { (id: $0, steps: settings.stepsWhenFitted, rotates: true) }
+            + fitted.map {
+                // A short history is fitted gently (more steps on 5-10 reports overfit them); a full
+                // window takes all its steps.
+                (
+                    id: $0, steps: agents[$0]!.reports.count >= settings.window ? settings.stepsWhenFitted : 1,
+                    rotates: true
+                )
+            }
         for item in queue {
             let count = min(item.steps, budget)
             guard count > 0 else { break }
@@ -67,20 +74,9 @@ extension MechanismEngine {
             agent.voiOptimizer
             ?? Adam(for: agent.networks.voi, configuration: AdamConfiguration(learningRate: settings.learningRate))
         agent.voiOptimizer = nil
-        // Relative squared error: each report weighs by 1 / max(|U|, 5 % of the largest |U|)^2, so a VSP
-        // whose share fell to the floor is still fitted where its (small) utilities are.
-        var largest: Float = 0
-        for r in 0..<b { largest = max(largest, abs(targets[r, 0])) }
-        let floor = max(0.05 * largest, 1e-6)
-        var weights = [Float](repeating: 0, count: b)
-        for r in 0..<b {
-            let scale = max(abs(targets[r, 0]), floor)
-            weights[r] = ProcessInfo.processInfo.environment["EXP_MSE"] != nil ? 2 / Float(b) : 2 / (Float(b) * scale * scale)
-        }
         for _ in 0..<steps {
             let trace = agent.networks.voi.forwardTrace(inputs)
-            var gradient = Matrix(rows: b, columns: 1)
-            for r in 0..<b { gradient[r, 0] = weights[r] * (trace.output[r, 0] - targets[r, 0]) }
+            let (_, gradient) = Loss.meanSquaredError(prediction: trace.output, target: targets)
             let gradients = agent.networks.voi.backward(trace, outputGradient: gradient)
             optimizer.update(&agent.networks.voi, with: gradients)
         }

@@ -129,8 +129,9 @@ public struct MechanismEngine: Sendable {
         // starts at epsilon start.
         let age = explorationAges[vsp.rawValue] ?? 0
         let state = VSPState(
-            share: [Double](repeating: 1 / n, count: resourceCount), maximumPoolWithout: maximumPool, age: age)
+            share: [Double](repeating: 1 / n, count: resourceCount), age: age)
         agents[vsp] = makeAgent(vsp, state: state)
+        resetBillMaxima()
         let index = roster.firstIndex { $0 > vsp } ?? roster.count
         roster.insert(vsp, at: index)
     }
@@ -143,6 +144,16 @@ public struct MechanismEngine: Sendable {
         guard let agent = agents.removeValue(forKey: vsp) else { throw .unknownVSP(vsp) }
         park(vsp, agent)
         roster.removeAll { $0 == vsp }
+        resetBillMaxima()
+    }
+
+    /// Forgets the bill's maxima F_Pmax and F^-i_Pmax of eq. (30) at a roster change: they were welfare
+    /// levels of another roster (after a departure the others' best past welfare included the one who
+    /// left, and the clamp would charge everybody its loss as an externality). They rebuild from the new
+    /// roster's rounds; until its first round the clamp charges no externality, as at the very start.
+    mutating func resetBillMaxima() {
+        maximumPool = 0
+        for id in roster { agents[id]!.state.maximumPoolWithout = 0 }
     }
 
     /// A learner for `vsp` with its networks from the policy (its own, else the template's; for a

@@ -16,8 +16,8 @@ struct BenchRoundCommand: AsyncParsableCommand {
         commandName: "round",
         abstract: "Measure the latency of one mechanism round (use a release build).",
         discussion: """
-            Registers N VSPs of ProblemInstance.paper(vspCount: N, seed: 1) with template networks, \
-            then times MechanismEngine.runRound with truthful bids (frozen, greedy policy; exact \
+            Registers N VSPs of ProblemInstance.paper(vspCount: N, seed: 1) with template networks (or \
+            each --policy in turn), then times MechanismEngine.runRound with truthful bids (frozen, greedy policy; exact \
             counterfactuals up to N = 64, first order above) and reports the median and p99 latency \
             and the peak resident memory (getrusage maxrss). With --learning, each timed round also \
             runs one online update of every VSP (target < 50 ms at N = 50). Targets of the frozen \

@@ -87,12 +87,6 @@ struct EvaluateCommand: AsyncParsableCommand {
         let optimum = try WelfareOptimizer().solve(capacities: instance.capacities, utilities: instance.utilities)
             .welfare
         var configuration = MechanismConfiguration(chargesInterest: mechanism == "dvcg")
-        let environment = ProcessInfo.processInfo.environment
-        if let v = environment["EXP_PROBES"].flatMap(Int.init) { configuration.voiFit.probeRounds = v }
-        if let v = environment["EXP_FITTED_STEPS"].flatMap(Int.init) { configuration.voiFit.stepsWhenFitted = v }
-        if let v = environment["EXP_UNFITTED_STEPS"].flatMap(Int.init) { configuration.voiFit.stepsWhileUnfitted = v }
-        if let v = environment["EXP_WINDOW"].flatMap(Int.init) { configuration.voiFit.window = v }
-        if let v = environment["EXP_LR"].flatMap(Double.init) { configuration.voiFit.learningRate = v }
         // A DVCG-MARL policy was trained without the mean-field inputs; serve it the same way.
         configuration.learning.meanField = LearningAlgorithm(policy: checkpoint).meanField
         let engine: MechanismEngine

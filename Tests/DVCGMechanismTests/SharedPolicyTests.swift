@@ -118,6 +118,26 @@ private func index(_ vsp: VSPID) -> Int { Int(vsp.rawValue.dropFirst())! }
         #expect(at > MechanismConfiguration().voiFit.minimumReports)
     }
 
+    @Test func aFittedVSPPaysAtMostItsLastReportUnlessItsBidMovedTheInterest() throws {
+        var engine = try MechanismEngine(policy: sharedPolicy(), resources: Resource.paperDefaults, seed: 4)
+        for i in 0..<8 { try engine.register(id("v\(i)")) }
+        try run(&engine, rounds: 40, indexOf: index)
+        // The reference: the utility each VSP reported last round, computed here from its realised share.
+        var reported: [VSPID: Double] = [:]
+        var checked = 0
+        for _ in 0..<40 {
+            let outcome = try run(&engine, rounds: 1, indexOf: index)
+            for entry in outcome.entries {
+                if entry.voiFitted, let last = reported[entry.vsp] {
+                    #expect(entry.tax <= max(entry.alphaHat * entry.interest, last) + 1e-9)
+                    checked += 1
+                }
+                reported[entry.vsp] = utility(index(entry.vsp), entry.realisedShares)
+            }
+        }
+        #expect(checked >= 200)
+    }
+
     @Test func theSafeguardServesTheBetterBaselineUntilTheLearnerRecovers() {
         var safeguard = OnlineSafeguard()
         let settings = SafeguardConfiguration(tolerance: 0.01, patience: 2, recovery: 3)

@@ -47,7 +47,7 @@ public struct MechanismConfiguration: Sendable, Equatable, Codable {
         alphaMethod: AlphaEstimator.Method = .ordinaryLeastSquares,
         exactCounterfactualLimit: Int = 64, minimumShare: Double = 1e-4, learns: Bool = false,
         learning: LearningConfiguration = LearningConfiguration(), voiFit: VoIFitConfiguration = VoIFitConfiguration(),
-        protectsUnfittedVSPs: Bool = true, capsExternality: Bool = true, efficiencyBudget: Int = 2_000
+        protectsUnfittedVSPs: Bool = true, capsExternality: Bool = true, efficiencyBudget: Int = 200
     ) {
         self.capsExternality = capsExternality
         self.chargesInterest = chargesInterest
@@ -111,7 +111,7 @@ public struct VoIFitConfiguration: Sendable, Equatable, Codable {
 
     /// The defaults of docs/learning.md.
     public init(
-        window: Int = 64, stepsWhileUnfitted: Int = 8, stepsWhenFitted: Int = 4, stepBudget: Int = 4_096,
+        window: Int = 64, stepsWhileUnfitted: Int = 8, stepsWhenFitted: Int = 4, stepBudget: Int = 1_024,
         learningRate: Double = 3e-3, minimumReports: Int = 5, tolerance: Double = 0.05, probeRounds: Int = 16,
         refreshProbability: Double = 0.02
     ) {
@@ -227,6 +227,16 @@ public struct LearningConfiguration: Sendable, Equatable, Codable {
         self.meanField = meanField
         self.learnerRestartFit = learnerRestartFit
         self.learnerRestartPatience = learnerRestartPatience
+    }
+
+    /// Online learning made safe for serving (docs/learning.md, "Safe online learning"), what dvcgd's
+    /// `learning.mode: online` and `dvcg experiment churn --online` start from: a safeguard that hands
+    /// rounds to the loaded policy or the equal split while the learner is worse, exploration only by new
+    /// VSPs (epsilon 0.5 -> 0 over their first 200 rounds) and by at most 10 % of a round's participants.
+    public static var servingOnline: LearningConfiguration {
+        LearningConfiguration(
+            explorationStart: 0.5, explorationEnd: 0, explorationRounds: 200, explorationBudget: 0.1,
+            safeguard: SafeguardConfiguration())
     }
 
     /// epsilon after `age` of a VSP's rounds: linear from ``explorationStart`` to

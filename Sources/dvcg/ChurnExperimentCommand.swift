@@ -105,7 +105,9 @@ struct ChurnExperimentCommand: AsyncParsableCommand {
         }
         let schedule = try parsedEvents()
         let total = rounds ?? ((schedule.map(\.round).max() ?? 0) + 299)
-        var configuration = MechanismConfiguration(chargesInterest: mechanism == "dvcg", learns: online)
+        // Online as dvcgd learns online (LearningConfiguration.servingOnline), not as offline training.
+        var configuration = MechanismConfiguration(
+            chargesInterest: mechanism == "dvcg", learns: online, learning: .servingOnline)
         configuration.learning.meanField = LearningAlgorithm(policy: checkpoint).meanField
         let experiment = ChurnExperiment(
             policy: checkpoint, mechanism: configuration, initialVSPs: vsps, seed: seed, rounds: total,

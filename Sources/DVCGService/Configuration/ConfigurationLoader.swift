@@ -243,13 +243,7 @@ private struct Parser {
     /// policy or the equal split while the learner is worse, exploration only by new VSPs (epsilon 0.5 -> 0
     /// over their first 200 rounds) and by at most 10 % of a round's participants.
     static var daemonMechanism: MechanismConfiguration {
-        var mechanism = MechanismConfiguration()
-        mechanism.learning.safeguard = SafeguardConfiguration()
-        mechanism.learning.explorationBudget = 0.1
-        mechanism.learning.explorationStart = 0.5
-        mechanism.learning.explorationEnd = 0
-        mechanism.learning.explorationRounds = 200
-        return mechanism
+        MechanismConfiguration(learning: .servingOnline)
     }
 
     mutating func learning(

@@ -24,7 +24,7 @@ STAGE = .build/install
 PROGRAMS = dvcgd dvcgctl dvcg
 MANPAGES = man/dvcg.1 man/dvcgd.yaml.5 man/dvcgd.8 man/dvcgctl.8
 
-.PHONY: deps build test run bench clean release install install-files uninstall ops-test
+.PHONY: deps build test run bench clean release install install-files uninstall ops-test systemd-test
 
 deps:
 	scripts/install-deps
@@ -33,14 +33,20 @@ build: deps
 	$(SWIFT) build
 
 # One debug build, then every test (unit, numerical references, end-to-end runs of the binaries),
-# then the operations test on an installation of that build into a temporary root.
+# then the operations test on an installation of that build into a temporary root, then the
+# systemd test (the installed unit under systemd 254 as PID 1 in a container; skipped without root
+# or systemd-nspawn).
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	scripts/ops-test
+	scripts/systemd-test
 
 ops-test:
 	scripts/ops-test
+
+systemd-test:
+	scripts/systemd-test
 
 # The main job: dvcgd on the default testbed (the paper's 10-VSP scenario, seed 1) with the shipped
 # policy; ledger and control socket under state/. Ctrl-C stops it gracefully. All three programs

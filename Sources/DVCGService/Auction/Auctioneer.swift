@@ -41,6 +41,8 @@ public actor Auctioneer {
     var paused = false
     private var skippedTicks: Int64 = 0
     private var lastReload: String?
+    /// Why the last reload was refused, until a reload succeeds; STATUS= carries it after every round.
+    private var refusedReload: String?
     private var roundsSinceCheckpoint = 0
     /// When the daemon started (for `uptime_seconds`).
     let startedAt = Date()
@@ -124,11 +126,19 @@ public actor Auctioneer {
             lastReload: lastReload, learning: configuration.mechanism.learns ? "online" : "frozen")
     }
 
-    /// The STATUS= text.
+    /// The STATUS= text: the state and last round, then, while the last reload stands refused,
+    /// `; reload failed, serving the previous policy: REASON` (until a reload succeeds).
     public func statusLine() -> String {
-        if paused { return "paused; \(roster.active.count) VSPs; next round \(bidBook.openRound)" }
-        guard let lastRound else { return "waiting for round \(bidBook.openRound); \(roster.active.count) VSPs" }
-        return "round \(lastRound): \(lastParticipants) VSPs, welfare \(String(format: "%.3f", lastWelfare))"
+        let state: String
+        if paused {
+            state = "paused; \(roster.active.count) VSPs; next round \(bidBook.openRound)"
+        } else if let lastRound {
+            state = "round \(lastRound): \(lastParticipants) VSPs, welfare \(String(format: "%.3f", lastWelfare))"
+        } else {
+            state = "waiting for round \(bidBook.openRound); \(roster.active.count) VSPs"
+        }
+        guard let refusedReload else { return state }
+        return "\(state); reload failed, serving the previous policy: \(refusedReload)"
     }
 
     /// Pauses rounds: ticks pass without a round and without consuming a round number.
@@ -298,6 +308,7 @@ public actor Auctioneer {
         let result = performReload()
         metrics.reloadTried()
         lastReload = result.succeeded ? "ok: \(result.message)" : "failed: \(result.message)"
+        refusedReload = result.succeeded ? nil : result.message
         let status =
             result.succeeded
             ? "reloaded: \(result.message)" : "reload failed, serving the previous policy: \(result.message)"

@@ -51,12 +51,14 @@ public enum Daemon {
 
     /// Loads everything, refuses to start on any error, then runs until SIGTERM or SIGINT.
     ///
-    /// Order: configuration, policy, ledger (restoring the auction), control socket; READY=1 follows.
+    /// Order: configuration, policy, ledger (restoring the auction), control socket; READY=1 follows. First of
+    /// all, SIGABRT (systemd's watchdog signal) gets the kernel's default action back (``WatchdogSignal``).
     /// - Throws: ``StartupError`` naming what is wrong.
     public static func run(
         configuration: DaemonConfiguration, configurationPath: String?, logger: Logger,
         notifier: any ServiceNotifier = SystemdNotifier()
     ) async throws {
+        WatchdogSignal.restoreDefaultAction()
         let policy: LoadedPolicy
         do {
             // A live daemon on the socket means this one must not touch the ledger at all.

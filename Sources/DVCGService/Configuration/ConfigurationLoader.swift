@@ -131,7 +131,7 @@ private struct Parser {
     mutating func daemon(_ root: Node) -> DaemonConfiguration? {
         let keys = [
             "period", "seed", "resources", "mechanism", "policy", "learning", "state_directory", "control", "log",
-            "vsps",
+            "vsps", "ledger",
         ]
         guard let map = reader.mapping(root, at: "", keys: keys) else { return nil }
         var period: Duration?
@@ -176,11 +176,17 @@ private struct Parser {
         if let node = map["log"] { log = self.log(node) ?? log }
         var vsps: [VSPDefinition] = []
         if let node = map["vsps"] { vsps = self.vsps(node, resourceCount: resources?.count) ?? [] }
+        var ledger = LedgerConfiguration()
+        if let node = map["ledger"] {
+            ledger = LedgerConfiguration.parse(node, reader: &reader, folder: folder) ?? ledger
+        }
         guard let period, let resources, let policy, let state, let control else { return nil }
-        return DaemonConfiguration(
+        var configuration = DaemonConfiguration(
             period: period, seed: seed, resources: resources, mechanism: mechanism, policyPath: policy,
             checkpoint: checkpoint,
             stateDirectory: state, control: control, log: log, vsps: vsps)
+        configuration.ledger = ledger
+        return configuration
     }
 
     mutating func resources(_ node: Node) -> [Resource]? {

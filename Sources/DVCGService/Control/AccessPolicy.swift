@@ -43,7 +43,7 @@ public enum AccessRole: Sendable, Equatable, CustomStringConvertible {
 /// A control request as far as access is concerned.
 public enum ControlOperation: Sendable, Equatable {
     case health, status, listVSPs, metrics
-    case addVSP, removeVSP, reload, pause, resume, runRound
+    case addVSP, removeVSP, reload, pause, resume, runRound, archive
     /// A bid or report for this VSP.
     case bid(vsp: String), report(vsp: String)
     /// Reading the ledger, optionally filtered to one VSP.
@@ -130,6 +130,7 @@ public struct AccessPolicy: Sendable, Equatable {
         case .pause: return "pause the auction"
         case .resume: return "resume the auction"
         case .runRound: return "run rounds"
+        case .archive: return "archive rounds"
         case .bid: return "bid"
         case .report: return "file reports"
         case .ledger: return "read the ledger"

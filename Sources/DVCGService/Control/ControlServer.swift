@@ -156,6 +156,7 @@ public enum ControlServer {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: text)))
         }
+        addArchiveRoutes(to: router, environment)
         return router
     }
 
@@ -333,7 +334,9 @@ public enum ControlServer {
     /// The methods a path of the API takes, as an `Allow` value; `nil` for a path the API does not have.
     static func methods(of path: String) -> String? {
         switch path {
-        case "/v1/health", "/v1/status", "/v1/ledger", "/metrics": return "GET"
+        case "/v1/health", "/v1/status", "/v1/ledger", "/metrics", "/v1/archive/plan", "/v1/archive", "/v1/archives":
+            return "GET"
+        case "/v1/archive/delete": return "POST"
         case "/v1/vsps": return "GET, POST"
         case "/v1/bids", "/v1/reports", "/v1/reload", "/v1/pause", "/v1/resume", "/v1/rounds": return "POST"
         default:

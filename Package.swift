@@ -61,15 +61,17 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "DVCGCommandLine",
-            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["DVCGCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings
         ),
         .target(
             name: "DVCGControl",
             dependencies: [
+                "DVCGCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
@@ -125,17 +127,25 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "DVCGMechanismTests", dependencies: ["DVCGMechanism"], swiftSettings: strictSettings),
-        .testTarget(name: "DVCGControlTests", dependencies: ["DVCGControl"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "DVCGControlTests", dependencies: ["DVCGControl", "DVCGCore"], swiftSettings: strictSettings),
         .testTarget(name: "DVCGSimulationTests", dependencies: ["DVCGSimulation"], swiftSettings: strictSettings),
         .testTarget(
             name: "DVCGServiceTests",
-            dependencies: ["DVCGService", .product(name: "GRDB", package: "GRDB.swift")], resources: [.copy("Fixtures")],
+            dependencies: [
+                "DVCGService", "DVCGSimulation", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings),
+        // Reads Sources/ and Package.swift: each target imports only the layers the README's map allows.
+        .testTarget(name: "ArchitectureTests", swiftSettings: strictSettings),
         // Runs the real binaries; depends on them so that `swift build --build-tests` builds them first.
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "dvcg", "dvcgd", "dvcgctl", "DVCGCore", "DVCGCheckpoint", .product(name: "GRDB", package: "GRDB.swift"),
+                "dvcg", "dvcgd", "dvcgctl", "DVCGCore", "DVCGCheckpoint", "DVCGSimulation",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings),
     ]

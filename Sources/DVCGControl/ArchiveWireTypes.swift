@@ -1,5 +1,40 @@
 import Foundation
 
+/// The query of `GET /v1/archive/plan`: the rounds before `before`.
+public struct ArchivePlanQuery: EndpointRequest, Equatable {
+    /// Archive the rounds before this one.
+    public var before: UInt64
+
+    /// Creates a query.
+    public init(before: UInt64) { self.before = before }
+
+    /// `template?before=R`.
+    public func uri(template: String) -> String { template + "?before=\(before)" }
+
+    /// No body.
+    public func body() throws -> Data? { nil }
+}
+
+/// The query of `GET /v1/archive`: rounds `from...to`, inclusive (`from > to` is an archive without rows).
+public struct ArchiveRange: EndpointRequest, Equatable {
+    /// The first round.
+    public var from: UInt64
+    /// The last round, inclusive.
+    public var to: UInt64
+
+    /// Creates a range.
+    public init(from: UInt64, to: UInt64) {
+        self.from = from
+        self.to = to
+    }
+
+    /// `template?from=A&to=B`.
+    public func uri(template: String) -> String { template + "?from=\(from)&to=\(to)" }
+
+    /// No body.
+    public func body() throws -> Data? { nil }
+}
+
 /// `GET /v1/archive/plan?before=R`: the rounds an archive before round R would hold now.
 ///
 /// The oldest round in the ledger to R - 1, never the last committed round and never a round
@@ -36,7 +71,7 @@ public struct ArchivePlan: Codable, Sendable, Equatable {
 ///
 /// The daemon serialises those rounds again and deletes them only when that gives exactly `bytes`
 /// bytes with CRC-32 `crc32`, that is, when the caller's file holds every one of those rows.
-public struct ArchiveDeletionRequest: Codable, Sendable, Equatable {
+public struct ArchiveDeletionRequest: JSONRequest, Equatable {
     /// The first round of the archive.
     public var firstRound: UInt64
     /// Its last round, inclusive.
@@ -57,10 +92,20 @@ public struct ArchiveDeletionRequest: Codable, Sendable, Equatable {
         self.file = file
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case crc32, bytes, file
         case firstRound = "first_round"
         case lastRound = "last_round"
+    }
+
+    /// Decodes strictly: no unknown field, no null.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        firstRound = try container.decode(UInt64.self, forKey: .firstRound)
+        lastRound = try container.decode(UInt64.self, forKey: .lastRound)
+        crc32 = try container.decode(UInt32.self, forKey: .crc32)
+        bytes = try container.decode(Int64.self, forKey: .bytes)
+        file = try container.decode(String.self, forKey: .file)
     }
 }
 

@@ -1,7 +1,13 @@
 import AsyncHTTPClient
+import DVCGCore
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Why a control request did not succeed.
 public enum ControlClientError: Error, Sendable, CustomStringConvertible {
@@ -38,52 +44,35 @@ public struct ControlClient: Sendable {
         self.timeout = timeout
     }
 
-    /// `GET path`, decoding the JSON answer.
+    /// Sends `request` to `endpoint` and decodes its JSON answer.
     ///
     /// - Throws: ``ControlClientError``.
-    public func get<Response: Decodable>(_ path: String, as type: Response.Type = Response.self)
-        async throws(ControlClientError) -> Response
+    public func send<E: Endpoint>(_ endpoint: E.Type, _ request: E.Request) async throws(ControlClientError)
+        -> E.Response where E.Response: Decodable
     {
-        try decode(try await send(.GET, path, body: nil))
-    }
-
-    /// `POST path` with a JSON body, decoding the JSON answer.
-    ///
-    /// - Throws: ``ControlClientError``.
-    public func post<Response: Decodable>(
-        _ path: String, body: some Encodable, as type: Response.Type = Response.self
-    ) async throws(ControlClientError) -> Response {
-        let data: Data
-        do { data = try JSONEncoder().encode(body) } catch {
+        let body: Data?
+        do { body = try request.body() } catch {
             throw .malformedResponse("cannot encode request: \(error)")
         }
-        return try decode(try await send(.POST, path, body: data))
+        return try decode(try await send(E.method, request.uri(template: E.path), body: body))
     }
 
-    /// `POST path` with no body, decoding the JSON answer.
+    /// Calls `endpoint`, which takes no request, and decodes its JSON answer.
     ///
     /// - Throws: ``ControlClientError``.
-    public func post<Response: Decodable>(_ path: String, as type: Response.Type = Response.self)
-        async throws(ControlClientError) -> Response
-    {
-        try decode(try await send(.POST, path, body: nil))
+    public func send<E: Endpoint>(_ endpoint: E.Type) async throws(ControlClientError) -> E.Response
+    where E.Request == NoRequest, E.Response: Decodable {
+        try await send(endpoint, NoRequest())
     }
 
-    /// `DELETE path`, decoding the JSON answer.
-    ///
-    /// - Throws: ``ControlClientError``.
-    public func delete<Response: Decodable>(_ path: String, as type: Response.Type = Response.self)
-        async throws(ControlClientError) -> Response
-    {
-        try decode(try await send(.DELETE, path, body: nil))
-    }
-
-    /// `GET path` and hands each chunk of the answer's body to `consume` as it arrives, so a large
-    /// answer (the ledger) never sits in memory.
+    /// Sends `request` to `endpoint` and hands each chunk of the answer's body to `consume` as it arrives, so
+    /// a large answer (the ledger) never sits in memory.
     ///
     /// - Throws: ``ControlClientError``; whatever `consume` throws is reported as malformed.
-    public func stream(_ path: String, _ consume: (ByteBuffer) throws -> Void) async throws(ControlClientError) {
-        let response = try await execute(.GET, path, body: nil)
+    public func stream<E: Endpoint>(
+        _ endpoint: E.Type, _ request: E.Request, _ consume: (ByteBuffer) throws -> Void
+    ) async throws(ControlClientError) {
+        let response = try await execute(E.method, request.uri(template: E.path), body: nil)
         guard response.status == .ok else {
             let body = await collect(response, limit: 1 << 20)
             throw refusal(status: response.status, body: body)
@@ -95,14 +84,14 @@ public struct ControlClient: Sendable {
         }
     }
 
-    private func send(_ method: HTTPMethod, _ path: String, body: Data?) async throws(ControlClientError) -> Data {
+    private func send(_ method: EndpointMethod, _ path: String, body: Data?) async throws(ControlClientError) -> Data {
         let response = try await execute(method, path, body: body)
         let data = await collect(response, limit: 64 << 20)
         guard (200..<300).contains(response.status.code) else { throw refusal(status: response.status, body: data) }
         return data
     }
 
-    private func execute(_ method: HTTPMethod, _ path: String, body: Data?) async throws(ControlClientError)
+    private func execute(_ method: EndpointMethod, _ path: String, body: Data?) async throws(ControlClientError)
         -> HTTPClientResponse
     {
         guard let url = URL(httpURLWithSocketPath: socketPath, uri: path) else {
@@ -112,7 +101,7 @@ public struct ControlClient: Sendable {
             throw .unreachable(socketPath: socketPath, reason: "no such socket (is dvcgd running? see --socket)")
         }
         var request = HTTPClientRequest(url: url.absoluteString)
-        request.method = method
+        request.method = HTTPMethod(rawValue: method.rawValue)
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
@@ -147,15 +136,25 @@ public struct ControlClient: Sendable {
         }
     }
 
-    private static func reason(for error: any Error) -> String {
-        let text = String(describing: error)
-        if text.contains("connectionRefused") || text.contains("Connection refused") {
-            return "connection refused (stale socket: is dvcgd running?)"
+    /// Why a connection failed, from the error's type and errno; the error itself for anything else.
+    static func reason(for error: any Error) -> String {
+        switch error {
+        case let error as IOError:
+            switch error.errnoCode {
+            case ECONNREFUSED: return "connection refused (stale socket: is dvcgd running?)"
+            case EACCES, EPERM: return "permission denied (need membership in the socket's group)"
+            case ENOENT: return "no such socket (is dvcgd running? see --socket)"
+            default: return "\(error)"
+            }
+        case let error as NIOConnectionError:
+            return error.connectionErrors.first.map { reason(for: $0.error) } ?? "\(error)"
+        case let error as HTTPClientError
+        where error == .deadlineExceeded || error == .connectTimeout || error == .readTimeout:
+            return "timed out"
+        case ChannelError.connectTimeout:
+            return "timed out"
+        default:
+            return "\(error)"
         }
-        if text.contains("Permission denied") || text.contains("EACCES") {
-            return "permission denied (need membership in the socket's group)"
-        }
-        if text.contains("deadlineExceeded") || text.contains("timeout") { return "timed out" }
-        return text
     }
 }

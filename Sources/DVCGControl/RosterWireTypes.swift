@@ -1,4 +1,71 @@
+import DVCGCore
 import Foundation
+
+/// How a VSP takes part, as the API names it.
+public enum VSPKind: String, Codable, Sendable, Equatable, CaseIterable {
+    /// Bids and reports through the API.
+    case external
+    /// Bids by its strategy and reports by its utility, inside the daemon.
+    case simulated
+
+    /// Decodes `external` or `simulated`.
+    /// - Throws: ``WireFieldError/invalidValue(path:message:)`` for any other string.
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let kind = Self(rawValue: text) else {
+            throw WireFieldError.invalidValue(
+                path: codingPathDescription(decoder.codingPath),
+                message: "expected 'external' or 'simulated', found '\(text)'")
+        }
+        self = kind
+    }
+}
+
+/// A simulated VSP's bidding strategy, as the API takes it: `truthful` or `scaled:C`.
+public enum VSPBidding: Codable, Sendable, Equatable {
+    /// Bids its true utility at the slice realised last round.
+    case truthful
+    /// Bids C times its truthful bid, C finite and >= 0.
+    case scaled(Double)
+
+    /// Parses `truthful` or `scaled:C`; `nil` for anything else.
+    public init?(_ text: String) {
+        if text == "truthful" {
+            self = .truthful
+            return
+        }
+        guard text.hasPrefix("scaled:"), let factor = Double(text.dropFirst("scaled:".count)), factor.isFinite,
+            factor >= 0
+        else { return nil }
+        self = .scaled(factor)
+    }
+
+    /// `truthful` or `scaled:C`.
+    public var text: String {
+        switch self {
+        case .truthful: return "truthful"
+        case .scaled(let factor): return "scaled:\(factor)"
+        }
+    }
+
+    /// Decodes `truthful` or `scaled:C`.
+    /// - Throws: ``WireFieldError/invalidValue(path:message:)`` for any other string.
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let bidding = Self(text) else {
+            throw WireFieldError.invalidValue(
+                path: codingPathDescription(decoder.codingPath),
+                message: "expected 'truthful' or 'scaled:C' (C >= 0), found '\(text)'")
+        }
+        self = bidding
+    }
+
+    /// Encodes ``text``.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(text)
+    }
+}
 
 /// A simulated VSP's utility of eq. (39), as sent to `POST /v1/vsps`.
 public struct UtilityBody: Codable, Sendable, Equatable {
@@ -12,42 +79,79 @@ public struct UtilityBody: Codable, Sendable, Equatable {
         self.beta = beta
         self.xi = xi
     }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case beta, xi
+    }
+
+    /// Decodes strictly: no unknown field, no null.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        beta = try container.decode(Double.self, forKey: .beta)
+        xi = try container.decode([Double].self, forKey: .xi)
+    }
 }
 
 /// `POST /v1/vsps`: register a VSP at the next round boundary.
 ///
 /// An external VSP (`kind: "external"`) bids and reports through the API; a simulated one
 /// (`kind: "simulated"`) needs `utility` and bids by `bidding` (`truthful` or `scaled:C`).
-public struct AddVSPRequest: Codable, Sendable, Equatable {
-    /// The new VSP's id, 1 to 64 characters from `[A-Za-z0-9._-]`.
-    public var id: String
-    /// `external` or `simulated`.
-    public var kind: String
+public struct AddVSPRequest: JSONRequest, Equatable {
+    /// The new VSP's id.
+    public var id: VSPID
+    /// External or simulated.
+    public var kind: VSPKind
     /// The utility of a simulated VSP.
     public var utility: UtilityBody?
     /// The profit per unit of utility of a simulated VSP (default 1).
     public var alpha: Double?
-    /// The bidding strategy of a simulated VSP: `truthful` (default) or `scaled:C`.
-    public var bidding: String?
+    /// The bidding strategy of a simulated VSP (default truthful).
+    public var bidding: VSPBidding?
 
     /// Creates a registration request.
-    public init(id: String, kind: String, utility: UtilityBody? = nil, alpha: Double? = nil, bidding: String? = nil) {
+    public init(
+        id: VSPID, kind: VSPKind, utility: UtilityBody? = nil, alpha: Double? = nil, bidding: VSPBidding? = nil
+    ) {
         self.id = id
         self.kind = kind
         self.utility = utility
         self.alpha = alpha
         self.bidding = bidding
     }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, kind, utility, alpha, bidding
+    }
+
+    /// Decodes strictly: no unknown field, no null, a valid id.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        id = try container.decodeVSPID(forKey: .id)
+        kind = try container.decode(VSPKind.self, forKey: .kind)
+        utility = try container.decodeIfPresent(UtilityBody.self, forKey: .utility)
+        alpha = try container.decodeIfPresent(Double.self, forKey: .alpha)
+        bidding = try container.decodeIfPresent(VSPBidding.self, forKey: .bidding)
+    }
+}
+
+/// Where a VSP stands on the roster.
+public enum VSPStatus: String, Codable, Sendable, Equatable, CaseIterable {
+    /// Takes part in rounds.
+    case active
+    /// Takes part from the next round.
+    case joining
+    /// Removed at the next round.
+    case leaving
 }
 
 /// One VSP as `GET /v1/vsps` lists it.
 public struct VSPInfo: Codable, Sendable, Equatable {
     /// The VSP's id.
-    public var id: String
-    /// `external` or `simulated`.
-    public var kind: String
-    /// `active`, `joining` (takes part from the next round) or `leaving` (removed at the next round).
-    public var status: String
+    public var id: VSPID
+    /// External or simulated.
+    public var kind: VSPKind
+    /// Active, joining or leaving.
+    public var status: VSPStatus
     /// Its current share of each resource, in [0, 1].
     public var share: [Double]
     /// Its last bid in VC, if any.
@@ -59,7 +163,7 @@ public struct VSPInfo: Codable, Sendable, Equatable {
 
     /// Creates a VSP entry.
     public init(
-        id: String, kind: String, status: String, share: [Double], lastBid: Double?, lastTax: Double?,
+        id: VSPID, kind: VSPKind, status: VSPStatus, share: [Double], lastBid: Double?, lastTax: Double?,
         alphaHat: Double
     ) {
         self.id = id
@@ -94,33 +198,45 @@ public struct VSPListResponse: Codable, Sendable, Equatable {
 }
 
 /// `POST /v1/bids`: a sealed bid for a round that has not started.
-public struct BidRequest: Codable, Sendable, Equatable {
+public struct BidRequest: JSONRequest, Equatable {
     /// The bidding VSP.
-    public var vsp: String
+    public var vsp: VSPID
     /// The round; the next round when omitted.
     public var round: UInt64?
     /// The amount in VC, finite and >= 0.
     public var amount: Double
 
     /// Creates a bid request.
-    public init(vsp: String, round: UInt64?, amount: Double) {
+    public init(vsp: VSPID, round: UInt64?, amount: Double) {
         self.vsp = vsp
         self.round = round
         self.amount = amount
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case vsp, round, amount
+    }
+
+    /// Decodes strictly: no unknown field, no null, a valid id.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        vsp = try container.decodeVSPID(forKey: .vsp)
+        round = try container.decodeIfPresent(UInt64.self, forKey: .round)
+        amount = try container.decode(Double.self, forKey: .amount)
     }
 }
 
 /// The answer to an accepted bid.
 public struct BidResponse: Codable, Sendable, Equatable {
     /// The bidding VSP.
-    public var vsp: String
+    public var vsp: VSPID
     /// The round the bid is for.
     public var round: UInt64
     /// The amount in VC.
     public var amount: Double
 
     /// Creates a bid answer.
-    public init(vsp: String, round: UInt64, amount: Double) {
+    public init(vsp: VSPID, round: UInt64, amount: Double) {
         self.vsp = vsp
         self.round = round
         self.amount = amount
@@ -128,9 +244,9 @@ public struct BidResponse: Codable, Sendable, Equatable {
 }
 
 /// `POST /v1/reports`: a VSP's financial report for a round it took part in, eq. (5).
-public struct ReportRequest: Codable, Sendable, Equatable {
+public struct ReportRequest: JSONRequest, Equatable {
     /// The reporting VSP.
-    public var vsp: String
+    public var vsp: VSPID
     /// The round reported on.
     public var round: UInt64
     /// The realised utility U in VC, finite.
@@ -139,16 +255,25 @@ public struct ReportRequest: Codable, Sendable, Equatable {
     public var grossProfit: Double
 
     /// Creates a report request.
-    public init(vsp: String, round: UInt64, utility: Double, grossProfit: Double) {
+    public init(vsp: VSPID, round: UInt64, utility: Double, grossProfit: Double) {
         self.vsp = vsp
         self.round = round
         self.utility = utility
         self.grossProfit = grossProfit
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case vsp, round, utility
         case grossProfit = "gross_profit"
+    }
+
+    /// Decodes strictly: no unknown field, no null, a valid id.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        vsp = try container.decodeVSPID(forKey: .vsp)
+        round = try container.decode(UInt64.self, forKey: .round)
+        utility = try container.decode(Double.self, forKey: .utility)
+        grossProfit = try container.decode(Double.self, forKey: .grossProfit)
     }
 }
 
@@ -157,13 +282,13 @@ public struct LedgerRow: Codable, Sendable, Equatable {
     /// The round.
     public var round: UInt64
     /// The VSP.
-    public var vsp: String
+    public var vsp: VSPID
     /// Its sealed bid x in VC.
     public var bid: Double
     /// Its loan K of eq. (13) in VC.
     public var loan: Double
-    /// Its realised slice: the share of each resource, in [0, 1].
-    public var slice: [Double]
+    /// Its realised shares s~_i, one per resource, in [0, 1] (the wire's `slice`, docs/glossary.md).
+    public var realisedShares: [Double]
     /// Its tax Z of eq. (18) in VC.
     public var tax: Double
     /// The VoI estimate of its utility at the proposed slice, U*, in VC.
@@ -177,14 +302,15 @@ public struct LedgerRow: Codable, Sendable, Equatable {
 
     /// Creates a ledger row.
     public init(
-        round: UInt64, vsp: String, bid: Double, loan: Double, slice: [Double], tax: Double, utilityEstimate: Double,
+        round: UInt64, vsp: VSPID, bid: Double, loan: Double, realisedShares: [Double], tax: Double,
+        utilityEstimate: Double,
         externality: Double, interest: Double, alphaHat: Double
     ) {
         self.round = round
         self.vsp = vsp
         self.bid = bid
         self.loan = loan
-        self.slice = slice
+        self.realisedShares = realisedShares
         self.tax = tax
         self.utilityEstimate = utilityEstimate
         self.externality = externality
@@ -193,12 +319,13 @@ public struct LedgerRow: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case round, vsp, bid, loan, slice, tax, externality, interest
+        case round, vsp, bid, loan, tax, externality, interest
+        case realisedShares = "slice"
         case utilityEstimate = "utility_estimate"
         case alphaHat = "alpha_hat"
     }
 
-    /// The CSV header matching ``csvLine``: slice columns are named `slice_<k>`.
+    /// The CSV header matching ``csvLine``: the realised shares' columns are named `slice_<k>`.
     public static func csvHeader(resourceCount: Int) -> String {
         (["round", "vsp", "bid", "loan"] + (0..<resourceCount).map { "slice_\($0)" }
             + ["tax", "utility_estimate", "externality", "interest", "alpha_hat"]).joined(separator: ",")
@@ -206,7 +333,7 @@ public struct LedgerRow: Codable, Sendable, Equatable {
 
     /// The row as one CSV line (no newline); numbers in shortest round-trip form.
     public var csvLine: String {
-        ([String(round), vsp, "\(bid)", "\(loan)"] + slice.map { "\($0)" }
+        ([String(round), vsp.rawValue, "\(bid)", "\(loan)"] + realisedShares.map { "\($0)" }
             + ["\(tax)", "\(utilityEstimate)", "\(externality)", "\(interest)", "\(alphaHat)"]).joined(separator: ",")
     }
 }

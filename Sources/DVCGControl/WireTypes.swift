@@ -8,6 +8,12 @@ public struct ErrorBody: Codable, Sendable, Equatable {
         public var code: String
         /// One line for people naming the field or value at fault.
         public var message: String
+
+        /// Creates an error's code and message.
+        public init(code: String, message: String) {
+            self.code = code
+            self.message = message
+        }
     }
 
     /// The error.
@@ -94,10 +100,55 @@ public struct LastRoundStatus: Codable, Sendable, Equatable {
     }
 }
 
+/// What the daemon is doing, as `GET /v1/status` reports it.
+public enum DaemonState: String, Codable, Sendable, Equatable, CaseIterable {
+    /// Restoring from the ledger, not yet serving rounds.
+    case starting
+    /// A round every period.
+    case running
+    /// Ticks pass without rounds.
+    case paused
+    /// Shutting down after the round in flight.
+    case stopping
+}
+
+/// Whether the served policy learns.
+public enum LearningMode: String, Codable, Sendable, Equatable, CaseIterable {
+    /// The policy is served as loaded.
+    case frozen
+    /// The policy learns after every round.
+    case online
+}
+
+/// The last reload, as `GET /v1/status` reports it.
+public struct ReloadStatus: Codable, Sendable, Equatable {
+    /// Whether the reload succeeded.
+    public enum Outcome: String, Codable, Sendable, Equatable, CaseIterable {
+        /// The new configuration and policy are in force.
+        case ok
+        /// Refused; the previous ones keep serving.
+        case failed
+    }
+
+    /// Ok or failed.
+    public var outcome: Outcome
+    /// What was loaded, or why nothing was.
+    public var message: String
+    /// When it was tried, ISO 8601.
+    public var at: String
+
+    /// Creates a reload status.
+    public init(outcome: Outcome, message: String, at: String) {
+        self.outcome = outcome
+        self.message = message
+        self.at = at
+    }
+}
+
 /// `GET /v1/status`.
 public struct StatusResponse: Codable, Sendable, Equatable {
-    /// `running`, `paused`, `starting` or `stopping`.
-    public var state: String
+    /// Running, paused, starting or stopping.
+    public var state: DaemonState
     /// The next round to run.
     public var nextRound: UInt64
     /// The period T_s in seconds.
@@ -110,8 +161,8 @@ public struct StatusResponse: Codable, Sendable, Equatable {
     public var policy: PolicyStatus
     /// The last committed round, or nil before the first.
     public var lastRound: LastRoundStatus?
-    /// `frozen` or `online`.
-    public var learning: String
+    /// Frozen or online.
+    public var learning: LearningMode
     /// The number of committed rounds in the ledger.
     public var ledgerRounds: UInt64
     /// The ledger database size in bytes.
@@ -120,12 +171,17 @@ public struct StatusResponse: Codable, Sendable, Equatable {
     public var uptimeSeconds: Double
     /// The daemon's version.
     public var version: String
+    /// Ticks skipped because a round overran its period, since start.
+    public var skippedTicks: Int64
+    /// The last reload since start, or nil before the first.
+    public var lastReload: ReloadStatus?
 
     /// Creates a status answer.
     public init(
-        state: String, nextRound: UInt64, periodSeconds: Double, secondsToNextRound: Double, vspCount: Int,
-        policy: PolicyStatus, lastRound: LastRoundStatus?, learning: String, ledgerRounds: UInt64, ledgerBytes: UInt64,
-        uptimeSeconds: Double, version: String
+        state: DaemonState, nextRound: UInt64, periodSeconds: Double, secondsToNextRound: Double, vspCount: Int,
+        policy: PolicyStatus, lastRound: LastRoundStatus?, learning: LearningMode, ledgerRounds: UInt64,
+        ledgerBytes: UInt64,
+        uptimeSeconds: Double, version: String, skippedTicks: Int64 = 0, lastReload: ReloadStatus? = nil
     ) {
         self.state = state
         self.nextRound = nextRound
@@ -139,6 +195,8 @@ public struct StatusResponse: Codable, Sendable, Equatable {
         self.ledgerBytes = ledgerBytes
         self.uptimeSeconds = uptimeSeconds
         self.version = version
+        self.skippedTicks = skippedTicks
+        self.lastReload = lastReload
     }
 
     enum CodingKeys: String, CodingKey {
@@ -151,5 +209,7 @@ public struct StatusResponse: Codable, Sendable, Equatable {
         case ledgerRounds = "ledger_rounds"
         case ledgerBytes = "ledger_bytes"
         case uptimeSeconds = "uptime_seconds"
+        case skippedTicks = "skipped_ticks"
+        case lastReload = "last_reload"
     }
 }

@@ -46,7 +46,7 @@ public enum MechanismError: Error, Equatable, Sendable, CustomStringConvertible 
         case .invalidActionLevel(let vsp, let resource, let level):
             return "action level \(level) of VSP #\(vsp) for resource \(resource) is outside the action space"
         case .invalidVSPID(let id):
-            return "VSP id '\(id)' must be 1 to 64 characters from [A-Za-z0-9._-]"
+            return "VSP id '\(id)' must be \(VSPID.rule)"
         }
     }
 }

@@ -15,7 +15,10 @@ public struct VSPID: Hashable, Comparable, Sendable, Codable, CustomStringConver
         self.rawValue = rawValue
     }
 
-    /// Whether `text` is a valid VSP identifier.
+    /// The id rule as messages state it.
+    public static let rule = "1 to 64 characters from [A-Za-z0-9._-]"
+
+    /// Whether `text` is a valid VSP identifier: ``rule``.
     public static func isValid(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
         guard (1...64).contains(bytes.count) else { return false }

@@ -8,20 +8,23 @@ extension MLP {
     package func evaluate(_ input: [Float]) -> [Float] {
         precondition(input.count == inputSize, "MLP.evaluate: \(input.count) inputs, expected \(inputSize)")
         var x = input
-        for j in layers.indices {
-            let layer = layers[j]
-            var y = layer.bias
-            x.withUnsafeBufferPointer { xp in
-                layer.weight.values.withUnsafeBufferPointer { w in
-                    y.withUnsafeMutableBufferPointer { yp in
-                        gemv(layer.outputSize, layer.inputSize, 1, w.baseAddress!, xp.baseAddress!, 1, yp.baseAddress!)
-                    }
+        for j in layers.indices { x = layerOutput(j, x) }
+        return x
+    }
+
+    /// Layer `j`'s output for one input vector: W x + b, activated unless it is the last layer.
+    private func layerOutput(_ j: Int, _ x: [Float]) -> [Float] {
+        let layer = layers[j]
+        var y = layer.bias
+        x.withUnsafeBufferPointer { xp in
+            layer.weight.values.withUnsafeBufferPointer { w in
+                y.withUnsafeMutableBufferPointer { yp in
+                    gemv(layer.outputSize, layer.inputSize, 1, w.baseAddress!, xp.baseAddress!, 1, yp.baseAddress!)
                 }
             }
-            if j < layers.count - 1 { activation.apply(&y) }
-            x = y
         }
-        return x
+        if j < layers.count - 1 { activation.apply(&y) }
+        return y
     }
 
     /// The scalar output and its gradient with respect to the input, for a network with one output
@@ -34,18 +37,8 @@ extension MLP {
         var activations = [input]
         var x = input
         for j in layers.indices {
-            let layer = layers[j]
-            var y = layer.bias
-            x.withUnsafeBufferPointer { xp in
-                layer.weight.values.withUnsafeBufferPointer { w in
-                    y.withUnsafeMutableBufferPointer { yp in
-                        gemv(layer.outputSize, layer.inputSize, 1, w.baseAddress!, xp.baseAddress!, 1, yp.baseAddress!)
-                    }
-                }
-            }
-            if j < layers.count - 1 { activation.apply(&y) }
-            activations.append(y)
-            x = y
+            x = layerOutput(j, x)
+            activations.append(x)
         }
         var upstream: [Float] = [1]
         for j in layers.indices.reversed() {

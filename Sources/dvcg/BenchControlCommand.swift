@@ -133,37 +133,11 @@ struct BenchControlCommand: AsyncParsableCommand {
     }
 
     private func writeConfiguration(folder: String) throws {
-        let architecture = PolicyArchitecture.standard(resourceCount: 3)
-        var generator = SeededGenerator(seed: 1)
-        let template = NetworkSet(architecture: architecture, using: &generator)
-        try PolicyCheckpoint(architecture: architecture, template: template).write(to: folder + "/policy.safetensors")
-        let instance = ProblemInstance.paper(vspCount: vsps, seed: 1)
-        var yaml = """
-            period: \(periodMilliseconds)ms
-            seed: 1
-            resources:
-              - {name: bandwidth, capacity: 1, unit: share}
-              - {name: computing, capacity: 1, unit: share}
-              - {name: cache, capacity: 1, unit: share}
-            policy: policy.safetensors
-            state_directory: state
-            control:
-              socket: state/dvcgd.sock
-            log:
-              target: stderr
-              level: warning
-            vsps:
-
-            """
-        for (index, utility) in instance.utilities.enumerated() {
-            yaml += """
-                  - id: vsp-\(index)
-                    utility: {beta: \(utility.beta), xi: [\(utility.xi.map { String($0) }.joined(separator: ", "))]}
-                    profit: {alpha: \(instance.alphas[index]), noise_mean: 0, noise_sd: 1}
-
-                """
-        }
-        try yaml.write(toFile: folder + "/dvcgd.yaml", atomically: true, encoding: .utf8)
+        try TestbedConfiguration.untrainedPolicy(resourceCount: 3, seed: 1).write(to: folder + "/policy.safetensors")
+        try TestbedConfiguration(
+            period: "\(periodMilliseconds)ms", instance: ProblemInstance.paper(vspCount: vsps, seed: 1),
+            log: ("stderr", "warning")
+        ).write(to: folder + "/dvcgd.yaml")
     }
 }
 
@@ -265,8 +239,7 @@ struct StatusProbe {
                 guard let ok = probes[index].receive(into: &buffers[index], scratch: &scratch) else { continue }
                 let now = clock.now
                 if ok {
-                    let elapsed = started[index].duration(to: now).components
-                    latencies.append(Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18)
+                    latencies.append(started[index].duration(to: now).inSeconds)
                 } else {
                     failures += 1
                 }

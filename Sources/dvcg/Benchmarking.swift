@@ -1,3 +1,4 @@
+import DVCGCore
 import Foundation
 
 /// The median duration of `body` over `repetitions` runs after `warmUp` untimed runs, in microseconds.
@@ -15,9 +16,7 @@ func measure(repetitions: Int, warmUp: Int, _ body: () throws -> Void) rethrows 
 }
 
 /// A duration in microseconds.
-func microseconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) * 1e6 + Double(duration.components.attoseconds) * 1e-12
-}
+func microseconds(_ duration: Duration) -> Double { duration.inSeconds * 1e6 }
 
 /// The median of `values` (the mean of the middle two for an even count); 0 for none.
 func median(_ values: [Double]) -> Double {

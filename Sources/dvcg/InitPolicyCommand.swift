@@ -25,14 +25,13 @@ struct InitPolicyCommand: AsyncParsableCommand {
 
     @Option(
         name: .long, parsing: .upToNextOption, help: "VSP ids to give their own networks (others use the template).")
-    var vsp: [String] = []
+    var vsp: [VSPID] = []
 
     @Option(name: .long, help: "The checkpoint file to write (atomically).")
     var out: String
 
     func validate() throws {
         guard (1...64).contains(resources) else { throw ValidationError("--resources must be between 1 and 64") }
-        for id in vsp where !VSPID.isValid(id) { throw ValidationError("--vsp '\(id)' is not a valid VSP id") }
     }
 
     func run() async throws {
@@ -40,7 +39,7 @@ struct InitPolicyCommand: AsyncParsableCommand {
         var generator = SeededGenerator(seed: seed)
         let template = NetworkSet(architecture: architecture, using: &generator)
         var vsps: [String: NetworkSet] = [:]
-        for id in vsp { vsps[id] = NetworkSet(architecture: architecture, using: &generator) }
+        for id in vsp { vsps[id.rawValue] = NetworkSet(architecture: architecture, using: &generator) }
         let checkpoint = PolicyCheckpoint(
             architecture: architecture, template: template, vsps: vsps, training: #"{"untrained": true}"#)
         do {

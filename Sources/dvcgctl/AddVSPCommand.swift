@@ -14,7 +14,7 @@ struct AddVSPCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     @Argument(help: "The VSP's id: 1 to 64 characters from [A-Za-z0-9._-].")
-    var id: String
+    var id: VSPID
 
     @Flag(name: .long, help: "The VSP bids and reports itself through the API.")
     var external = false
@@ -29,12 +29,9 @@ struct AddVSPCommand: AsyncParsableCommand {
     var alpha: Double?
 
     @Option(name: .long, help: "Simulated VSP: 'truthful' (default) or 'scaled:C'.")
-    var bidding: String?
+    var bidding: VSPBidding?
 
     func validate() throws {
-        guard VSPID.isValid(id) else {
-            throw ValidationError("VSP id '\(id)' must be 1 to 64 characters from [A-Za-z0-9._-]")
-        }
         if external {
             guard beta == nil, xi == nil, alpha == nil, bidding == nil else {
                 throw ValidationError("--external takes no --beta, --xi, --alpha or --bidding")
@@ -57,9 +54,15 @@ struct AddVSPCommand: AsyncParsableCommand {
 
     func run() async throws {
         let request = AddVSPRequest(
-            id: id, kind: external ? "external" : "simulated",
+            id: id, kind: external ? .external : .simulated,
             utility: try beta.map { UtilityBody(beta: $0, xi: try sensitivities()) }, alpha: alpha, bidding: bidding)
-        let answer: ActionResponse = try await global.client.post("/v1/vsps", body: request)
+        let answer = try await global.client.send(ControlAPI.AddVSP.self, request)
         if global.json { try printJSON(answer) } else { print(answer.message) }
     }
+}
+
+/// `--bidding truthful` or `--bidding scaled:C`.
+extension VSPBidding: ExpressibleByArgument {
+    /// The strategy, or `nil` (a usage error) for anything else.
+    public init?(argument: String) { self.init(argument) }
 }

@@ -51,7 +51,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         let part = path + ".part"
         if FileManager.default.fileExists(atPath: part) {
             let (crc, bytes) = try checksum(of: part)
-            let archives: [ArchiveRecordResponse] = try await client.get("/v1/archives")
+            let archives = try await client.send(ControlAPI.ListArchives.self)
             if let record = archives.first(where: { $0.file == path && $0.crc32 == crc && $0.bytes == bytes }) {
                 try settle(part, as: path)
                 print("finished an interrupted archive: rounds \(record.firstRound)...\(record.lastRound) in \(path)")
@@ -63,7 +63,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         guard !FileManager.default.fileExists(atPath: path) else {
             throw CommandFailure.input("\(path) exists; an archive file is never overwritten")
         }
-        let plan: ArchivePlan = try await client.get("/v1/archive/plan?before=\(before)")
+        let plan = try await client.send(ControlAPI.PlanArchive.self, ArchivePlanQuery(before: before))
         guard let first = plan.firstRound, let last = plan.lastRound, plan.rounds > 0 else {
             print("nothing to archive before round \(before)")
             return
@@ -74,7 +74,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         var bytes: Int64 = 0
         do {
             defer { close(descriptor) }
-            try await client.stream("/v1/archive?from=\(first)&to=\(last)") { chunk in
+            try await client.stream(ControlAPI.ReadArchive.self, ArchiveRange(from: first, to: last)) { chunk in
                 let piece = Array(chunk.readableBytesView)
                 try Self.writeAll(piece, to: descriptor, path: part)
                 crc = CRC32.checksum(piece, continuing: crc)
@@ -87,9 +87,9 @@ struct ArchiveCommand: AsyncParsableCommand {
             unlink(part)
             throw error
         }
-        let record: ArchiveRecordResponse = try await client.post(
-            "/v1/archive/delete",
-            body: ArchiveDeletionRequest(firstRound: first, lastRound: last, crc32: crc, bytes: bytes, file: path))
+        let record = try await client.send(
+            ControlAPI.DeleteArchived.self,
+            ArchiveDeletionRequest(firstRound: first, lastRound: last, crc32: crc, bytes: bytes, file: path))
         try settle(part, as: path)
         if global.json { return try printJSON(record) }
         print(
@@ -98,7 +98,7 @@ struct ArchiveCommand: AsyncParsableCommand {
     }
 
     private func printList(_ client: ControlClient) async throws {
-        let archives: [ArchiveRecordResponse] = try await client.get("/v1/archives")
+        let archives = try await client.send(ControlAPI.ListArchives.self)
         if global.json { return try printJSON(archives) }
         guard !archives.isEmpty else { return print("no archives") }
         var rows = [["rounds", "entries", "reports", "bytes", "state", "created", "file"]]

@@ -12,7 +12,7 @@ struct BidCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     @Argument(help: "The bidding VSP's id.")
-    var id: String
+    var id: VSPID
 
     @Argument(help: "The amount in VC, finite and >= 0.")
     var amount: Double
@@ -21,17 +21,14 @@ struct BidCommand: AsyncParsableCommand {
     var round: UInt64?
 
     func validate() throws {
-        guard VSPID.isValid(id) else {
-            throw ValidationError("VSP id '\(id)' must be 1 to 64 characters from [A-Za-z0-9._-]")
-        }
         guard amount.isFinite, amount >= 0 else {
             throw ValidationError("the amount must be a finite number >= 0, got \(amount)")
         }
     }
 
     func run() async throws {
-        let answer: BidResponse = try await global.client.post(
-            "/v1/bids", body: BidRequest(vsp: id, round: round, amount: amount))
+        let answer = try await global.client.send(
+            ControlAPI.SubmitBid.self, BidRequest(vsp: id, round: round, amount: amount))
         if global.json {
             try printJSON(answer)
         } else {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DVCGCommandLine
 import DVCGControl
+import DVCGCore
 import Foundation
 
 /// `dvcgctl`: inspect and steer dvcgd over its control socket.

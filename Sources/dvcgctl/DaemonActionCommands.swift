@@ -1,18 +1,19 @@
 import ArgumentParser
 import DVCGCommandLine
 import DVCGControl
+import DVCGCore
 
-/// A verb that POSTs to one path and prints the daemon's one-line answer.
+/// A verb that calls one endpoint without a request and prints the daemon's one-line answer.
 protocol DaemonActionCommand: AsyncParsableCommand {
-    /// The API path, e.g. `/v1/reload`.
-    static var path: String { get }
+    /// The endpoint, e.g. ``ControlAPI/Reload``.
+    associatedtype Action: Endpoint where Action.Request == NoRequest, Action.Response == ActionResponse
     /// The shared options.
     var global: GlobalOptions { get }
 }
 
 extension DaemonActionCommand {
     func run() async throws {
-        let answer: ActionResponse = try await global.client.post(Self.path)
+        let answer = try await global.client.send(Action.self)
         if global.json { try printJSON(answer) } else { print(answer.message) }
     }
 }
@@ -22,7 +23,7 @@ struct ReloadCommand: DaemonActionCommand {
     static let configuration = CommandConfiguration(
         commandName: "reload",
         abstract: "Reload the policy and configuration between rounds; on any error the old ones keep serving.")
-    static let path = "/v1/reload"
+    typealias Action = ControlAPI.Reload
     @OptionGroup var global: GlobalOptions
 }
 
@@ -30,7 +31,7 @@ struct ReloadCommand: DaemonActionCommand {
 struct PauseCommand: DaemonActionCommand {
     static let configuration = CommandConfiguration(
         commandName: "pause", abstract: "Pause the auction after the round in flight; bids are kept.")
-    static let path = "/v1/pause"
+    typealias Action = ControlAPI.Pause
     @OptionGroup var global: GlobalOptions
 }
 
@@ -38,7 +39,7 @@ struct PauseCommand: DaemonActionCommand {
 struct ResumeCommand: DaemonActionCommand {
     static let configuration = CommandConfiguration(
         commandName: "resume", abstract: "Resume rounds every period.")
-    static let path = "/v1/resume"
+    typealias Action = ControlAPI.Resume
     @OptionGroup var global: GlobalOptions
 }
 
@@ -46,6 +47,6 @@ struct ResumeCommand: DaemonActionCommand {
 struct RoundCommand: DaemonActionCommand {
     static let configuration = CommandConfiguration(
         commandName: "round", abstract: "Run one round now (also while paused).")
-    static let path = "/v1/rounds"
+    typealias Action = ControlAPI.RunRound
     @OptionGroup var global: GlobalOptions
 }

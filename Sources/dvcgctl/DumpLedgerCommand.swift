@@ -24,28 +24,21 @@ struct DumpLedgerCommand: AsyncParsableCommand {
     var to: UInt64?
 
     @Option(name: .long, help: "Only this VSP's rows.")
-    var vsp: String?
+    var vsp: VSPID?
 
     @Option(name: .long, help: "Output format: table (default), jsonl or csv. --json means jsonl.")
     var format: Format = .table
 
     func validate() throws {
         if let from, let to, from > to { throw ValidationError("--from \(from) is after --to \(to)") }
-        if let vsp, !VSPID.isValid(vsp) {
-            throw ValidationError("VSP id '\(vsp)' must be 1 to 64 characters from [A-Za-z0-9._-]")
-        }
     }
 
     func run() async throws {
         let chosen: Format = global.json ? .jsonl : format
-        var query = ["format=\(chosen == .csv ? "csv" : "jsonl")"]
-        if let from { query.append("from=\(from)") }
-        if let to { query.append("to=\(to)") }
-        if let vsp { query.append("vsp=\(vsp)") }
-        let path = "/v1/ledger?" + query.joined(separator: "&")
+        let query = LedgerQuery(from: from, to: to, vsp: vsp, format: chosen == .csv ? .csv : .jsonl)
         if chosen != .table {
             // A reader that goes away (`| head`) ends the dump quietly instead of trapping.
-            try await global.client.stream(path) { chunk in
+            try await global.client.stream(ControlAPI.ReadLedger.self, query) { chunk in
                 writeStandardOutput(Data(chunk.readableBytesView))
             }
             return
@@ -58,7 +51,7 @@ struct DumpLedgerCommand: AsyncParsableCommand {
         let decoder = JSONDecoder()
         func flush() {
             guard !page.isEmpty else { return }
-            let resources = page.first?.slice.count ?? 0
+            let resources = page.first?.realisedShares.count ?? 0
             var rows: [[String]] = []
             rows.append(
                 ["round", "VSP", "bid (VC)", "loan (VC)"] + (0..<resources).map { "slice[\($0)]" }
@@ -66,10 +59,10 @@ struct DumpLedgerCommand: AsyncParsableCommand {
             for row in page {
                 rows.append(
                     [
-                        String(row.round), row.vsp, DVCGCommandLine.format(row.bid, digits: 2),
+                        String(row.round), row.vsp.rawValue, DVCGCommandLine.format(row.bid, digits: 2),
                         DVCGCommandLine.format(row.loan, digits: 2),
                     ]
-                        + row.slice.map { DVCGCommandLine.format($0, digits: 4) }
+                        + row.realisedShares.map { DVCGCommandLine.format($0, digits: 4) }
                         + [
                             DVCGCommandLine.format(row.utilityEstimate, digits: 2),
                             DVCGCommandLine.format(row.externality, digits: 2),
@@ -86,7 +79,7 @@ struct DumpLedgerCommand: AsyncParsableCommand {
             printedHeader = true
             page.removeAll(keepingCapacity: true)
         }
-        try await global.client.stream(path) { chunk in
+        try await global.client.stream(ControlAPI.ReadLedger.self, query) { chunk in
             pending.append(contentsOf: chunk.readableBytesView)
             while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = pending[pending.startIndex..<newline]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DVCGCommandLine
 import DVCGControl
+import DVCGCore
 
 /// `dvcgctl health`: live and ready; exit 1 when the daemon is live but not ready.
 struct HealthCommand: AsyncParsableCommand {
@@ -10,7 +11,7 @@ struct HealthCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let health: HealthResponse = try await global.client.get("/v1/health")
+        let health = try await global.client.send(ControlAPI.Health.self)
         if global.json { try printJSON(health) } else { print("live \(health.live), ready \(health.ready)") }
         if !health.ready { throw CommandFailure.invalid("daemon is live but not ready") }
     }

@@ -12,16 +12,10 @@ struct RemoveVSPCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     @Argument(help: "The VSP's id.")
-    var id: String
-
-    func validate() throws {
-        guard VSPID.isValid(id) else {
-            throw ValidationError("VSP id '\(id)' must be 1 to 64 characters from [A-Za-z0-9._-]")
-        }
-    }
+    var id: VSPID
 
     func run() async throws {
-        let answer: ActionResponse = try await global.client.delete("/v1/vsps/\(id)")
+        let answer = try await global.client.send(ControlAPI.RemoveVSP.self, id)
         if global.json { try printJSON(answer) } else { print(answer.message) }
     }
 }

@@ -12,7 +12,7 @@ struct ReportCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     @Argument(help: "The reporting VSP's id.")
-    var id: String
+    var id: VSPID
 
     @Option(name: .long, help: "The round reported on.")
     var round: UInt64
@@ -24,17 +24,15 @@ struct ReportCommand: AsyncParsableCommand {
     var grossProfit: Double
 
     func validate() throws {
-        guard VSPID.isValid(id) else {
-            throw ValidationError("VSP id '\(id)' must be 1 to 64 characters from [A-Za-z0-9._-]")
-        }
         guard utility.isFinite, grossProfit.isFinite else {
             throw ValidationError("--utility and --gross-profit must be finite")
         }
     }
 
     func run() async throws {
-        let answer: ActionResponse = try await global.client.post(
-            "/v1/reports", body: ReportRequest(vsp: id, round: round, utility: utility, grossProfit: grossProfit))
+        let answer = try await global.client.send(
+            ControlAPI.FileReport.self, ReportRequest(vsp: id, round: round, utility: utility, grossProfit: grossProfit)
+        )
         if global.json { try printJSON(answer) } else { print(answer.message) }
     }
 }

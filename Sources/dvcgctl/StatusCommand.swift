@@ -1,6 +1,7 @@
 import ArgumentParser
 import DVCGCommandLine
 import DVCGControl
+import DVCGCore
 import Foundation
 
 /// `dvcgctl status`: the daemon's state, round, policy and last round.
@@ -11,14 +12,14 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let status: StatusResponse = try await global.client.get("/v1/status")
+        let status = try await global.client.send(ControlAPI.Status.self)
         if global.json { return try printJSON(status) }
         var pairs: [(String, String)] = [
-            ("state", status.state),
+            ("state", status.state.rawValue),
             ("next round", "\(status.nextRound) in \(format(status.secondsToNextRound, digits: 2)) s"),
             ("period", "\(format(status.periodSeconds, digits: 3)) s"),
             ("VSPs", "\(status.vspCount)"),
-            ("learning", status.learning),
+            ("learning", status.learning.rawValue),
             (
                 "policy",
                 "\(status.policy.path) (v\(status.policy.version), checksum \(status.policy.checksum), loaded \(status.policy.loadedAt))"
@@ -35,6 +36,10 @@ struct StatusCommand: AsyncParsableCommand {
             ]
         } else {
             pairs.append(("last round", "none yet"))
+        }
+        pairs.append(("skipped ticks", "\(status.skippedTicks)"))
+        if let reload = status.lastReload {
+            pairs.append(("last reload", "\(reload.outcome.rawValue) at \(reload.at): \(reload.message)"))
         }
         pairs += [
             (

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DVCGCommandLine
 import DVCGControl
+import DVCGCore
 import Foundation
 
 /// `dvcgctl vsps`: the roster with shares, last bid and tax.
@@ -11,7 +12,7 @@ struct VSPsCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let list: VSPListResponse = try await global.client.get("/v1/vsps")
+        let list = try await global.client.send(ControlAPI.ListVSPs.self)
         if global.json { return try printJSON(list) }
         var rows = [
             ["VSP", "kind", "status"] + list.resources.map { "\($0) (share)" } + [
@@ -20,7 +21,7 @@ struct VSPsCommand: AsyncParsableCommand {
         ]
         for vsp in list.vsps {
             rows.append(
-                [vsp.id, vsp.kind, vsp.status] + vsp.share.map { format($0, digits: 4) }
+                [vsp.id.rawValue, vsp.kind.rawValue, vsp.status.rawValue] + vsp.share.map { format($0, digits: 4) }
                     + [
                         vsp.lastBid.map { format($0) } ?? "-", vsp.lastTax.map { format($0) } ?? "-",
                         format(vsp.alphaHat, digits: 3),

@@ -1,3 +1,4 @@
+import DVCGCore
 import Foundation
 import Testing
 
@@ -12,7 +13,8 @@ import Testing
 
     @Test func ledgerRowsUseSnakeCaseAndCSVMatchesTheHeader() throws {
         let row = LedgerRow(
-            round: 7, vsp: "vsp-1", bid: 120.5, loan: 118, slice: [0.25, 0.5, 0], tax: 3.25, utilityEstimate: 119,
+            round: 7, vsp: try VSPID("vsp-1"), bid: 120.5, loan: 118, realisedShares: [0.25, 0.5, 0], tax: 3.25,
+            utilityEstimate: 119,
             externality: 2, interest: 1, alphaHat: 1.25)
         let object = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(row)) as? [String: Any])
         #expect(
@@ -27,8 +29,60 @@ import Testing
     }
 
     @Test func reportRequestUsesGrossProfitKey() throws {
-        let data = try JSONEncoder().encode(ReportRequest(vsp: "a", round: 3, utility: 1, grossProfit: 2))
+        let data = try JSONEncoder().encode(ReportRequest(vsp: try VSPID("a"), round: 3, utility: 1, grossProfit: 2))
         let text = String(decoding: data, as: UTF8.self)
         #expect(text.contains("\"gross_profit\":2"))
+    }
+
+    @Test func enumsTravelAsTheWiresStrings() throws {
+        let info = VSPInfo(
+            id: try VSPID("a"), kind: .simulated, status: .joining, share: [0.5], lastBid: nil, lastTax: nil,
+            alphaHat: 1)
+        let text = String(decoding: try JSONEncoder().encode(info), as: UTF8.self)
+        #expect(text.contains(#""kind":"simulated""#) && text.contains(#""status":"joining""#))
+        #expect(DaemonState.allCases.map(\.rawValue) == ["starting", "running", "paused", "stopping"])
+        #expect(VSPBidding("scaled:0.8") == .scaled(0.8) && VSPBidding("truthful") == .truthful)
+        #expect(VSPBidding("fixed:3") == nil && VSPBidding("scaled:-1") == nil)
+    }
+
+    /// A body and the refusal its decoding must throw.
+    static let strictCases: [(String, WireFieldError)] = [
+        (#"{"vsp": "a", "amount": 1, "tip": 2}"#, .unknownField(path: "tip", expected: ["amount", "round", "vsp"])),
+        (#"{"vsp": "a", "amount": 1, "round": null}"#, .null(path: "round")),
+        (#"{"vsp": "a b", "amount": 1}"#, .invalidVSPID(path: "vsp", text: "a b")),
+    ]
+
+    @Test func requestBodiesAreStrict() throws {
+        for (body, refusal) in Self.strictCases {
+            #expect(throws: refusal) { try JSONDecoder().decode(BidRequest.self, from: Data(body.utf8)) }
+        }
+        let nested = #"{"id": "s", "kind": "simulated", "utility": {"beta": 1, "xi": [1], "gamma": 2}}"#
+        #expect(throws: WireFieldError.unknownField(path: "utility.gamma", expected: ["beta", "xi"])) {
+            try JSONDecoder().decode(AddVSPRequest.self, from: Data(nested.utf8))
+        }
+        #expect(
+            throws: WireFieldError.invalidValue(
+                path: "kind", message: "expected 'external' or 'simulated', found 'robot'")
+        ) {
+            try JSONDecoder().decode(AddVSPRequest.self, from: Data(#"{"id": "s", "kind": "robot"}"#.utf8))
+        }
+    }
+
+    @Test func endpointPathsMatchTheirParameters() throws {
+        #expect(ControlAPI.RemoveVSP.matches("/v1/vsps/acme"))
+        #expect(!ControlAPI.RemoveVSP.matches("/v1/vsps/") && !ControlAPI.RemoveVSP.matches("/v1/vsps/a/b"))
+        #expect(ControlAPI.methods(at: "/v1/vsps") == [.get, .post])
+        #expect(ControlAPI.methods(at: "/v1/vsps/acme") == [.delete])
+        #expect(ControlAPI.methods(at: "/v1/nothing").isEmpty)
+        #expect(try VSPID("acme").uri(template: ControlAPI.RemoveVSP.path) == "/v1/vsps/acme")
+        #expect(
+            LedgerQuery(from: 1, vsp: try VSPID("a"), format: .csv).uri(template: ControlAPI.ReadLedger.path)
+                == "/v1/ledger?format=csv&from=1&vsp=a")
+        #expect(
+            throws: WireFieldError.malformed(
+                path: "from", message: "expected a round number (integer in [0, 2^63 - 1]), found 'x'")
+        ) {
+            try LedgerQuery(parameters: ["from": "x"])
+        }
     }
 }

@@ -1,6 +1,8 @@
+import DVCGControl
 import DVCGCheckpoint
 import DVCGCore
 import DVCGMechanism
+import DVCGSimulation
 import Foundation
 import Logging
 import Testing
@@ -23,33 +25,24 @@ struct AuctionFixture {
     init(vsps: Int, external: [String] = [], jointRoster: [String]? = nil) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("dvcg-auction-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let architecture = PolicyArchitecture.standard(resourceCount: 3, jointRoster: jointRoster)
-        var generator = SeededGenerator(seed: 3)
-        let checkpoint = PolicyCheckpoint(
-            architecture: architecture, template: NetworkSet(architecture: architecture, using: &generator))
-        try checkpoint.write(to: folder + "/policy.safetensors")
+        try TestbedConfiguration.untrainedPolicy(resourceCount: 3, seed: 3, jointRoster: jointRoster)
+            .write(to: folder + "/policy.safetensors")
         policy = try LoadedPolicy.load(path: folder + "/policy.safetensors", resourceCount: 3)
-        var yaml = """
-            period: 1s
-            resources: [{name: a, capacity: 1}, {name: b, capacity: 2}, {name: c, capacity: 3}]
-            policy: policy.safetensors
-            state_directory: state
-            control: {socket: state/s.sock}
-            vsps:
-
-            """
-        for i in 0..<vsps {
-            yaml +=
-                "  - {id: sim-\(i), utility: {beta: \(100 + 10 * i), xi: [1, 2, 3]}, profit: {alpha: 1.1, noise_sd: 0.5}}\n"
-        }
-        for id in external { yaml += "  - {id: \(id), kind: external}\n" }
+        let instance = try ProblemInstance(
+            capacities: [1, 2, 3], beta: (0..<vsps).map { 100 + 10 * Double($0) },
+            xi: Array(repeating: [1, 2, 3], count: vsps), alphas: Array(repeating: 1.1, count: vsps))
+        let yaml = TestbedConfiguration(
+            period: "1s", resources: zip(["a", "b", "c"], [1.0, 2, 3]).map { .init(name: $0, capacity: $1) },
+            instance: instance, idPrefix: "sim-", noiseStandardDeviation: 0.5, external: external,
+            socket: "state/s.sock", log: nil
+        ).yaml
         configuration = try ConfigurationLoader.parse(yaml, file: "test.yaml", folder: folder)
     }
 
-    func auctioneer() throws -> Auctioneer {
+    func auctioneer(ledger: Ledger? = nil) throws -> Auctioneer {
         try Auctioneer(
             configuration: configuration, configurationPath: nil, policy: policy,
-            ledger: try Ledger(path: configuration.ledgerPath), notifier: SilentNotifier(),
+            ledger: try ledger ?? Ledger(path: configuration.ledgerPath), notifier: SilentNotifier(),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 }
@@ -63,10 +56,10 @@ struct AuctionFixture {
             let outcome = await first.runRound()
             #expect(outcome?.entries.count == 4)
         }
-        #expect(await first.status().lastRound == RoundNumber(1_000))
+        #expect(await first.snapshot().lastRound == RoundNumber(1_000))
         let restarted = try fixture.auctioneer()
-        #expect(await restarted.status().openRound == RoundNumber(1_001))
-        #expect(await restarted.status().vsps == 4)
+        #expect(await restarted.snapshot().openRound == RoundNumber(1_001))
+        #expect(await restarted.snapshot().vsps == 4)
         let next = await restarted.runRound()
         #expect(next?.round == RoundNumber(1_001))
     }
@@ -83,15 +76,17 @@ struct AuctionFixture {
             id: try VSPID("sim-9"),
             kind: .simulated(
                 SimulatedVSPConfiguration(
-                    beta: 150, xi: [3, 2, 1], alpha: 1, noiseMean: 0, noiseStandardDeviation: 0, bidding: "scaled:0.8"))
+                    beta: 150, xi: [3, 2, 1], alpha: 1, noiseMean: 0, noiseStandardDeviation: 0, bidding: .scaled(0.8)))
         )
         try await auctioneer.add(newcomer)
         try await auctioneer.remove(try VSPID("sim-0"))
-        #expect(await auctioneer.status().vsps == 3, "changes wait for the boundary")
+        #expect(await auctioneer.snapshot().vsps == 3, "changes wait for the boundary")
         let restarted = try fixture.auctioneer()
         let outcome = await restarted.runRound()
         #expect(outcome?.entries.map(\.vsp.rawValue) == ["sim-1", "sim-9"])
-        await #expect(throws: RosterRejection.self) { try await restarted.add(newcomer) }
+        await #expect(throws: RosterChangeError.rejected(.alreadyRegistered(try VSPID("sim-9")))) {
+            try await restarted.add(newcomer)
+        }
     }
 
     @Test func aMADDPGPolicyRefusesAVSPOutsideItsRosterWhenItIsAdded() async throws {
@@ -101,10 +96,12 @@ struct AuctionFixture {
         let auctioneer = try fixture.auctioneer()
         #expect(await auctioneer.runRound()?.entries.count == 2)
         let outsider = VSPDefinition(id: try VSPID("ext-9"), kind: .external)
-        await #expect(throws: EngineError.outsideJointRoster(try VSPID("ext-9"))) { try await auctioneer.add(outsider) }
+        await #expect(throws: RosterChangeError.outsideJointRoster(try VSPID("ext-9"))) {
+            try await auctioneer.add(outsider)
+        }
         try await auctioneer.add(VSPDefinition(id: try VSPID("ext-2"), kind: .external))
         #expect(await auctioneer.runRound()?.entries.count == 2, "rounds go on")
-        #expect(await auctioneer.status().vsps == 4)
+        #expect(await auctioneer.snapshot().vsps == 4)
     }
 
     @Test func aVSPAddedForTheNextRoundMayBidForIt() async throws {
@@ -124,7 +121,7 @@ struct AuctionFixture {
         let auctioneer = try fixture.auctioneer()
         let outcome = try #require(await auctioneer.runRound())
         #expect(outcome.entries.isEmpty)
-        #expect(await auctioneer.status().lastRound == RoundNumber(1))
+        #expect(await auctioneer.snapshot().lastRound == RoundNumber(1))
     }
 
     @Test func pausedTicksConsumeNoRoundNumber() async throws {
@@ -136,5 +133,68 @@ struct AuctionFixture {
         #expect(await auctioneer.runRound() == nil)
         await auctioneer.resume()
         #expect(await auctioneer.runRound()?.round == RoundNumber(2))
+    }
+}
+
+@Suite struct AuctionStateTests {
+    @Test func aCommittedRoundIsOneRecordAndStandingsFollowTheRoster() async throws {
+        let fixture = try AuctionFixture(vsps: 2)
+        defer { try? FileManager.default.removeItem(atPath: fixture.folder) }
+        let auctioneer = try fixture.auctioneer()
+        #expect(await auctioneer.snapshot().statusLine == "waiting for round 1; 2 VSPs")
+        let outcome = try #require(await auctioneer.runRound())
+        let snapshot = await auctioneer.snapshot()
+        #expect(snapshot.state.committed?.round == RoundNumber(1))
+        #expect(snapshot.state.committed?.summary?.participants == 2)
+        #expect(snapshot.state.committed?.summary?.welfareEstimate == outcome.welfareEstimate)
+        #expect(snapshot.state.standings[try VSPID("sim-0")]?.shares == outcome.entries[0].realisedShares)
+        #expect(snapshot.statusLine.hasPrefix("round 1: 2 VSPs, welfare "))
+
+        var state = snapshot.state
+        let removal = RosterEvent(
+            kind: .remove, boundary: RoundNumber(2), definition: VSPDefinition(id: try VSPID("sim-0"), kind: .external))
+        var next = outcome
+        next.round = RoundNumber(2)
+        next.entries = [outcome.entries[1]]
+        state.commit(next, changes: [removal], duration: .milliseconds(3))
+        #expect(state.standings[try VSPID("sim-0")] == nil, "a removed VSP has no standing")
+        #expect(
+            state.committed
+                == CommittedRound(
+                    round: RoundNumber(2),
+                    summary: RoundSummary(
+                        participants: 1, welfareEstimate: next.welfareEstimate, pool: next.pool,
+                        noiseScale: next.noiseScale,
+                        duration: .milliseconds(3))))
+    }
+
+    @Test func simulatedBiddersBidBeforeTheRoundAndReportAfterIt() async throws {
+        let fixture = try AuctionFixture(vsps: 2)
+        defer { try? FileManager.default.removeItem(atPath: fixture.folder) }
+        let bidders = try SimulatedBidders(
+            roster: Dictionary(uniqueKeysWithValues: fixture.configuration.vsps.map { ($0.id, $0) }))
+        var book = BidBook(openRound: RoundNumber(1))
+        try bidders.placeBids(
+            in: &book, for: RoundNumber(1), standings: [:], capacities: [1, 2, 3], vspCount: 2)
+        #expect(book.bids.count == 2 && book.bids.values.allSatisfy { $0 > 0 }, "truthful bids at an equal share")
+        let outcome = try #require(await fixture.auctioneer().runRound())
+        let reports = try bidders.reports(after: outcome, capacities: [1, 2, 3], seed: 7)
+        #expect(reports.map(\.vsp) == outcome.entries.map(\.vsp))
+        #expect(
+            try bidders.reports(after: outcome, capacities: [1, 2, 3], seed: 7) == reports,
+            "the same seed draws the same noise")
+    }
+
+    @Test func statusCarriesSkippedTicksAndTheLastReload() async throws {
+        let fixture = try AuctionFixture(vsps: 1)
+        defer { try? FileManager.default.removeItem(atPath: fixture.folder) }
+        let auctioneer = try fixture.auctioneer()
+        await auctioneer.recordSkippedTicks(3)
+        _ = await auctioneer.reload(trigger: "test")
+        let status = StatusResponse(await auctioneer.snapshot(), now: Date())
+        #expect(status.skippedTicks == 3)
+        #expect(status.lastReload?.outcome == .ok && status.lastReload?.message.hasPrefix("policy ") == true)
+        let text = String(decoding: ControlServer.encodedBody(status), as: UTF8.self)
+        #expect(text.contains(#""skipped_ticks":3"#) && text.contains(#""last_reload":{"at":"#))
     }
 }

@@ -1,4 +1,5 @@
 import DVCGControl
+import DVCGCore
 import Testing
 
 @testable import DVCGService
@@ -7,14 +8,14 @@ import Testing
     @Test func principalsAndGroupsResolveToIds() throws {
         var control = ControlConfiguration(socketPath: "/tmp/x.sock")
         control.principals = [
-            Principal(user: "root", role: .readOnly), Principal(user: "4242", role: .vsp("acme")),
+            Principal(user: "root", role: .reader), Principal(user: "4242", role: .vsp(try VSPID("acme"))),
             Principal(user: "4343", role: .admin),
         ]
         control.adminGroups = ["4444"]
         control.readerGroups = ["root"]
         let policy = try control.accessPolicy()
         #expect(policy.readerUsers == [0])
-        #expect(policy.vspUsers == [4242: "acme"])
+        #expect(policy.vspUsers == [4242: try VSPID("acme")])
         #expect(policy.adminUsers == [4343])
         #expect(policy.adminGroups == [4444] && policy.readerGroups == [0])
     }
@@ -32,19 +33,15 @@ import Testing
             "control.reader_groups[0]: no such user or group 'no-such-group-x'")
     }
 
-    @Test func badBodiesNameTheField() {
+    // The refusal of kind 'robot' is checked by ControlRouteTests (the request types refuse it while decoding),
+    // and the methods of a path by DVCGControlTests (ControlAPI.methods(at:)).
+    @Test func badBodiesNameTheField() throws {
         #expect(
-            throws: ControlError.invalid("invalid_vsp", "utility.xi: expected 3 values, found 2")
+            throws: ControlError.invalid("invalid_vsp", "utility.xi: expected 3 values (one per resource), found 2")
         ) {
-            try ControlServer.definition(
-                of: AddVSPRequest(id: "a", kind: "simulated", utility: UtilityBody(beta: 1, xi: [1, 2])),
+            try RosterRoutes.definition(
+                of: AddVSPRequest(id: try VSPID("a"), kind: .simulated, utility: UtilityBody(beta: 1, xi: [1, 2])),
                 resourceCount: 3)
         }
-        #expect(throws: ControlError.invalid("invalid_vsp", "kind: expected 'external' or 'simulated', found 'robot'"))
-        {
-            try ControlServer.definition(of: AddVSPRequest(id: "a", kind: "robot"), resourceCount: 3)
-        }
-        #expect(ControlServer.methods(of: "/v1/vsps/acme") == "DELETE")
-        #expect(ControlServer.methods(of: "/v1/nothing") == nil)
     }
 }

@@ -26,7 +26,9 @@ import Testing
 
     @Test func aVersion1LedgerUpgradesInPlaceAndReadsBackEqual() async throws {
         let path = try Self.copyOfVersion1Ledger()
-        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) }
+        defer {
+            try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+        }
         let rounds = "number, started, committed, pool, %@, proposed_welfare, welfare_estimate, policy_checksum, empty"
         let entries = """
             round, vsp, bid, loan, voi, proposed_shares, realised_shares, %@, welfare_without, externality, interest,
@@ -64,7 +66,7 @@ import Testing
         #expect(rows.count == 15)
         for (row, old) in zip(rows, before[1]) {
             #expect(row.round == UInt64(Int64.fromDatabaseValue(old[0]) ?? -1))
-            #expect(row.vsp == String.fromDatabaseValue(old[1]))
+            #expect(row.vsp.rawValue == String.fromDatabaseValue(old[1]))
             #expect(row.utilityEstimate == Double.fromDatabaseValue(old[7]))
             #expect(row.tax == Double.fromDatabaseValue(old[12]))
         }
@@ -72,7 +74,9 @@ import Testing
 
     @Test func aRosterEventOfAnUnknownKindIsCorruptNotAnAddition() throws {
         let path = try Self.copyOfVersion1Ledger()
-        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) }
+        defer {
+            try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+        }
         let ledger = try Ledger(path: path)
         try ledger.pool.write { db in
             // The CHECK constraint of v1 allows only add and remove; a ledger edited by hand need not have it.
@@ -81,6 +85,22 @@ import Testing
         }
         #expect(throws: LedgerError.corrupt(path: path, reason: "roster_events seq 5: unknown kind 'suspend'")) {
             try ledger.recover()
+        }
+    }
+}
+
+@Suite struct LedgerCorruptionTests {
+    @Test func anEngineSnapshotThatDoesNotDecodeIsACorruptLedger() async throws {
+        let fixture = try AuctionFixture(vsps: 1)
+        defer { try? FileManager.default.removeItem(atPath: fixture.folder) }
+        let ledger = try Ledger(path: fixture.configuration.ledgerPath)
+        await (try fixture.auctioneer(ledger: ledger)).runRound()
+        try await ledger.pool.write { db in try db.execute(sql: "UPDATE engine_state SET snapshot = x'00'") }
+        #expect {
+            try fixture.auctioneer(ledger: ledger)
+        } throws: { error in
+            guard case .corrupt(_, let reason) = error as? LedgerError else { return false }
+            return reason.hasPrefix("engine_state: ")
         }
     }
 }

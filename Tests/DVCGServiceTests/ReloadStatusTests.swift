@@ -33,7 +33,7 @@ import Testing
 
         #expect(await auctioneer.reload(trigger: "test").succeeded == false)
         for _ in 0..<3 { await auctioneer.runRound() }
-        let refused = await auctioneer.statusLine()
+        let refused = await auctioneer.snapshot().statusLine
         #expect(refused.hasPrefix("round 3: 1 VSPs, welfare "))
         #expect(refused.contains("; reload failed, serving the previous policy: "))
         #expect(refused.contains("K = 2"))
@@ -41,7 +41,7 @@ import Testing
         try shipped.write(to: URL(fileURLWithPath: fixture.folder + "/policy.safetensors"))
         #expect(await auctioneer.reload(trigger: "test").succeeded)
         await auctioneer.runRound()
-        #expect(await auctioneer.statusLine().hasPrefix("round 4: 1 VSPs, welfare "))
-        #expect(await !auctioneer.statusLine().contains("reload failed"))
+        #expect(await auctioneer.snapshot().statusLine.hasPrefix("round 4: 1 VSPs, welfare "))
+        #expect(await !auctioneer.snapshot().statusLine.contains("reload failed"))
     }
 }

@@ -67,7 +67,9 @@ import Testing
         #expect(book.receive(1, from: vsp, for: RoundNumber(5), registered: false) == .rejected(.notRegistered(vsp)))
         #expect(book.receive(-1, from: vsp, for: RoundNumber(5), registered: true) == .rejected(.invalidAmount(-1)))
         #expect(book.receive(.nan, from: vsp, for: RoundNumber(5), registered: true) != .accepted)
+        #expect(book.receive(.infinity, from: vsp, for: RoundNumber(5), registered: true) != .accepted)
         #expect(book.bids.isEmpty)
+        #expect(book.receive(0, from: vsp, for: RoundNumber(5), registered: true) == .accepted, "a bid of 0 is a bid")
     }
 }
 
@@ -145,11 +147,11 @@ import Testing
 @Suite struct StatusBoardTests {
     func status(lastRound: LastRoundStatus?) -> StatusResponse {
         StatusResponse(
-            state: "running", nextRound: 42, periodSeconds: 0.1, secondsToNextRound: 0, vspCount: 10,
+            state: .running, nextRound: 42, periodSeconds: 0.1, secondsToNextRound: 0, vspCount: 10,
             policy: PolicyStatus(
                 path: "/etc/dvcg/policy/default.safetensors", version: 3, checksum: "0123456789abcdef",
                 loadedAt: "2026-11-29T12:00:00Z"),
-            lastRound: lastRound, learning: "frozen", ledgerRounds: 41, ledgerBytes: 1 << 20, uptimeSeconds: 0,
+            lastRound: lastRound, learning: .frozen, ledgerRounds: 41, ledgerBytes: 1 << 20, uptimeSeconds: 0,
             version: "0.1.0")
     }
 

@@ -1,5 +1,6 @@
 import DVCGCheckpoint
 import DVCGCore
+import DVCGSimulation
 import Foundation
 import Testing
 
@@ -133,10 +134,7 @@ import Testing
     }
 
     static func writePolicy(resourceCount: Int, to path: String) throws {
-        let architecture = PolicyArchitecture.standard(resourceCount: resourceCount)
-        var generator = SeededGenerator(seed: 1)
-        let template = NetworkSet(architecture: architecture, using: &generator)
-        try PolicyCheckpoint(architecture: architecture, template: template).write(to: path)
+        try TestbedConfiguration.untrainedPolicy(resourceCount: resourceCount, seed: 1).write(to: path)
     }
 
     @Test func aMissingFileIsNamed() throws {

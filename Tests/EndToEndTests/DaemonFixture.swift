@@ -1,5 +1,6 @@
 import DVCGCheckpoint
 import DVCGCore
+import DVCGSimulation
 import Foundation
 import GRDB
 import Testing
@@ -29,35 +30,10 @@ final class DaemonFixture {
         folder = "/tmp/dvcgd-e2e-" + String(UUID().uuidString.prefix(8))
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try Self.writePolicy(seed: 1, to: policyPath)
-        let instance = DVCGSimulationShim.instance(vsps: vsps)
-        var yaml = """
-            period: \(period)
-            seed: 7
-            resources:
-              - {name: bandwidth, capacity: 1, unit: share}
-              - {name: computing, capacity: 1, unit: share}
-              - {name: cache, capacity: 1, unit: share}
-            policy: policy.safetensors
-            state_directory: state
-            control:
-              socket: state/dvcgd.sock
-            \(control)
-            log:
-              target: \(logTarget)
-              level: info
-            \(extra)
-            vsps:
-
-            """
-        for (i, vsp) in instance.enumerated() {
-            yaml += """
-                  - id: vsp-\(i)
-                    utility: {beta: \(vsp.beta), xi: [\(vsp.xi.map { String($0) }.joined(separator: ", "))]}
-                    profit: {alpha: \(vsp.alpha), noise_mean: 0, noise_sd: 1}
-
-                """
-        }
-        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let testbed = TestbedConfiguration(
+            period: period, seed: 7, instance: ProblemInstance.paper(vspCount: vsps, seed: 11), control: control,
+            log: (logTarget, "info"), extra: extra)
+        try testbed.write(to: configPath)
     }
 
     deinit {
@@ -65,14 +41,10 @@ final class DaemonFixture {
         try? FileManager.default.removeItem(atPath: folder)
     }
 
-    /// Writes an untrained, valid policy (template and per-VSP networks from a seeded Kaiming init).
+    /// Writes an untrained, valid policy (template networks from a seeded Kaiming init).
     static func writePolicy(seed: UInt64, to path: String) throws {
-        let architecture = PolicyArchitecture.standard(resourceCount: 3)
-        var generator = SeededGenerator(seed: seed)
-        let template = NetworkSet(architecture: architecture, using: &generator)
-        let checkpoint = PolicyCheckpoint(architecture: architecture, template: template)
         // Written beside, then renamed, as an operator deploying a policy would.
-        try checkpoint.write(to: path + ".new")
+        try TestbedConfiguration.untrainedPolicy(resourceCount: 3, seed: seed).write(to: path + ".new")
         try FileManager.default.removeItemIfPresent(atPath: path)
         try FileManager.default.moveItem(atPath: path + ".new", toPath: path)
     }
@@ -153,24 +125,6 @@ final class DaemonFixture {
 extension FileManager {
     func removeItemIfPresent(atPath path: String) throws {
         if fileExists(atPath: path) { try removeItem(atPath: path) }
-    }
-}
-
-/// The paper's instance parameters, from DVCGSimulation's generator via the dvcg tool's JSON.
-enum DVCGSimulationShim {
-    struct VSP {
-        let beta: Double
-        let xi: [Double]
-        let alpha: Double
-    }
-
-    static func instance(vsps: Int) -> [VSP] {
-        var generator = SeededGenerator(seed: 11)
-        return (0..<vsps).map { _ in
-            VSP(
-                beta: generator.uniform(100, 200), xi: (0..<3).map { _ in generator.uniform(0, 10) },
-                alpha: generator.uniform(0.8, 1.2))
-        }
     }
 }
 

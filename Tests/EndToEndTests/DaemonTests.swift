@@ -243,7 +243,8 @@ import Testing
                 "POST", "/v1/vsps", body: #"{"id": "x", "kind": "simulated", "utility": {"beta": 1, "xi": [1]}}"#,
                 socket: fixture.socketPath))
         #expect(
-            malformed.status == 422 && malformed.body.contains("utility.xi: expected 3 values, found 1"),
+            malformed.status == 422
+                && malformed.body.contains("utility.xi: expected 3 values (one per resource), found 1"),
             "\(malformed.body)")
         let removed = try #require(UnixHTTP.request("DELETE", "/v1/vsps/vsp-0", socket: fixture.socketPath))
         #expect(removed.status == 202, "\(removed.body)")

@@ -2,11 +2,12 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// The auction loop: a round at every tick of the monotonic clock, WATCHDOG=1 at half of WATCHDOG_USEC,
-/// STATUS= after each round, READY=1 once the control socket listens, STOPPING=1 on shutdown.
+/// The auction loop: a round at every tick of the monotonic clock, STATUS= after each round, READY=1 once the
+/// control socket listens, STOPPING=1 on shutdown (watchdog pings are ``WatchdogService``'s).
 ///
-/// A round that overruns its period makes the loop skip the ticks already past (logged), never queue them.
-/// Graceful shutdown waits for the round in flight, which commits or is abandoned whole.
+/// A round that overruns its period makes the loop skip the ticks already past (logged, and counted in
+/// `skipped_ticks` of the status), never queue them. Graceful shutdown waits for the round in flight, which
+/// commits or is abandoned whole.
 public struct AuctionService<C: Clock>: Service where C.Duration == Duration {
     private let auctioneer: Auctioneer
     private let clock: C
@@ -26,40 +27,24 @@ public struct AuctionService<C: Clock>: Service where C.Duration == Duration {
     /// Runs rounds until graceful shutdown.
     public func run() async throws {
         let ready = await cancelWhenGracefulShutdown { await readiness.wait() }
-        guard let ready, !Task.isShuttingDownGracefully, !Task.isCancelled else { return finish() }
+        guard let ready, !Task.isShuttingDownGracefully, !Task.isCancelled else { return await finish() }
         // Without its control socket the daemon must not report READY; the group stops with the error.
         if case .failure(let error) = ready { throw error }
-        notifier.notify("READY=1\nSTATUS=\(await auctioneer.statusLine())")
+        await auctioneer.announceReady()
         var period = await auctioneer.period
         logger.notice("dvcgd ready", metadata: ["period": "\(period)"])
         var schedule = TickSchedule(origin: clock.now, period: period)
-        let watchdog = notifier.watchdogInterval
-        var lastPing = clock.now
-        if watchdog != nil { notifier.notify("WATCHDOG=1") }
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let deadline = schedule.nextDeadline
             await auctioneer.noteNextRound(in: clock.now.duration(to: deadline))
-            while clock.now < deadline, !Task.isShuttingDownGracefully {
-                var wake = deadline
-                if let watchdog, lastPing.advanced(by: watchdog) < wake { wake = lastPing.advanced(by: watchdog) }
-                let until = wake
-                do {
-                    try await cancelWhenGracefulShutdown { try await clock.sleep(until: until, tolerance: nil) }
-                } catch {
-                    break
-                }
-                if let watchdog, clock.now >= lastPing.advanced(by: watchdog) {
-                    notifier.notify("WATCHDOG=1")
-                    lastPing = clock.now
-                }
+            do {
+                try await cancelWhenGracefulShutdown { try await clock.sleep(until: deadline, tolerance: nil) }
+            } catch {
+                break
             }
             guard !Task.isShuttingDownGracefully, !Task.isCancelled else { break }
             await auctioneer.runRound(started: Date())
-            notifier.notify("STATUS=\(await auctioneer.statusLine())")
-            if let watchdog, clock.now >= lastPing.advanced(by: watchdog) {
-                notifier.notify("WATCHDOG=1")
-                lastPing = clock.now
-            }
+            notifier.notify("STATUS=\(await auctioneer.snapshot().statusLine)")
             let skipped = schedule.advance(now: clock.now)
             if skipped > 0 {
                 await auctioneer.recordSkippedTicks(skipped)
@@ -73,12 +58,12 @@ public struct AuctionService<C: Clock>: Service where C.Duration == Duration {
                 schedule.changePeriod(to: current)
             }
         }
-        finish()
+        await finish()
         await auctioneer.shutdown()
     }
 
-    private func finish() {
-        notifier.notify("STOPPING=1\nSTATUS=stopping")
+    private func finish() async {
+        await auctioneer.announceStopping()
         logger.notice("dvcgd stopping")
     }
 }

@@ -31,29 +31,18 @@ public actor Auctioneer {
     private let logger: Logger
     var engine: MechanismEngine
     var policy: LoadedPolicy
-    var roster: RosterBook
-    var bidBook: BidBook
-    private var simulated: [VSPID: SimulatedVSP] = [:]
-    var lastShares: [VSPID: [Double]]
-    var lastRound: RoundNumber?
-    var lastParticipants = 0
-    var lastWelfare = 0.0
-    var paused = false
-    private var skippedTicks: Int64 = 0
-    private var lastReload: String?
-    /// Why the last reload was refused, until a reload succeeds; STATUS= carries it after every round.
-    private var refusedReload: String?
+    /// The roster, the bids, the last committed round and each VSP's standing.
+    var state: AuctionState
+    private var bidders: SimulatedBidders
     private var roundsSinceCheckpoint = 0
+    /// Whether READY=1 has been sent and STOPPING=1 not yet: the window for watchdog pings.
+    private var serving = false
     /// When the daemon started (for `uptime_seconds`).
     let startedAt = Date()
     /// When the policy in force was loaded.
     var policyLoadedAt = Date()
     /// When the loop will start the next round, as it last said.
     var nextRoundDue: Date?
-    /// The last committed round's pool, noise scale and duration, since start.
-    var lastRoundSummary: LastRoundStatus?
-    /// Each VSP's entry in the last round it took part in, since start.
-    var lastEntries: [VSPID: RoundEntry] = [:]
     /// The instruments `GET /metrics` exposes.
     public nonisolated let metrics = DaemonMetrics()
     /// The status as last published, for `GET /v1/status`.
@@ -68,7 +57,8 @@ public actor Auctioneer {
     ///   - ledger: The open ledger.
     ///   - notifier: sd_notify.
     ///   - logger: The daemon's logger.
-    /// - Throws: ``LedgerError`` or the engine's error when the ledger's state cannot be restored.
+    /// - Throws: ``LedgerError`` (``LedgerError/corrupt(path:reason:)`` for a snapshot that does not decode), or
+    ///   the engine's error when the saved state does not fit the policy.
     public init(
         configuration: DaemonConfiguration, configurationPath: String?, policy: LoadedPolicy, ledger: Ledger,
         notifier: any ServiceNotifier, logger: Logger
@@ -88,21 +78,20 @@ public actor Auctioneer {
             try ledger.append(events)
         }
         let roster = RosterBook(replaying: events, nextRound: nextRound)
-        self.roster = roster
-        bidBook = BidBook(openRound: nextRound)
-        lastRound = recovery.lastRound
-        lastShares = recovery.lastShares
+        state = AuctionState(recovery: recovery, roster: roster)
         var engine = try MechanismEngine(
             policy: policy.checkpoint, resources: configuration.resources, configuration: configuration.mechanism,
             seed: configuration.seed)
         for id in roster.active.keys.sorted() { try engine.register(id) }
         if let data = recovery.engineState {
-            try engine.restore(try EngineStateCodec.decode(data))
+            let saved: EngineState
+            do { saved = try EngineStateCodec.decode(data) } catch {
+                throw LedgerError.corrupt(path: ledger.path, reason: "engine_state: \(error)")
+            }
+            try engine.restore(saved)
         }
         self.engine = engine
-        var simulated: [VSPID: SimulatedVSP] = [:]
-        for (id, definition) in roster.active { simulated[id] = try Self.simulatedVSP(definition) }
-        self.simulated = simulated
+        bidders = try SimulatedBidders(roster: roster.active)
         logger.info(
             "auction restored",
             metadata: [
@@ -115,71 +104,82 @@ public actor Auctioneer {
     /// The period in force.
     public var period: Duration { configuration.period }
 
-    /// Status for the control API and STATUS=.
-    public func status() -> AuctioneerStatus {
-        let seconds = configuration.period.components
-        return AuctioneerStatus(
-            lastRound: lastRound, openRound: bidBook.openRound, paused: paused, vsps: roster.active.count,
-            lastParticipants: lastParticipants, lastWelfare: lastWelfare, policyPath: policy.path,
-            policyChecksum: policy.checksum,
-            periodSeconds: Double(seconds.seconds) + Double(seconds.attoseconds) * 1e-18, skippedTicks: skippedTicks,
-            lastReload: lastReload, learning: configuration.mechanism.learns ? "online" : "frozen")
-    }
+    /// K, the number of resource types.
+    public var resourceCount: Int { configuration.resources.count }
 
-    /// The STATUS= text: the state and last round, then, while the last reload stands refused,
-    /// `; reload failed, serving the previous policy: REASON` (until a reload succeeds).
-    public func statusLine() -> String {
-        let state: String
-        if paused {
-            state = "paused; \(roster.active.count) VSPs; next round \(bidBook.openRound)"
-        } else if let lastRound {
-            state = "round \(lastRound): \(lastParticipants) VSPs, welfare \(String(format: "%.3f", lastWelfare))"
-        } else {
-            state = "waiting for round \(bidBook.openRound); \(roster.active.count) VSPs"
-        }
-        guard let refusedReload else { return state }
-        return "\(state); reload failed, serving the previous policy: \(refusedReload)"
+    /// The auction as status, the VSP list and STATUS= report it.
+    public func snapshot() -> AuctionSnapshot {
+        AuctionSnapshot(
+            state: state, resources: configuration.resources, period: configuration.period,
+            learns: configuration.mechanism.learns, policyPath: policy.path, policyChecksum: policy.checksum,
+            policyLoadedAt: policyLoadedAt, startedAt: startedAt, nextRoundDue: nextRoundDue, ledgerPath: ledger.path)
     }
 
     /// Pauses rounds: ticks pass without a round and without consuming a round number.
     public func pause() {
-        paused = true
+        state.paused = true
         publishStatus()
-        logger.info("auction paused", metadata: ["next_round": "\(bidBook.openRound)"])
+        logger.info("auction paused", metadata: ["next_round": "\(state.bidBook.openRound)"])
     }
 
     /// Resumes rounds at the next tick.
     public func resume() {
-        paused = false
+        state.paused = false
         publishStatus()
-        logger.info("auction resumed", metadata: ["next_round": "\(bidBook.openRound)"])
+        logger.info("auction resumed", metadata: ["next_round": "\(state.bidBook.openRound)"])
     }
 
     /// Counts ticks the loop skipped after an overrun.
-    public func recordSkippedTicks(_ count: Int64) { skippedTicks += count }
+    public func recordSkippedTicks(_ count: Int64) {
+        state.skippedTicks += count
+        publishStatus()
+    }
+
+    /// Sends READY=1 with the status line: from now on watchdog pings go out.
+    public func announceReady() {
+        serving = true
+        notifier.notify("READY=1\nSTATUS=\(snapshot().statusLine)")
+    }
+
+    /// Sends STOPPING=1: no watchdog ping follows it.
+    public func announceStopping() {
+        serving = false
+        notifier.notify("STOPPING=1\nSTATUS=stopping")
+    }
+
+    /// Sends WATCHDOG=1 while serving. It runs on the actor, so a round that hangs holds the ping back and the
+    /// service manager sees it.
+    public func pingWatchdog() {
+        if serving { notifier.notify("WATCHDOG=1") }
+    }
 
     /// Takes a bid for a round (the bid endpoint of the control API).
     public func receiveBid(_ amount: Double, from vsp: VSPID, for round: RoundNumber) -> BidDecision {
         // The open round's roster includes the changes queued for its boundary.
-        bidBook.receive(amount, from: vsp, for: round, registered: roster.upcoming[vsp] != nil)
+        state.bidBook.receive(amount, from: vsp, for: round, registered: state.roster.upcoming[vsp] != nil)
     }
 
     /// Queues a VSP for the next round boundary and persists it.
     /// - Returns: The round it joins.
-    /// - Throws: ``RosterRejection``, ``EngineError/outsideJointRoster(_:)`` when the policy is a
-    ///   DVCG-MADDPG one whose joint critic has no slot for the VSP, or ``LedgerError``; nothing
-    ///   changes then.
+    /// - Throws: ``RosterChangeError``: the roster's rejection, a VSP outside a DVCG-MADDPG policy's joint
+    ///   roster, a definition out of range, or the ledger's error; nothing changes then.
     @discardableResult
-    public func add(_ definition: VSPDefinition) throws -> RoundNumber {
+    public func add(_ definition: VSPDefinition) throws(RosterChangeError) -> RoundNumber {
         // Refused now, not at the boundary, where the engine's refusal would abandon every round.
         if let joint = engine.architecture.jointRoster, !joint.contains(definition.id.rawValue) {
-            throw EngineError.outsideJointRoster(definition.id)
+            throw .outsideJointRoster(definition.id)
         }
-        _ = try Self.simulatedVSP(definition)
-        var updated = roster
-        let event = try updated.add(definition, at: bidBook.openRound).get()
-        try ledger.append([event])
-        roster = updated
+        do { _ = try SimulatedBidders.vsp(for: definition) } catch {
+            throw .invalidDefinition(definition.id, error)
+        }
+        var updated = state.roster
+        let event: RosterEvent
+        switch updated.add(definition, at: state.bidBook.openRound) {
+        case .success(let added): event = added
+        case .failure(let rejection): throw .rejected(rejection)
+        }
+        do { try ledger.append([event]) } catch { throw .ledger(error) }
+        state.roster = updated
         logger.info(
             "VSP added at the next round boundary",
             metadata: ["vsp": "\(definition.id)", "boundary": "\(event.boundary)"])
@@ -188,20 +188,21 @@ public actor Auctioneer {
 
     /// Queues a VSP's removal for the next round boundary and persists it.
     /// - Returns: The first round without it.
-    /// - Throws: ``RosterRejection`` or ``LedgerError``; nothing changes then.
+    /// - Throws: ``RosterChangeError``: the roster's rejection or the ledger's error; nothing changes then.
     @discardableResult
-    public func remove(_ vsp: VSPID) throws -> RoundNumber {
-        var updated = roster
-        let event = try updated.remove(vsp, at: bidBook.openRound).get()
-        try ledger.append([event])
-        roster = updated
+    public func remove(_ vsp: VSPID) throws(RosterChangeError) -> RoundNumber {
+        var updated = state.roster
+        let event: RosterEvent
+        switch updated.remove(vsp, at: state.bidBook.openRound) {
+        case .success(let removed): event = removed
+        case .failure(let rejection): throw .rejected(rejection)
+        }
+        do { try ledger.append([event]) } catch { throw .ledger(error) }
+        state.roster = updated
         logger.info(
             "VSP removed at the next round boundary", metadata: ["vsp": "\(vsp)", "boundary": "\(event.boundary)"])
         return event.boundary
     }
-
-    /// K, the number of resource types.
-    public var resourceCount: Int { configuration.resources.count }
 
     /// Runs one round at a tick, unless paused: roster boundary, simulated bids, the mechanism, reports,
     /// learning, and one ledger transaction. On any failure the round is abandoned whole: the ledger, the
@@ -210,82 +211,44 @@ public actor Auctioneer {
     /// - Returns: The committed outcome, or `nil` when paused or abandoned.
     @discardableResult
     public func runRound(started: Date = Date(), evenIfPaused: Bool = false) -> RoundOutcome? {
-        guard !paused || evenIfPaused else { return nil }
+        guard !state.paused || evenIfPaused else { return nil }
         let clock = ContinuousClock()
         let begin = clock.now
-        var nextRoster = roster
-        let changes = nextRoster.crossBoundary()
-        var nextBook = bidBook
-        let round = nextBook.openRound
+        var next = state
+        let changes = next.roster.crossBoundary()
+        let round = next.bidBook.openRound
         // The engine is a value: keeping a copy makes abandoning the round a plain assignment.
         let previousEngine = engine
         do {
-            var newSimulated = simulated
-            for change in changes {
-                switch change.kind {
-                case .add:
-                    try engine.register(change.definition.id)
-                    newSimulated[change.definition.id] = try Self.simulatedVSP(change.definition)
-                case .remove:
-                    try engine.deregister(change.definition.id)
-                    newSimulated[change.definition.id] = nil
-                    nextBook.withdraw(change.definition.id)
-                }
-            }
-            // Simulated VSPs bid just before the round starts.
+            var nextBidders = bidders
+            try applyBoundary(changes, bidders: &nextBidders, book: &next.bidBook)
             let capacities = configuration.capacities
-            for (id, vsp) in newSimulated {
-                let truthful = try vsp.truthfulBid(
-                    lastSlice: lastShares[id].map { zip($0, capacities).map { $0 * $1 } }, capacities: capacities,
-                    vspCount: nextRoster.active.count)
-                _ = nextBook.receive(vsp.strategy.bid(truthful: truthful), from: id, for: round, registered: true)
-            }
-            let (_, bids) = nextBook.close()
+            try nextBidders.placeBids(
+                in: &next.bidBook, for: round, standings: next.standings, capacities: capacities,
+                vspCount: next.roster.active.count)
+            let (_, bids) = next.bidBook.close()
             let engineStart = clock.now
             let outcome = try engine.runRound(round: round, bids: bids)
+            let reports = try nextBidders.reports(after: outcome, capacities: capacities, seed: configuration.seed)
+            for report in reports { try engine.record(report: report) }
+            learn(after: outcome)
             var phases = RoundPhases(engine: engineStart.duration(to: clock.now))
-            var reports: [FinancialReport] = []
-            for entry in outcome.entries {
-                guard let vsp = newSimulated[entry.vsp] else { continue }
-                let slice = zip(entry.realisedShares, capacities).map { $0 * $1 }
-                let utility = try vsp.utility.value(at: slice)
-                var generator = SeededGenerator(
-                    seed: Self.stream(seed: configuration.seed, round: round, vsp: entry.vsp))
-                let gross = vsp.profit.grossProfit(utility: utility, using: &generator)
-                let report = FinancialReport(vsp: entry.vsp, round: round, utility: utility, grossProfit: gross)
-                try engine.record(report: report)
-                reports.append(report)
-            }
-            if configuration.mechanism.learns, !outcome.entries.isEmpty {
-                let report = engine.learn()
-                logger.debug(
-                    "learned",
-                    metadata: [
-                        "round": "\(round)", "vsps": "\(report.updatedVSPs)", "critic_loss": "\(report.criticLoss)",
-                        "voi_loss": "\(report.voiLoss)",
-                    ])
-            }
-            phases.engine = engineStart.duration(to: clock.now)
             let snapshotStart = clock.now
-            let state = EngineStateCodec.encode(engine.state)
+            let engineState = EngineStateCodec.encode(engine.state)
             phases.snapshot = snapshotStart.duration(to: clock.now)
             let commitStart = clock.now
             try ledger.commit(
                 RoundRecord(
                     outcome: outcome, started: started, policyChecksum: policy.checksum, reports: reports,
-                    engineState: state))
-            roster = nextRoster
-            bidBook = nextBook
-            simulated = newSimulated
-            lastRound = round
-            lastParticipants = outcome.entries.count
-            lastWelfare = outcome.welfareEstimate
-            for entry in outcome.entries { lastShares[entry.vsp] = entry.realisedShares }
-            for change in changes where change.kind == .remove { lastShares[change.definition.id] = nil }
-            let elapsed = begin.duration(to: clock.now)
+                    engineState: engineState))
             phases.commit = commitStart.duration(to: clock.now)
-            phases.total = elapsed
-            noteCommitted(outcome, duration: elapsed)
+            phases.total = begin.duration(to: clock.now)
+            next.commit(outcome, changes: changes, duration: phases.total)
+            state = next
+            bidders = nextBidders
+            metrics.roundCommitted(
+                seconds: phases.total.inSeconds, welfare: outcome.welfareEstimate, pool: outcome.pool,
+                participants: outcome.entries.count)
             logRound(outcome, changes: changes, phases: phases)
             publishStatus()
             checkpointIfDue()
@@ -299,6 +262,31 @@ public actor Auctioneer {
         }
     }
 
+    /// The roster changes at a boundary, in the engine, the simulated bidders and the bid book.
+    private func applyBoundary(_ changes: [RosterEvent], bidders: inout SimulatedBidders, book: inout BidBook) throws {
+        for change in changes {
+            switch change.kind {
+            case .add: try engine.register(change.definition.id)
+            case .remove:
+                try engine.deregister(change.definition.id)
+                book.withdraw(change.definition.id)
+            }
+            try bidders.apply(change)
+        }
+    }
+
+    /// One online update after a round with participants, when learning.
+    private func learn(after outcome: RoundOutcome) {
+        guard configuration.mechanism.learns, !outcome.entries.isEmpty else { return }
+        let report = engine.learn()
+        logger.debug(
+            "learned",
+            metadata: [
+                "round": "\(outcome.round)", "vsps": "\(report.updatedVSPs)", "critic_loss": "\(report.criticLoss)",
+                "voi_loss": "\(report.voiLoss)",
+            ])
+    }
+
     /// Re-reads the configuration file and the policy it names, validates both completely, and swaps them in
     /// between rounds; on any failure everything stays as it was and the result says why.
     ///
@@ -307,8 +295,7 @@ public actor Auctioneer {
         notifier.notify(SystemdNotifier.reloadingMessage())
         let result = performReload()
         metrics.reloadTried()
-        lastReload = result.succeeded ? "ok: \(result.message)" : "failed: \(result.message)"
-        refusedReload = result.succeeded ? nil : result.message
+        state.lastReload = ReloadRecord(succeeded: result.succeeded, message: result.message, at: Date())
         let status =
             result.succeeded
             ? "reloaded: \(result.message)" : "reload failed, serving the previous policy: \(result.message)"
@@ -334,7 +321,8 @@ public actor Auctioneer {
     /// Final work on shutdown: an online checkpoint.
     public func shutdown() {
         if configuration.mechanism.learns { writeCheckpoint() }
-        logger.info("auction stopped", metadata: ["last_round": "\(lastRound.map(\.description) ?? "none")"])
+        logger.info(
+            "auction stopped", metadata: ["last_round": "\(state.committed.map(\.round.description) ?? "none")"])
     }
 
     private func performReload() -> ReloadResult {
@@ -396,17 +384,14 @@ public actor Auctioneer {
             try engine.checkpoint().write(to: path)
             logger.info(
                 "checkpoint written",
-                metadata: ["path": "\(path)", "round": "\(lastRound.map(\.description) ?? "none")"])
+                metadata: ["path": "\(path)", "round": "\(state.committed.map(\.round.description) ?? "none")"])
         } catch {
             logger.error("cannot write the checkpoint", metadata: ["path": "\(path)", "error": "\(error)"])
         }
     }
 
     private func logRound(_ outcome: RoundOutcome, changes: [RosterEvent], phases: RoundPhases) {
-        func milliseconds(_ duration: Duration) -> String {
-            let value = Double(duration.components.attoseconds) * 1e-15 + Double(duration.components.seconds) * 1e3
-            return String(format: "%.3f", value)
-        }
+        func milliseconds(_ duration: Duration) -> String { String(format: "%.3f", duration.inSeconds * 1e3) }
         if outcome.entries.isEmpty {
             logger.info("round committed with no bidders", metadata: ["round": "\(outcome.round)", "empty": "true"])
         } else {
@@ -436,17 +421,6 @@ public actor Auctioneer {
         }
     }
 
-    private static func simulatedVSP(_ definition: VSPDefinition) throws -> SimulatedVSP? {
-        guard case .simulated(let parameters) = definition.kind else { return nil }
-        return try parameters.simulatedVSP()
-    }
-
-    /// A seed for VSP `vsp`'s profit noise in `round`, so a restarted daemon draws what it would have drawn.
-    private static func stream(seed: UInt64, round: RoundNumber, vsp: VSPID) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ seed
-        for byte in vsp.rawValue.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        return hash ^ (round.value &* 0x9E37_79B9_7F4A_7C15)
-    }
 }
 
 /// The outcome of a reload.

@@ -1,4 +1,5 @@
 import DVCGCheckpoint
+import DVCGCore
 import Foundation
 
 /// A validated policy checkpoint and where it came from.
@@ -32,15 +33,7 @@ public struct LoadedPolicy: Sendable {
     }
 
     /// FNV-1a 64 of `bytes` as 16 hex digits.
-    public static func checksum(of bytes: Data) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01B3
-        }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
-    }
+    public static func checksum(of bytes: Data) -> String { FNV1a.hexDigest(bytes) }
 }
 
 /// A policy that cannot be served: the file and why.

@@ -1,3 +1,4 @@
+import DVCGControl
 import DVCGCore
 import DVCGMechanism
 import Foundation
@@ -89,23 +90,6 @@ extension ConfigurationLoader {
         let node = text.flatMap { try? Yams.compose(yaml: $0) }?.mapping?[key]
         return ConfigurationIssue(
             file: file, line: node?.mark?.line ?? 1, column: node?.mark?.column ?? 1, path: key, message: message)
-    }
-
-    /// Parses one roster entry (the schema of an item of `vsps:`), as sent to the control API.
-    ///
-    /// - Parameters:
-    ///   - text: YAML or JSON.
-    ///   - resourceCount: K, the length `utility.xi` must have.
-    /// - Throws: ``ConfigurationError`` with every issue, positioned in `text` and named `request`.
-    public static func parseVSP(_ text: String, resourceCount: Int) throws(ConfigurationError) -> VSPDefinition {
-        var reader = YAMLReader(file: "request")
-        guard let root = compose(text, reader: &reader, empty: "the request body is empty") else {
-            throw ConfigurationError(issues: reader.issues)
-        }
-        var parser = Parser(reader: reader, folder: "/", checksHostNames: false)
-        let definition = parser.vsp(root, at: "vsp", resourceCount: resourceCount)
-        if let definition, parser.reader.issues.isEmpty { return definition }
-        throw ConfigurationError(issues: parser.reader.issues)
     }
 }
 
@@ -405,14 +389,14 @@ private struct Parser {
                 }
                 switch role {
                 case 0: control.principals.append(Principal(user: user, role: .admin))
-                case 1: control.principals.append(Principal(user: user, role: .readOnly))
+                case 1: control.principals.append(Principal(user: user, role: .reader))
                 default:
                     guard let vspNode = entry["vsp"] else {
                         reader.missing("vsp", in: item, at: path)
                         continue
                     }
                     if let id = vspID(vspNode, at: path + ".vsp") {
-                        control.principals.append(Principal(user: user, role: .vsp(id.rawValue)))
+                        control.principals.append(Principal(user: user, role: .vsp(id)))
                     }
                 }
             }
@@ -455,7 +439,8 @@ private struct Parser {
         return definitions
     }
 
-    /// One roster entry; also used for VSPs added at run time.
+    /// One roster entry: its fields as written (types and required keys reported here, at their positions),
+    /// then ``VSPDefinition/validated(_:resourceCount:naming:)``, the rules the control API applies too.
     mutating func vsp(_ item: Node, at path: String, resourceCount: Int?) -> VSPDefinition? {
         guard let map = reader.mapping(item, at: path, keys: ["id", "kind", "utility", "profit", "bidding"]) else {
             return nil
@@ -464,72 +449,81 @@ private struct Parser {
             reader.missing("id", in: item, at: path)
             return nil
         }
+        let before = reader.issues.count
         let id = vspID(idNode, at: path + ".id")
-        var kind = "simulated"
+        var kind = VSPKind.simulated
         if let node = map["kind"],
-            let value = reader.choice(node, at: path + ".kind", [("simulated", "simulated"), ("external", "external")])
+            let value = reader.choice(
+                node, at: path + ".kind", [VSPKind.simulated, .external].map { ($0.rawValue, $0) })
         {
             kind = value
         }
-        if kind == "external" {
-            for key in ["utility", "profit", "bidding"] {
-                if let node = map[key] {
-                    reader.report(
-                        "an external VSP has no '\(key)' (it bids through the API)", at: node, path: path + "." + key)
-                }
-            }
-            guard let id else { return nil }
-            return VSPDefinition(id: id, kind: .external)
-        }
-        var beta: Double?
-        var xi: [Double]?
+        var fields = (
+            beta: Double?.none, xi: [Double]?.none, alpha: Double?.none, noiseMean: Double?.none,
+            noiseStandardDeviation: Double?.none, bidding: BiddingStrategy?.none
+        )
         if let node = map["utility"] {
             if let utility = reader.mapping(node, at: path + ".utility", keys: ["beta", "xi"]) {
                 if let betaNode = utility["beta"] {
-                    beta = reader.number(betaNode, at: path + ".utility.beta", in: 0 ... .greatestFiniteMagnitude)
-                } else {
+                    fields.beta = reader.number(betaNode, at: path + ".utility.beta")
+                } else if kind == .simulated {
                     reader.missing("beta", in: node, at: path + ".utility")
                 }
                 if let xiNode = utility["xi"] {
-                    xi = numbers(xiNode, at: path + ".utility.xi", count: resourceCount)
-                } else {
+                    fields.xi = numbers(xiNode, at: path + ".utility.xi")
+                } else if kind == .simulated {
                     reader.missing("xi", in: node, at: path + ".utility")
                 }
             }
-        } else {
+        } else if kind == .simulated {
             reader.missing("utility", in: item, at: path)
         }
-        var alpha = 1.0
-        var noiseMean = 0.0
-        var noiseStandardDeviation = 0.0
         if let node = map["profit"],
             let profit = reader.mapping(node, at: path + ".profit", keys: ["alpha", "noise_mean", "noise_sd"])
         {
-            if let value = profit["alpha"].flatMap({ reader.number($0, at: path + ".profit.alpha") }) { alpha = value }
-            if let value = profit["noise_mean"].flatMap({ reader.number($0, at: path + ".profit.noise_mean") }) {
-                noiseMean = value
-            }
-            if let value = profit["noise_sd"].flatMap({
-                reader.number($0, at: path + ".profit.noise_sd", in: 0 ... .greatestFiniteMagnitude)
-            }) {
-                noiseStandardDeviation = value
+            fields.alpha = profit["alpha"].flatMap { reader.number($0, at: path + ".profit.alpha") }
+            fields.noiseMean = profit["noise_mean"].flatMap { reader.number($0, at: path + ".profit.noise_mean") }
+            fields.noiseStandardDeviation = profit["noise_sd"].flatMap {
+                reader.number($0, at: path + ".profit.noise_sd")
             }
         }
-        var bidding: String? = "truthful"
-        if let node = map["bidding"] {
-            bidding = reader.string(node, at: path + ".bidding")
-            if let text = bidding, SimulatedVSPConfiguration.strategy(text) == nil {
+        if let node = map["bidding"], let text = reader.string(node, at: path + ".bidding") {
+            fields.bidding = BiddingStrategy(text: text)
+            if fields.bidding == nil {
                 reader.report(
                     "expected truthful, scaled:C or fixed:X with a number >= 0, found '\(text)'", at: node,
                     path: path + ".bidding")
-                bidding = nil
             }
         }
-        guard let id, let beta, let xi, let bidding else { return nil }
-        let simulated = SimulatedVSPConfiguration(
-            beta: beta, xi: xi, alpha: alpha, noiseMean: noiseMean, noiseStandardDeviation: noiseStandardDeviation,
-            bidding: bidding)
-        return VSPDefinition(id: id, kind: .simulated(simulated))
+        guard let id, reader.issues.count == before else { return nil }
+        var draft = VSPDraft(id: id, kind: kind)
+        (draft.beta, draft.xi, draft.alpha) = (fields.beta, fields.xi, fields.alpha)
+        (draft.noiseMean, draft.noiseStandardDeviation, draft.bidding) = (
+            fields.noiseMean, fields.noiseStandardDeviation, fields.bidding
+        )
+        do {
+            return try VSPDefinition.validated(draft, resourceCount: resourceCount, naming: .configuration)
+        } catch {
+            for issue in error.issues {
+                reader.report(
+                    issue.message, at: Self.node(at: issue.path, in: item) ?? item, path: path + "." + issue.path)
+            }
+            return nil
+        }
+    }
+
+    /// The node at a path inside an entry (`utility.xi[2]`, `profit.alpha`); `nil` when it is not there.
+    static func node(at path: String, in root: Node) -> Node? {
+        var node: Node? = root
+        for part in path.split(separator: ".") {
+            let name = part.prefix { $0 != "[" }
+            node = node?.mapping?[String(name)]
+            if let open = part.firstIndex(of: "["), let index = Int(part[part.index(after: open)...].dropLast()) {
+                guard let items = node?.sequence, index < items.count else { return node }
+                node = Array(items)[index]
+            }
+        }
+        return node
     }
 
     mutating func vspID(_ node: Node, at path: String) -> VSPID? {
@@ -541,19 +535,12 @@ private struct Parser {
         return id
     }
 
-    mutating func numbers(_ node: Node, at path: String, count: Int?) -> [Double]? {
+    /// A list of finite numbers (their count and range are the validator's to check).
+    mutating func numbers(_ node: Node, at path: String) -> [Double]? {
         guard let items = reader.sequence(node, at: path) else { return nil }
-        if let count, items.count != count {
-            reader.report(
-                "expected \(count) value\(count == 1 ? "" : "s") (one per resource), found \(items.count)", at: node,
-                path: path)
-            return nil
-        }
         var values: [Double] = []
         for (index, item) in items.enumerated() {
-            guard let value = reader.number(item, at: "\(path)[\(index)]", in: 0 ... .greatestFiniteMagnitude) else {
-                return nil
-            }
+            guard let value = reader.number(item, at: "\(path)[\(index)]") else { return nil }
             values.append(value)
         }
         return values

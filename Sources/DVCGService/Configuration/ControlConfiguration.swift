@@ -17,29 +17,16 @@ public struct ControlConfiguration: Sendable, Equatable {
     public init(socketPath: String) { self.socketPath = socketPath }
 }
 
-/// A user and what it may do on the control socket.
-public struct Principal: Sendable, Equatable, Codable {
-    /// What a principal may do.
-    public enum Role: Sendable, Equatable, Codable {
-        /// Everything: reload, pause, roster changes.
-        case admin
-        /// Read status and the ledger.
-        case readOnly
-        /// Bid and report for this VSP, read its own ledger rows.
-        case vsp(VSPIdentifier)
-    }
-
+/// A user and what it may do on the control socket (`control.principals[]`).
+public struct Principal: Sendable, Equatable {
     /// A user name or a numeric uid.
     public var user: String
-    /// The role.
-    public var role: Role
+    /// Admin, reader (`read-only`) or a VSP's principal; never ``AccessRole/nobody``.
+    public var role: AccessRole
 
     /// A principal.
-    public init(user: String, role: Role) {
+    public init(user: String, role: AccessRole) {
         self.user = user
         self.role = role
     }
 }
-
-/// A VSP id as written in the configuration (validated against `VSPID`'s rules).
-public typealias VSPIdentifier = String

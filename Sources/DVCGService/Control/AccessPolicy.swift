@@ -1,3 +1,6 @@
+import DVCGControl
+import DVCGCore
+
 /// The credentials of a control-socket peer, from SO_PEERCRED (and the peer user's groups).
 public struct PeerCredentials: Sendable, Equatable {
     /// The peer's user id.
@@ -18,14 +21,15 @@ public struct PeerCredentials: Sendable, Equatable {
     }
 }
 
-/// What a caller of the control API may do (docs/control.md, "Who may do what"; the paper's audit scope, Sec. IV-A).
+/// What a caller of the control API may do (docs/control.md, "Who may do what"; the paper's audit scope,
+/// Sec. IV-A); also what a configured principal is (`control.principals[].role`).
 public enum AccessRole: Sendable, Equatable, CustomStringConvertible {
     /// Root or a configured admin user or group: everything.
     case admin
-    /// A member of a reader group: GET status, vsps, health and metrics.
+    /// A member of a reader group, or a `read-only` principal: GET status, vsps, health and metrics.
     case reader
     /// A user mapped to a VSP: bid and report for it, read its own ledger rows, health.
-    case vsp(String)
+    case vsp(VSPID)
     /// Anyone else: nothing.
     case nobody
 
@@ -40,28 +44,22 @@ public enum AccessRole: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// A control request as far as access is concerned.
-public enum ControlOperation: Sendable, Equatable {
-    case health, status, listVSPs, metrics
-    case addVSP, removeVSP, reload, pause, resume, runRound, archive
-    /// A bid or report for this VSP.
-    case bid(vsp: String), report(vsp: String)
-    /// Reading the ledger, optionally filtered to one VSP.
-    case ledger(vsp: String?)
-}
-
 /// The outcome of an access check.
 public enum AccessDecision: Sendable, Equatable {
     /// Allowed as asked.
     case allowed
     /// Allowed, but only the rows of this VSP may be returned.
-    case allowedForVSP(String)
+    case allowedForVSP(VSPID)
     /// Refused; the message names the role and the request.
     case denied(String)
 }
 
 /// Who may do what on the control socket: root and configured admin users or groups are
 /// admins; members of reader groups are readers; users mapped to a VSP are that VSP's principal.
+///
+/// An endpoint's ``EndpointAccess`` is checked before its request is read; what a request names (the VSP
+/// of a bid or report, the VSP of a ledger read) is checked after, by ``decide(actingFor:as:)`` and
+/// ``decide(ledgerOf:for:)``.
 public struct AccessPolicy: Sendable, Equatable {
     /// Admin user ids besides root.
     public var adminUsers: Set<UInt32>
@@ -72,12 +70,12 @@ public struct AccessPolicy: Sendable, Equatable {
     /// Reader group ids.
     public var readerGroups: Set<UInt32>
     /// User id -> the VSP that user speaks for.
-    public var vspUsers: [UInt32: String]
+    public var vspUsers: [UInt32: VSPID]
 
     /// Creates a policy.
     public init(
         adminUsers: Set<UInt32> = [], adminGroups: Set<UInt32> = [], readerUsers: Set<UInt32> = [],
-        readerGroups: Set<UInt32> = [], vspUsers: [UInt32: String] = [:]
+        readerGroups: Set<UInt32> = [], vspUsers: [UInt32: VSPID] = [:]
     ) {
         self.adminUsers = adminUsers
         self.adminGroups = adminGroups
@@ -97,43 +95,32 @@ public struct AccessPolicy: Sendable, Equatable {
         return .nobody
     }
 
-    /// Whether `role` may perform `operation`.
-    public func decide(_ operation: ControlOperation, for role: AccessRole) -> AccessDecision {
-        switch (role, operation) {
-        case (.admin, .ledger(let vsp)):
-            return vsp.map { .allowedForVSP($0) } ?? .allowed
-        case (.admin, _):
+    /// Whether `role` may call `endpoint` at all (before its request is read).
+    public func decide<E: Endpoint>(_ endpoint: E.Type, for role: AccessRole) -> AccessDecision {
+        decide(E.access, activity: E.activity, for: role)
+    }
+
+    /// Whether `role` meets `access`; a refusal says that the role may not do `activity`.
+    public func decide(_ access: EndpointAccess, activity: String, for role: AccessRole) -> AccessDecision {
+        switch (role, access) {
+        case (.admin, _), (.reader, .anyRole), (.vsp, .anyRole), (.reader, .reader), (.vsp, .vspPrincipal):
             return .allowed
-        case (.reader, .health), (.reader, .status), (.reader, .listVSPs), (.reader, .metrics):
-            return .allowed
-        case (.vsp, .health):
-            return .allowed
-        case (.vsp(let own), .bid(let vsp)), (.vsp(let own), .report(let vsp)):
-            return own == vsp ? .allowed : .denied("a \(role) may not act for VSP '\(vsp)'")
-        case (.vsp(let own), .ledger(let vsp)):
-            guard vsp == nil || vsp == own else { return .denied("a \(role) may read only its own ledger rows") }
-            return .allowedForVSP(own)
         default:
-            return .denied("\(role) may not \(Self.describe(operation))")
+            return .denied("\(role) may not \(activity)")
         }
     }
 
-    private static func describe(_ operation: ControlOperation) -> String {
-        switch operation {
-        case .health: return "read health"
-        case .status: return "read the status"
-        case .listVSPs: return "list VSPs"
-        case .metrics: return "read metrics"
-        case .addVSP: return "add VSPs"
-        case .removeVSP: return "remove VSPs"
-        case .reload: return "reload the policy"
-        case .pause: return "pause the auction"
-        case .resume: return "resume the auction"
-        case .runRound: return "run rounds"
-        case .archive: return "archive rounds"
-        case .bid: return "bid"
-        case .report: return "file reports"
-        case .ledger: return "read the ledger"
-        }
+    /// Whether `role`, already admitted to a bid or report endpoint, may act for `vsp`.
+    public func decide(actingFor vsp: VSPID, as role: AccessRole) -> AccessDecision {
+        guard case .vsp(let own) = role, own != vsp else { return .allowed }
+        return .denied("a \(role) may not act for VSP '\(vsp)'")
+    }
+
+    /// Which rows `role`, already admitted to the ledger endpoint, may read when it asks for `vsp`'s (or,
+    /// with `nil`, every VSP's).
+    public func decide(ledgerOf vsp: VSPID?, for role: AccessRole) -> AccessDecision {
+        guard case .vsp(let own) = role else { return vsp.map { .allowedForVSP($0) } ?? .allowed }
+        guard vsp == nil || vsp == own else { return .denied("a \(role) may read only its own ledger rows") }
+        return .allowedForVSP(own)
     }
 }

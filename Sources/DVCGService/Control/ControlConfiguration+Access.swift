@@ -23,8 +23,9 @@ extension ControlConfiguration {
             }
             switch principal.role {
             case .admin: policy.adminUsers.insert(uid)
-            case .readOnly: policy.readerUsers.insert(uid)
+            case .reader: policy.readerUsers.insert(uid)
             case .vsp(let id): policy.vspUsers[uid] = id
+            case .nobody: break
             }
         }
         for (index, name) in adminGroups.enumerated() {

@@ -17,7 +17,4 @@ public struct ControlRequestContext: RequestContext {
 
     /// Bodies over 1 MiB are refused with 413.
     public var maxUploadSize: Int { ControlServer.maximumBodySize }
-
-    /// The peer's credentials; `nil` when the socket cannot say (then the peer has no role).
-    func peer() async -> PeerCredentials? { await PeerCredentialReader.credentials(of: channel) }
 }

@@ -1,17 +1,20 @@
+import DVCGControl
 import DVCGCore
 import Foundation
 import Hummingbird
 import NIOCore
 
 extension ControlServer {
-    /// Reads a JSON request body of at most ``maximumBodySize`` bytes into `T`, refusing fields outside `fields`.
+    /// Reads the JSON body of `endpoint`'s request, at most ``maximumBodySize`` bytes, in one pass: the request
+    /// types refuse unknown fields and nulls themselves (``WireFieldError``).
     ///
     /// - Throws: ``ControlError``: 413 for a body over 1 MiB; 400 naming the field for malformed JSON, a body
-    ///   that is not an object, an unknown field, a missing field, a null or a wrongly typed value.
-    /// - Parameter nested: The fields allowed in nested objects, by the field holding them.
-    static func decode<T: Decodable>(
-        _ type: T.Type, from request: Request, fields: Set<String>, nested: [String: Set<String>] = [:]
-    ) async throws(ControlError) -> T {
+    ///   that is not an object, an unknown field, a missing field, a null or a wrongly typed value; 422 for a
+    ///   VSP id outside the rule (`invalid_vsp_id`) or a value outside its field's domain (the endpoint's
+    ///   ``Endpoint/invalidCode``).
+    static func decode<E: Endpoint>(_ endpoint: E.Type, from request: Request) async throws(ControlError)
+        -> E.Request where E.Request: Decodable
+    {
         var request = request
         let buffer: ByteBuffer
         do { buffer = try await request.collectBody(upTo: maximumBodySize) } catch {
@@ -19,21 +22,10 @@ extension ControlServer {
         }
         let data = Data(buffer.readableBytesView)
         guard !data.isEmpty else { throw .badRequest("body: expected a JSON object, found an empty body") }
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
-            throw .badRequest("body: malformed JSON (\(shortReason(error)))")
-        }
-        guard let dictionary = object as? [String: Any] else { throw .badRequest("body: expected a JSON object") }
-        try refuseUnknownFields(of: dictionary, allowed: fields, at: "")
-        for (field, allowed) in nested {
-            if let inner = dictionary[field] as? [String: Any] {
-                try refuseUnknownFields(of: inner, allowed: allowed, at: field + ".")
-            }
-        }
-        // Codable reads null as an absent optional; the API has no nullable fields.
-        if let path = nullPath(in: dictionary, at: "") { throw .badRequest("\(path): expected a value, found null") }
         do {
-            return try JSONDecoder().decode(T.self, from: data)
+            return try JSONDecoder().decode(E.Request.self, from: data)
+        } catch let error as WireFieldError {
+            throw refusal(error, invalidCode: E.invalidCode, in: .unprocessableContent)
         } catch let error as DecodingError {
             throw .badRequest(describe(error))
         } catch {
@@ -41,44 +33,38 @@ extension ControlServer {
         }
     }
 
-    private static func refuseUnknownFields(of object: [String: Any], allowed: Set<String>, at prefix: String)
-        throws(ControlError)
+    /// The refusal of a field the wire types rejected: 400 for the shape of the request, `idStatus` for a VSP
+    /// id (422 in a body, 400 in a path or query), 422 with `invalidCode` for a value outside its domain.
+    static func refusal(_ error: WireFieldError, invalidCode: String, in idStatus: HTTPResponse.Status)
+        -> ControlError
     {
-        if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw .badRequest(
-                "\(prefix)\(unknown): unknown field; expected \(allowed.sorted().map { "'\($0)'" }.joined(separator: ", "))"
-            )
+        switch error {
+        case .unknownField, .null, .malformed: return .badRequest(error.description)
+        case .invalidVSPID: return ControlError(idStatus, "invalid_vsp_id", error.description)
+        case .invalidValue: return .invalid(invalidCode, error.description)
         }
     }
 
-    /// The path of the first null in a decoded JSON value, if any.
-    private static func nullPath(in value: Any, at path: String) -> String? {
-        if value is NSNull { return path.isEmpty ? "body" : path }
-        if let object = value as? [String: Any] {
-            for key in object.keys.sorted() {
-                if let found = nullPath(in: object[key]!, at: path.isEmpty ? key : path + "." + key) { return found }
-            }
-        }
-        if let array = value as? [Any] {
-            for (index, element) in array.enumerated() {
-                if let found = nullPath(in: element, at: "\(path)[\(index)]") { return found }
-            }
-        }
-        return nil
-    }
-
-    /// A decoding error as `field: what was wrong`.
+    /// A decoding error as `field: what was wrong` (`body: ...` for the whole body).
     static func describe(_ error: DecodingError) -> String {
+        func field(_ path: [any CodingKey]) -> String {
+            let text = codingPathDescription(path)
+            return text.isEmpty ? "body" : text
+        }
         switch error {
         case .keyNotFound(let key, let context):
-            return "\(codingPathDescription(context.codingPath + [key])): missing field"
+            return "\(field(context.codingPath + [key])): missing field"
+        case .typeMismatch(_, let context) where context.codingPath.isEmpty:
+            return "body: expected a JSON object"
         case .typeMismatch(let type, let context):
-            return "\(codingPathDescription(context.codingPath)): expected \(expected(type))"
+            return "\(field(context.codingPath)): expected \(expected(type))"
         case .valueNotFound(let type, let context):
-            return "\(codingPathDescription(context.codingPath)): expected \(expected(type)), found null"
+            return "\(field(context.codingPath)): expected \(expected(type)), found null"
+        case .dataCorrupted(let context) where context.codingPath.isEmpty:
+            let reason = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            return "body: malformed JSON (\(reason ?? context.debugDescription))"
         case .dataCorrupted(let context):
-            let field = codingPathDescription(context.codingPath)
-            return "\(field.isEmpty ? "body" : field): \(context.debugDescription)"
+            return "\(field(context.codingPath)): \(context.debugDescription)"
         @unknown default:
             return "body: \(error)"
         }
@@ -92,10 +78,5 @@ extension ControlServer {
         case is [Double].Type, is [Any].Type: return "an array"
         default: return "a value of type \(type)"
         }
-    }
-
-    private static func shortReason(_ error: any Error) -> String {
-        let nsError = error as NSError
-        return (nsError.userInfo[NSDebugDescriptionErrorKey] as? String) ?? nsError.localizedDescription
     }
 }

@@ -24,10 +24,10 @@ extension Ledger {
         /// The last round, inclusive.
         public var to: UInt64
         /// Only this VSP's rows, when set.
-        public var vsp: String?
+        public var vsp: VSPID?
 
         /// Creates a filter.
-        public init(from: UInt64, to: UInt64, vsp: String?) {
+        public init(from: UInt64, to: UInt64, vsp: VSPID?) {
             self.from = from
             self.to = to
             self.vsp = vsp
@@ -82,7 +82,7 @@ extension Ledger {
     ///
     /// Keyset pagination on the primary key, so each page is one indexed range read however deep it is.
     /// - Throws: ``LedgerError``.
-    public func rows(_ filter: RowFilter, after: (round: UInt64, vsp: String)?, limit: Int) async throws(LedgerError)
+    public func rows(_ filter: RowFilter, after: (round: UInt64, vsp: VSPID)?, limit: Int) async throws(LedgerError)
         -> [LedgerRow]
     {
         var sql = """
@@ -92,25 +92,35 @@ extension Ledger {
         var arguments: StatementArguments = [Int64(clamping: filter.from), Int64(clamping: filter.to)]
         if let vsp = filter.vsp {
             sql += " AND vsp = ?"
-            _ = arguments.append(contentsOf: [vsp])
+            _ = arguments.append(contentsOf: [vsp.rawValue])
         }
         if let after {
             sql += " AND (round > ? OR (round = ? AND vsp > ?))"
-            _ = arguments.append(contentsOf: [Int64(clamping: after.round), Int64(clamping: after.round), after.vsp])
+            _ = arguments.append(contentsOf: [
+                Int64(clamping: after.round), Int64(clamping: after.round), after.vsp.rawValue,
+            ])
         }
         sql += " ORDER BY round, vsp LIMIT ?"
         _ = arguments.append(contentsOf: [limit])
         let query = sql
         let values = arguments
+        let path = path
         do {
             return try await pool.read { db in
                 try Row.fetchAll(db, sql: query, arguments: values).map { row in
-                    LedgerRow(
-                        round: UInt64(row[0] as Int64), vsp: row[1], bid: row[2], loan: row[3],
-                        slice: Self.shares(row[4]), tax: row[5], utilityEstimate: row[6], externality: row[7],
+                    let name: String = row[1]
+                    guard let vsp = try? VSPID(name) else {
+                        throw LedgerError.corrupt(
+                            path: path, reason: "round_entries round \(row[0] as Int64): VSP id '\(name)'")
+                    }
+                    return LedgerRow(
+                        round: UInt64(row[0] as Int64), vsp: vsp, bid: row[2], loan: row[3],
+                        realisedShares: Self.shares(row[4]), tax: row[5], utilityEstimate: row[6], externality: row[7],
                         interest: row[8], alphaHat: row[9])
                 }
             }
+        } catch let error as LedgerError {
+            throw error
         } catch {
             throw .transactionFailed(path: path, operation: "reading ledger rows", reason: Self.reason(error))
         }

@@ -158,7 +158,8 @@ public final class Ledger: Sendable {
                 throw .corrupt(path: path, reason: "roster_events seq \(seq): definition: \(error)")
             }
             events.append(
-                RosterEvent(kind: kind, boundary: RoundNumber(UInt64(row["boundary"] as Int64)), definition: definition))
+                RosterEvent(kind: kind, boundary: RoundNumber(UInt64(row["boundary"] as Int64)), definition: definition)
+            )
         }
         var shares: [VSPID: [Double]] = [:]
         for row in rows.shares {

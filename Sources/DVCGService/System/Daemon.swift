@@ -119,6 +119,10 @@ public enum Daemon {
             .init(service: loop, successTerminationBehavior: .gracefullyShutdownGroup),
             .init(service: control),
             .init(service: ReloadService(auctioneer: auctioneer)),
+            .init(
+                service: WatchdogService(
+                    auctioneer: auctioneer, interval: notifier.watchdogInterval, clock: ContinuousClock()),
+                successTerminationBehavior: .ignore),
         ]
         if let retention = configuration.ledger.retention {
             let directory = configuration.ledger.archiveDirectory(stateDirectory: configuration.stateDirectory)

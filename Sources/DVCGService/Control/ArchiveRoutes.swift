@@ -4,33 +4,35 @@ import Hummingbird
 import Logging
 import NIOCore
 
-extension ControlServer {
-    /// The archive routes (admin only), used by `dvcgctl archive`:
-    ///
-    /// - `GET /v1/archive/plan?before=R`: which rounds an archive before R holds (``ArchivePlan``);
-    /// - `GET /v1/archive?from=A&to=B`: the archive of rounds A...B, streamed (`application/gzip`);
-    /// - `POST /v1/archive/delete`: removes rounds A...B once the caller's file is shown to hold them
-    ///   (``ArchiveDeletionRequest``; 409 `archive_mismatch` when it does not, or the rows changed);
-    /// - `GET /v1/archives`: the archives the ledger records.
-    ///
-    /// Rounds `ledger.retention` keeps and the last committed round are never archived (409 `retained`).
-    static func addArchiveRoutes(to router: Router<ControlRequestContext>, _ environment: Environment) {
+/// The archive routes (admin only), used by `dvcgctl archive`.
+///
+/// Rounds `ledger.retention` keeps and the last committed round are never archived (409 `retained`).
+struct ArchiveRoutes {
+    let environment: ControlServer.Environment
+
+    /// `GET /v1/archive/plan`, `GET /v1/archive`, `POST /v1/archive/delete` and `GET /v1/archives`.
+    var collection: RouteCollection<ControlRequestContext> {
+        let routes = RouteCollection(context: ControlRequestContext.self)
+        let environment = environment
         let ledger = environment.ledger
         let auctioneer = environment.auctioneer
-        router.get("/v1/archive/plan") { request, context in
-            try await authorize(.archive, request, context, environment)
-            let before = try roundParameter("before", of: request) ?? 0
-            let firstKept = try await firstKeptRound(auctioneer: auctioneer, ledger: ledger)
-            return json(.ok, try ledger.archivePlan(before: before, firstKept: firstKept))
+        routes.register(ControlAPI.PlanArchive.self, environment) { request, _, _ in
+            let before = try Self.roundParameter("before", of: request) ?? 0
+            let firstKept = try await Self.firstKeptRound(auctioneer: auctioneer, ledger: ledger)
+            do {
+                return ControlServer.json(.ok, try ledger.archivePlan(before: before, firstKept: firstKept))
+            } catch {
+                throw ControlError(.serviceUnavailable, "ledger_error", "\(error)")
+            }
         }
-        router.get("/v1/archive") { request, context in
-            try await authorize(.archive, request, context, environment)
+        routes.register(ControlAPI.ReadArchive.self, environment) { request, _, _ in
             // from > to is an empty range: an archive without rows.
-            guard let from = try roundParameter("from", of: request), let to = try roundParameter("to", of: request)
+            guard let from = try Self.roundParameter("from", of: request),
+                let to = try Self.roundParameter("to", of: request)
             else {
                 throw ControlError.badRequest("from, to: expected two round numbers")
             }
-            try await refuseRetained(to, auctioneer: auctioneer, ledger: ledger)
+            try await Self.refuseRetained(to, auctioneer: auctioneer, ledger: ledger)
             let body = ResponseBody { writer in
                 _ = try await ledger.forEachArchivePiece(first: from, last: to) { bytes in
                     try await writer.write(ByteBuffer(bytes: bytes))
@@ -39,15 +41,13 @@ extension ControlServer {
             }
             return Response(status: .ok, headers: [.contentType: "application/gzip"], body: body)
         }
-        router.post("/v1/archive/delete") { request, context in
-            try await authorize(.archive, request, context, environment)
-            let body = try await decode(
-                ArchiveDeletionRequest.self, from: request,
-                fields: ["first_round", "last_round", "crc32", "bytes", "file"])
+        routes.register(ControlAPI.DeleteArchived.self, environment) {
+            (body: ArchiveDeletionRequest, _: AccessRole, _: ControlRequestContext, _: Request) in
             guard body.firstRound <= UInt64(Int64.max), body.lastRound <= UInt64(Int64.max) else {
-                throw ControlError.badRequest("first_round, last_round: expected round numbers (integers in [0, 2^63 - 1])")
+                throw ControlError.badRequest(
+                    "first_round, last_round: expected round numbers (integers in [0, 2^63 - 1])")
             }
-            try await refuseRetained(body.lastRound, auctioneer: auctioneer, ledger: ledger)
+            try await Self.refuseRetained(body.lastRound, auctioneer: auctioneer, ledger: ledger)
             // The same rows serialise to the same bytes: equal CRC-32 and size mean the caller's file holds them.
             let digest: (plan: ArchivePlan, crc32: UInt32, bytes: Int64)
             do {
@@ -70,7 +70,7 @@ extension ControlServer {
                         "first_round": "\(record.firstRound)", "last_round": "\(record.lastRound)",
                         "entries": "\(record.entries)", "bytes": "\(record.bytes)", "file": "\(record.file)",
                     ])
-                return json(.ok, record)
+                return record
             } catch let error as LedgerError {
                 if case .archiveRefused(_, let reason) = error {
                     throw ControlError(.conflict, "archive_mismatch", reason)
@@ -78,14 +78,14 @@ extension ControlServer {
                 throw ControlError(.serviceUnavailable, "ledger_error", error.description)
             }
         }
-        router.get("/v1/archives") { request, context in
-            try await authorize(.archive, request, context, environment)
+        routes.register(ControlAPI.ListArchives.self, environment) {
             do {
-                return json(.ok, try ledger.archives())
+                return try ledger.archives()
             } catch {
                 throw ControlError(.serviceUnavailable, "ledger_error", "\(error)")
             }
         }
+        return routes
     }
 
     /// A round number in the query, if present.

@@ -1,0 +1,87 @@
+import DVCGCore
+import DVCGMechanism
+import Foundation
+
+/// The auction between two rounds: the roster, the bid book, the last committed round and each VSP's standing.
+///
+/// A value: a round works on a copy and the ``Auctioneer`` keeps it only when the ledger has committed the round,
+/// so an abandoned round leaves nothing behind.
+struct AuctionState: Sendable {
+    /// The roster and the changes queued for the next boundary.
+    var roster: RosterBook
+    /// The bids for the open round.
+    var bidBook: BidBook
+    /// Whether ticks pass without rounds.
+    var paused = false
+    /// The last committed round, `nil` before the first.
+    var committed: CommittedRound?
+    /// Each VSP's standing from the last round it took part in.
+    var standings: [VSPID: VSPStanding]
+    /// Ticks skipped because a round overran its period, since start.
+    var skippedTicks: Int64 = 0
+    /// The last reload's outcome, since start.
+    var lastReload: ReloadRecord?
+
+    /// The state a restart finds in the ledger: the roster replayed up to `nextRound`, each VSP's last realised
+    /// shares, and the last round's number (its summary is not kept).
+    init(recovery: Ledger.Recovery, roster: RosterBook) {
+        self.roster = roster
+        bidBook = BidBook(openRound: recovery.lastRound?.next ?? RoundNumber(1))
+        committed = recovery.lastRound.map { CommittedRound(round: $0, summary: nil) }
+        standings = recovery.lastShares.mapValues { VSPStanding(shares: $0, entry: nil) }
+    }
+
+    /// Takes in a round the ledger has committed: its summary and each participant's standing; the VSPs that
+    /// `changes` removed at its boundary lose theirs.
+    mutating func commit(_ outcome: RoundOutcome, changes: [RosterEvent], duration: Duration) {
+        committed = CommittedRound(
+            round: outcome.round,
+            summary: RoundSummary(
+                participants: outcome.entries.count, welfareEstimate: outcome.welfareEstimate, pool: outcome.pool,
+                noiseScale: outcome.noiseScale, duration: duration))
+        for entry in outcome.entries {
+            standings[entry.vsp] = VSPStanding(shares: entry.realisedShares, entry: entry)
+        }
+        for change in changes where change.kind == .remove { standings[change.definition.id] = nil }
+    }
+}
+
+/// The last committed round: its number, and what it was when this process committed it.
+struct CommittedRound: Sendable, Equatable {
+    /// The round.
+    var round: RoundNumber
+    /// Its summary; `nil` for a round committed before a restart.
+    var summary: RoundSummary?
+}
+
+/// What a committed round was, for status, STATUS= and metrics.
+struct RoundSummary: Sendable, Equatable {
+    /// The VSPs that took part.
+    var participants: Int
+    /// sum_i f_i(s~_i), in VC.
+    var welfareEstimate: Double
+    /// F_P, in VC.
+    var pool: Double
+    /// sigma of eq. (16).
+    var noiseScale: Double
+    /// How long the round took.
+    var duration: Duration
+}
+
+/// A VSP's standing from the last round it took part in.
+struct VSPStanding: Sendable, Equatable {
+    /// Its realised shares, K values (what a truthful simulated VSP bids on; survives restarts).
+    var shares: [Double]
+    /// Its entry in that round (bid, tax, alpha-hat), when this process ran it.
+    var entry: RoundEntry?
+}
+
+/// The outcome of the last reload.
+struct ReloadRecord: Sendable, Equatable {
+    /// Whether the new configuration and policy are in force.
+    var succeeded: Bool
+    /// What was loaded, or why nothing was.
+    var message: String
+    /// When it was tried.
+    var at: Date
+}

@@ -1,0 +1,68 @@
+import DVCGControl
+import Hummingbird
+import Logging
+
+/// Turns every error a route or Hummingbird throws into the API's error body, counts refusals, and logs each
+/// refusal with the peer's uid and pid (403s are logged by the access check, with the role).
+///
+/// A path of ``ControlAPI`` asked with a method it does not take gets 405 with an `Allow` header from the same
+/// endpoint values the routes are registered from.
+struct ErrorBodyMiddleware: RouterMiddleware {
+    typealias Context = ControlRequestContext
+    let environment: ControlServer.Environment
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let response: Response
+        let code: String
+        let message: String
+        do {
+            response = try await next(request, context)
+            guard response.status.code >= 400 else { return response }
+            (code, message) = ("http_\(response.status.code)", response.status.reasonPhrase)
+        } catch let error as ControlError {
+            response = ControlServer.json(error.status, ErrorBody(code: error.code, message: error.message))
+            (code, message) = (error.code, error.message)
+        } catch let error as HTTPError {
+            let methods = ControlAPI.methods(at: request.uri.path)
+            if error.status == .notFound, !methods.isEmpty {
+                let allowed = methods.map(\.rawValue).joined(separator: ", ")
+                (code, message) = (
+                    "method_not_allowed",
+                    "method: \(request.method) is not allowed on \(request.uri.path) (only \(allowed))"
+                )
+                var refusal = ControlServer.json(.methodNotAllowed, ErrorBody(code: code, message: message))
+                refusal.headers[.allow] = allowed
+                response = refusal
+            } else {
+                (code, message) =
+                    switch error.status {
+                    case .notFound: ("not_found", "path: no route for \(request.method) \(request.uri.path)")
+                    case .contentTooLarge:
+                        ("too_large", "body: over the limit of \(ControlServer.maximumBodySize) bytes")
+                    default: ("http_\(error.status.code)", error.body ?? error.status.reasonPhrase)
+                    }
+                response = ControlServer.json(error.status, ErrorBody(code: code, message: message))
+            }
+        } catch {
+            environment.auctioneer.metrics.requestRejected()
+            environment.logger.error(
+                "control request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            return ControlServer.json(.internalServerError, ErrorBody(code: "internal", message: "\(error)"))
+        }
+        environment.auctioneer.metrics.requestRejected()
+        if response.status != .forbidden {
+            let peer = await environment.peer(context.channel)
+            environment.logger.notice(
+                "control request refused",
+                metadata: [
+                    "uid": "\(peer.map { String($0.uid) } ?? "unknown")",
+                    "pid": "\(peer.map { String($0.pid) } ?? "unknown")", "method": "\(request.method)",
+                    "path": "\(request.uri.path)", "status": "\(response.status.code)", "code": "\(code)",
+                    "reason": "\(message)",
+                ])
+        }
+        return response
+    }
+}

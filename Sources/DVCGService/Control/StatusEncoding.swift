@@ -1,0 +1,68 @@
+import DVCGCheckpoint
+import DVCGControl
+import DVCGCore
+import DVCGMechanism
+import Foundation
+
+extension Auctioneer {
+    /// The daemon's version, as `GET /v1/status` reports it.
+    public static let version = "0.1.0"
+}
+
+extension StatusResponse {
+    /// `GET /v1/status` for an auction at `now`.
+    init(_ snapshot: AuctionSnapshot, now: Date) {
+        let state = snapshot.state
+        let period = snapshot.period.inSeconds
+        let toNext = state.paused ? 0 : max(0, snapshot.nextRoundDue.map { $0.timeIntervalSince(now) } ?? period)
+        var bytes: UInt64 = 0
+        for suffix in ["", "-wal"] {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: snapshot.ledgerPath + suffix)
+            bytes += (attributes?[.size] as? NSNumber)?.uint64Value ?? 0
+        }
+        let formatter = ISO8601DateFormatter()
+        let lastRound = state.committed.flatMap { committed in
+            committed.summary.map { summary in
+                LastRoundStatus(
+                    round: committed.round.value, welfareEstimate: summary.welfareEstimate, pool: summary.pool,
+                    noiseScale: summary.noiseScale, durationMilliseconds: summary.duration.inSeconds * 1e3,
+                    participants: summary.participants)
+            }
+        }
+        self.init(
+            state: state.paused ? .paused : .running, nextRound: state.bidBook.openRound.value, periodSeconds: period,
+            secondsToNextRound: toNext, vspCount: state.roster.active.count,
+            policy: PolicyStatus(
+                path: snapshot.policyPath, version: PolicyCheckpoint.formatVersion, checksum: snapshot.policyChecksum,
+                loadedAt: formatter.string(from: snapshot.policyLoadedAt)),
+            lastRound: lastRound, learning: snapshot.learns ? .online : .frozen,
+            ledgerRounds: state.committed?.round.value ?? 0, ledgerBytes: bytes,
+            uptimeSeconds: max(0, now.timeIntervalSince(snapshot.startedAt)), version: Auctioneer.version,
+            skippedTicks: state.skippedTicks,
+            lastReload: state.lastReload.map {
+                ReloadStatus(
+                    outcome: $0.succeeded ? .ok : .failed, message: $0.message, at: formatter.string(from: $0.at))
+            })
+    }
+}
+
+extension VSPListResponse {
+    /// `GET /v1/vsps`: the current roster and the queued changes, sorted by id.
+    init(_ snapshot: AuctionSnapshot) {
+        let roster = snapshot.state.roster
+        let upcoming = roster.upcoming
+        let ids = Set(roster.active.keys).union(upcoming.keys).sorted()
+        let vsps = ids.map { id -> VSPInfo in
+            let definition = roster.active[id] ?? upcoming[id]
+            let status: VSPStatus = roster.active[id] == nil ? .joining : (upcoming[id] == nil ? .leaving : .active)
+            var kind = VSPKind.external
+            if case .simulated = definition?.kind { kind = .simulated }
+            let standing = snapshot.state.standings[id]
+            return VSPInfo(
+                id: id, kind: kind, status: status,
+                share: standing?.shares ?? Array(repeating: 0, count: snapshot.resources.count),
+                lastBid: standing?.entry?.bid, lastTax: standing?.entry?.tax, alphaHat: standing?.entry?.alphaHat ?? 1)
+        }
+        self.init(resources: snapshot.resources.map(\.name), vsps: vsps)
+    }
+}

@@ -114,6 +114,7 @@ install-files:
 	for p in $(PROGRAMS); do install -m 0755 $(BUILDDIR)/$$p $(DESTDIR)$(BINDIR)/$$p || exit 1; done
 	install -m 0644 etc/policy/default.safetensors $(DESTDIR)$(DATADIR)/policy/default.safetensors
 	install -m 0644 $(STAGE)/dvcgd.yaml $(DESTDIR)$(DATADIR)/dvcgd.yaml.example
+	install -m 0644 systemd/metrics.conf etc/grafana/dvcgd-dashboard.json $(DESTDIR)$(DATADIR)/
 	test -e $(DESTDIR)$(SYSCONFDIR)/dvcg/dvcgd.yaml || install -m 0644 $(STAGE)/dvcgd.yaml $(DESTDIR)$(SYSCONFDIR)/dvcg/dvcgd.yaml
 	install -m 0644 $(STAGE)/dvcgd.service $(DESTDIR)$(UNITDIR)/dvcgd.service
 	install -m 0644 systemd/dvcg.sysusers $(DESTDIR)$(SYSUSERSDIR)/dvcg.conf

@@ -132,6 +132,7 @@ public actor Auctioneer {
     /// Counts ticks the loop skipped after an overrun.
     public func recordSkippedTicks(_ count: Int64) {
         state.skippedTicks += count
+        metrics.ticksSkipped(count)
         publishStatus()
     }
 
@@ -294,7 +295,7 @@ public actor Auctioneer {
     public func reload(trigger: String) -> ReloadResult {
         notifier.notify(SystemdNotifier.reloadingMessage())
         let result = performReload()
-        metrics.reloadTried()
+        metrics.reloadTried(succeeded: result.succeeded)
         state.lastReload = ReloadRecord(succeeded: result.succeeded, message: result.message, at: Date())
         let status =
             result.succeeded

@@ -115,7 +115,7 @@ private struct Parser {
     mutating func daemon(_ root: Node) -> DaemonConfiguration? {
         let keys = [
             "period", "seed", "resources", "mechanism", "policy", "learning", "state_directory", "control", "log",
-            "vsps", "ledger",
+            "vsps", "ledger", "metrics",
         ]
         guard let map = reader.mapping(root, at: "", keys: keys) else { return nil }
         var period: Duration?
@@ -164,12 +164,15 @@ private struct Parser {
         if let node = map["ledger"] {
             ledger = LedgerConfiguration.parse(node, reader: &reader, folder: folder) ?? ledger
         }
+        var metrics = MetricsConfiguration()
+        if let node = map["metrics"] { metrics = MetricsConfiguration.parse(node, reader: &reader) ?? metrics }
         guard let period, let resources, let policy, let state, let control else { return nil }
         var configuration = DaemonConfiguration(
             period: period, seed: seed, resources: resources, mechanism: mechanism, policyPath: policy,
             checkpoint: checkpoint,
             stateDirectory: state, control: control, log: log, vsps: vsps)
         configuration.ledger = ledger
+        configuration.metrics = metrics
         return configuration
     }
 

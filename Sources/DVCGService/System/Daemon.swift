@@ -124,6 +124,12 @@ public enum Daemon {
                     auctioneer: auctioneer, interval: notifier.watchdogInterval, clock: ContinuousClock()),
                 successTerminationBehavior: .ignore),
         ]
+        if let address = configuration.metrics.listen {
+            services.append(
+                .init(
+                    service: MetricsListener.application(
+                        address: address, metrics: auctioneer.metrics, logger: logger)))
+        }
         if let retention = configuration.ledger.retention {
             let directory = configuration.ledger.archiveDirectory(stateDirectory: configuration.stateDirectory)
             services.append(

@@ -28,8 +28,10 @@ import Testing
         let shipped = try Data(contentsOf: URL(fileURLWithPath: fixture.folder + "/policy.safetensors"))
         let architecture = PolicyArchitecture.standard(resourceCount: 2, jointRoster: nil)
         var generator = SeededGenerator(seed: 5)
-        try PolicyCheckpoint(architecture: architecture, template: NetworkSet(architecture: architecture, using: &generator))
-            .write(to: fixture.folder + "/policy.safetensors")
+        try PolicyCheckpoint(
+            architecture: architecture, template: NetworkSet(architecture: architecture, using: &generator)
+        )
+        .write(to: fixture.folder + "/policy.safetensors")
 
         #expect(await auctioneer.reload(trigger: "test").succeeded == false)
         for _ in 0..<3 { await auctioneer.runRound() }

@@ -317,7 +317,8 @@ extension Ledger {
                             created, deleted_through, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'deleting')
                         """,
                     arguments: [
-                        Int64(clamping: first), Int64(clamping: last), plan.rounds, plan.entries, plan.reports, Int64(crc32), bytes, file,
+                        Int64(clamping: first), Int64(clamping: last), plan.rounds, plan.entries, plan.reports,
+                        Int64(crc32), bytes, file,
                         Date().timeIntervalSince1970, Int64(clamping: first) - 1,
                     ])
                 return db.lastInsertedRowID

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The signal systemd's watchdog sends a hung daemon (WatchdogSignal=, SIGABRT by default) ends the

@@ -53,7 +53,10 @@ import Testing
         #expect(try read("noise_scale", "utility_estimate") == before, "every value reads back under its new name")
         #expect(
             try Self.values(path, "SELECT identifier FROM grdb_migrations ORDER BY identifier")
-                == [["v1".databaseValue], ["v2".databaseValue], ["v3-efficiency".databaseValue]])
+                == [
+                    ["v1".databaseValue], ["v2".databaseValue], ["v3-efficiency".databaseValue],
+                    ["v4-archive".databaseValue],
+                ])
 
         let recovery = try ledger.recover()
         #expect(recovery.lastRound == RoundNumber(5))

@@ -34,8 +34,16 @@ public struct AuctionSnapshot: Sendable {
     /// Ticks skipped because a round overran its period, since start.
     public var skippedTicks: Int64 { state.skippedTicks }
 
-    /// The STATUS= text.
+    /// The STATUS= text: the state and last round, then, while the last reload stands refused,
+    /// `; reload failed, serving the previous policy: REASON` (until a reload succeeds), so that
+    /// `systemctl status` shows a refused reload for as long as it is true.
     public var statusLine: String {
+        guard let reload = state.lastReload, !reload.succeeded else { return auctionLine }
+        return "\(auctionLine); reload failed, serving the previous policy: \(reload.message)"
+    }
+
+    /// The state and last round, as STATUS= begins.
+    private var auctionLine: String {
         if state.paused { return "paused; \(vsps) VSPs; next round \(openRound)" }
         guard let committed = state.committed else { return "waiting for round \(openRound); \(vsps) VSPs" }
         let summary = committed.summary

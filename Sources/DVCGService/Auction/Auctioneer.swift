@@ -147,6 +147,7 @@ public actor Auctioneer {
     /// Counts ticks the loop skipped after an overrun.
     public func recordSkippedTicks(_ count: Int64) {
         state.skippedTicks += count
+        metrics.ticksSkipped(count)
         publishStatus()
     }
 
@@ -347,7 +348,7 @@ public actor Auctioneer {
     public func reload(trigger: String) -> ReloadResult {
         notifier.notify(SystemdNotifier.reloadingMessage())
         let result = performReload()
-        metrics.reloadTried()
+        metrics.reloadTried(succeeded: result.succeeded)
         state.lastReload = ReloadRecord(succeeded: result.succeeded, message: result.message, at: Date())
         let status =
             result.succeeded

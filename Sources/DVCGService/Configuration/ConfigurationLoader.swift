@@ -115,7 +115,7 @@ private struct Parser {
     mutating func daemon(_ root: Node) -> DaemonConfiguration? {
         let keys = [
             "period", "seed", "resources", "mechanism", "policy", "learning", "state_directory", "control", "log",
-            "vsps",
+            "vsps", "ledger", "metrics",
         ]
         guard let map = reader.mapping(root, at: "", keys: keys) else { return nil }
         var period: Duration?
@@ -160,11 +160,20 @@ private struct Parser {
         if let node = map["log"] { log = self.log(node) ?? log }
         var vsps: [VSPDefinition] = []
         if let node = map["vsps"] { vsps = self.vsps(node, resourceCount: resources?.count) ?? [] }
+        var ledger = LedgerConfiguration()
+        if let node = map["ledger"] {
+            ledger = LedgerConfiguration.parse(node, reader: &reader, folder: folder) ?? ledger
+        }
+        var metrics = MetricsConfiguration()
+        if let node = map["metrics"] { metrics = MetricsConfiguration.parse(node, reader: &reader) ?? metrics }
         guard let period, let resources, let policy, let state, let control else { return nil }
-        return DaemonConfiguration(
+        var configuration = DaemonConfiguration(
             period: period, seed: seed, resources: resources, mechanism: mechanism, policyPath: policy,
             checkpoint: checkpoint,
             stateDirectory: state, control: control, log: log, vsps: vsps)
+        configuration.ledger = ledger
+        configuration.metrics = metrics
+        return configuration
     }
 
     mutating func resources(_ node: Node) -> [Resource]? {

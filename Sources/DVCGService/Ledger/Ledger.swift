@@ -26,6 +26,7 @@ public final class Ledger: Sendable {
             var configuration = Configuration()
             configuration.busyMode = .timeout(5)
             pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.enableIncrementalVacuum(pool)
             try Self.migrator.migrate(pool)
         } catch {
             throw .cannotOpen(path: path, reason: Self.reason(error))
@@ -114,6 +115,7 @@ public final class Ledger: Sendable {
                     ALTER TABLE round_entries ADD COLUMN voi_fitted INTEGER;
                     """)
         }
+        registerArchiveMigrations(in: &migrator)
         return migrator
     }
 

@@ -6,6 +6,8 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case transactionFailed(path: String, operation: String, reason: String)
     /// The ledger holds data the daemon cannot interpret.
     case corrupt(path: String, reason: String)
+    /// Archived rows were not deleted: they changed since the archive was written, or are not all there.
+    case archiveRefused(path: String, reason: String)
 
     /// One line naming the file and the failure.
     public var description: String {
@@ -13,6 +15,7 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .cannotOpen(let path, let reason): return "\(path): cannot open the ledger: \(reason)"
         case .transactionFailed(let path, let operation, let reason): return "\(path): \(operation) failed: \(reason)"
         case .corrupt(let path, let reason): return "\(path): the ledger is inconsistent: \(reason)"
+        case .archiveRefused(let path, let reason): return "\(path): archived rows not deleted: \(reason)"
         }
     }
 }

@@ -86,7 +86,7 @@ public final class DaemonMetrics: Sendable {
         if let efficiencyEstimate { efficiency.set(efficiencyEstimate) }
         if let trueEfficiency { self.trueEfficiency.set(trueEfficiency) }
         self.fittedVSPs.set(Double(fittedVSPs))
-        if let serving { learnerServing.set(serving == "learner" ? 1 : 0) }
+        if let serving { learnerServing.set(serving == "learner" ? 1.0 : 0.0) }
         if switched { safeguardSwitches.increment() }
     }
 

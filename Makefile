@@ -17,14 +17,22 @@ ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 SYSCONFDIR ?= /etc
 STATEDIR ?= /var/lib/dvcg
 RUNDIR ?= /run/dvcg
-# Where the binaries to install come from: release (make install) or debug (the operations test).
+# Where the binaries to install come from: release (make run) or debug (the operations test).
 CONFIGURATION ?= release
 BUILDDIR = .build/$(CONFIGURATION)
+# Programs that run with Debian's libraries only (make install, make deb): the Swift runtime,
+# Foundation and Dispatch linked in with --static-swift-stdlib. That changes how every module is
+# compiled (against the toolchain's static modules), so it is a build of its own, in .build/static.
+STATIC_CONFIGURATION ?= release
+STATIC_BUILDDIR = .build/static/$(STATIC_CONFIGURATION)
+# The package's version: the first line of debian/changelog.
+VERSION := $(shell dpkg-parsechangelog -S Version 2>/dev/null)
+DEB = .build/deb/dvcg_$(VERSION)_amd64.deb
 STAGE = .build/install
 PROGRAMS = dvcgd dvcgctl dvcg
 MANPAGES = man/dvcg.1 man/dvcgd.yaml.5 man/dvcgd.8 man/dvcgctl.8
 
-.PHONY: deps build test run bench clean release install install-files uninstall ops-test
+.PHONY: deps build test run bench clean release static install install-files uninstall ops-test systemd-test deb
 
 deps:
 	scripts/install-deps
@@ -33,14 +41,20 @@ build: deps
 	$(SWIFT) build
 
 # One debug build, then every test (unit, numerical references, end-to-end runs of the binaries),
-# then the operations test on an installation of that build into a temporary root.
+# then the operations test on an installation of that build into a temporary root, then the
+# systemd test (the installed unit under systemd 254 as PID 1 in a container; skipped without root
+# or systemd-nspawn).
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	scripts/ops-test
+	scripts/systemd-test
 
 ops-test:
 	scripts/ops-test
+
+systemd-test:
+	scripts/systemd-test
 
 # The main job: dvcgd on the default testbed (the paper's 10-VSP scenario, seed 1) with the shipped
 # policy; ledger and control socket under state/. Ctrl-C stops it gracefully. All three programs
@@ -56,9 +70,24 @@ bench: deps
 release: deps
 	$(SWIFT) build -c release
 
-# Release build, then every file into $(DESTDIR)$(PREFIX) and $(DESTDIR)$(SYSCONFDIR).
-install: release
-	$(MAKE) install-files CONFIGURATION=release
+static: deps
+	$(SWIFT) build -c $(STATIC_CONFIGURATION) --static-swift-stdlib --scratch-path .build/static
+
+# Release build without the Swift toolchain at run time, then every file into $(DESTDIR)$(PREFIX)
+# and $(DESTDIR)$(SYSCONFDIR).
+install: static
+	$(MAKE) install-files BUILDDIR=$(STATIC_BUILDDIR)
+
+# .build/deb/dvcg_$(VERSION)_amd64.deb (debhelper, debian/): the static build and install-files with
+# PREFIX=/usr, then lintian (errors fail; warnings are printed). STATIC_CONFIGURATION=debug packages a
+# debug build instead (larger, slower; for tests).
+deb: deps
+	rm -rf .build/deb && mkdir -p .build/deb
+	STATIC_CONFIGURATION=$(STATIC_CONFIGURATION) dpkg-buildpackage --rules-target=binary --no-sign
+	dh_clean
+	test -s $(DEB)
+	lintian --fail-on error $(DEB)
+	@echo "built $(DEB)"
 
 # The files only, from an existing build in $(BUILDDIR). An existing $(SYSCONFDIR)/dvcg/dvcgd.yaml
 # is never overwritten; the shipped one is always at $(DATADIR)/dvcgd.yaml.example.
@@ -77,14 +106,15 @@ install-files:
 	grep -q '^  socket: $(RUNDIR)/dvcgd.sock$$' $(STAGE)/dvcgd.yaml
 	grep -q '^  reader_groups: \[dvcg\]' $(STAGE)/dvcgd.yaml
 	for p in dvcgctl dvcg dvcgd; do \
-	    $(BUILDDIR)/$$p --generate-completion-script bash > $(STAGE)/$$p.bash && \
+	    $(BUILDDIR)/$$p --generate-completion-script bash > $(STAGE)/$$p.bash && sed -i '1{/^#!/d}' $(STAGE)/$$p.bash && \
 	    $(BUILDDIR)/$$p --generate-completion-script zsh > $(STAGE)/_$$p || exit 1; done
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/policy $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR) \
 	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(SYSCONFDIR)/dvcg
 	for p in $(PROGRAMS); do install -m 0755 $(BUILDDIR)/$$p $(DESTDIR)$(BINDIR)/$$p || exit 1; done
-	install -m 0644 etc/policy/default.safetensors $(DESTDIR)$(DATADIR)/policy/default.safetensors
+	install -m 0644 etc/policy/default.safetensors etc/policy/mfmarl-n10s1.safetensors $(DESTDIR)$(DATADIR)/policy/
 	install -m 0644 $(STAGE)/dvcgd.yaml $(DESTDIR)$(DATADIR)/dvcgd.yaml.example
+	install -m 0644 systemd/metrics.conf etc/grafana/dvcgd-dashboard.json $(DESTDIR)$(DATADIR)/
 	test -e $(DESTDIR)$(SYSCONFDIR)/dvcg/dvcgd.yaml || install -m 0644 $(STAGE)/dvcgd.yaml $(DESTDIR)$(SYSCONFDIR)/dvcg/dvcgd.yaml
 	install -m 0644 $(STAGE)/dvcgd.service $(DESTDIR)$(UNITDIR)/dvcgd.service
 	install -m 0644 systemd/dvcg.sysusers $(DESTDIR)$(SYSUSERSDIR)/dvcg.conf

@@ -59,6 +59,7 @@ let package = Package(
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
         ),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "DVCGCommandLine",
             dependencies: ["DVCGCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -78,7 +79,7 @@ let package = Package(
         .target(
             name: "DVCGService",
             dependencies: [
-                "DVCGCore", "DVCGCheckpoint", "DVCGMechanism", "CSystemd", "DVCGControl",
+                "DVCGCore", "DVCGCheckpoint", "DVCGMechanism", "CSystemd", "CZlib", "DVCGControl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

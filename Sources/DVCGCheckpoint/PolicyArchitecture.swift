@@ -33,6 +33,17 @@ public enum NetworkRole: String, Sendable, CaseIterable, Codable, Comparable {
     }
 }
 
+/// Whether a policy holds networks per VSP or one set shared by every VSP (docs/checkpoints.md).
+public enum PolicyKind: String, Sendable, Equatable, Codable, CaseIterable {
+    /// The paper's per-VSP networks (DVCG-MFMARL, DVCG-MARL, DVCG-MADDPG): an actor, a critic and a VoI
+    /// net per VSP id, and a template for VSPs the policy has never seen. The actor sees (o_i, o-bar_i).
+    case perVSP = "per_vsp"
+    /// One actor and one critic shared by every VSP over inputs that mean the same for every VSP and
+    /// every N (the VSP's relative share and its marginal VoI value relative to the resource's price,
+    /// docs/learning.md), plus a VoI prior that every VSP's own VoI net starts from.
+    case shared
+}
+
 /// The shape of a policy: K, the action levels, the hidden activation, each net's layer sizes and
 /// what the critic sees.
 ///
@@ -57,12 +68,15 @@ public struct PolicyArchitecture: Sendable, Equatable, Codable {
     /// whose observations and actions the joint critic sees, in the order of its input slots. Such
     /// a policy admits only these VSPs (the engine refuses others with `EngineError.outsideJointRoster`).
     public var jointRoster: [String]?
+    /// Per-VSP networks or one shared set (``PolicyKind``).
+    public var kind: PolicyKind
 
     /// An architecture with explicit sizes; check it with ``validate()``.
     public init(
         resourceCount: Int, actionLevels: [Double], activation: Activation, actor: [Int], critic: [Int], voi: [Int],
-        jointRoster: [String]? = nil
+        jointRoster: [String]? = nil, kind: PolicyKind = .perVSP
     ) {
+        self.kind = kind
         self.resourceCount = resourceCount
         self.actionLevels = actionLevels
         self.activation = activation
@@ -96,7 +110,7 @@ public struct PolicyArchitecture: Sendable, Equatable, Codable {
     public static func standard(
         resourceCount: Int = 3, actionLevels: [Double] = [-0.3, -0.2, -0.1, 0, 0.1, 0.2, 0.3],
         hidden: [Int] = [64, 64],
-        jointRoster: [String]? = nil
+        jointRoster: [String]? = nil, kind: PolicyKind = .perVSP
     ) -> PolicyArchitecture {
         let k = resourceCount
         let l = actionLevels.count
@@ -104,7 +118,7 @@ public struct PolicyArchitecture: Sendable, Equatable, Codable {
         return PolicyArchitecture(
             resourceCount: k, actionLevels: actionLevels, activation: .relu,
             actor: [2 * k] + hidden + [k * l], critic: [critic] + hidden + [1], voi: [k] + hidden + [1],
-            jointRoster: jointRoster)
+            jointRoster: jointRoster, kind: kind)
     }
 
     /// The layer sizes of `role` (target nets share their online net's sizes).
@@ -128,6 +142,9 @@ public struct PolicyArchitecture: Sendable, Equatable, Codable {
         }
         guard actionLevels.allSatisfy(\.isFinite) else {
             throw .invalidMetadata(key: "action_levels", reason: "levels must be finite")
+        }
+        if kind == .shared && jointRoster != nil {
+            throw .invalidMetadata(key: "roster", reason: "a shared policy has no joint critic roster")
         }
         if let jointRoster {
             guard !jointRoster.isEmpty, jointRoster.count <= 1024 else {

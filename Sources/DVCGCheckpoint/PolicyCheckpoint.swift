@@ -2,11 +2,16 @@ import DVCGCore
 import DVCGNeural
 import Foundation
 
-/// A policy: per-VSP network sets plus the template a newly registered VSP starts from, with the
-/// architecture and training metadata; stored as a safetensors file (docs/checkpoints.md).
+/// A policy, stored as a safetensors file (docs/checkpoints.md), of one of two kinds
+/// (``PolicyArchitecture/kind``):
 ///
-/// Tensor names are `template.<net>.<layer>.{weight,bias}` and `vsp.<id>.<net>.<layer>.{weight,bias}`,
-/// `<layer>` the index of the Linear module in a PyTorch `nn.Sequential` (0, 2, 4, ...).
+/// - per VSP: network sets by VSP id plus the template a newly registered VSP starts from; tensor names
+///   `template.<net>.<layer>.{weight,bias}` and `vsp.<id>.<net>.<layer>.{weight,bias}`;
+/// - shared: one network set for every VSP (``template``: the shared actor and critic with their targets,
+///   and the VoI prior each VSP's VoI net starts from), plus the VoI nets of the VSPs the bank had fitted
+///   (``voiNets``); tensor names `shared.<net>.<layer>.{weight,bias}` and `vsp.<id>.voi.<layer>.{weight,bias}`.
+///
+/// `<layer>` is the index of the Linear module in a PyTorch `nn.Sequential` (0, 2, 4, ...).
 public struct PolicyCheckpoint: Sendable, Equatable {
     /// The `format_version` this build writes and reads.
     public static let formatVersion = 1
@@ -17,19 +22,29 @@ public struct PolicyCheckpoint: Sendable, Equatable {
     public var training: String
     /// Creation time, ISO 8601 (empty when unknown).
     public var created: String
-    /// The networks a VSP missing from ``vsps`` starts from.
+    /// Per VSP: the networks a VSP missing from ``vsps`` starts from. Shared: the networks every VSP
+    /// uses (actor, critic, targets) and the VoI prior every VSP's VoI net starts from.
     public var template: NetworkSet
-    /// Networks by VSP id (ids match [A-Za-z0-9._-]{1,64}).
+    /// Per VSP: networks by VSP id (ids match [A-Za-z0-9._-]{1,64}); always empty for a shared policy.
     public var vsps: [String: NetworkSet]
+    /// Shared: the VoI nets of VSPs by id (their utility models, fitted by the bank); empty per VSP.
+    public var voiNets: [String: MLP]
+    /// Rounds each VSP has taken part in while learning (its position in the exploration schedule),
+    /// by id; a VSP listed here resumes its schedule instead of starting at epsilon 1 (metadata
+    /// `exploration_ages`, absent when empty).
+    public var explorationAges: [String: Int]
 
     /// A checkpoint with the given contents; `created` defaults to now.
     public init(
         architecture: PolicyArchitecture, template: NetworkSet, vsps: [String: NetworkSet] = [:],
+        voiNets: [String: MLP] = [:], explorationAges: [String: Int] = [:],
         training: String = "{}", created: String = Date().ISO8601Format()
     ) {
         self.architecture = architecture
         self.template = template
         self.vsps = vsps
+        self.voiNets = voiNets
+        self.explorationAges = explorationAges
         self.training = training
         self.created = created
     }
@@ -55,20 +70,25 @@ public struct PolicyCheckpoint: Sendable, Equatable {
     /// The checkpoint as a safetensors archive (F32 tensors and string metadata).
     public func archive() -> SafetensorsArchive {
         var tensors: [SafetensorsTensor] = []
-        func add(_ prefix: String, _ set: NetworkSet) {
-            for role in NetworkRole.allCases {
-                for (j, layer) in set[role].layers.enumerated() {
-                    let base = "\(prefix).\(role.rawValue).\(2 * j)"
-                    tensors.append(
-                        SafetensorsTensor(
-                            name: base + ".weight", shape: layer.weight.shape, values: layer.weight.values))
-                    tensors.append(
-                        SafetensorsTensor(name: base + ".bias", shape: [layer.bias.count], values: layer.bias))
-                }
+        func add(_ prefix: String, _ role: NetworkRole, _ net: MLP) {
+            for (j, layer) in net.layers.enumerated() {
+                let base = "\(prefix).\(role.rawValue).\(2 * j)"
+                tensors.append(
+                    SafetensorsTensor(name: base + ".weight", shape: layer.weight.shape, values: layer.weight.values))
+                tensors.append(SafetensorsTensor(name: base + ".bias", shape: [layer.bias.count], values: layer.bias))
             }
         }
-        add("template", template)
-        for id in vsps.keys.sorted() { add("vsp.\(id)", vsps[id]!) }
+        func add(_ prefix: String, _ set: NetworkSet) {
+            for role in NetworkRole.allCases { add(prefix, role, set[role]) }
+        }
+        switch architecture.kind {
+        case .perVSP:
+            add("template", template)
+            for id in vsps.keys.sorted() { add("vsp.\(id)", vsps[id]!) }
+        case .shared:
+            add("shared", template)
+            for id in voiNets.keys.sorted() { add("vsp.\(id)", .voi, voiNets[id]!) }
+        }
         let a = architecture
         let sizes: (([Int]) -> JSONValue) = { .array($0.map { .number(String($0)) }) }
         let layers = JSONValue.object([("actor", sizes(a.actor)), ("critic", sizes(a.critic)), ("voi", sizes(a.voi))])
@@ -81,10 +101,17 @@ public struct PolicyCheckpoint: Sendable, Equatable {
             "training": training,
             "created": created,
         ]
-        // Mean-field policies are written without these keys, exactly as before they existed.
+        // Mean-field per-VSP policies are written without these keys, exactly as before they existed.
         if let roster = a.jointRoster {
             metadata["critic_input"] = "joint"
             metadata["roster"] = JSONValue.array(roster.map { .string($0) }).serialized
+        }
+        if a.kind == .shared { metadata["policy_kind"] = PolicyKind.shared.rawValue }
+        if template.voi.outputScale != 1 { metadata["voi_output_scale"] = "\(template.voi.outputScale)" }
+        if !explorationAges.isEmpty {
+            metadata["exploration_ages"] =
+                JSONValue.object(explorationAges.keys.sorted().map { ($0, .number(String(explorationAges[$0]!))) })
+                .serialized
         }
         return SafetensorsArchive(metadata: metadata, tensors: tensors)
     }
@@ -94,7 +121,15 @@ public struct PolicyCheckpoint: Sendable, Equatable {
     ///
     /// - Throws: ``PolicyCheckpointError`` for the first problem found, tensors visited in name order.
     public init(archive: SafetensorsArchive) throws(PolicyCheckpointError) {
-        let (architecture, training, created) = try Self.parseMetadata(archive.metadata)
+        let (architecture, training, created, ages) = try Self.parseMetadata(archive.metadata)
+        var voiScale: Float = 1
+        if let text = archive.metadata["voi_output_scale"] {
+            guard let value = Float(text), value.isFinite, value > 0 else {
+                throw .invalidMetadata(key: "voi_output_scale", reason: "'\(text)' is not a finite number > 0")
+            }
+            voiScale = value
+        }
+        let sharedOwner = architecture.kind == .shared ? "shared" : "template"
         // owner -> role -> layer position -> (weight, bias)
         var found: [String: [NetworkRole: [Int: (weight: Matrix?, bias: [Float]?)]]] = [:]
         for name in archive.names {
@@ -119,12 +154,20 @@ public struct PolicyCheckpoint: Sendable, Equatable {
             }
             found[owner, default: [:]][role, default: [:]][position] = entry
         }
-        if found["template"] == nil { found["template"] = [:] }
+        if found[sharedOwner] == nil { found[sharedOwner] = [:] }
         var sets: [String: NetworkSet] = [:]
+        var voiNets: [String: MLP] = [:]
         for owner in found.keys.sorted() {
             let nets = found[owner]!
+            // A shared policy's VSPs hold only their VoI nets.
+            let roles = architecture.kind == .shared && owner != sharedOwner ? [NetworkRole.voi] : NetworkRole.allCases
+            if let extra = nets.keys.sorted().first(where: { !roles.contains($0) }) {
+                throw .unexpectedTensor(
+                    name: "\(owner).\(extra.rawValue)",
+                    reason: "a shared policy holds only a VoI net per VSP (the actor and critic are shared.*)")
+            }
             var built: [NetworkRole: MLP] = [:]
-            for role in NetworkRole.allCases {
+            for role in roles {
                 guard let layers = nets[role] else {
                     if role.isRequired { throw .missingNetwork(owner: owner, role: role) }
                     continue
@@ -137,13 +180,18 @@ public struct PolicyCheckpoint: Sendable, Equatable {
                     guard let bias = layers[position]?.bias else { throw .missingTensor(base + ".bias") }
                     dense.append(Dense(weight: weight, bias: bias))
                 }
-                built[role] = MLP(layers: dense, activation: architecture.activation)
+                built[role] = MLP(
+                    layers: dense, activation: architecture.activation, outputScale: role == .voi ? voiScale : 1)
+            }
+            if roles == [.voi] {
+                voiNets[String(owner.dropFirst(4))] = built[.voi]!
+                continue
             }
             sets[owner] = NetworkSet(
                 actor: built[.actor]!, critic: built[.critic]!, voi: built[.voi]!,
                 actorTarget: built[.actorTarget], criticTarget: built[.criticTarget])
         }
-        let template = sets.removeValue(forKey: "template")!
+        let template = sets.removeValue(forKey: sharedOwner)!
         var vsps: [String: NetworkSet] = [:]
         for (owner, set) in sets { vsps[String(owner.dropFirst(4))] = set }
         if let roster = architecture.jointRoster,
@@ -152,7 +200,9 @@ public struct PolicyCheckpoint: Sendable, Equatable {
             throw .invalidMetadata(
                 key: "roster", reason: "VSP '\(outsider)' has networks but is not in the joint critic's roster")
         }
-        self.init(architecture: architecture, template: template, vsps: vsps, training: training, created: created)
+        self.init(
+            architecture: architecture, template: template, vsps: vsps, voiNets: voiNets, explorationAges: ages,
+            training: training, created: created)
     }
 
     /// Splits a tensor name into owner ("template" or "vsp.<id>"), role, layer position j (module
@@ -162,11 +212,12 @@ public struct PolicyCheckpoint: Sendable, Equatable {
     ) {
         let parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         let owner: String
-        if parts.first == "template" {
+        let sharedOwner = architecture.kind == .shared ? "shared" : "template"
+        if parts.first == sharedOwner {
             guard parts.count == 4 else {
-                throw .unexpectedTensor(name: name, reason: "expected template.<net>.<layer>.{weight,bias}")
+                throw .unexpectedTensor(name: name, reason: "expected \(sharedOwner).<net>.<layer>.{weight,bias}")
             }
-            owner = "template"
+            owner = sharedOwner
         } else if parts.first == "vsp" {
             guard parts.count >= 5 else {
                 throw .unexpectedTensor(name: name, reason: "expected vsp.<id>.<net>.<layer>.{weight,bias}")
@@ -175,7 +226,10 @@ public struct PolicyCheckpoint: Sendable, Equatable {
             guard VSPID.isValid(id) else { throw .invalidVSPIdentifier(tensor: name, identifier: id) }
             owner = "vsp." + id
         } else {
-            throw .unexpectedTensor(name: name, reason: "name does not start with 'template.' or 'vsp.'")
+            throw .unexpectedTensor(
+                name: name,
+                reason: "name does not start with '\(sharedOwner).' or 'vsp.'"
+                    + (architecture.kind == .shared ? " (policy_kind is shared)" : ""))
         }
         let kind = parts[parts.count - 1]
         guard kind == "weight" || kind == "bias" else {
@@ -202,7 +256,7 @@ public struct PolicyCheckpoint: Sendable, Equatable {
 
     /// Reads and validates the `__metadata__` map.
     private static func parseMetadata(_ metadata: [String: String]) throws(PolicyCheckpointError) -> (
-        PolicyArchitecture, String, String
+        PolicyArchitecture, String, String, [String: Int]
     ) {
         func required(_ key: String) throws(PolicyCheckpointError) -> String {
             guard let value = metadata[key] else { throw .missingMetadata(key: key) }
@@ -282,14 +336,40 @@ public struct PolicyCheckpoint: Sendable, Equatable {
         case let other?:
             throw .invalidMetadata(key: "critic_input", reason: "'\(other)' is not mean_field or joint")
         }
+        let kind: PolicyKind
+        switch metadata["policy_kind"] {
+        case nil: kind = .perVSP
+        case let text?:
+            guard let parsed = PolicyKind(rawValue: text) else {
+                throw .invalidMetadata(key: "policy_kind", reason: "'\(text)' is not per_vsp or shared")
+            }
+            kind = parsed
+        }
         let architecture = PolicyArchitecture(
             resourceCount: k, actionLevels: levels, activation: activation,
-            actor: layers["actor"]!, critic: layers["critic"]!, voi: layers["voi"]!, jointRoster: jointRoster)
+            actor: layers["actor"]!, critic: layers["critic"]!, voi: layers["voi"]!, jointRoster: jointRoster,
+            kind: kind)
         try architecture.validate()
         let training = metadata["training"] ?? "{}"
         guard case .object = try json("training", training) else {
             throw .invalidMetadata(key: "training", reason: "not a JSON object")
         }
-        return (architecture, training, metadata["created"] ?? "")
+        var ages: [String: Int] = [:]
+        if let text = metadata["exploration_ages"] {
+            guard case .object(let members) = try json("exploration_ages", text) else {
+                throw .invalidMetadata(key: "exploration_ages", reason: "not a JSON object")
+            }
+            for (id, value) in members {
+                guard VSPID.isValid(id) else {
+                    throw .invalidMetadata(key: "exploration_ages", reason: "'\(id)' is not a valid VSP id")
+                }
+                guard let age = value.unsignedInteger, age <= UInt64(Int32.max) else {
+                    throw .invalidMetadata(
+                        key: "exploration_ages", reason: "\(id): \(value.serialized) is not a round count >= 0")
+                }
+                ages[id] = Int(age)
+            }
+        }
+        return (architecture, training, metadata["created"] ?? "", ages)
     }
 }

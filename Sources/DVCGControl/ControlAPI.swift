@@ -1,4 +1,5 @@
 import DVCGCore
+import Foundation
 
 /// Every endpoint of dvcgd's control API, each defined once (docs/openapi.yaml is the contract).
 public enum ControlAPI {
@@ -204,6 +205,70 @@ public enum ControlAPI {
         public static let activity = "run rounds"
     }
 
+    /// `GET /v1/archive/plan?before=R`: which rounds an archive before R would hold now.
+    public enum PlanArchive: Endpoint {
+        /// What the client sends: ``ArchivePlanQuery``.
+        public typealias Request = ArchivePlanQuery
+        /// What the server answers: ``ArchivePlan``.
+        public typealias Response = ArchivePlan
+        /// The method.
+        public static let method = EndpointMethod.get
+        /// The path.
+        public static let path = "/v1/archive/plan"
+        /// Who may call it.
+        public static let access = EndpointAccess.admin
+        /// What a caller without access may not do.
+        public static let activity = "archive rounds"
+    }
+
+    /// `GET /v1/archive?from=A&to=B`: rounds A...B with their entries and reports, gzip JSON Lines, streamed.
+    public enum ReadArchive: Endpoint {
+        /// What the client sends: ``ArchiveRange``.
+        public typealias Request = ArchiveRange
+        /// What the server answers: the gzip bytes.
+        public typealias Response = Data
+        /// The method.
+        public static let method = EndpointMethod.get
+        /// The path.
+        public static let path = "/v1/archive"
+        /// Who may call it.
+        public static let access = EndpointAccess.admin
+        /// What a caller without access may not do.
+        public static let activity = "archive rounds"
+    }
+
+    /// `POST /v1/archive/delete`: remove rounds the caller's archive file is shown to hold.
+    public enum DeleteArchived: Endpoint {
+        /// What the client sends: ``ArchiveDeletionRequest``.
+        public typealias Request = ArchiveDeletionRequest
+        /// What the server answers: ``ArchiveRecordResponse``.
+        public typealias Response = ArchiveRecordResponse
+        /// The method.
+        public static let method = EndpointMethod.post
+        /// The path.
+        public static let path = "/v1/archive/delete"
+        /// Who may call it.
+        public static let access = EndpointAccess.admin
+        /// What a caller without access may not do.
+        public static let activity = "archive rounds"
+    }
+
+    /// `GET /v1/archives`: the archives the ledger records.
+    public enum ListArchives: Endpoint {
+        /// What the client sends: nothing.
+        public typealias Request = NoRequest
+        /// What the server answers: one ``ArchiveRecordResponse`` per archive.
+        public typealias Response = [ArchiveRecordResponse]
+        /// The method.
+        public static let method = EndpointMethod.get
+        /// The path.
+        public static let path = "/v1/archives"
+        /// Who may call it.
+        public static let access = EndpointAccess.admin
+        /// What a caller without access may not do.
+        public static let activity = "archive rounds"
+    }
+
     /// `GET /metrics`: Prometheus text exposition.
     public enum Metrics: Endpoint {
         /// What the client sends: nothing.
@@ -223,7 +288,8 @@ public enum ControlAPI {
     /// Every endpoint, in the order of docs/openapi.yaml.
     public static let endpoints: [any Endpoint.Type] = [
         Health.self, Status.self, ListVSPs.self, AddVSP.self, RemoveVSP.self, SubmitBid.self, FileReport.self,
-        ReadLedger.self, Reload.self, Pause.self, Resume.self, RunRound.self, Metrics.self,
+        ReadLedger.self, Reload.self, Pause.self, Resume.self, RunRound.self, PlanArchive.self, ReadArchive.self,
+        DeleteArchived.self, ListArchives.self, Metrics.self,
     ]
 
     /// The methods the API takes on a request path, in the order of ``endpoints``; empty for a path it does

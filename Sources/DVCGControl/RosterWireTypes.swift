@@ -160,11 +160,14 @@ public struct VSPInfo: Codable, Sendable, Equatable {
     public var lastTax: Double?
     /// The bank's alpha-hat for it.
     public var alphaHat: Double
+    /// Whether the bank's VoI net of it is fitted to its reports (its median relative error over its
+    /// newest reports within the tolerance, docs/learning.md); nil before it is on the engine's roster.
+    public var voiFitted: Bool?
 
     /// Creates a VSP entry.
     public init(
         id: VSPID, kind: VSPKind, status: VSPStatus, share: [Double], lastBid: Double?, lastTax: Double?,
-        alphaHat: Double
+        alphaHat: Double, voiFitted: Bool? = nil
     ) {
         self.id = id
         self.kind = kind
@@ -173,6 +176,7 @@ public struct VSPInfo: Codable, Sendable, Equatable {
         self.lastBid = lastBid
         self.lastTax = lastTax
         self.alphaHat = alphaHat
+        self.voiFitted = voiFitted
     }
 
     enum CodingKeys: String, CodingKey {
@@ -180,6 +184,7 @@ public struct VSPInfo: Codable, Sendable, Equatable {
         case lastBid = "last_bid"
         case lastTax = "last_tax"
         case alphaHat = "alpha_hat"
+        case voiFitted = "voi_fitted"
     }
 }
 

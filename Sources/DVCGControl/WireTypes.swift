@@ -78,11 +78,19 @@ public struct LastRoundStatus: Codable, Sendable, Equatable {
     public var durationMilliseconds: Double
     /// The number of VSPs that took part.
     public var participants: Int
+    /// The bank's efficiency estimate: the welfare estimate over the VoI nets' optimum estimate, in [0, 1]
+    /// (no true utility needed); absent when the estimate is off.
+    public var efficiencyEstimate: Double?
+    /// For a round whose participants were all simulated (their utilities known): the true welfare of the
+    /// realised slices over the certified optimum of those participants; absent otherwise.
+    public var trueEfficiency: Double?
+    /// Participants whose VoI net was fitted to their reports.
+    public var fittedVSPs: Int?
 
     /// Creates a last-round status.
     public init(
         round: UInt64, welfareEstimate: Double, pool: Double, noiseScale: Double, durationMilliseconds: Double,
-        participants: Int
+        participants: Int, efficiencyEstimate: Double? = nil, trueEfficiency: Double? = nil, fittedVSPs: Int? = nil
     ) {
         self.round = round
         self.welfareEstimate = welfareEstimate
@@ -90,6 +98,9 @@ public struct LastRoundStatus: Codable, Sendable, Equatable {
         self.noiseScale = noiseScale
         self.durationMilliseconds = durationMilliseconds
         self.participants = participants
+        self.efficiencyEstimate = efficiencyEstimate
+        self.trueEfficiency = trueEfficiency
+        self.fittedVSPs = fittedVSPs
     }
 
     enum CodingKeys: String, CodingKey {
@@ -97,6 +108,23 @@ public struct LastRoundStatus: Codable, Sendable, Equatable {
         case welfareEstimate = "welfare_estimate"
         case noiseScale = "noise_scale"
         case durationMilliseconds = "duration_ms"
+        case efficiencyEstimate = "efficiency_estimate"
+        case trueEfficiency = "true_efficiency"
+        case fittedVSPs = "fitted_vsps"
+    }
+}
+
+/// Online learning's safeguard, as `GET /v1/status` reports it (docs/learning.md, "Safe online learning").
+public struct SafeguardStatus: Codable, Sendable, Equatable {
+    /// What served the last round: `learner`, `baseline` (the policy as loaded) or `equal_split`.
+    public var serving: String
+    /// Switches between them since the policy was loaded.
+    public var switches: Int
+
+    /// Creates a safeguard status.
+    public init(serving: String, switches: Int) {
+        self.serving = serving
+        self.switches = switches
     }
 }
 
@@ -201,6 +229,8 @@ public struct StatusResponse: Codable, Sendable, Equatable {
     public var lastReload: ReloadStatus?
     /// Why the ledger cannot commit, while ``state`` is ``DaemonState/degraded``.
     public var degraded: DegradedStatus?
+    /// While learning online: what serves and how often it switched; nil when frozen.
+    public var safeguard: SafeguardStatus?
 
     /// Creates a status answer.
     public init(
@@ -208,8 +238,9 @@ public struct StatusResponse: Codable, Sendable, Equatable {
         policy: PolicyStatus, lastRound: LastRoundStatus?, learning: LearningMode, ledgerRounds: UInt64,
         ledgerBytes: UInt64,
         uptimeSeconds: Double, version: String, skippedTicks: Int64 = 0, lastReload: ReloadStatus? = nil,
-        degraded: DegradedStatus? = nil
+        degraded: DegradedStatus? = nil, safeguard: SafeguardStatus? = nil
     ) {
+        self.safeguard = safeguard
         self.state = state
         self.nextRound = nextRound
         self.periodSeconds = periodSeconds
@@ -239,5 +270,6 @@ public struct StatusResponse: Codable, Sendable, Equatable {
         case uptimeSeconds = "uptime_seconds"
         case skippedTicks = "skipped_ticks"
         case lastReload = "last_reload"
+        case safeguard
     }
 }

@@ -41,6 +41,12 @@ public struct ActionSpace: Hashable, Sendable, Codable {
     /// The index of the level 0 (no change), or nil when the space has none.
     public var neutralLevel: Int? { levels.firstIndex(of: 0) }
 
+    /// The index of the largest cut (the smallest level).
+    public var lowestLevel: Int { levels.indices.min { levels[$0] < levels[$1] }! }
+
+    /// The index of the largest increase (the largest level).
+    public var highestLevel: Int { levels.indices.max { levels[$0] < levels[$1] }! }
+
     /// Applies one level index per VSP and resource to `allocation`, then normalises.
     ///
     /// - Parameters:

@@ -69,4 +69,18 @@ public struct ExperienceBuffer: Sendable, Equatable {
         }
         return batch
     }
+
+    /// Every stored row as a matrix (`count` x `width`), in storage order.
+    public func rows() -> Matrix {
+        Matrix(rows: count, columns: width, values: Array(storage.prefix(count * width)))
+    }
+
+    /// The same rows, oldest first, in a buffer of another capacity (the newest `capacity` rows
+    /// when it is smaller).
+    public func resized(to capacity: Int) -> ExperienceBuffer {
+        guard capacity != self.capacity else { return self }
+        var buffer = ExperienceBuffer(width: width, capacity: capacity)
+        for index in max(0, count - capacity)..<count { buffer.append(row(index)) }
+        return buffer
+    }
 }

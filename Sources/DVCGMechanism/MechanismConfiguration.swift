@@ -23,14 +23,33 @@ public struct MechanismConfiguration: Sendable, Equatable, Codable {
     public var learns: Bool
     /// The learning recipe (used only when ``learns`` is true).
     public var learning: LearningConfiguration
+    /// How the bank fits each VSP's VoI net to its reports and when it counts as fitted (the
+    /// fitting runs for shared policies in every mode; ``VoIFitConfiguration``).
+    public var voiFit: VoIFitConfiguration
+    /// Whether a VSP whose VoI net is not fitted yet is protected from the bank's own estimation
+    /// error: its VC interest is measured against its last report instead of the unfitted net, and its
+    /// tax never exceeds its bid (docs/learning.md, "No VSP pays for the bank's ignorance").
+    public var protectsUnfittedVSPs: Bool
+    /// Whether the externality I_i charged is at most the bank's estimate of the VSP's own utility at
+    /// its realised slice, f_i(s~_i) (individual rationality of an approximate VCG payment: the bill's
+    /// clamp (30) and the one-step counterfactual charge welfare fluctuations that are nobody's doing,
+    /// which at large N exceed a starved VSP's whole utility; docs/learning.md). With it, a fitted VSP's
+    /// tax is also at most max(alpha-hat_i * interest, U_i of its last report): a truthful VSP bids its
+    /// last report's utility, so it never pays above its bid unless its own bid moved the interest.
+    public var capsExternality: Bool
+    /// VoI-net evaluations per round the bank spends tracking the VoI optimum, the denominator of
+    /// the estimated efficiency (``RoundOutcome/estimatedOptimum``); 0 turns the estimate off.
+    public var efficiencyBudget: Int
 
     /// A configuration; the defaults are the full DVCG mechanism with a frozen policy.
     public init(
         chargesInterest: Bool = true, addsNoise: Bool = true,
         alphaMethod: AlphaEstimator.Method = .ordinaryLeastSquares,
         exactCounterfactualLimit: Int = 64, minimumShare: Double = 1e-4, learns: Bool = false,
-        learning: LearningConfiguration = LearningConfiguration()
+        learning: LearningConfiguration = LearningConfiguration(), voiFit: VoIFitConfiguration = VoIFitConfiguration(),
+        protectsUnfittedVSPs: Bool = true, capsExternality: Bool = true, efficiencyBudget: Int = 200
     ) {
+        self.capsExternality = capsExternality
         self.chargesInterest = chargesInterest
         self.addsNoise = addsNoise
         self.alphaMethod = alphaMethod
@@ -38,6 +57,9 @@ public struct MechanismConfiguration: Sendable, Equatable, Codable {
         self.minimumShare = minimumShare
         self.learns = learns
         self.learning = learning
+        self.voiFit = voiFit
+        self.protectsUnfittedVSPs = protectsUnfittedVSPs
+        self.efficiencyBudget = efficiencyBudget
     }
 
     /// Checks every value.
@@ -50,7 +72,80 @@ public struct MechanismConfiguration: Sendable, Equatable, Codable {
         guard minimumShare.isFinite, minimumShare > 0, minimumShare < 1 else {
             throw .invalidConfiguration("minimum_share must be in (0, 1), got \(minimumShare)")
         }
+        guard efficiencyBudget >= 0 else {
+            throw .invalidConfiguration("efficiency_budget must be >= 0, got \(efficiencyBudget)")
+        }
         try learning.validate()
+        try voiFit.validate()
+    }
+}
+
+/// How the bank fits a VSP's VoI net f_i to its financial reports (35) and judges the fit.
+///
+/// A report's error is judged before the net trains on it (out of sample): e = |f_i(s~) - U| /
+/// max(|U|, 5 % of the VSP's largest reported |U|). A VSP's net is *fitted* once it has
+/// ``minimumReports`` reports and the median error of the last ``minimumReports`` is at most
+/// ``tolerance``; it stops being fitted when its reports stop agreeing.
+public struct VoIFitConfiguration: Sendable, Equatable, Codable {
+    /// The most recent reports a VSP's net is fitted on.
+    public var window: Int
+    /// Adam steps per round on the window while the net is not fitted.
+    public var stepsWhileUnfitted: Int
+    /// Adam steps per round once fitted.
+    public var stepsWhenFitted: Int
+    /// Adam steps per round over all VSPs; unfitted VSPs are served first, then the others in
+    /// rotation. Bounds the bank's work per round at large N.
+    public var stepBudget: Int
+    /// The Adam step size.
+    public var learningRate: Double
+    /// Reports before a net can count as fitted.
+    public var minimumReports: Int
+    /// The largest median relative error of a fitted net.
+    public var tolerance: Double
+    /// Rounds a shared policy's VSP probes while its net is unfitted: each resource moves by the largest
+    /// step up or down at random, so that its first reports identify its marginal values (0: never).
+    public var probeRounds: Int
+    /// The probability that a fitted VSP probes in a round (one round of random largest steps), so that
+    /// its net keeps seeing reports away from where the allocation has settled (0: never).
+    public var refreshProbability: Double
+
+    /// The defaults of docs/learning.md.
+    public init(
+        window: Int = 64, stepsWhileUnfitted: Int = 8, stepsWhenFitted: Int = 4, stepBudget: Int = 1_024,
+        learningRate: Double = 3e-3, minimumReports: Int = 5, tolerance: Double = 0.05, probeRounds: Int = 16,
+        refreshProbability: Double = 0.02
+    ) {
+        self.probeRounds = probeRounds
+        self.refreshProbability = refreshProbability
+        self.window = window
+        self.stepsWhileUnfitted = stepsWhileUnfitted
+        self.stepsWhenFitted = stepsWhenFitted
+        self.stepBudget = stepBudget
+        self.learningRate = learningRate
+        self.minimumReports = minimumReports
+        self.tolerance = tolerance
+    }
+
+    /// Checks every value.
+    ///
+    /// - Throws: ``EngineError/invalidConfiguration(_:)`` naming the offending field.
+    public func validate() throws(EngineError) {
+        guard window >= 1, minimumReports >= 1, minimumReports <= window else {
+            throw .invalidConfiguration(
+                "voi_fit needs window >= 1 and 1 <= minimum_reports <= window, got \(window) and \(minimumReports)")
+        }
+        guard stepsWhileUnfitted >= 0, stepsWhenFitted >= 0, stepBudget >= 0, probeRounds >= 0 else {
+            throw .invalidConfiguration("voi_fit steps, step_budget and probe_rounds must be >= 0")
+        }
+        guard learningRate.isFinite, learningRate > 0 else {
+            throw .invalidConfiguration("voi_fit.learning_rate must be finite and > 0, got \(learningRate)")
+        }
+        guard refreshProbability.isFinite, refreshProbability >= 0, refreshProbability <= 1 else {
+            throw .invalidConfiguration("voi_fit.refresh_probability must be in [0, 1], got \(refreshProbability)")
+        }
+        guard tolerance.isFinite, tolerance > 0 else {
+            throw .invalidConfiguration("voi_fit.tolerance must be finite and > 0, got \(tolerance)")
+        }
     }
 }
 
@@ -98,6 +193,13 @@ public struct LearningConfiguration: Sendable, Equatable, Codable {
     public var learnerRestartFit: Double
     /// VoI updates before a VSP's fit is judged, and again after each restart.
     public var learnerRestartPatience: Int
+    /// The fraction of a round's participants that may explore (the youngest first; the others act
+    /// greedily); 1 (the default, as in training) lets every VSP explore by its schedule.
+    public var explorationBudget: Double
+    /// When set, online learning is guarded (``OnlineSafeguard``): the loaded policy or the equal split
+    /// serves while the bank estimates the learner's proposal to be worse. nil (the default, as in
+    /// training) serves the learner always.
+    public var safeguard: SafeguardConfiguration?
 
     /// The recipe of docs/learning.md.
     public init(
@@ -105,8 +207,11 @@ public struct LearningConfiguration: Sendable, Equatable, Codable {
         targetRate: Double = 0.005, warmUpTransitions: Int = 128, explorationStart: Double = 1,
         explorationEnd: Double = 0.1, explorationRounds: Int = 5_000, entropyWeight: Double = 0.01,
         gradientClip: Double = 10, shareScaledReward: Bool = false, meanField: Bool = true,
-        learnerRestartFit: Double = 0, learnerRestartPatience: Int = 1_000
+        learnerRestartFit: Double = 0, learnerRestartPatience: Int = 1_000, explorationBudget: Double = 1,
+        safeguard: SafeguardConfiguration? = nil
     ) {
+        self.explorationBudget = explorationBudget
+        self.safeguard = safeguard
         self.learningRate = learningRate
         self.voiLearningRate = voiLearningRate
         self.batchSize = batchSize
@@ -122,6 +227,16 @@ public struct LearningConfiguration: Sendable, Equatable, Codable {
         self.meanField = meanField
         self.learnerRestartFit = learnerRestartFit
         self.learnerRestartPatience = learnerRestartPatience
+    }
+
+    /// Online learning made safe for serving (docs/learning.md, "Safe online learning"), what dvcgd's
+    /// `learning.mode: online` and `dvcg experiment churn --online` start from: a safeguard that hands
+    /// rounds to the loaded policy or the equal split while the learner is worse, exploration only by new
+    /// VSPs (epsilon 0.5 -> 0 over their first 200 rounds) and by at most 10 % of a round's participants.
+    public static var servingOnline: LearningConfiguration {
+        LearningConfiguration(
+            explorationStart: 0.5, explorationEnd: 0, explorationRounds: 200, explorationBudget: 0.1,
+            safeguard: SafeguardConfiguration())
     }
 
     /// epsilon after `age` of a VSP's rounds: linear from ``explorationStart`` to
@@ -164,5 +279,9 @@ public struct LearningConfiguration: Sendable, Equatable, Codable {
         guard entropyWeight.isFinite, entropyWeight >= 0 else {
             throw .invalidConfiguration("entropy_weight must be finite and >= 0, got \(entropyWeight)")
         }
+        guard explorationBudget.isFinite, explorationBudget >= 0, explorationBudget <= 1 else {
+            throw .invalidConfiguration("exploration_budget must be in [0, 1], got \(explorationBudget)")
+        }
+        try safeguard?.validate()
     }
 }

@@ -61,6 +61,15 @@ extension MechanismEngine {
                 r += 1
             }
         }
+        return counterfactualSums(nets: nets, scaled: scaled)
+    }
+
+    /// sum_{j != i} f_j(s'_j) for every i, from the others' floored, scaled shares without i
+    /// (`scaled[i][j * K + c]`, row i unused): each counterfactual column is normalised, then each
+    /// VSP's VoI net values its N - 1 counterfactual shares in one batch.
+    func counterfactualSums(nets: [NetworkSet], scaled: [[Double]]) -> [Double] {
+        let n = scaled.count
+        let k = resourceCount
         var totals = [[Double]](repeating: [Double](repeating: 0, count: k), count: n)
         for i in 0..<n {
             for j in 0..<n where j != i {
@@ -89,12 +98,23 @@ extension MechanismEngine {
         let k = resourceCount
         let l = levelCount
         let observations = Self.observations(previous, meanField: configuration.learning.meanField)
+        let levels = (0..<n).map { j in
+            let logits = nets[j].actorTarget.evaluate(observations[j])
+            return (0..<k).map { c in argmax(logits[(c * l)..<((c + 1) * l)]) }
+        }
+        return approximateCounterfactualWelfare(nets: nets, previous: previous, levels: levels)
+    }
+
+    /// The first-order counterfactual of ``counterfactualWelfare(nets:previous:)`` above the exact
+    /// limit, given each VSP's target-actor levels at the actual state (`levels[j][c]`): O(N).
+    func approximateCounterfactualWelfare(nets: [NetworkSet], previous: Allocation, levels: [[Int]]) -> [Double] {
+        let n = previous.vspCount
+        let k = resourceCount
         var scaled = [Double](repeating: 0, count: n * k)
         var totals = [Double](repeating: 0, count: k)
         for j in 0..<n {
-            let logits = nets[j].actorTarget.evaluate(observations[j])
             for c in 0..<k {
-                let level = argmax(logits[(c * l)..<((c + 1) * l)])
+                let level = levels[j][c]
                 let t = max(previous[j, c] * (1 + actionSpace.levels[level]), actionSpace.minimumShare)
                 scaled[j * k + c] = t
                 totals[c] += t
@@ -183,15 +203,21 @@ extension MechanismEngine {
     mutating func appendTransitions(ids: [VSPID], observations: [[Float]], actions: [Int], rewards: [Double]) {
         let k = resourceCount
         let l = levelCount
+        // A shared policy's critic sees [relative shares, one-hot a_i, mean one-hot a_-i, value ratios],
+        // the mean-field layout with the shared actor's inputs in place of (s_i, o-bar_i).
         let inputs =
             architecture.jointRoster.map {
                 Self.jointCriticInputs(roster: $0, ids: ids, observations: observations, actions: actions, k: k, l: l)
             }
             ?? Self.meanFieldCriticInputs(
                 observations: observations, actions: actions, k: k, l: l,
-                meanField: configuration.learning.meanField)
+                meanField: isShared || configuration.learning.meanField)
         for (i, input) in inputs.enumerated() {
-            agents[ids[i]]!.bill.append(input + [Float(rewards[i])])
+            if shared != nil {
+                shared!.bill.append(input + [Float(rewards[i])])
+            } else {
+                agents[ids[i]]!.bill.append(input + [Float(rewards[i])])
+            }
             agents[ids[i]]!.state.age += 1
         }
     }

@@ -31,6 +31,21 @@ extension MechanismEngine {
     @discardableResult
     public mutating func learn() -> LearningReport {
         guard configuration.learns else { return LearningReport(updatedVSPs: 0, criticLoss: 0, voiLoss: 0) }
+        if var learner = shared {
+            // One update of the shared actor and critic; the bank fits the VoI nets at each round.
+            shared = nil
+            defer { shared = learner }
+            guard learner.bill.count >= max(configuration.learning.warmUpTransitions, 1) else {
+                return LearningReport(updatedVSPs: 0, criticLoss: 0, voiLoss: 0)
+            }
+            let batch = learner.bill.sample(configuration.learning.batchSize, using: &generator)
+            let loss = trainCritic(&learner, batch: batch)
+            trainActor(&learner, batch: batch)
+            let tau = Float(configuration.learning.targetRate)
+            learner.networks.criticTarget.softUpdate(toward: learner.networks.critic, rate: tau)
+            learner.networks.actorTarget.softUpdate(toward: learner.networks.actor, rate: tau)
+            return LearningReport(updatedVSPs: roster.count, criticLoss: loss, voiLoss: 0)
+        }
         var updated = 0
         var criticLoss = 0.0
         var voiLoss = 0.0
@@ -77,7 +92,8 @@ extension MechanismEngine {
                 gap += Double(row[k] - agent.networks.voi.evaluate(Array(row[0..<k]))[0])
             }
             let last = agent.networks.voi.layers.count - 1
-            agent.networks.voi.layers[last].bias[0] += Float(gap / Double(agent.reports.count))
+            agent.networks.voi.layers[last].bias[0] +=
+                Float(gap / Double(agent.reports.count)) / agent.networks.voi.outputScale
             agent.state.voiCalibrated = true
         }
         let batch = agent.reports.sample(configuration.learning.batchSize, using: &generator)

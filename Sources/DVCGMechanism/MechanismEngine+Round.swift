@@ -34,6 +34,12 @@ extension MechanismEngine {
                 round: round, pool: 0, noiseScale: 0, proposedWelfare: 0, welfareEstimate: 0, entries: [])
         }
         let bidList = ids.map { bids[$0]! }
+        // The bank fits the VoI nets of a shared policy to the reports received since the last round
+        // (kept only if the round commits).
+        let agentsBefore = agents
+        let generatorBefore = generator
+        var probedSlots: [Dictionary<VSPID, VSPAgent>.Index] = []
+        if isShared { fitVoINets() }
         // One dictionary lookup per participant; later passes use these positions.
         let slots = ids.map { agents.index(forKey: $0)! }
         let nets = slots.map { agents.values[$0].networks }
@@ -44,15 +50,79 @@ extension MechanismEngine {
             for slot in slots { raw.append(contentsOf: agents.values[slot].state.share) }
             let previous = try Allocation.normalizing(raw, vspCount: n, resourceCount: k)
 
-            // 1-2. Pool and loans (bank).
-            let voi = (0..<n).map { Double(nets[$0].voi.evaluate(floats(previous.shares(of: $0)))[0]) }
+            // 1-2. Pool and loans (bank); a shared policy's marginal values come with the VoI.
+            let marginalValues = isShared ? MarginalValues.of(previous, nets: nets) : nil
+            let voi =
+                marginalValues?.values
+                ?? (0..<n).map { Double(nets[$0].voi.evaluate(floats(previous.shares(of: $0)))[0]) }
             let pool = try Bank.pool(voi: voi)
             let loans = try Bank.loans(bids: bidList, pool: pool)
 
-            // 3. Actions and proposal (NSP).
-            let observations = Self.observations(previous, meanField: configuration.learning.meanField)
-            let actions = chooseActions(nets: nets, ages: slots.map { agents.values[$0].state.age }, observations: observations)
-            let proposal = try actionSpace.apply(actions, to: previous)
+            // 3. Actions and proposal (NSP). A shared actor sees shares and the bank's value ratios.
+            let observations =
+                marginalValues.map {
+                    Self.sharedObservations(previous, marginals: $0.marginals, prices: $0.prices)
+                } ?? Self.observations(previous, meanField: configuration.learning.meanField)
+            let logits = actorLogits(actors: shared.map { [$0.networks.actor] } ?? nets.map(\.actor), observations)
+            var actions = chooseActions(logits: logits, ages: slots.map { agents.values[$0].state.age })
+            var proposal = try actionSpace.apply(actions, to: previous)
+            // Online learning with a safeguard: the bank values the learner's greedy proposal, the loaded
+            // policy's and the equal split; the better of the baselines serves while the learner is worse.
+            var guardState = safeguard
+            var decision: OnlineSafeguard.Decision? = nil
+            if configuration.learns, let settings = configuration.learning.safeguard {
+                let baselineActors =
+                    isShared
+                    ? [baseline.template.actor]
+                    : ids.map { baseline.vsps[$0.rawValue]?.actor ?? baseline.template.actor }
+                let baselineActions = Self.greedyLevels(
+                    actorLogits(actors: baselineActors, observations), k: k, l: levelCount)
+                let learnerProposal = try actionSpace.apply(
+                    Self.greedyLevels(logits, k: k, l: levelCount), to: previous)
+                let baselineProposal = try actionSpace.apply(baselineActions, to: previous)
+                let equal = try Allocation.equalSplit(vspCount: n, resourceCount: k)
+                let made = guardState.decide(
+                    learner: Self.voiWelfare(nets, learnerProposal), baseline: Self.voiWelfare(nets, baselineProposal),
+                    equalSplit: Self.voiWelfare(nets, equal), configuration: settings)
+                switch made.serving {
+                case .learner: break
+                case .baseline:
+                    actions = baselineActions
+                    proposal = baselineProposal
+                case .equalSplit:
+                    actions = [Int](repeating: actionSpace.neutralLevel!, count: n * k)
+                    proposal = equal
+                }
+                decision = made
+            }
+            // A shared policy's VSP whose VoI net is not fitted yet probes: for its first rounds each of
+            // its resources moves by the largest step up or down at random, so that its reports span the
+            // directions its marginal values are estimated from (the bank tells the NSP only that the net
+            // is unfitted). Every round a few fitted VSPs probe once more (refresh), so that a net whose
+            // marginal values are wrong where the rule has settled still sees reports elsewhere.
+            let settings = configuration.voiFit
+            if isShared, settings.probeRounds > 0 || settings.refreshProbability > 0, decision?.serving != .equalSplit {
+                var probing = generator
+                var probed = false
+                for i in 0..<n {
+                    let state = agents.values[slots[i]].state
+                    let young = state.probes < settings.probeRounds && !state.voiFit.isFitted(settings)
+                    guard
+                        young
+                            || (settings.refreshProbability > 0 && probing.nextUniform() < settings.refreshProbability)
+                    else { continue }
+                    for c in 0..<k {
+                        actions[i * k + c] =
+                            probing.nextUniform() < 0.5 ? actionSpace.lowestLevel : actionSpace.highestLevel
+                    }
+                    if young { probedSlots.append(slots[i]) }
+                    probed = true
+                }
+                if probed {
+                    proposal = try actionSpace.apply(actions, to: previous)
+                    generator = probing
+                }
+            }
             let utilityEstimates = (0..<n).map { Double(nets[$0].voi.evaluate(floats(proposal.shares(of: $0)))[0]) }
             let proposedWelfare = utilityEstimates.reduce(0, +)
 
@@ -67,7 +137,10 @@ extension MechanismEngine {
                 realised == proposal
                 ? utilityEstimates : (0..<n).map { Double(nets[$0].voi.evaluate(floats(realised.shares(of: $0)))[0]) }
             let welfareEstimate = realisedUtility.reduce(0, +)
-            let estimates = counterfactualWelfare(nets: nets, previous: previous)
+            let estimates =
+                marginalValues.map {
+                    sharedCounterfactualWelfare(nets: nets, previous: previous, marginals: $0.marginals)
+                } ?? counterfactualWelfare(nets: nets, previous: previous)
             var entries: [RoundEntry] = []
             entries.reserveCapacity(n)
             for i in 0..<n {
@@ -76,27 +149,44 @@ extension MechanismEngine {
                 let without = try Bank.clampedWelfareWithout(
                     estimate: estimates[i], maximumPool: maximumPool,
                     maximumPoolWithout: agent.state.maximumPoolWithout)
-                let externality = try Bank.externality(welfareWithout: without, othersWelfare: others)
-                let interest = try Bank.interest(loan: loans[i], utilityEstimate: utilityEstimates[i])
+                var externality = try Bank.externality(welfareWithout: without, othersWelfare: others)
+                if configuration.capsExternality { externality = min(externality, max(0, realisedUtility[i])) }
+                let fitted = agent.state.voiFit.isFitted(configuration.voiFit)
+                let protected = configuration.protectsUnfittedVSPs && !fitted
+                let interest = try Bank.interest(
+                    loan: loans[i],
+                    utilityEstimate: protected
+                        ? unfittedUtilityEstimate(
+                            agent, network: nets[i].voi, fallback: loans[i], estimate: utilityEstimates[i])
+                        : utilityEstimates[i])
                 let alphaHat = agent.state.alphaEstimator.estimate(configuration.alphaMethod)
-                let tax = try Bank.tax(
+                var tax = try Bank.tax(
                     alphaHat: alphaHat, externality: externality, interest: interest,
                     chargesInterest: configuration.chargesInterest)
+                if protected {
+                    tax = min(tax, bidList[i])
+                } else if configuration.capsExternality, let last = agent.state.voiFit.lastReport {
+                    // Fitted: never more than the VSP's own last report says its slice was worth (a
+                    // truthful bid), except for the interest, which its bid controls (docs/learning.md).
+                    tax = min(tax, max(alphaHat * interest, last.utility))
+                }
                 entries.append(
                     RoundEntry(
                         vsp: ids[i], bid: bidList[i], loan: loans[i], voi: voi[i],
                         proposedShares: Array(proposal.shares(of: i)), realisedShares: Array(realised.shares(of: i)),
                         actions: Array(actions[(i * k)..<((i + 1) * k)]), utilityEstimate: utilityEstimates[i],
                         welfareWithout: without, externality: externality, interest: interest, alphaHat: alphaHat,
-                        tax: tax))
+                        tax: tax, voiFitted: fitted))
             }
 
             // Commit: nothing above threw.
             var rewards: [Double]? = nil
-            if configuration.learns {
+            if configuration.learns, decision?.serving != .equalSplit {
                 rewards = differenceRewards(nets: nets, previous: previous, actions: actions, bids: bidList)
             }
             generator = noiseGenerator
+            safeguard = guardState
+            for slot in probedSlots { agents.values[slot].state.probes += 1 }
             for i in 0..<n {
                 // Mutated in place through the dictionary's storage, so nothing is copied.
                 let share = Array(realised.shares(of: i))
@@ -113,12 +203,28 @@ extension MechanismEngine {
                 appendTransitions(ids: ids, observations: observations, actions: actions, rewards: rewards)
             }
             lastRound = round
+            let optimum = trackOptimum(
+                ids: ids, nets: nets, realised: realised, welfareEstimate: welfareEstimate)
             return RoundOutcome(
                 round: round, pool: pool, noiseScale: scale, proposedWelfare: proposedWelfare,
-                welfareEstimate: welfareEstimate, entries: entries)
+                welfareEstimate: welfareEstimate, entries: entries, optimumEstimate: optimum,
+                serving: decision?.serving, servingSwitched: decision?.switched ?? false)
         } catch {
+            agents = agentsBefore
+            generator = generatorBefore
             throw .mechanism(error)
         }
+    }
+
+    /// U*_i for the VC interest of a VSP whose VoI net is not fitted: its newest report moved by the
+    /// net's change from that report's share to the proposed one, U_last + f_i(s*_i) - f_i(s_last), so
+    /// the interest measures the bid against what the VSP reported rather than the bank's unfitted
+    /// model; before any report, `fallback` (the loan for the interest, which is then 0; the bid for the
+    /// noise scale).
+    func unfittedUtilityEstimate(_ agent: VSPAgent, network: MLP, fallback: Double, estimate: Double) -> Double {
+        guard let last = agent.state.voiFit.lastReport else { return fallback }
+        let before = Double(network.evaluate(floats(last.share))[0])
+        return last.utility + estimate - before
     }
 
     /// Actor inputs [o_i, o-bar_i] (2K values each) of every VSP of `allocation`; o-bar_i is the
@@ -138,18 +244,57 @@ extension MechanismEngine {
         }
     }
 
-    /// Level indices, row-major N x K: greedy (argmax per resource) when frozen; when learning, per
-    /// VSP and resource a uniform level with probability epsilon(age), else a draw from the actor.
-    mutating func chooseActions(nets: [NetworkSet], ages: [Int], observations: [[Float]]) -> [Int] {
+    /// Each participant's actor logits (K L values): one batched forward pass of a shared actor
+    /// (`actors` holds one net), else each participant's own actor.
+    func actorLogits(actors: [MLP], _ observations: [[Float]]) -> [ArraySlice<Float>] {
+        let n = observations.count
+        guard isShared else { return (0..<n).map { actors[$0].evaluate(observations[$0])[...] } }
+        let width = resourceCount * levelCount
+        let batch = actors[0].forward(Matrix(rows: n, columns: 2 * resourceCount, values: observations.flatMap { $0 }))
+        return (0..<n).map { batch.values[($0 * width)..<(($0 + 1) * width)] }
+    }
+
+    /// The greedy level (argmax per resource) of every participant, row-major N x K.
+    static func greedyLevels(_ logits: [ArraySlice<Float>], k: Int, l: Int) -> [Int] {
+        var levels: [Int] = []
+        levels.reserveCapacity(logits.count * k)
+        for row in logits {
+            let start = row.startIndex
+            for c in 0..<k { levels.append(argmax(row[(start + c * l)..<(start + (c + 1) * l)])) }
+        }
+        return levels
+    }
+
+    /// sum_i f_i(s_i) of an allocation by the participants' VoI nets, in VC.
+    static func voiWelfare(_ nets: [NetworkSet], _ allocation: Allocation) -> Double {
+        var total = 0.0
+        for i in 0..<allocation.vspCount { total += Double(nets[i].voi.evaluate(floats(allocation.shares(of: i)))[0]) }
+        return total
+    }
+
+    /// Level indices, row-major N x K, from each participant's actor logits (K L values): greedy
+    /// (argmax per resource) when frozen; when learning, per VSP and resource a uniform level with
+    /// probability epsilon(age), else a draw from the actor.
+    mutating func chooseActions(logits rows: [ArraySlice<Float>], ages: [Int]) -> [Int] {
         let k = resourceCount
         let l = levelCount
-        var actions = [Int](repeating: 0, count: nets.count * k)
-        for i in nets.indices {
-            let logits = nets[i].actor.evaluate(observations[i])
+        var actions = [Int](repeating: 0, count: rows.count * k)
+        // Within the exploration budget only the youngest participants explore; the others act greedily.
+        var explores = [Bool](repeating: configuration.learns, count: rows.count)
+        let budget = configuration.learning.explorationBudget
+        if configuration.learns, budget < 1 {
+            let allowed = Int((budget * Double(rows.count)).rounded(.up))
+            let youngest = rows.indices.sorted { (ages[$0], $0) < (ages[$1], $1) }
+            explores = [Bool](repeating: false, count: rows.count)
+            for i in youngest.prefix(allowed) { explores[i] = true }
+        }
+        for i in rows.indices {
+            let logits = rows[i]
+            let start = logits.startIndex
             let epsilon = configuration.learning.explorationRate(age: ages[i])
             for c in 0..<k {
-                let group = logits[(c * l)..<((c + 1) * l)]
-                if !configuration.learns {
+                let group = logits[(start + c * l)..<(start + (c + 1) * l)]
+                if !explores[i] {
                     actions[i * k + c] = argmax(group)
                 } else if generator.nextUniform() < epsilon {
                     actions[i * k + c] = generator.nextInt(below: l)

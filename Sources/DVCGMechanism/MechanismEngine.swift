@@ -1,5 +1,6 @@
 import DVCGCheckpoint
 import DVCGCore
+import DVCGNeural
 
 /// The DVCG mechanism with its learners: per VSP the five networks, alpha-hat, the current share
 /// of every resource and the bill; runs rounds (docs/learning.md, "One round"), records financial reports,
@@ -15,8 +16,8 @@ import DVCGCore
 public struct MechanismEngine: Sendable {
     /// The resource types, K of them; shares are fractions of their capacities.
     public let resources: [Resource]
-    /// The networks' shape (from the policy).
-    public let architecture: PolicyArchitecture
+    /// The networks' shape (from the policy; a reload may change its ``PolicyArchitecture/kind``).
+    public internal(set) var architecture: PolicyArchitecture
     /// How the mechanism runs and learns.
     public var configuration: MechanismConfiguration
     /// The action space (the policy's levels, the configuration's s_min).
@@ -24,10 +25,27 @@ public struct MechanismEngine: Sendable {
     /// The policy's training metadata (JSON object text), carried into ``checkpoint()``.
     public var trainingMetadata: String
 
+    /// Per VSP: the networks a VSP missing from the policy starts from. Shared: the VoI prior (its
+    /// ``NetworkSet/voi``); the shared actor and critic live in ``shared``.
     var template: NetworkSet
-    /// Networks of VSPs in the loaded policy that are not (or no longer) registered.
+    /// Networks of VSPs in the loaded policy that are not (or no longer) registered (per VSP).
     var dormant: [String: NetworkSet]
+    /// VoI nets of VSPs in the loaded policy that are not (or no longer) registered (shared).
+    var dormantVoI: [String: MLP]
+    /// Exploration positions of VSPs in the loaded policy, used when they register.
+    var explorationAges: [String: Int]
+    /// A shared policy's learner: the shared networks, their optimisers and the one bill every VSP's
+    /// transitions go to; nil for a per-VSP policy.
+    var shared: VSPAgent?
     var agents: [VSPID: VSPAgent] = [:]
+    /// Where the next round's VoI fits of fitted VSPs start (they are served in rotation).
+    var voiFitRotation = 0
+    /// The bank's running estimate of the VoI optimum (``RoundOutcome/estimatedOptimum``).
+    var optimumTracker = VoIOptimumTracker()
+    /// The policy as loaded: the baseline the safeguard serves while the learner is worse.
+    var baseline: PolicyCheckpoint
+    /// The switch between the learner and its baselines while learning online.
+    public internal(set) var safeguard = OnlineSafeguard()
     /// The roster in id order (rounds visit VSPs in this order, so runs are reproducible).
     public internal(set) var roster: [VSPID] = []
     var maximumPool = 0.0
@@ -72,8 +90,23 @@ public struct MechanismEngine: Sendable {
         self.trainingMetadata = policy.training
         self.template = policy.template
         self.dormant = policy.vsps
+        self.dormantVoI = policy.voiNets
+        self.explorationAges = policy.explorationAges
+        self.shared = Self.sharedLearner(policy, learning: configuration.learning)
+        self.baseline = policy
         self.generator = SeededGenerator(seed: seed)
     }
+
+    /// The shared learner of a shared policy (nil for a per-VSP one).
+    static func sharedLearner(_ policy: PolicyCheckpoint, learning: LearningConfiguration) -> VSPAgent? {
+        guard policy.architecture.kind == .shared else { return nil }
+        return VSPAgent(
+            networks: policy.template, state: VSPState(share: []), architecture: policy.architecture,
+            learning: learning, reportCapacity: 1)
+    }
+
+    /// Whether the policy is one shared set for every VSP (``PolicyKind/shared``).
+    public var isShared: Bool { architecture.kind == .shared }
 
     /// K, the number of resource types.
     public var resourceCount: Int { resources.count }
@@ -91,12 +124,14 @@ public struct MechanismEngine: Sendable {
     public mutating func register(_ vsp: VSPID) throws(EngineError) {
         guard agents[vsp] == nil else { throw .alreadyRegistered(vsp) }
         if let joint = architecture.jointRoster, !joint.contains(vsp.rawValue) { throw .outsideJointRoster(vsp) }
-        let networks = dormant.removeValue(forKey: vsp.rawValue) ?? template
         let n = Double(roster.count + 1)
+        // A VSP whose exploration position the policy recorded resumes its schedule there; any other
+        // starts at epsilon start.
+        let age = explorationAges[vsp.rawValue] ?? 0
         let state = VSPState(
-            share: [Double](repeating: 1 / n, count: resourceCount), maximumPoolWithout: maximumPool)
-        agents[vsp] = VSPAgent(
-            networks: networks, state: state, architecture: architecture, learning: configuration.learning)
+            share: [Double](repeating: 1 / n, count: resourceCount), age: age)
+        agents[vsp] = makeAgent(vsp, state: state)
+        resetBillMaxima()
         let index = roster.firstIndex { $0 > vsp } ?? roster.count
         roster.insert(vsp, at: index)
     }
@@ -107,8 +142,39 @@ public struct MechanismEngine: Sendable {
     /// - Throws: ``EngineError/unknownVSP(_:)``.
     public mutating func deregister(_ vsp: VSPID) throws(EngineError) {
         guard let agent = agents.removeValue(forKey: vsp) else { throw .unknownVSP(vsp) }
-        dormant[vsp.rawValue] = agent.networks
+        park(vsp, agent)
         roster.removeAll { $0 == vsp }
+        resetBillMaxima()
+    }
+
+    /// Forgets the bill's maxima F_Pmax and F^-i_Pmax of eq. (30) at a roster change: they were welfare
+    /// levels of another roster (after a departure the others' best past welfare included the one who
+    /// left, and the clamp would charge everybody its loss as an externality). They rebuild from the new
+    /// roster's rounds; until its first round the clamp charges no externality, as at the very start.
+    mutating func resetBillMaxima() {
+        maximumPool = 0
+        for id in roster { agents[id]!.state.maximumPoolWithout = 0 }
+    }
+
+    /// A learner for `vsp` with its networks from the policy (its own, else the template's; for a
+    /// shared policy its VoI net, else the prior), taking them out of the dormant sets.
+    mutating func makeAgent(_ vsp: VSPID, state: VSPState) -> VSPAgent {
+        guard isShared else {
+            let networks = dormant.removeValue(forKey: vsp.rawValue) ?? template
+            return VSPAgent(networks: networks, state: state, architecture: architecture, learning: configuration.learning)
+        }
+        var networks = template
+        if let voi = dormantVoI.removeValue(forKey: vsp.rawValue) { networks.voi = voi }
+        return VSPAgent(
+            networks: networks, state: state, architecture: architecture, learning: configuration.learning,
+            reportCapacity: configuration.voiFit.window, billCapacity: 1)
+    }
+
+    /// Keeps a leaving VSP's networks (and its exploration position) for ``checkpoint()`` and for its
+    /// return.
+    mutating func park(_ vsp: VSPID, _ agent: VSPAgent) {
+        if isShared { dormantVoI[vsp.rawValue] = agent.networks.voi } else { dormant[vsp.rawValue] = agent.networks }
+        if agent.state.age > 0 { explorationAges[vsp.rawValue] = agent.state.age }
     }
 
     /// VSP `vsp`'s current share of each resource (its state o_i), nil when not registered.
@@ -128,9 +194,22 @@ public struct MechanismEngine: Sendable {
     /// The current networks as a policy: every registered VSP, every policy VSP not registered,
     /// and the template.
     public func checkpoint() -> PolicyCheckpoint {
-        var vsps = dormant
-        for (id, agent) in agents { vsps[id.rawValue] = agent.networks }
-        return PolicyCheckpoint(architecture: architecture, template: template, vsps: vsps, training: trainingMetadata)
+        var ages = explorationAges
+        for (id, agent) in agents where agent.state.age > 0 { ages[id.rawValue] = agent.state.age }
+        guard let shared else {
+            var vsps = dormant
+            for (id, agent) in agents { vsps[id.rawValue] = agent.networks }
+            return PolicyCheckpoint(
+                architecture: architecture, template: template, vsps: vsps, explorationAges: ages,
+                training: trainingMetadata)
+        }
+        var voiNets = dormantVoI
+        for (id, agent) in agents { voiNets[id.rawValue] = agent.networks.voi }
+        var networks = shared.networks
+        networks.voi = template.voi
+        return PolicyCheckpoint(
+            architecture: architecture, template: networks, voiNets: voiNets, explorationAges: ages,
+            training: trainingMetadata)
     }
 
     /// Hot reload: new networks for every registered VSP (its own from `policy`, else the
@@ -147,17 +226,39 @@ public struct MechanismEngine: Sendable {
             throw .criticInputMismatch(
                 policy: Self.describeCriticInput(policy.architecture), engine: Self.describeCriticInput(architecture))
         }
-        guard policy.architecture == architecture else {
+        var comparable = policy.architecture
+        comparable.kind = architecture.kind
+        guard comparable == architecture else {
             throw .actionLevelsMismatch(policy: policy.architecture.actionLevels, engine: architecture.actionLevels)
         }
-        var dormant = policy.vsps
+        // A reload between kinds swaps the networks; each registered VSP keeps its VoI net (the bank's
+        // model of it, fitted to its reports) unless the new policy has one for it.
+        var replacement = self
+        replacement.architecture = policy.architecture
+        replacement.template = policy.template
+        replacement.dormant = policy.vsps
+        replacement.dormantVoI = policy.voiNets
+        replacement.explorationAges = explorationAges.merging(policy.explorationAges) { $1 }
+        replacement.shared = Self.sharedLearner(policy, learning: configuration.learning)
+        replacement.baseline = policy
+        replacement.safeguard = OnlineSafeguard()
+        replacement.trainingMetadata = policy.training
         for id in roster {
-            let networks = dormant.removeValue(forKey: id.rawValue) ?? policy.template
-            agents[id]!.replaceNetworks(networks, learning: configuration.learning)
+            let old = agents[id]!
+            var agent = replacement.makeAgent(id, state: old.state)
+            let fromPolicy = policy.architecture.kind == .shared ? policy.voiNets[id.rawValue] : policy.vsps[id.rawValue]?.voi
+            if fromPolicy == nil, architecture.kind != policy.architecture.kind || policy.architecture.kind == .shared {
+                agent.networks.voi = old.networks.voi
+                agent.voiOptimizer = old.voiOptimizer
+            }
+            if policy.architecture.kind == architecture.kind, !isShared {
+                // Same kind, per VSP: bills and reports are kept, optimiser moments restart (as before).
+                agent.bill = old.bill
+            }
+            agent.reports = old.reports.resized(to: agent.reports.capacity)
+            replacement.agents[id] = agent
         }
-        self.dormant = dormant
-        template = policy.template
-        trainingMetadata = policy.training
+        self = replacement
     }
 
     /// "mean field" or "joint over N VSPs [ids]", for error messages.
@@ -187,15 +288,10 @@ public struct MechanismEngine: Sendable {
             }
         }
         guard state.maximumPool.isFinite else { throw .invalidState("maximum_pool is not finite") }
-        for id in roster { dormant[id.rawValue] = agents[id]!.networks }
+        for id in roster { park(id, agents[id]!) }
         agents = [:]
         roster = state.vsps.keys.sorted()
-        for id in roster {
-            let networks = dormant.removeValue(forKey: id.rawValue) ?? template
-            agents[id] = VSPAgent(
-                networks: networks, state: state.vsps[id]!, architecture: architecture, learning: configuration.learning
-            )
-        }
+        for id in roster { agents[id] = makeAgent(id, state: state.vsps[id]!) }
         maximumPool = state.maximumPool
         lastRound = state.lastRound
     }
@@ -220,8 +316,13 @@ public struct MechanismEngine: Sendable {
         do { try agent.state.alphaEstimator.record(utility: report.utility, grossProfit: report.grossProfit) } catch {
             throw .mechanism(error)
         }
-        if configuration.learns {
+        let prediction = Double(agent.networks.voi.evaluate(floats(recorded.share))[0])
+        agent.state.voiFit.note(
+            round: report.round, share: recorded.share, utility: report.utility, prediction: prediction,
+            keep: configuration.voiFit.minimumReports)
+        if configuration.learns || isShared {
             agent.reports.append(recorded.share.map(Float.init) + [Float(report.utility)])
+            agent.reportsSinceFit += 1
         }
         agents[report.vsp] = agent
     }

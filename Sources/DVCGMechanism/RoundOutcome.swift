@@ -17,18 +17,39 @@ public struct RoundOutcome: Sendable, Equatable, Codable {
     public var welfareEstimate: Double
     /// One entry per participating VSP, sorted by id.
     public var entries: [RoundEntry]
+    /// The optimum estimate: the bank's estimate of the best VoI welfare of this round's participants,
+    /// max_s sum_i f_i(s_i) over allocations s, in VC (tracked by ``VoIOptimumTracker``; never below
+    /// ``welfareEstimate``); nil when the estimate is off.
+    public var optimumEstimate: Double?
+    /// While learning online with a safeguard: what served this round (the learner, the loaded policy or
+    /// the equal split); nil otherwise.
+    public var serving: ServingPolicy?
+    /// Whether this round switched what serves.
+    public var servingSwitched: Bool
 
     /// Creates an outcome.
     public init(
         round: RoundNumber, pool: Double, noiseScale: Double, proposedWelfare: Double, welfareEstimate: Double,
-        entries: [RoundEntry]
+        entries: [RoundEntry], optimumEstimate: Double? = nil, serving: ServingPolicy? = nil,
+        servingSwitched: Bool = false
     ) {
+        self.serving = serving
+        self.servingSwitched = servingSwitched
         self.round = round
         self.pool = pool
         self.noiseScale = noiseScale
         self.proposedWelfare = proposedWelfare
         self.welfareEstimate = welfareEstimate
         self.entries = entries
+        self.optimumEstimate = optimumEstimate
+    }
+
+    /// The efficiency estimate: the bank's estimate of the allocation's efficiency, the welfare estimate
+    /// over the optimum estimate, in [0, 1] when both are positive (its own estimate of regret; no true
+    /// utility is needed); nil without an optimum estimate.
+    public var efficiencyEstimate: Double? {
+        guard let optimumEstimate, optimumEstimate > 0 else { return nil }
+        return welfareEstimate / optimumEstimate
     }
 }
 
@@ -58,8 +79,12 @@ public struct RoundEntry: Sendable, Equatable, Codable {
     public var interest: Double
     /// alpha-hat_i used for the tax (eq. 34; README, "Design notes").
     public var alphaHat: Double
-    /// The tax Z_i = alpha-hat_i (I_i + interest) of eq. (18) in VC.
+    /// The tax Z_i = alpha-hat_i (I_i + interest) of eq. (18) in VC; for a VSP whose VoI net is not
+    /// fitted, at most its bid (``MechanismConfiguration/protectsUnfittedVSPs``).
     public var tax: Double
+    /// Whether the bank's VoI net of this VSP was fitted to its reports when the round ran
+    /// (``VoIFitState/isFitted(_:)``).
+    public var voiFitted: Bool = true
 }
 
 /// A VSP's financial report for one round: realised utility U and gross profit G (eq. 5), both

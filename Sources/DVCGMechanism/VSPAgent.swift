@@ -24,8 +24,14 @@ struct VSPAgent: Sendable {
     /// Critic inputs (mean-field [s_i, one-hot a_i, mean one-hot a_-i, o-bar_i], or the joint
     /// encoding of DVCG-MADDPG) followed by the reward.
     var bill: ExperienceBuffer
-    /// [realised share (K), reported utility U].
+    /// [realised share (K), reported utility U]: the whole history up to the bill's capacity for a
+    /// per-VSP learner, the newest ``VoIFitConfiguration/window`` for a shared policy.
     var reports: ExperienceBuffer
+    /// The VoI net's optimiser when the bank fits it on its own (shared policies), created at the
+    /// first fit.
+    var voiOptimizer: Adam?
+    /// Reports stored since the bank last fitted the VoI net (shared policies; not persisted).
+    var reportsSinceFit = 0
     /// Running mean of the VoI net's R^2 on its report batches (only tracked when
     /// ``LearningConfiguration/learnerRestartFit`` > 0; not persisted).
     var voiFit = 1.0
@@ -33,11 +39,20 @@ struct VSPAgent: Sendable {
     var voiUpdates = 0
 
     /// A learner with empty buffers and no optimiser state yet.
-    init(networks: NetworkSet, state: VSPState, architecture: PolicyArchitecture, learning: LearningConfiguration) {
+    ///
+    /// - Parameters:
+    ///   - reportCapacity: Reports kept (default: the bill's capacity).
+    ///   - billCapacity: Transitions kept (default: the learning configuration's; 1 for a VSP of a
+    ///     shared policy, whose transitions go to the shared learner).
+    init(
+        networks: NetworkSet, state: VSPState, architecture: PolicyArchitecture, learning: LearningConfiguration,
+        reportCapacity: Int? = nil, billCapacity: Int? = nil
+    ) {
         self.networks = networks
         self.state = state
-        bill = ExperienceBuffer(width: architecture.critic[0] + 1, capacity: learning.billCapacity)
-        reports = ExperienceBuffer(width: architecture.resourceCount + 1, capacity: learning.billCapacity)
+        bill = ExperienceBuffer(width: architecture.critic[0] + 1, capacity: billCapacity ?? learning.billCapacity)
+        reports = ExperienceBuffer(
+            width: architecture.resourceCount + 1, capacity: reportCapacity ?? learning.billCapacity)
     }
 
     /// Takes the optimisers out (created with zero moments on first use) so that updating them
@@ -68,9 +83,4 @@ struct VSPAgent: Sendable {
         voiUpdates = 0
     }
 
-    /// Replaces the networks (hot reload) and resets the optimisers; state and buffers are kept.
-    mutating func replaceNetworks(_ networks: NetworkSet, learning: LearningConfiguration) {
-        self.networks = networks
-        storedOptimizers = nil
-    }
 }

@@ -9,6 +9,7 @@ extension MLP {
         precondition(input.count == inputSize, "MLP.evaluate: \(input.count) inputs, expected \(inputSize)")
         var x = input
         for j in layers.indices { x = layerOutput(j, x) }
+        if outputScale != 1 { for index in x.indices { x[index] *= outputScale } }
         return x
     }
 
@@ -40,7 +41,7 @@ extension MLP {
             x = layerOutput(j, x)
             activations.append(x)
         }
-        var upstream: [Float] = [1]
+        var upstream: [Float] = [outputScale]
         for j in layers.indices.reversed() {
             let layer = layers[j]
             if j < layers.count - 1 { activation.backward(output: activations[j + 1], gradient: &upstream) }
@@ -57,6 +58,6 @@ extension MLP {
             }
             upstream = down
         }
-        return (x[0], upstream)
+        return (x[0] * outputScale, upstream)
     }
 }

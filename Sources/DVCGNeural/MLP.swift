@@ -10,6 +10,10 @@ public struct MLP: Sendable, Equatable {
     public var layers: [Dense]
     /// The activation after every layer but the last.
     public var activation: Activation
+    /// A fixed factor on the output (not trained; 1 for a plain PyTorch `Sequential`). A VoI net of a
+    /// shared policy predicts utilities in VC as this scale times an output of order 1, so that Adam's
+    /// steps, which are of the same size in every layer, fit VC-sized targets as quickly as unit ones.
+    public var outputScale: Float = 1
 
     /// The feature counts [in, hidden..., out]: one more entry than ``layers``.
     public var layerSizes: [Int] { [layers[0].inputSize] + layers.map(\.outputSize) }
@@ -26,13 +30,16 @@ public struct MLP: Sendable, Equatable {
     ///   - layers: At least one layer; each layer's input size equals the previous layer's output size
     ///     (precondition).
     ///   - activation: The hidden activation.
-    public init(layers: [Dense], activation: Activation) {
+    ///   - outputScale: The fixed output factor (``outputScale``), finite and > 0.
+    public init(layers: [Dense], activation: Activation, outputScale: Float = 1) {
         precondition(!layers.isEmpty, "MLP needs at least one layer")
         for j in 1..<layers.count {
             precondition(layers[j].inputSize == layers[j - 1].outputSize, "MLP: layer \(j) does not chain")
         }
+        precondition(outputScale.isFinite && outputScale > 0, "MLP: output scale must be finite and > 0")
         self.layers = layers
         self.activation = activation
+        self.outputScale = outputScale
     }
 
     /// An MLP with PyTorch's default initialisation (see ``Dense/init(inputSize:outputSize:using:)``),
@@ -61,6 +68,7 @@ public struct MLP: Sendable, Equatable {
             x = layers[j].forward(x)
             if j < layers.count - 1 { activation.apply(&x.values) }
         }
+        if outputScale != 1 { for index in x.values.indices { x.values[index] *= outputScale } }
         return x
     }
 
@@ -74,6 +82,9 @@ public struct MLP: Sendable, Equatable {
         for j in layers.indices {
             var x = layers[j].forward(activations[j])
             if j < layers.count - 1 { activation.apply(&x.values) }
+            if j == layers.count - 1, outputScale != 1 {
+                for index in x.values.indices { x.values[index] *= outputScale }
+            }
             activations.append(x)
         }
         return MLPTrace(activations: activations)
@@ -90,6 +101,7 @@ public struct MLP: Sendable, Equatable {
         precondition(trace.activations.count == layers.count + 1, "MLP.backward: trace from another network")
         var gradients = [DenseGradient?](repeating: nil, count: layers.count)
         var upstream = outputGradient
+        if outputScale != 1 { for index in upstream.values.indices { upstream.values[index] *= outputScale } }
         var inputGradient: Matrix?
         for j in layers.indices.reversed() {
             if j < layers.count - 1 {

@@ -16,8 +16,8 @@ struct BenchRoundCommand: AsyncParsableCommand {
         commandName: "round",
         abstract: "Measure the latency of one mechanism round (use a release build).",
         discussion: """
-            Registers N VSPs of ProblemInstance.paper(vspCount: N, seed: 1) with template networks, \
-            then times MechanismEngine.runRound with truthful bids (frozen, greedy policy; exact \
+            Registers N VSPs of ProblemInstance.paper(vspCount: N, seed: 1) with template networks (or \
+            each --policy in turn), then times MechanismEngine.runRound with truthful bids (frozen, greedy policy; exact \
             counterfactuals up to N = 64, first order above) and reports the median and p99 latency \
             and the peak resident memory (getrusage maxrss). With --learning, each timed round also \
             runs one online update of every VSP (target < 50 ms at N = 50). Targets of the frozen \
@@ -34,10 +34,17 @@ struct BenchRoundCommand: AsyncParsableCommand {
     @Flag(help: "Also run one online learning update per round.")
     var learning = false
 
+    @Option(
+        help:
+            "A policy to serve instead of untrained per-VSP template networks; repeat it to measure several side by side."
+    )
+    var policy: [String] = []
+
     @Flag(help: "Print the results as JSON.")
     var json = false
 
     struct Result: Codable {
+        var policy: String
         var vsps: Int
         var learning: Bool
         var medianMilliseconds: Double
@@ -47,55 +54,65 @@ struct BenchRoundCommand: AsyncParsableCommand {
 
     func run() async throws {
         var results: [Result] = []
-        for n in vsps {
-            let instance = ProblemInstance.paper(vspCount: n, seed: 1)
+        var policies: [(name: String, checkpoint: PolicyCheckpoint)] = []
+        for path in policy {
+            do { policies.append((path, try PolicyCheckpoint.load(from: path))) } catch {
+                throw CommandFailure.invalid("\(path): \(error)")
+            }
+        }
+        if policies.isEmpty {
             var generator = SeededGenerator(seed: 1)
             let template = NetworkSet(architecture: .standard(), using: &generator)
-            let policy = PolicyCheckpoint(architecture: .standard(), template: template)
-            var configuration = MechanismConfiguration(learns: learning)
-            configuration.learning.warmUpTransitions = 1
-            var engine = try PolicyTrainer.engine(
-                policy: policy, instance: instance, configuration: configuration, seed: 1)
-            var market = SimulatedMarket(
-                instance: instance, population: try BiddingPopulation(instance: instance), seed: 1)
-            let clock = ContinuousClock()
-            var samples: [Double] = []
-            let count = max(rounds, 5)
-            let warmUp = min(10, count)
-            for t in 1...(count + warmUp) {
-                let bids = try market.bids()
-                let start = clock.now
-                let outcome = try engine.runRound(round: RoundNumber(UInt64(t)), bids: bids)
-                if learning { engine.learn() }
-                let elapsed = clock.now - start
-                if t > warmUp { samples.append(elapsed / .milliseconds(1)) }
-                // Reports feed alpha-hat and the VoI data as the daemon's would.
-                for entry in outcome.entries {
-                    let i = Int(entry.vsp.rawValue.dropFirst("vsp-".count))!
-                    let slice = zip(entry.realisedShares, instance.capacities).map { $0 * $1 }
-                    market.lastSlices[i] = slice
-                    let u = try instance.utilities[i].value(at: slice)
-                    try engine.record(
-                        report: FinancialReport(vsp: entry.vsp, round: outcome.round, utility: u, grossProfit: u))
+            policies.append(("template", PolicyCheckpoint(architecture: .standard(), template: template)))
+        }
+        for n in vsps {
+            let instance = ProblemInstance.paper(vspCount: n, seed: 1)
+            for (name, policy) in policies {
+                var configuration = MechanismConfiguration(learns: learning)
+                configuration.learning.warmUpTransitions = 1
+                var engine = try PolicyTrainer.engine(
+                    policy: policy, instance: instance, configuration: configuration, seed: 1)
+                var market = SimulatedMarket(
+                    instance: instance, population: try BiddingPopulation(instance: instance), seed: 1)
+                let clock = ContinuousClock()
+                var samples: [Double] = []
+                let count = max(rounds, 5)
+                let warmUp = min(10, count)
+                for t in 1...(count + warmUp) {
+                    let bids = try market.bids()
+                    let start = clock.now
+                    let outcome = try engine.runRound(round: RoundNumber(UInt64(t)), bids: bids)
+                    if learning { engine.learn() }
+                    let elapsed = clock.now - start
+                    if t > warmUp { samples.append(elapsed / .milliseconds(1)) }
+                    // Reports feed alpha-hat and the VoI data as the daemon's would.
+                    for entry in outcome.entries {
+                        let i = Int(entry.vsp.rawValue.dropFirst("vsp-".count))!
+                        let slice = zip(entry.realisedShares, instance.capacities).map { $0 * $1 }
+                        market.lastSlices[i] = slice
+                        let u = try instance.utilities[i].value(at: slice)
+                        try engine.record(
+                            report: FinancialReport(vsp: entry.vsp, round: outcome.round, utility: u, grossProfit: u))
+                    }
                 }
+                samples.sort()
+                var usage = rusage()
+                getrusage(RUSAGE_SELF.rawValue, &usage)
+                results.append(
+                    Result(
+                        policy: name, vsps: n, learning: learning, medianMilliseconds: percentile(samples, 0.5),
+                        p99Milliseconds: percentile(samples, 0.99),
+                        maxRSSMegabytes: Double(usage.ru_maxrss) / 1024))
             }
-            samples.sort()
-            var usage = rusage()
-            getrusage(RUSAGE_SELF.rawValue, &usage)
-            results.append(
-                Result(
-                    vsps: n, learning: learning, medianMilliseconds: percentile(samples, 0.5),
-                    p99Milliseconds: percentile(samples, 0.99),
-                    maxRSSMegabytes: Double(usage.ru_maxrss) / 1024))
         }
         if json {
             try printJSON(results)
             return
         }
-        var rows = [["vsps", "learning", "median ms", "p99 ms", "max RSS MB"]]
+        var rows = [["policy", "vsps", "learning", "median ms", "p99 ms", "max RSS MB"]]
         for r in results {
             rows.append([
-                String(r.vsps), r.learning ? "yes" : "no", format(r.medianMilliseconds, digits: 3),
+                r.policy, String(r.vsps), r.learning ? "yes" : "no", format(r.medianMilliseconds, digits: 3),
                 format(r.p99Milliseconds, digits: 3), format(r.maxRSSMegabytes, digits: 1),
             ])
         }

@@ -14,7 +14,7 @@ struct ExperimentCommand: AsyncParsableCommand {
         subcommands: [
             WelfareExperimentCommand.self, ConvergenceExperimentCommand.self, DSICExperimentCommand.self,
             CollusionExperimentCommand.self, AblationExperimentCommand.self, ExchangeExperimentCommand.self,
-            RuntimeExperimentCommand.self, QVCGCollusionExperimentCommand.self,
+            RuntimeExperimentCommand.self, QVCGCollusionExperimentCommand.self, ChurnExperimentCommand.self,
         ]
     )
 }
@@ -25,11 +25,21 @@ struct IncentiveOptions: ParsableArguments {
     var out = "experiments"
 
     @Option(
-        help: "A policy for the N = 5 market (ProblemInstance.paper(vspCount: 5, seed: --seed)); trained when absent.")
+        help:
+            "A policy for the market (ProblemInstance.paper(vspCount: --vsps, seed: --seed)); trained when absent.")
     var policy: String?
 
-    @Option(help: "The seed of the N = 5 instance.")
+    @Option(help: "VSPs in the market.")
+    var vsps = 5
+
+    @Option(help: "The seed of the instance.")
     var seed: UInt64 = 1
+
+    @Option(
+        help:
+            "When > 0, the deviating VSP(s) join mid-run: absent for this many rounds, then registered, and averaged over every round after."
+    )
+    var joinRound = 0
 
     @Option(help: "Training rounds when no --policy is given.")
     var trainingRounds = 3_000
@@ -39,7 +49,11 @@ struct IncentiveOptions: ParsableArguments {
 
     /// The instance and a policy for it (loaded or trained).
     func prepare() throws -> (ProblemInstance, PolicyCheckpoint) {
-        let instance = ProblemInstance.paper(vspCount: 5, seed: seed)
+        guard vsps >= 2 else { throw CommandFailure.invalid("--vsps must be at least 2, got \(vsps)") }
+        guard joinRound >= 0, joinRound < rounds else {
+            throw CommandFailure.invalid("--join-round must be in 0..<\(rounds) (--rounds), got \(joinRound)")
+        }
+        let instance = ProblemInstance.paper(vspCount: vsps, seed: seed)
         if let policy {
             do { return (instance, try PolicyCheckpoint.load(from: policy)) } catch {
                 throw CommandFailure.invalid("\(policy): \(error)")
@@ -116,7 +130,7 @@ struct IncentiveOptions: ParsableArguments {
         for interest in [true, false] {
             rows += try StrategyExperiment.run(
                 instance: instance, policy: policy, members: members, factors: factors, chargesInterest: interest,
-                rounds: rounds)
+                rounds: rounds, joinRound: joinRound)
         }
         try write(csv(rows), to: "\(name).csv")
         let chart = SVGChart(
@@ -144,7 +158,8 @@ struct DSICExperimentCommand: AsyncParsableCommand {
 
     func run() async throws {
         try options.runStrategyExperiment(
-            members: [0], name: "dsic", title: "Fig. 7: profit of VSP 0 bidding factor x truthful (N = 5)",
+            members: [0], name: "dsic",
+            title: "Fig. 7: profit of VSP 0 bidding factor x truthful (N = \(options.vsps))",
             xLabel: "bid factor", yLabel: "mean net profit (VC)", profitLabel: "profit")
     }
 }
@@ -161,7 +176,8 @@ struct CollusionExperimentCommand: AsyncParsableCommand {
 
     func run() async throws {
         try options.runStrategyExperiment(
-            members: [0, 1], name: "collusion", title: "Fig. 8: joint profit of colluding VSPs 0 and 1 (N = 5)",
+            members: [0, 1], name: "collusion",
+            title: "Fig. 8: joint profit of colluding VSPs 0 and 1 (N = \(options.vsps))",
             xLabel: "common bid factor", yLabel: "mean joint net profit (VC)", profitLabel: "joint profit")
     }
 }

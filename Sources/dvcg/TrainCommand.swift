@@ -21,7 +21,43 @@ struct TrainCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var market: InstanceOptions
+    @Option(help: "The instance file (JSON), as written by `dvcg instance` (per-VSP policies).")
+    var instance: String?
+
+    @Option(
+        help:
+            "N: train a per-VSP policy on N VSPs drawn from the paper's distributions (with --seed); with --markets random, the range A...B of roster sizes the shared policy is meant for (recorded in its metadata)."
+    )
+    var vsps: String?
+
+    @Option(help: "The seed of the drawn instance.")
+    var seed: UInt64 = 1
+
+    @Option(
+        help:
+            "instance: a per-VSP policy for one market (--instance or --vsps N); random: the shared policy for any roster of the paper's distributions (one actor and critic for every VSP, a VoI prior every VSP's VoI net starts from)."
+    )
+    var markets = "instance"
+
+    @Option(name: .customLong("prior-steps"), help: "With --markets random: Adam steps of the VoI prior.")
+    var priorSteps = 6_000
+
+    @Option(
+        name: .customLong("rl-episodes"),
+        help:
+            "With --markets random: episodes of online learning of the shared actor and critic on random markets after the imitation (0: none)."
+    )
+    var rlEpisodes = 0
+
+    @Option(
+        name: .customLong("meta-steps"),
+        help: "With --markets random: Reptile steps adapting the VoI prior to few reports (0: none).")
+    var metaSteps = 0
+
+    @Option(
+        name: .customLong("imitation-steps"),
+        help: "With --markets random: Adam steps of the shared actor imitating the marginal-value rule.")
+    var imitationSteps = 3_000
 
     @Option(
         help:
@@ -78,7 +114,44 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "The checkpoint to write.")
     var out: String
 
+    /// The per-VSP path's market: read from `--instance`, or drawn with `--vsps N --seed S`.
+    func loadMarket() throws -> ProblemInstance {
+        if let instance { return try loadInstance(instance) }
+        return ProblemInstance.paper(vspCount: Int(vsps!)!, seed: seed)
+    }
+
+    /// The roster sizes of `--vsps A...B` (or N...N).
+    var sizeRange: ClosedRange<Int>? {
+        guard let vsps else { return nil }
+        let parts = vsps.split(separator: ".", omittingEmptySubsequences: true)
+        if parts.count == 1, let n = Int(parts[0]) { return n...n }
+        guard vsps.contains("..."), parts.count == 2, let a = Int(parts[0]), let b = Int(parts[1]), a <= b else {
+            return nil
+        }
+        return a...b
+    }
+
     func validate() throws {
+        guard ["instance", "random"].contains(markets) else {
+            throw ValidationError("--markets must be instance or random.")
+        }
+        if markets == "random" {
+            guard instance == nil else { throw ValidationError("--markets random trains on drawn markets; drop --instance.") }
+            if vsps != nil, sizeRange.map({ $0.lowerBound >= 1 }) != true {
+                throw ValidationError("--vsps must be N or a range A...B with 1 <= A <= B, got '\(vsps!)'.")
+            }
+            guard priorSteps >= 1, imitationSteps >= 1 else {
+                throw ValidationError("--prior-steps and --imitation-steps must be >= 1.")
+            }
+            return
+        }
+        guard (instance == nil) != (vsps == nil) else {
+            throw ValidationError("Give exactly one of --instance FILE and --vsps N (or --markets random).")
+        }
+        if let vsps, Int(vsps).map({ (1...100_000).contains($0) }) != true {
+            throw ValidationError(
+                "--vsps must be a number of VSPs in 1...100000 (a range A...B needs --markets random), got '\(vsps)'.")
+        }
         guard LearningAlgorithm(rawValue: algorithm) != nil else {
             throw ValidationError("--algorithm must be mfmarl, marl or maddpg.")
         }
@@ -96,7 +169,8 @@ struct TrainCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let instance = try market.load()
+        if markets == "random" { return try trainShared() }
+        let problem = try loadMarket()
         var learning = LearningConfiguration()
         learning.explorationRounds = exploration
         learning.explorationStart = epsilonStart
@@ -120,7 +194,7 @@ struct TrainCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         var lastLine = start - .seconds(2)
-        let result = try PolicyTrainer.train(instance: instance, configuration: configuration, initial: startingPolicy)
+        let result = try PolicyTrainer.train(instance: problem, configuration: configuration, initial: startingPolicy)
         { progress in
             let now = clock.now
             guard now - lastLine >= .seconds(1) || progress.round == rounds else { return }
@@ -132,7 +206,7 @@ struct TrainCommand: AsyncParsableCommand {
         }
         var policy = result.policy
         let source =
-            market.instance.map { "\"instance\": \"\($0)\"" } ?? "\"vsps\": \(market.vsps!), \"seed\": \(market.seed)"
+            self.instance.map { "\"instance\": \"\($0)\"" } ?? "\"vsps\": \(vsps!), \"seed\": \(seed)"
         policy.training =
             "{\"algorithm\": \"\(algorithm)\", \"mechanism\": \"\(mechanism)\", \(source), \"rounds\": \(rounds), "
             + "\"episode\": \(episode), \"exploration\": \(exploration), \"training_seed\": \(trainingSeed), "
@@ -146,5 +220,49 @@ struct TrainCommand: AsyncParsableCommand {
         print(
             "wrote \(out): best greedy welfare/optimum \(format(result.bestRatio)) at round \(result.bestRound) "
                 + "(optimum \(format(result.optimum, digits: 2)) VC, \(format(seconds, digits: 1)) s)")
+    }
+
+    /// `--markets random`: the shared policy (``SharedPolicyTrainer``).
+    func trainShared() throws {
+        let range = sizeRange ?? 2...200
+        let configuration = SharedTrainingConfiguration(
+            priorSteps: priorSteps, imitationSteps: imitationSteps, metaSteps: metaSteps, seed: trainingSeed)
+        let clock = ContinuousClock()
+        let start = clock.now
+        var lastLine = start - .seconds(2)
+        var policy = SharedPolicyTrainer.train(configuration: configuration) { progress in
+            let now = clock.now
+            guard now - lastLine >= .seconds(1) || progress.step == progress.steps else { return }
+            lastLine = now
+            let detail =
+                progress.phase == "prior"
+                ? "relative RMS error \(format(progress.loss, digits: 4))"
+                : progress.phase == "meta"
+                ? "mean relative error at the next share \(format(progress.loss, digits: 4))"
+                : "cross-entropy \(format(progress.loss, digits: 4)), agreement with the rule \(format(progress.agreement))"
+            FileHandle.standardError.write(Data("\(progress.phase) \(progress.step)/\(progress.steps)  \(detail)\n".utf8))
+        }
+        var reinforcement = ""
+        if rlEpisodes > 0 {
+            var recipe = SharedReinforcementConfiguration(episodes: rlEpisodes, seed: trainingSeed)
+            if let range = sizeRange { recipe.vspRange = range }
+            let result = try SharedPolicyTrainer.reinforce(policy, configuration: recipe) { episode, ratio in
+                let line =
+                    "reinforcement episode \(episode)/\(rlEpisodes)"
+                    + (ratio.map { "  greedy welfare/optimum \(format($0))" } ?? "") + "\n"
+                FileHandle.standardError.write(Data(line.utf8))
+            }
+            policy = result.policy
+            reinforcement =
+                ", \"rl_episodes\": \(rlEpisodes), \"rl_best_ratio\": \(result.ratio), \"rl_start_ratio\": \(result.evaluations[0].ratio)"
+        }
+        policy.training =
+            "{\"algorithm\": \"shared\", \"markets\": \"random\", \"vsps\": [\(range.lowerBound), \(range.upperBound)], "
+            + "\"prior_steps\": \(priorSteps), \"meta_steps\": \(metaSteps), \"imitation_steps\": \(imitationSteps), "
+            + "\"training_seed\": \(trainingSeed), "
+            + "\"voi_output_scale\": \(configuration.voiOutputScale)\(reinforcement)}"
+        do { try policy.write(to: out) } catch { throw CommandFailure.invalid("\(out): \(error)") }
+        let seconds = (clock.now - start) / .seconds(1)
+        print("wrote \(out): shared policy for rosters of \(range.lowerBound)...\(range.upperBound) VSPs (\(format(seconds, digits: 1)) s)")
     }
 }

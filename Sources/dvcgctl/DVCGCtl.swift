@@ -18,7 +18,7 @@ struct DVCGCtl: AsyncParsableCommand {
         subcommands: [
             StatusCommand.self, VSPsCommand.self, AddVSPCommand.self, RemoveVSPCommand.self, BidCommand.self,
             ReportCommand.self, DumpLedgerCommand.self, ReloadCommand.self, PauseCommand.self, ResumeCommand.self,
-            RoundCommand.self, HealthCommand.self,
+            RoundCommand.self, HealthCommand.self, ArchiveCommand.self,
         ]
     )
 

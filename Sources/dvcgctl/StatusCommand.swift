@@ -29,9 +29,18 @@ struct StatusCommand: AsyncParsableCommand {
             pairs += [
                 (
                     "last round",
-                    "\(last.round): \(last.participants) VSPs, welfare \(format(last.welfareEstimate, digits: 2)) VC, pool \(format(last.pool, digits: 2)) VC"
+                    "\(last.round): \(last.participants) VSPs, welfare estimate \(format(last.welfareEstimate, digits: 2)) VC, pool \(format(last.pool, digits: 2)) VC"
                 ),
                 ("noise scale", format(last.noiseScale, digits: 4)),
+            ]
+            var efficiency: [String] = []
+            if let estimate = last.efficiencyEstimate { efficiency.append("estimate \(format(estimate, digits: 3))") }
+            if let truth = last.trueEfficiency { efficiency.append("true \(format(truth, digits: 3)) (simulated VSPs)") }
+            if !efficiency.isEmpty { pairs.append(("efficiency", efficiency.joined(separator: ", "))) }
+            if let fitted = last.fittedVSPs {
+                pairs.append(("VoI fitted", "\(fitted) of \(last.participants) VSPs"))
+            }
+            pairs += [
                 ("round duration", "\(format(last.durationMilliseconds, digits: 3)) ms"),
             ]
         } else {
@@ -43,6 +52,9 @@ struct StatusCommand: AsyncParsableCommand {
                     "degraded",
                     "since \(degraded.since), \(degraded.failedWrites) failed writes: \(degraded.reason) (rounds retried every tick; bids, reports and roster changes refused)"
                 ))
+        }
+        if let safeguard = status.safeguard {
+            pairs.append(("safeguard", "serving \(safeguard.serving), \(safeguard.switches) switches"))
         }
         pairs.append(("skipped ticks", "\(status.skippedTicks)"))
         if let reload = status.lastReload {

@@ -16,7 +16,7 @@ struct VSPsCommand: AsyncParsableCommand {
         if global.json { return try printJSON(list) }
         var rows = [
             ["VSP", "kind", "status"] + list.resources.map { "\($0) (share)" } + [
-                "last bid (VC)", "last tax (VC)", "alpha-hat",
+                "last bid (VC)", "last tax (VC)", "alpha-hat", "VoI fitted",
             ]
         ]
         for vsp in list.vsps {
@@ -24,7 +24,7 @@ struct VSPsCommand: AsyncParsableCommand {
                 [vsp.id.rawValue, vsp.kind.rawValue, vsp.status.rawValue] + vsp.share.map { format($0, digits: 4) }
                     + [
                         vsp.lastBid.map { format($0) } ?? "-", vsp.lastTax.map { format($0) } ?? "-",
-                        format(vsp.alphaHat, digits: 3),
+                        format(vsp.alphaHat, digits: 3), vsp.voiFitted.map { $0 ? "yes" : "no" } ?? "-",
                     ])
         }
         print(alignedTable(rows))

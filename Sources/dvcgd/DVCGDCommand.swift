@@ -22,6 +22,14 @@ struct DVCGDCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Check the configuration, print 'configuration OK' or every error, and exit.")
     var checkConfig = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Put the rows of an archive file (dvcgctl archive) back into the ledger, then exit.",
+            discussion: "dvcgd must not be running on this configuration; nothing is restored if any row is there.",
+            valueName: "file"))
+    var restoreArchive: String?
+
     func run() async throws {
         if checkConfig {
             let (text, valid) = Daemon.checkConfiguration(path: config)
@@ -34,6 +42,15 @@ struct DVCGDCommand: AsyncParsableCommand {
         } catch {
             FileHandle.standardError.write(Data("\(error.description)\n".utf8))
             throw ExitCode(1)
+        }
+        if let restoreArchive {
+            do {
+                print(try Daemon.restoreArchive(configuration: configuration, file: restoreArchive))
+                return
+            } catch {
+                FileHandle.standardError.write(Data("dvcgd: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
         }
         LoggingSystem.bootstrap { label in Daemon.logHandler(label: label, configuration: configuration.log) }
         let logger = Logger(label: "dvcgd")

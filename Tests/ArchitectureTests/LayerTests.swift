@@ -13,7 +13,7 @@ import Testing
         "DVCGSimulation": ["DVCGCore", "DVCGNeural", "DVCGCheckpoint", "DVCGMechanism"],
         "DVCGCommandLine": ["DVCGCore"],
         "DVCGControl": ["DVCGCore"],
-        "DVCGService": ["DVCGCore", "DVCGCheckpoint", "DVCGMechanism", "DVCGControl", "CSystemd"],
+        "DVCGService": ["DVCGCore", "DVCGCheckpoint", "DVCGMechanism", "DVCGControl", "CSystemd", "CZlib"],
         "dvcgd": ["DVCGService"],
         "dvcgctl": ["DVCGControl", "DVCGCore", "DVCGCommandLine"],
         "dvcg": ["DVCGCore", "DVCGNeural", "DVCGCheckpoint", "DVCGMechanism", "DVCGSimulation", "DVCGCommandLine"],
@@ -25,7 +25,7 @@ import Testing
     /// Our modules `target` imports in its sources.
     static func imports(of target: String) throws -> Set<String> {
         let folder = root.appendingPathComponent("Sources/\(target)")
-        let ours = Set(allowed.keys).union(["COpenBLAS", "CSystemd"])
+        let ours = Set(allowed.keys).union(["COpenBLAS", "CSystemd", "CZlib"])
         var found = Set<String>()
         let files = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)
         while let file = files?.nextObject() as? URL {
@@ -46,7 +46,7 @@ import Testing
     static func declaredDependencies() throws -> [String: Set<String>] {
         let manifest = try String(contentsOf: root.appendingPathComponent("Package.swift"), encoding: .utf8)
         var result: [String: Set<String>] = [:]
-        let ours = Set(allowed.keys).union(["COpenBLAS", "CSystemd"])
+        let ours = Set(allowed.keys).union(["COpenBLAS", "CSystemd", "CZlib"])
         var rest = Substring(manifest)
         while let range = rest.range(of: "name: \"") {
             let after = rest[range.upperBound...]

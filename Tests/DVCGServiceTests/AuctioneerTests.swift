@@ -166,7 +166,8 @@ struct AuctionFixture {
                     summary: RoundSummary(
                         participants: 1, welfareEstimate: next.welfareEstimate, pool: next.pool,
                         noiseScale: next.noiseScale,
-                        duration: .milliseconds(3))))
+                        duration: .milliseconds(3), efficiencyEstimate: next.efficiencyEstimate,
+                        fittedVSPs: next.entries.filter(\.voiFitted).count)))
     }
 
     @Test func simulatedBiddersBidBeforeTheRoundAndReportAfterIt() async throws {

@@ -52,8 +52,11 @@ import Testing
         let ledger = try Ledger(path: path)
         #expect(try read("noise_scale", "utility_estimate") == before, "every value reads back under its new name")
         #expect(
-            try Self.values(path, "SELECT identifier FROM grdb_migrations ORDER BY rowid")
-                == [["v1".databaseValue], ["v2".databaseValue], ["v4-durable-requests".databaseValue]])
+            try Self.values(path, "SELECT identifier FROM grdb_migrations ORDER BY identifier")
+                == [
+                    ["v1".databaseValue], ["v2".databaseValue], ["v3-efficiency".databaseValue],
+                    ["v4-archive".databaseValue], ["v5-durable-requests".databaseValue],
+                ])
 
         let recovery = try ledger.recover()
         #expect(recovery.lastRound == RoundNumber(5))

@@ -38,7 +38,7 @@ import Testing
         Case(
             name: "unknown key", yaml: valid.replacingOccurrences(of: "period: 1s", with: "period: 1s\nperod: 2s"),
             errors: [
-                "2:1: perod: unknown key 'perod' (expected one of: period, seed, resources, mechanism, policy, learning, state_directory, control, log, reload, vsps)"
+                "2:1: perod: unknown key 'perod' (expected one of: period, seed, resources, mechanism, policy, learning, state_directory, control, log, reload, vsps, ledger, metrics)"
             ]),
         Case(
             name: "missing key", yaml: valid.replacingOccurrences(of: "policy: p.safetensors\n", with: ""),
@@ -85,6 +85,11 @@ import Testing
         Case(
             name: "duplicate key", yaml: valid + "\nperiod: 2s",
             errors: ["12:1: period: duplicate key 'period'"]),
+        Case(
+            name: "metrics listener on a host name", yaml: valid + "\nmetrics: {listen: localhost:9464}",
+            errors: [
+                "12:19: metrics.listen: expected HOST:PORT with an IP address and a port in [1, 65535] (e.g. 127.0.0.1:9464), found 'localhost:9464'"
+            ]),
         Case(name: "empty file", yaml: "", errors: ["1:1: the configuration is empty"]),
         Case(name: "not a mapping", yaml: "- 1\n", errors: ["1:1: expected a mapping, found a list"]),
         Case(

@@ -52,8 +52,9 @@ private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathCom
         #expect(train.status == 0, "\(train.stderr)")
         let inspect = try Tool.run("dvcg", ["inspect", out])
         #expect(inspect.stdout.contains("verdict  valid"))
-        #expect(inspect.stdout.contains("critic_input    joint"))
-        #expect(inspect.stdout.contains(#"roster          ["vsp-0","vsp-1","vsp-2"]"#))
+        // The metadata table aligns its values after the longest key (exploration_ages).
+        #expect(inspect.stdout.contains("critic_input      joint"))
+        #expect(inspect.stdout.contains(#"roster            ["vsp-0","vsp-1","vsp-2"]"#))
         #expect(inspect.stdout.contains(#""critic":[75,64,64,1]"#))
         let same = try Tool.run("dvcg", ["evaluate", "--vsps", "3", "--seed", "2", "--policy", out, "--rounds", "20"])
         #expect(same.status == 0, "\(same.stderr)")

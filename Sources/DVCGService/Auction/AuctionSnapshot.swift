@@ -37,12 +37,20 @@ public struct AuctionSnapshot: Sendable {
     /// Whether the ledger cannot commit (status `degraded`, health not ready).
     public var isDegraded: Bool { state.ledgerHealth.fault != nil }
 
-    /// The STATUS= text.
+    /// The STATUS= text: `degraded: ...` while the ledger cannot commit; else the state and last round, then,
+    /// while the last reload stands refused, `; reload failed, serving the previous policy: REASON` (until a
+    /// reload succeeds), so that `systemctl status` shows a refused reload for as long as it is true.
     public var statusLine: String {
         if let fault = state.ledgerHealth.fault {
             return
                 "degraded: the ledger cannot commit (\(fault.reason)); round \(openRound) is retried every tick\(state.paused ? " once resumed" : "")"
         }
+        guard let reload = state.lastReload, !reload.succeeded else { return auctionLine }
+        return "\(auctionLine); reload failed, serving the previous policy: \(reload.message)"
+    }
+
+    /// The state and last round, as STATUS= begins.
+    private var auctionLine: String {
         if state.paused { return "paused; \(vsps) VSPs; next round \(openRound)" }
         guard let committed = state.committed else { return "waiting for round \(openRound); \(vsps) VSPs" }
         // A round committed before a restart has no summary here: say what was restored, not zeros.

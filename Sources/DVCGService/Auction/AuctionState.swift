@@ -35,12 +35,17 @@ struct AuctionState: Sendable {
 
     /// Takes in a round the ledger has committed: its summary and each participant's standing; the VSPs that
     /// `changes` removed at its boundary lose theirs.
-    mutating func commit(_ outcome: RoundOutcome, changes: [RosterEvent], duration: Duration) {
+    mutating func commit(
+        _ outcome: RoundOutcome, changes: [RosterEvent], duration: Duration, trueEfficiency: Double? = nil,
+        safeguardSwitches: Int = 0
+    ) {
         committed = CommittedRound(
             round: outcome.round,
             summary: RoundSummary(
                 participants: outcome.entries.count, welfareEstimate: outcome.welfareEstimate, pool: outcome.pool,
-                noiseScale: outcome.noiseScale, duration: duration))
+                noiseScale: outcome.noiseScale, duration: duration, efficiencyEstimate: outcome.efficiencyEstimate,
+                trueEfficiency: trueEfficiency, fittedVSPs: outcome.entries.filter(\.voiFitted).count,
+                serving: outcome.serving, safeguardSwitches: safeguardSwitches))
         for entry in outcome.entries {
             standings[entry.vsp] = VSPStanding(shares: entry.realisedShares, entry: entry)
         }
@@ -68,6 +73,16 @@ struct RoundSummary: Sendable, Equatable {
     var noiseScale: Double
     /// How long the round took.
     var duration: Duration
+    /// The bank's efficiency estimate (``RoundOutcome/efficiencyEstimate``).
+    var efficiencyEstimate: Double? = nil
+    /// True welfare over the certified optimum, when every participant was simulated.
+    var trueEfficiency: Double? = nil
+    /// Participants whose VoI net was fitted.
+    var fittedVSPs: Int = 0
+    /// What served the round while learning online with a safeguard.
+    var serving: ServingPolicy? = nil
+    /// The safeguard's switches since the policy was loaded.
+    var safeguardSwitches: Int = 0
 }
 
 /// A VSP's standing from the last round it took part in.

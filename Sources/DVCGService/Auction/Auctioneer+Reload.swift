@@ -170,7 +170,7 @@ extension Auctioneer {
                     "cannot record the refused reload in the ledger", metadata: ["error": "\(error)"])
             }
         }
-        metrics.reloadTried()
+        metrics.reloadTried(succeeded: result.succeeded)
         state.lastReload = ReloadRecord(succeeded: result.succeeded, message: result.message, at: Date())
         let status =
             result.succeeded

@@ -34,6 +34,8 @@ public actor Auctioneer {
     /// The roster, the bids, the last committed round and each VSP's standing.
     var state: AuctionState
     private var bidders: SimulatedBidders
+    /// The certified optimum of the last all-simulated participant set, for the true efficiency.
+    private var trueOptimum: (participants: [VSPID], welfare: Double)?
     private var roundsSinceCheckpoint = 0
     /// Whether READY=1 has been sent and STOPPING=1 not yet: the window for watchdog pings.
     private var serving = false
@@ -94,6 +96,16 @@ public actor Auctioneer {
             }
             try engine.restore(saved)
         }
+        if engine.isShared, recovery.lastRound != nil {
+            // A shared policy's VoI nets are the bank's fits to each VSP's reports, not in the ledger: fit
+            // them again on each VSP's newest reports.
+            let reports = try ledger.recentReports(
+                window: configuration.mechanism.voiFit.window, vsps: Set(roster.active.keys))
+            engine.refitVoINets(from: reports, steps: Self.refitSteps)
+            logger.info(
+                "VoI nets refitted on the ledger's reports",
+                metadata: ["vsps": "\(reports.count)", "steps": "\(Self.refitSteps)"])
+        }
         // What the API acknowledged after the last commit: bids for the open round, reports, the pause switch.
         let acknowledged = try ledger.acknowledgedWrites(openRound: nextRound)
         for report in acknowledged.reports {
@@ -119,6 +131,9 @@ public actor Auctioneer {
                 "replayed_reports": "\(acknowledged.reports.count)", "paused": "\(acknowledged.paused)",
             ])
     }
+
+    /// Adam steps per VSP when a restart refits a shared policy's VoI nets on the ledger's reports.
+    static let refitSteps = 200
 
     /// The period in force.
     public var period: Duration { configuration.period }
@@ -163,6 +178,7 @@ public actor Auctioneer {
     /// Counts ticks the loop skipped after an overrun.
     public func recordSkippedTicks(_ count: Int64) {
         state.skippedTicks += count
+        metrics.ticksSkipped(count)
         publishStatus()
     }
 
@@ -285,20 +301,35 @@ public actor Auctioneer {
             let snapshotStart = clock.now
             let engineState = EngineStateCodec.encode(engine.state)
             phases.snapshot = snapshotStart.duration(to: clock.now)
+            let trueEfficiency = trueEfficiency(of: outcome, reports: reports, bidders: nextBidders)
             let commitStart = clock.now
             try ledger.commit(
                 RoundRecord(
                     outcome: outcome, started: started, policyChecksum: policy.checksum, reports: reports,
-                    engineState: engineState))
+                    engineState: engineState, trueEfficiency: trueEfficiency))
             phases.commit = commitStart.duration(to: clock.now)
             phases.total = begin.duration(to: clock.now)
-            next.commit(outcome, changes: changes, duration: phases.total)
+            next.commit(
+                outcome, changes: changes, duration: phases.total, trueEfficiency: trueEfficiency,
+                safeguardSwitches: engine.safeguard.switches)
             state = next
             noteRoundCommitted()
             bidders = nextBidders
             metrics.roundCommitted(
                 seconds: phases.total.inSeconds, welfare: outcome.welfareEstimate, pool: outcome.pool,
                 participants: outcome.entries.count)
+            metrics.roundAssessed(
+                efficiencyEstimate: outcome.efficiencyEstimate, trueEfficiency: trueEfficiency,
+                fittedVSPs: outcome.entries.filter(\.voiFitted).count, serving: outcome.serving?.rawValue,
+                switched: outcome.servingSwitched)
+            if outcome.servingSwitched, let serving = outcome.serving {
+                logger.notice(
+                    "safeguard switched what serves",
+                    metadata: [
+                        "round": "\(outcome.round)", "serving": "\(serving.rawValue)",
+                        "switches": "\(engine.safeguard.switches)",
+                    ])
+            }
             logRound(outcome, changes: changes, phases: phases)
             publishStatus()
             checkpointIfDue()
@@ -314,6 +345,29 @@ public actor Auctioneer {
             }
             return nil
         }
+    }
+
+    /// The largest all-simulated roster whose certified optimum a round computes for its true efficiency.
+    static let trueEfficiencyLimit = 1_000
+
+    /// The true welfare of a round's realised slices over the certified optimum of its participants, when
+    /// every participant is simulated (their utilities known) and there are at most
+    /// ``trueEfficiencyLimit``; the optimum is solved again only when the participants change.
+    private func trueEfficiency(of outcome: RoundOutcome, reports: [FinancialReport], bidders: SimulatedBidders)
+        -> Double?
+    {
+        let participants = outcome.entries.map(\.vsp)
+        guard !participants.isEmpty, participants.count <= Self.trueEfficiencyLimit, reports.count == participants.count
+        else { return nil }
+        if trueOptimum?.participants != participants {
+            let utilities = participants.compactMap { bidders.vsps[$0]?.utility }
+            guard utilities.count == participants.count,
+                let solved = try? WelfareOptimizer().solve(capacities: configuration.capacities, utilities: utilities)
+            else { return nil }
+            trueOptimum = (participants, solved.welfare)
+        }
+        guard let optimum = trueOptimum?.welfare, optimum > 0 else { return nil }
+        return reports.reduce(0) { $0 + $1.utility } / optimum
     }
 
     /// The roster changes at a boundary, in the engine, the simulated bidders and the bid book.

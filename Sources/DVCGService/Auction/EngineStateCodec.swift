@@ -6,8 +6,10 @@ import Foundation
 ///
 /// Every round stores the whole state in its transaction; at N = 10,000 that is about 1.4 million
 /// numbers, which `JSONEncoder` (or any `Codable` coder) takes 0.4 s to write. This codec writes the
-/// fields directly: little-endian, `DVES` + version 1, then last round, F_Pmax and, per VSP in id order,
-/// id, share, alpha-hat's running moments, F^-i_Pmax, age, VoI calibration flag and recent shares.
+/// fields directly: little-endian, `DVES` + version 2, then last round, F_Pmax and, per VSP in id order,
+/// id, share, alpha-hat's running moments, F^-i_Pmax, age, VoI calibration flag, recent shares and (from
+/// version 2) the VoI fit record: report count, recent relative errors, largest |U| and the newest
+/// report, and the probe count. Version 1 snapshots (no fit record) are still read.
 enum EngineStateCodec {
     /// Why a stored snapshot cannot be read.
     struct DecodingFailure: Error, CustomStringConvertible {
@@ -16,7 +18,7 @@ enum EngineStateCodec {
     }
 
     private static let magic: [UInt8] = Array("DVES".utf8)
-    private static let version: UInt8 = 1
+    private static let version: UInt8 = 2
 
     /// The snapshot's bytes.
     static func encode(_ state: EngineState) -> Data {
@@ -47,6 +49,15 @@ enum EngineStateCodec {
                 writer.unsigned(recorded.round.value)
                 writer.doubles(recorded.share)
             }
+            let fit = vsp.voiFit
+            writer.signed(fit.reports)
+            writer.doubles(fit.recentErrors)
+            writer.double(fit.largestUtility)
+            writer.byte(fit.lastReport == nil ? 0 : 1)
+            writer.unsigned(fit.lastReport?.round.value ?? 0)
+            writer.doubles(fit.lastReport?.share ?? [])
+            writer.double(fit.lastReport?.utility ?? 0)
+            writer.signed(vsp.probes)
         }
         return Data(writer.buffer)
     }
@@ -57,8 +68,8 @@ enum EngineStateCodec {
         var reader = Reader(bytes: [UInt8](data))
         guard try reader.bytes(4) == magic else { throw DecodingFailure(description: "not an engine snapshot (magic)") }
         let format = try reader.byte()
-        guard format == version else {
-            throw DecodingFailure(description: "engine snapshot version \(format), expected 1")
+        guard format == 1 || format == version else {
+            throw DecodingFailure(description: "engine snapshot version \(format), expected 1 or 2")
         }
         let hasRound = try reader.byte() == 1
         let round = try reader.unsigned()
@@ -83,9 +94,21 @@ enum EngineStateCodec {
             for _ in 0..<recentCount {
                 recent.append(RecordedShare(round: RoundNumber(try reader.unsigned()), share: try reader.doubles()))
             }
+            var fit = VoIFitState()
+            if format >= 2 {
+                fit.reports = try reader.signed()
+                fit.recentErrors = try reader.doubles()
+                fit.largestUtility = try reader.double()
+                let hasReport = try reader.byte() == 1
+                let round = RoundNumber(try reader.unsigned())
+                let share = try reader.doubles()
+                let utility = try reader.double()
+                if hasReport { fit.lastReport = ReportedUtility(round: round, share: share, utility: utility) }
+            }
+            let probes = format >= 2 ? try reader.signed() : 0
             vsps[id] = VSPState(
                 share: share, alphaEstimator: alpha, maximumPoolWithout: maximumPoolWithout, age: age,
-                voiCalibrated: calibrated, recentShares: recent)
+                voiCalibrated: calibrated, recentShares: recent, voiFit: fit, probes: probes)
         }
         guard reader.isAtEnd else { throw DecodingFailure(description: "trailing bytes at offset \(reader.offset)") }
         return EngineState(lastRound: hasRound ? RoundNumber(round) : nil, maximumPool: maximumPool, vsps: vsps)

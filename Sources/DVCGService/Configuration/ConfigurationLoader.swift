@@ -127,7 +127,7 @@ private struct Parser {
     mutating func daemon(_ root: Node) -> DaemonConfiguration? {
         let keys = [
             "period", "seed", "resources", "mechanism", "policy", "learning", "state_directory", "control", "log",
-            "reload", "vsps",
+            "reload", "vsps", "ledger", "metrics",
         ]
         guard let map = reader.mapping(root, at: "", keys: keys) else { return nil }
         var period: Duration?
@@ -146,7 +146,7 @@ private struct Parser {
         } else {
             reader.missing("resources", in: root, at: "")
         }
-        var mechanism = MechanismConfiguration()
+        var mechanism = Self.daemonMechanism
         if let node = map["mechanism"] { mechanism = self.mechanism(node) ?? mechanism }
         var policy: String?
         if let node = map["policy"] {
@@ -174,12 +174,20 @@ private struct Parser {
         if let node = map["reload"] { reload = self.reload(node) ?? reload }
         var vsps: [VSPDefinition] = []
         if let node = map["vsps"] { vsps = self.vsps(node, resourceCount: resources?.count) ?? [] }
+        var ledger = LedgerConfiguration()
+        if let node = map["ledger"] {
+            ledger = LedgerConfiguration.parse(node, reader: &reader, folder: folder) ?? ledger
+        }
+        var metrics = MetricsConfiguration()
+        if let node = map["metrics"] { metrics = MetricsConfiguration.parse(node, reader: &reader) ?? metrics }
         guard let period, let resources, let policy, let state, let control else { return nil }
         var configuration = DaemonConfiguration(
             period: period, seed: seed, resources: resources, mechanism: mechanism, policyPath: policy,
             checkpoint: checkpoint,
             stateDirectory: state, control: control, log: log, vsps: vsps)
         configuration.reload = reload
+        configuration.ledger = ledger
+        configuration.metrics = metrics
         return configuration
     }
 
@@ -229,7 +237,7 @@ private struct Parser {
     mutating func mechanism(_ node: Node) -> MechanismConfiguration? {
         let keys = ["interest", "noise", "alpha_estimator", "exact_counterfactuals_up_to", "minimum_share"]
         guard let map = reader.mapping(node, at: "mechanism", keys: keys) else { return nil }
-        var mechanism = MechanismConfiguration()
+        var mechanism = Self.daemonMechanism
         if let node = map["interest"], let value = reader.bool(node, at: "mechanism.interest") {
             mechanism.chargesInterest = value
         }
@@ -254,13 +262,22 @@ private struct Parser {
         return mechanism
     }
 
+    /// The mechanism's settings before the file's: the engine's defaults, with online learning made safe
+    /// for serving (docs/learning.md, "Safe online learning"): a safeguard that hands rounds to the loaded
+    /// policy or the equal split while the learner is worse, exploration only by new VSPs (epsilon 0.5 -> 0
+    /// over their first 200 rounds) and by at most 10 % of a round's participants.
+    static var daemonMechanism: MechanismConfiguration {
+        MechanismConfiguration(learning: .servingOnline)
+    }
+
     mutating func learning(
         _ node: Node, into mechanism: inout MechanismConfiguration, checkpoint: inout CheckpointConfiguration
     ) {
         let keys = [
             "mode", "learning_rate", "voi_learning_rate", "batch_size", "buffer_size", "soft_update", "warm_up",
             "exploration_start", "exploration_end", "exploration_rounds", "entropy_weight", "gradient_clip",
-            "share_scaled_reward", "mean_field", "checkpoint_every", "checkpoint_path",
+            "share_scaled_reward", "mean_field", "checkpoint_every", "checkpoint_path", "safeguard",
+            "exploration_budget",
         ]
         guard let map = reader.mapping(node, at: "learning", keys: keys) else { return }
         if let node = map["mode"],
@@ -322,6 +339,14 @@ private struct Parser {
         }
         if let node = map["mean_field"], let value = reader.bool(node, at: "learning.mean_field") {
             learning.meanField = value
+        }
+        if let node = map["safeguard"], let value = reader.bool(node, at: "learning.safeguard") {
+            learning.safeguard = value ? SafeguardConfiguration() : nil
+        }
+        if let node = map["exploration_budget"],
+            let value = reader.number(node, at: "learning.exploration_budget", in: 0...1)
+        {
+            learning.explorationBudget = value
         }
         if learning.batchSize > learning.billCapacity {
             reader.report(

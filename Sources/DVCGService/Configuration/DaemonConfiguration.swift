@@ -29,6 +29,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var reload = ReloadConfiguration()
     /// The initial roster; used only when the ledger has no roster yet.
     public var vsps: [VSPDefinition]
+    /// Retention of old rounds and where their archives go (`ledger:`); keeps everything by default.
+    public var ledger = LedgerConfiguration()
+    /// The Prometheus listener (`metrics:`); none by default.
+    public var metrics = MetricsConfiguration()
 
     /// Absolute path of the ledger database inside the state directory.
     public var ledgerPath: String { stateDirectory + "/ledger.sqlite" }

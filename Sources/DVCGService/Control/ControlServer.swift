@@ -62,6 +62,7 @@ public enum ControlServer {
         router.addRoutes(MarketRoutes(environment: environment).collection)
         router.addRoutes(LedgerRoutes(environment: environment).collection)
         router.addRoutes(OperationRoutes(environment: environment).collection)
+        router.addRoutes(ArchiveRoutes(environment: environment).collection)
         return router
     }
 

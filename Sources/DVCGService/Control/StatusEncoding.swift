@@ -26,7 +26,8 @@ extension StatusResponse {
                 LastRoundStatus(
                     round: committed.round.value, welfareEstimate: summary.welfareEstimate, pool: summary.pool,
                     noiseScale: summary.noiseScale, durationMilliseconds: summary.duration.inSeconds * 1e3,
-                    participants: summary.participants)
+                    participants: summary.participants, efficiencyEstimate: summary.efficiencyEstimate,
+                    trueEfficiency: summary.trueEfficiency, fittedVSPs: summary.fittedVSPs)
             }
         }
         let fault = state.ledgerHealth.fault
@@ -48,6 +49,9 @@ extension StatusResponse {
             degraded: fault.map {
                 DegradedStatus(
                     reason: $0.reason, since: formatter.string(from: $0.since), failedWrites: $0.failedWrites)
+            },
+            safeguard: state.committed?.summary?.serving.map {
+                SafeguardStatus(serving: $0.rawValue, switches: state.committed?.summary?.safeguardSwitches ?? 0)
             })
     }
 }
@@ -67,7 +71,8 @@ extension VSPListResponse {
             return VSPInfo(
                 id: id, kind: kind, status: status,
                 share: standing?.shares ?? Array(repeating: 0, count: snapshot.resources.count),
-                lastBid: standing?.entry?.bid, lastTax: standing?.entry?.tax, alphaHat: standing?.entry?.alphaHat ?? 1)
+                lastBid: standing?.entry?.bid, lastTax: standing?.entry?.tax, alphaHat: standing?.entry?.alphaHat ?? 1,
+                voiFitted: standing?.entry?.voiFitted)
         }
         self.init(resources: snapshot.resources.map(\.name), vsps: vsps)
     }

@@ -7,7 +7,7 @@ import GRDB
 /// external reports the engine snapshot does not include, and whether the auction is paused. Each is written
 /// (WAL, synchronous) before its 2xx answer, so it survives kill -9.
 extension Ledger {
-    /// Migration `v4-durable-requests`: the tables behind ``AcknowledgedWrites``.
+    /// Migration `v5-durable-requests`: the tables behind ``AcknowledgedWrites``.
     ///
     /// `pending_bids` holds the bids of rounds not yet committed (a round's commit deletes its own), keyed by
     /// round and VSP (a later bid replaces an earlier one); `pending_reports` names the reports filed since the

@@ -5,7 +5,7 @@ import GRDB
 
 /// The ledger: SQLite in WAL mode (GRDB `DatabasePool`) under the state directory.
 ///
-/// Schema (migrations `v1`, `v2` and `v4-durable-requests`): `rounds`, `round_entries`, `reports`,
+/// Schema (migrations `v1`, `v2`, `v3-efficiency`, `v4-archive`, `v5-durable-requests`): `rounds`, `round_entries`, `reports`,
 /// `roster_events`, `policy_events`, `engine_state`, and `pending_bids`, `pending_reports`, `operator_state`; the
 /// column names are docs/glossary.md's. One round (its rows, its reports and the engine snapshot) is one
 /// transaction, so after a crash the database holds whole rounds only, and the next round is
@@ -30,6 +30,7 @@ public final class Ledger: Sendable {
             var configuration = Configuration()
             configuration.busyMode = .timeout(5)
             pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.enableIncrementalVacuum(pool)
             try Self.migrator.migrate(pool)
         } catch {
             throw .cannotOpen(path: path, reason: Self.reason(error))
@@ -108,8 +109,20 @@ public final class Ledger: Sendable {
                     ALTER TABLE round_entries RENAME COLUMN proposed_utility TO utility_estimate;
                     """)
         }
+        // v3: the bank's efficiency estimate per round (and the true efficiency of an all-simulated round),
+        // whether each VSP's VoI net was fitted (docs/learning.md). Older rows have NULL there.
+        migrator.registerMigration("v3-efficiency") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE rounds ADD COLUMN optimum_estimate REAL;
+                    ALTER TABLE rounds ADD COLUMN efficiency_estimate REAL;
+                    ALTER TABLE rounds ADD COLUMN true_efficiency REAL;
+                    ALTER TABLE round_entries ADD COLUMN voi_fitted INTEGER;
+                    """)
+        }
+        registerArchiveMigrations(in: &migrator)
         // Bids, reports and the pause switch acknowledged since the last commit (Ledger+Acknowledgements).
-        migrator.registerMigration("v4-durable-requests", migrate: migrateAcknowledgedWrites)
+        migrator.registerMigration("v5-durable-requests", migrate: migrateAcknowledgedWrites)
         return migrator
     }
 
@@ -204,20 +217,22 @@ public final class Ledger: Sendable {
                 try db.execute(
                     sql: """
                         INSERT INTO rounds (number, started, committed, pool, noise_scale, proposed_welfare, welfare_estimate,
-                            policy_checksum, empty) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            policy_checksum, empty, optimum_estimate, efficiency_estimate, true_efficiency)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         Int64(outcome.round.value), record.started.timeIntervalSince1970, Date().timeIntervalSince1970,
                         outcome.pool, outcome.noiseScale, outcome.proposedWelfare, outcome.welfareEstimate,
                         record.policyChecksum,
-                        outcome.entries.isEmpty,
+                        outcome.entries.isEmpty, outcome.optimumEstimate, outcome.efficiencyEstimate,
+                        record.trueEfficiency,
                     ])
                 // Prepared once per transaction: a round at N = 10,000 inserts 20,000 rows.
                 let insertEntry = try db.cachedStatement(
                     sql: """
                         INSERT INTO round_entries (round, vsp, bid, loan, voi, proposed_shares, realised_shares,
-                            utility_estimate, welfare_without, externality, interest, alpha_hat, tax)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            utility_estimate, welfare_without, externality, interest, alpha_hat, tax, voi_fitted)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """)
                 for entry in outcome.entries {
                     try insertEntry.execute(
@@ -225,6 +240,7 @@ public final class Ledger: Sendable {
                             Int64(outcome.round.value), entry.vsp.rawValue, entry.bid, entry.loan, entry.voi,
                             Self.json(entry.proposedShares), Self.json(entry.realisedShares), entry.utilityEstimate,
                             entry.welfareWithout, entry.externality, entry.interest, entry.alphaHat, entry.tax,
+                            entry.voiFitted,
                         ])
                 }
                 let insertReport = try db.cachedStatement(
@@ -297,11 +313,15 @@ public struct RoundRecord: Sendable {
     public var reports: [FinancialReport]
     /// The engine's snapshot after the round and the reports.
     public var engineState: Data
+    /// True welfare over the certified optimum, when every participant was simulated.
+    public var trueEfficiency: Double?
 
     /// A record.
     public init(
-        outcome: RoundOutcome, started: Date, policyChecksum: String, reports: [FinancialReport], engineState: Data
+        outcome: RoundOutcome, started: Date, policyChecksum: String, reports: [FinancialReport], engineState: Data,
+        trueEfficiency: Double? = nil
     ) {
+        self.trueEfficiency = trueEfficiency
         self.outcome = outcome
         self.started = started
         self.policyChecksum = policyChecksum

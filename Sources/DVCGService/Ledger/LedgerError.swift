@@ -8,6 +8,8 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case corrupt(path: String, reason: String)
     /// The daemon is degraded (the last round could not commit), so a write was not tried.
     case unavailable(path: String, reason: String)
+    /// Archived rows were not deleted: they changed since the archive was written, or are not all there.
+    case archiveRefused(path: String, reason: String)
 
     /// One line naming the file and the failure.
     public var description: String {
@@ -17,6 +19,7 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .corrupt(let path, let reason): return "\(path): the ledger is inconsistent: \(reason)"
         case .unavailable(let path, let reason):
             return "\(path): the ledger cannot commit (\(reason)); writes are refused until a round commits"
+        case .archiveRefused(let path, let reason): return "\(path): archived rows not deleted: \(reason)"
         }
     }
 
@@ -24,7 +27,7 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     public var reason: String {
         switch self {
         case .cannotOpen(_, let reason), .transactionFailed(_, _, let reason), .corrupt(_, let reason),
-            .unavailable(_, let reason):
+            .unavailable(_, let reason), .archiveRefused(_, let reason):
             return reason
         }
     }

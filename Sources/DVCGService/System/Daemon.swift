@@ -1,3 +1,4 @@
+import DVCGControl
 import DVCGCore
 import DVCGMechanism
 import Foundation
@@ -32,6 +33,21 @@ public enum Daemon {
         return ("configuration OK", true)
     }
 
+    /// Puts the rows of an archive file back into the ledger (`dvcgd --restore-archive`), while no daemon runs.
+    ///
+    /// - Returns: One line saying what was restored.
+    /// - Throws: ``StartupError`` when a daemon answers on the control socket, or the ledger's error.
+    public static func restoreArchive(configuration: DaemonConfiguration, file: String) throws -> String {
+        do {
+            try ControlSocket.prepare(path: configuration.control.socketPath)
+        } catch {
+            throw StartupError(description: "\(error); stop it first (systemctl stop dvcgd)")
+        }
+        let plan = try Ledger(path: configuration.ledgerPath).restoreArchive(from: file)
+        let range = plan.firstRound.map { "rounds \($0)...\(plan.lastRound ?? $0)" } ?? "no rounds"
+        return "restored \(range) from \(file): \(plan.rounds) rounds, \(plan.entries) entries, \(plan.reports) reports"
+    }
+
     /// Whether the log handler for `configuration` writes to journald.
     public static func logsToJournal(_ configuration: LogConfiguration) -> Bool {
         switch configuration.target {
@@ -51,12 +67,14 @@ public enum Daemon {
 
     /// Loads everything, refuses to start on any error, then runs until SIGTERM or SIGINT.
     ///
-    /// Order: configuration, policy, ledger (restoring the auction), control socket; READY=1 follows.
+    /// Order: configuration, policy, ledger (restoring the auction), control socket; READY=1 follows. First of
+    /// all, SIGABRT (systemd's watchdog signal) gets the kernel's default action back (``WatchdogSignal``).
     /// - Throws: ``StartupError`` naming what is wrong.
     public static func run(
         configuration: DaemonConfiguration, configurationPath: String?, logger: Logger,
         notifier: any ServiceNotifier = SystemdNotifier()
     ) async throws {
+        WatchdogSignal.restoreDefaultAction()
         let policy: LoadedPolicy
         do {
             // A live daemon on the socket means this one must not touch the ledger at all.
@@ -77,6 +95,8 @@ public enum Daemon {
         let auctioneer: Auctioneer
         do {
             ledger = try Ledger(path: configuration.ledgerPath)
+            // An archive's deletion a crash cut short is finished before the first round.
+            try ledger.resumeArchiveDeletions()
             auctioneer = try Auctioneer(
                 configuration: configuration, configurationPath: configurationPath, policy: policy, ledger: ledger,
                 notifier: notifier, logger: logger)
@@ -102,19 +122,30 @@ public enum Daemon {
         defer { ControlSocket.remove(path: configuration.control.socketPath) }
         let loop = AuctionService(
             auctioneer: auctioneer, clock: ContinuousClock(), notifier: notifier, readiness: readiness, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: loop, successTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: control),
+            .init(service: ReloadService(auctioneer: auctioneer)),
+            .init(
+                service: WatchdogService(
+                    auctioneer: auctioneer, interval: notifier.watchdogInterval, clock: ContinuousClock()),
+                successTerminationBehavior: .ignore),
+        ]
+        if let address = configuration.metrics.listen {
+            services.append(
+                .init(
+                    service: MetricsListener.application(
+                        address: address, metrics: auctioneer.metrics, logger: logger)))
+        }
+        if let retention = configuration.ledger.retention {
+            let directory = configuration.ledger.archiveDirectory(stateDirectory: configuration.stateDirectory)
+            services.append(
+                .init(
+                    service: ArchiveService(ledger: ledger, retention: retention, directory: directory, logger: logger))
+            )
+        }
         let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(service: loop, successTerminationBehavior: .gracefullyShutdownGroup),
-                    .init(service: control),
-                    .init(service: ReloadService(auctioneer: auctioneer)),
-                    .init(
-                        service: WatchdogService(
-                            auctioneer: auctioneer, interval: notifier.watchdogInterval, clock: ContinuousClock()),
-                        successTerminationBehavior: .ignore),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

@@ -27,13 +27,20 @@ public struct SVGChart: Sendable {
     /// Whether the x axis is logarithmic (base 2 ticks).
     public var logarithmicX: Bool
 
+    /// x values marked by a dashed vertical line (e.g. the rounds of roster changes).
+    public var markers: [Double]
+
     /// Creates a chart.
-    public init(title: String, xLabel: String, yLabel: String, series: [Series], logarithmicX: Bool = false) {
+    public init(
+        title: String, xLabel: String, yLabel: String, series: [Series], logarithmicX: Bool = false,
+        markers: [Double] = []
+    ) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
         self.series = series
         self.logarithmicX = logarithmicX
+        self.markers = markers
     }
 
     /// The chart as an SVG document (640 x 400).
@@ -76,6 +83,10 @@ public struct SVGChart: Sendable {
         let ticks = Array(Set(series.flatMap { $0.points.map(\.x) })).sorted()
         for x in ticks.count <= 12 ? ticks : stride(from: 0, to: ticks.count, by: ticks.count / 8).map({ ticks[$0] }) {
             out += "<text x=\"\(sx(x))\" y=\"\(height - bottom + 16)\" text-anchor=\"middle\">\(label(x))</text>\n"
+        }
+        for x in markers {
+            out +=
+                "<line x1=\"\(sx(x))\" y1=\"\(top)\" x2=\"\(sx(x))\" y2=\"\(height - bottom)\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>\n"
         }
         for (index, s) in series.enumerated() {
             let colour = colours[index % colours.count]

@@ -35,9 +35,12 @@ public enum StrategyExperiment {
     ///   - rounds: Rounds per setting; the last `window` are averaged.
     ///   - window: Rounds averaged.
     ///   - seeds: Engine and profit-noise seeds; results are averaged over them.
+    ///   - joinRound: When > 0, the members join mid-run: absent for the first `joinRound` rounds,
+    ///     registered before the next, and their profits averaged over every round after (`window`
+    ///     is then ignored).
     public static func run(
         instance: ProblemInstance, policy: PolicyCheckpoint, members: [Int], factors: [Double],
-        chargesInterest: Bool, rounds: Int = 500, window: Int = 400, seeds: [UInt64] = [1, 2, 3]
+        chargesInterest: Bool, rounds: Int = 500, window: Int = 400, seeds: [UInt64] = [1, 2, 3], joinRound: Int = 0
     ) throws -> [Row] {
         let all = factors.contains(1) ? factors : ([1] + factors)
         var rows: [Row] = []
@@ -58,7 +61,8 @@ public enum StrategyExperiment {
                     configuration: MechanismConfiguration(chargesInterest: chargesInterest), seed: seed)
                 let market = SimulatedMarket(instance: instance, population: population, seed: seed)
                 let evaluation = try PolicyTrainer.evaluate(
-                    engine: engine, market: market, rounds: rounds, window: window)
+                    engine: engine, market: market, rounds: rounds,
+                    window: joinRound > 0 ? rounds - joinRound : window, joiners: members, joinRound: joinRound)
                 let c = Double(seeds.count)
                 row.profit += members.reduce(0) { $0 + evaluation.meanProfits[$1] } / c
                 row.tax += members.reduce(0) { $0 + evaluation.meanTaxes[$1] } / c

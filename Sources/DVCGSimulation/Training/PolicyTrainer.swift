@@ -114,14 +114,23 @@ public enum PolicyTrainer {
 
     /// Runs `engine` frozen and greedy from the equal split for `rounds` rounds and averages the
     /// last `window` of them. `engine` and `market` are copies; the caller's are untouched.
+    ///
+    /// With `joinRound` > 0 the VSPs at `joiners` are absent (neither registered nor bidding) for the
+    /// first `joinRound` rounds and register before round `joinRound` + 1, as a VSP joining mid-run
+    /// does; `window` should then be at most `rounds - joinRound`.
     public static func evaluate(
-        engine: MechanismEngine, market: SimulatedMarket, rounds: Int, window: Int = 100
+        engine: MechanismEngine, market: SimulatedMarket, rounds: Int, window: Int = 100, joiners: [Int] = [],
+        joinRound: Int = 0
     ) throws -> PolicyEvaluation {
         var engine = engine
         var market = market
         engine.configuration.learns = false
         engine.resetAllocation()
         market.resetSlices()
+        if joinRound > 0 {
+            for i in joiners { try engine.deregister(market.ids[i]) }
+            market.absent = Set(joiners)
+        }
         let n = market.ids.count
         var welfare = 0.0
         var bids = [Double](repeating: 0, count: n)
@@ -131,6 +140,10 @@ public enum PolicyTrainer {
         let first = Int(engine.lastRound?.value ?? 0) + 1
         let counted = min(window, rounds)
         for t in 0..<rounds {
+            if joinRound > 0, t == joinRound {
+                for i in joiners { try engine.register(market.ids[i]) }
+                market.absent = []
+            }
             let round = try market.step(engine: &engine, round: RoundNumber(UInt64(first + t)))
             if t >= rounds - counted {
                 welfare += round.welfare

@@ -13,6 +13,8 @@ public struct SimulatedMarket: Sendable {
     public let ids: [VSPID]
     /// Each VSP's physical slice realised last round, nil before its first round.
     public var lastSlices: [[Double]?]
+    /// The indices of VSPs not registered yet (they neither bid nor report; a mid-run joiner).
+    public var absent: Set<Int> = []
     var generator: SeededGenerator
 
     /// A market of the instance's VSPs with `population`'s strategies.
@@ -45,7 +47,10 @@ public struct SimulatedMarket: Sendable {
             slice ?? instance.capacities.map { $0 / Double(instance.vspCount) }
         }
         let amounts = try population.bids(lastSlices: slices, capacities: instance.capacities)
-        return Dictionary(uniqueKeysWithValues: zip(ids, amounts))
+        return Dictionary(
+            uniqueKeysWithValues: zip(ids, amounts).enumerated().filter { !absent.contains($0.offset) }.map {
+                $0.element
+            })
     }
 
     /// Runs one round: bids, the engine's round, the VSPs' realised utilities and profits, and

@@ -96,14 +96,9 @@ extension MechanismEngine {
                 Float(gap / Double(agent.reports.count)) / agent.networks.voi.outputScale
             agent.state.voiCalibrated = true
         }
-        let batch = agent.reports.sample(configuration.learning.batchSize, using: &generator)
-        let b = batch.rows
-        var inputs = Matrix(rows: b, columns: k)
-        var targets = Matrix(rows: b, columns: 1)
-        for r in 0..<b {
-            for c in 0..<k { inputs[r, c] = batch[r, c] }
-            targets[r, 0] = batch[r, k]
-        }
+        let (inputs, targets) = Self.voiBatch(
+            agent.reports.sample(configuration.learning.batchSize, using: &generator), resourceCount: k)
+        let b = inputs.rows
         let trace = agent.networks.voi.forwardTrace(inputs)
         let (loss, gradient) = Loss.meanSquaredError(prediction: trace.output, target: targets)
         if configuration.learning.learnerRestartFit > 0 {

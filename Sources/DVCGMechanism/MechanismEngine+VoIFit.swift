@@ -49,19 +49,24 @@ extension MechanismEngine {
         return taken
     }
 
+    /// Report rows [s_1 ... s_K, U] split into the VoI net's inputs (the K shares) and targets (U, VC).
+    static func voiBatch(_ rows: Matrix, resourceCount k: Int) -> (inputs: Matrix, targets: Matrix) {
+        var inputs = Matrix(rows: rows.rows, columns: k)
+        var targets = Matrix(rows: rows.rows, columns: 1)
+        for r in 0..<rows.rows {
+            for c in 0..<k { inputs[r, c] = rows[r, c] }
+            targets[r, 0] = rows[r, k]
+        }
+        return (inputs, targets)
+    }
+
     /// `steps` Adam steps of `agent`'s VoI net on its stored reports (MSE in VC^2, the whole window as
     /// one batch).
     static func fitVoI(_ agent: inout VSPAgent, steps: Int, settings: VoIFitConfiguration, resourceCount k: Int) {
         agent.reportsSinceFit = 0
         guard agent.reports.count > 0, steps > 0 else { return }
-        let rows = agent.reports.rows()
-        let b = rows.rows
-        var inputs = Matrix(rows: b, columns: k)
-        var targets = Matrix(rows: b, columns: 1)
-        for r in 0..<b {
-            for c in 0..<k { inputs[r, c] = rows[r, c] }
-            targets[r, 0] = rows[r, k]
-        }
+        let (inputs, targets) = Self.voiBatch(agent.reports.rows(), resourceCount: k)
+        let b = inputs.rows
         if !agent.state.voiCalibrated {
             let predictions = agent.networks.voi.forward(inputs)
             var gap = 0.0

@@ -3,7 +3,7 @@ import Testing
 
 @testable import DVCGCore
 
-/// A certified reference case from ../shared/cases (copied into Fixtures).
+/// A certified reference case, kept in Fixtures.
 struct ReferenceCase: Decodable, Sendable, CustomTestStringConvertible {
     let name: String
     let capacities: [Double]

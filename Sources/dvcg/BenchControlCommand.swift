@@ -217,20 +217,7 @@ struct BenchControlCommand: AsyncParsableCommand {
         try queue.write { db in
             // Every column of the schema as it is, round and vsp replaced.
             let columns = try db.columns(in: "round_entries").map(\.name)
-            let values = columns.map { name in
-                switch name {
-                case "round": return "1 + i % 2"
-                case "vsp": return "printf('bulk-%07d', i)"
-                default: return "e.\(name)"
-                }
-            }
-            try db.execute(
-                sql: """
-                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-                    INSERT INTO round_entries (\(columns.joined(separator: ", ")))
-                    SELECT \(values.joined(separator: ", "))
-                    FROM n, (SELECT * FROM round_entries WHERE round = 1 LIMIT 1) AS e
-                    """, arguments: [ledgerRows])
+            try db.execute(sql: BulkLedgerRows.insertSQL(columns: columns), arguments: [ledgerRows])
         }
         try queue.close()
     }

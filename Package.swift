@@ -109,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "dvcgd",
             dependencies: [
-                "DVCGService",
+                "DVCGService", "DVCGCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

@@ -42,14 +42,25 @@ public struct CheckpointReport: Sendable, Equatable, Codable {
     /// Total parameters of all tensors.
     public var totalParameters: Int
 
-    /// Reads `path` and validates it as a policy.
+    /// Reads `path` and validates it as a policy, as dvcgd does when it loads one.
     ///
+    /// - Parameters:
+    ///   - path: The safetensors file.
+    ///   - resourceCount: K of the configuration that would serve it: a policy for another K is invalid, as
+    ///     dvcgd refuses it; nil to check the file alone.
     /// - Throws: ``SafetensorsError`` when the container itself is invalid (nothing to list);
     ///   an invalid policy inside a valid container gives a report with `valid == false`.
-    public static func make(path: String) throws(SafetensorsError) -> CheckpointReport {
+    public static func make(path: String, resourceCount: Int? = nil) throws(SafetensorsError) -> CheckpointReport {
         let archive = try SafetensorsArchive.read(from: path)
         var reason: String?
-        do { _ = try PolicyCheckpoint(archive: archive) } catch { reason = error.description }
+        do {
+            let checkpoint = try PolicyCheckpoint(archive: archive)
+            if let resourceCount, checkpoint.architecture.resourceCount != resourceCount {
+                reason =
+                    "the policy is for K = \(checkpoint.architecture.resourceCount) resources, the configuration has "
+                    + "\(resourceCount) (dvcgd would refuse it; see --resources)"
+            }
+        } catch { reason = error.description }
         var tensors: [Tensor] = []
         var networks: [String: Network] = [:]
         var vsps = Set<String>()

@@ -1,13 +1,17 @@
 import ArgumentParser
+import DVCGCore
 import Foundation
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// A failure a verb reports as one line on standard error, `<tool>: <message>`, with its exit status.
+/// The version every program prints for `--version`: ``DVCGVersion/string``, the package's version.
+public let programVersion = DVCGVersion.string
+
+/// A failure a verb reports as one line on standard error, `<program>: <verb>: <message>`, with its exit status.
 public struct CommandFailure: Error, Sendable {
-    /// The message, without the tool's prefix.
+    /// The message, without the program's and the verb's prefix.
     public let message: String
     /// The exit status.
     public let status: Int32
@@ -25,9 +29,11 @@ public struct CommandFailure: Error, Sendable {
 }
 
 extension ParsableCommand {
-    /// Parses the command line and runs the chosen verb with our exit codes: a ``CommandFailure``
-    /// prints `<name>: <message>` and exits with its status, a usage error exits 2 (not
-    /// swift-argument-parser's 64), everything else as swift-argument-parser decides.
+    /// Parses the command line and runs the chosen verb with our exit codes and one error format,
+    /// `<program>: <verb>: <message>` (`<program>: <message>` without a verb): a ``CommandFailure`` exits
+    /// with its status, a usage error exits 2 (not swift-argument-parser's 64) after the usage line, an
+    /// unknown verb gets the nearest verb suggested, everything else as swift-argument-parser decides
+    /// (`--help`, `--version`: 0).
     ///
     /// - Parameters:
     ///   - arguments: The arguments without the program name; the process's own when nil.
@@ -36,8 +42,11 @@ extension ParsableCommand {
         arguments: [String]? = nil, mapping failure: @Sendable (any Error) -> CommandFailure? = { _ in nil }
     ) async -> Never {
         let name = configuration.commandName ?? "command"
+        let given = arguments ?? Array(CommandLine.arguments.dropFirst())
+        let verb = verbPath(in: given)
+        let prefix = ([name] + verb.path).joined(separator: ": ")
         do {
-            var command = try parseAsRoot(arguments)
+            var command = try parseAsRoot(given)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -46,16 +55,93 @@ extension ParsableCommand {
             Foundation.exit(0)
         } catch {
             if let commandFailure = (error as? CommandFailure) ?? failure(error) {
-                FileHandle.standardError.write(Data("\(name): \(commandFailure.message)\n".utf8))
+                FileHandle.standardError.write(Data("\(prefix): \(commandFailure.message)\n".utf8))
                 Foundation.exit(commandFailure.status)
             }
             if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                FileHandle.standardError.write(
+                    Data((usageMessage(for: error, arguments: given, prefix: prefix, verb: verb) + "\n").utf8))
                 Foundation.exit(2)
             }
             exit(withError: error)
         }
     }
+
+    /// The verbs named at the front of `arguments` (`["bench", "optimum"]`), and the first word after them
+    /// that names no verb where one was expected.
+    static func verbPath(in arguments: [String]) -> (path: [String], unknown: String?, choices: [String]) {
+        var path: [String] = []
+        var level: any ParsableCommand.Type = self
+        for argument in arguments where !argument.hasPrefix("-") {
+            let subcommands = level.configuration.subcommands
+            guard !subcommands.isEmpty else { break }
+            let names = subcommands.map { $0.configuration.commandName ?? "" }
+            guard let index = names.firstIndex(of: argument) else {
+                return (path, argument == "help" ? nil : argument, names)
+            }
+            path.append(argument)
+            level = subcommands[index]
+        }
+        return (path, nil, [])
+    }
+
+    /// A usage error as `<prefix>: <message>` and swift-argument-parser's usage lines; an unknown verb as
+    /// `<prefix>: unknown verb 'stauts' (did you mean 'status'?)`; a negative number, which
+    /// swift-argument-parser reads as an option, as such.
+    static func usageMessage(
+        for error: any Error, arguments: [String], prefix: String,
+        verb: (path: [String], unknown: String?, choices: [String])
+    ) -> String {
+        var full = fullMessage(for: error)
+        var lines = full.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var first = lines.first ?? ""
+        if first.hasPrefix("Error: ") { first.removeFirst("Error: ".count) }
+        if let unknown = verb.unknown {
+            let nearest = nearestWord(to: unknown, in: verb.choices)
+            first = "unknown verb '\(unknown)'" + (nearest.map { " (did you mean '\($0)'?)" } ?? "")
+        } else if let negative = arguments.first(where: isNegativeNumber) {
+            first = "\(negative): negative numbers are not accepted (every amount, round and count is >= 0)"
+        } else if let head = first.first {
+            first = head.lowercased() + first.dropFirst()
+        }
+        lines[0] = "\(prefix): \(first)"
+        full = lines.joined(separator: "\n")
+        while full.hasSuffix("\n") { full.removeLast() }
+        return full
+    }
+}
+
+/// Whether `argument` is a negative number (`-5`, `-0.5`), which swift-argument-parser takes for an option.
+func isNegativeNumber(_ argument: String) -> Bool {
+    argument.count > 1 && argument.hasPrefix("-") && Double(argument) != nil
+}
+
+/// The word of `choices` nearest to `word` by edit distance, when at most 2 edits (or a third of its
+/// length) away; nil otherwise.
+package func nearestWord(to word: String, in choices: [String]) -> String? {
+    let limit = max(2, word.count / 3)
+    let scored = choices.map { ($0, editDistance(word, $0)) }.filter { $0.1 <= limit }
+    return scored.min { $0.1 < $1.1 }?.0
+}
+
+/// The Damerau-Levenshtein (optimal string alignment) distance between `a` and `b`: insertions,
+/// deletions, substitutions and transpositions of neighbours each count 1.
+package func editDistance(_ a: String, _ b: String) -> Int {
+    let x = Array(a)
+    let y = Array(b)
+    guard !x.isEmpty else { return y.count }
+    guard !y.isEmpty else { return x.count }
+    var d = [[Int]](repeating: [Int](repeating: 0, count: y.count + 1), count: x.count + 1)
+    for i in 0...x.count { d[i][0] = i }
+    for j in 0...y.count { d[0][j] = j }
+    for i in 1...x.count {
+        for j in 1...y.count {
+            let cost = x[i - 1] == y[j - 1] ? 0 : 1
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1, j > 1, x[i - 1] == y[j - 2], x[i - 2] == y[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
+        }
+    }
+    return d[x.count][y.count]
 }
 
 /// Writes `value` as pretty JSON with sorted keys, and a newline, to standard output.
@@ -83,7 +169,8 @@ public func writeStandardOutput(_ data: Data) {
             let code = errno
             if code == EINTR { continue }
             if code == EPIPE { Foundation.exit(0) }
-            FileHandle.standardError.write(Data("cannot write to standard output: \(String(cString: strerror(code)))\n".utf8))
+            FileHandle.standardError.write(
+                Data("cannot write to standard output: \(String(cString: strerror(code)))\n".utf8))
             Foundation.exit(1)
         }
     }

@@ -152,7 +152,7 @@ public struct VSPInfo: Codable, Sendable, Equatable {
     public var kind: VSPKind
     /// Active, joining or leaving.
     public var status: VSPStatus
-    /// Its current share of each resource, in [0, 1].
+    /// Its share of each resource in the last committed round, in [0, 1]; zeros when it took no part in it.
     public var share: [Double]
     /// Its last bid in VC, if any.
     public var lastBid: Double?
@@ -163,12 +163,16 @@ public struct VSPInfo: Codable, Sendable, Equatable {
     /// Whether the bank's VoI net of it is fitted to its reports (its median relative error over its
     /// newest reports within the tolerance, docs/learning.md); nil before it is on the engine's roster.
     public var voiFitted: Bool?
+    /// The last round it took part in, as far as the daemon knows (the rounds since it started, and the last
+    /// non-empty round before); nil when none.
+    public var lastRound: UInt64?
 
     /// Creates a VSP entry.
     public init(
         id: VSPID, kind: VSPKind, status: VSPStatus, share: [Double], lastBid: Double?, lastTax: Double?,
-        alphaHat: Double, voiFitted: Bool? = nil
+        alphaHat: Double, voiFitted: Bool? = nil, lastRound: UInt64? = nil
     ) {
+        self.lastRound = lastRound
         self.id = id
         self.kind = kind
         self.status = status
@@ -185,6 +189,7 @@ public struct VSPInfo: Codable, Sendable, Equatable {
         case lastTax = "last_tax"
         case alphaHat = "alpha_hat"
         case voiFitted = "voi_fitted"
+        case lastRound = "last_round"
     }
 }
 
@@ -194,9 +199,12 @@ public struct VSPListResponse: Codable, Sendable, Equatable {
     public var resources: [String]
     /// The VSPs, sorted by id.
     public var vsps: [VSPInfo]
+    /// The last committed round, nil before the first: a VSP whose `last_round` is older took no part in it.
+    public var round: UInt64?
 
     /// Creates a roster listing.
-    public init(resources: [String], vsps: [VSPInfo]) {
+    public init(resources: [String], vsps: [VSPInfo], round: UInt64? = nil) {
+        self.round = round
         self.resources = resources
         self.vsps = vsps
     }
@@ -330,16 +338,20 @@ public struct LedgerRow: Codable, Sendable, Equatable {
         case alphaHat = "alpha_hat"
     }
 
-    /// The CSV header matching ``csvLine``: the realised shares' columns are named `slice_<k>`.
-    public static func csvHeader(resourceCount: Int) -> String {
-        (["round", "vsp", "bid", "loan"] + (0..<resourceCount).map { "slice_\($0)" }
-            + ["tax", "utility_estimate", "externality", "interest", "alpha_hat"]).joined(separator: ",")
+    /// The CSV header matching ``csvLine``, in the order of `dvcgctl dump-ledger`'s table: the realised shares'
+    /// columns are named after their resources, `<name>_share` (`bandwidth_share`), in the configuration's order.
+    ///
+    /// - Parameter resources: The resources' names, K of them.
+    public static func csvHeader(resources: [String]) -> String {
+        (["round", "vsp", "bid", "loan"] + resources.map { "\($0)_share" }
+            + ["utility_estimate", "externality", "interest", "alpha_hat", "tax"]).joined(separator: ",")
     }
 
-    /// The row as one CSV line (no newline); numbers in shortest round-trip form.
+    /// The row as one CSV line (no newline), in the order of ``csvHeader(resources:)``; numbers in full
+    /// precision (shortest round-trip form).
     public var csvLine: String {
         ([String(round), vsp.rawValue, "\(bid)", "\(loan)"] + realisedShares.map { "\($0)" }
-            + ["\(tax)", "\(utilityEstimate)", "\(externality)", "\(interest)", "\(alphaHat)"]).joined(separator: ",")
+            + ["\(utilityEstimate)", "\(externality)", "\(interest)", "\(alphaHat)", "\(tax)"]).joined(separator: ",")
     }
 }
 

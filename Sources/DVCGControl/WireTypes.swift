@@ -1,3 +1,4 @@
+import DVCGCore
 import Foundation
 
 /// The body of every refused control request: `{"error": {"code": "...", "message": "..."}}`.
@@ -86,12 +87,20 @@ public struct LastRoundStatus: Codable, Sendable, Equatable {
     public var trueEfficiency: Double?
     /// Participants whose VoI net was fitted to their reports.
     public var fittedVSPs: Int?
+    /// Participants taxed more than they bid in the round; absent when none.
+    public var taxedAboveBid: [VSPID]?
+    /// Participants whose proposed shares have sat at the floor s_min for more than `log.floor_warning_rounds`
+    /// rounds in a row; absent when none.
+    public var atShareFloor: [VSPID]?
 
     /// Creates a last-round status.
     public init(
         round: UInt64, welfareEstimate: Double, pool: Double, noiseScale: Double, durationMilliseconds: Double,
-        participants: Int, efficiencyEstimate: Double? = nil, trueEfficiency: Double? = nil, fittedVSPs: Int? = nil
+        participants: Int, efficiencyEstimate: Double? = nil, trueEfficiency: Double? = nil, fittedVSPs: Int? = nil,
+        taxedAboveBid: [VSPID]? = nil, atShareFloor: [VSPID]? = nil
     ) {
+        self.taxedAboveBid = taxedAboveBid
+        self.atShareFloor = atShareFloor
         self.round = round
         self.welfareEstimate = welfareEstimate
         self.pool = pool
@@ -111,6 +120,8 @@ public struct LastRoundStatus: Codable, Sendable, Equatable {
         case efficiencyEstimate = "efficiency_estimate"
         case trueEfficiency = "true_efficiency"
         case fittedVSPs = "fitted_vsps"
+        case taxedAboveBid = "taxed_above_bid"
+        case atShareFloor = "at_share_floor"
     }
 }
 

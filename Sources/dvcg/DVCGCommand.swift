@@ -17,8 +17,10 @@ struct DVCGCommand: AsyncParsableCommand {
         discussion: """
             Computes the exact social-welfare optimum and VCG payments of an instance, draws instances \
             from the paper's distributions, inspects policy checkpoints and runs benchmarks. \
-            Exit status: 0 on success, 1 when a file is invalid, 2 on a usage or input error.
+            Errors are one line, `dvcg: VERB: message`. Exit status: 0 on success, 1 when a file is invalid, \
+            2 on a usage or input error.
             """,
+        version: programVersion,
         subcommands: [
             OptimumCommand.self, InstanceCommand.self, InspectCommand.self, InitPolicyCommand.self, TrainCommand.self,
             EvaluateCommand.self, ExperimentCommand.self, BenchCommand.self,

@@ -62,6 +62,24 @@ struct EvaluateCommand: AsyncParsableCommand {
         return [i, j]
     }
 
+    /// What the policy's training metadata says against this market: untrained, or trained on another drawn
+    /// market (`"vsps"` and `"seed"` of `dvcg train --vsps N --seed S`, or an instance file); nil when it was
+    /// trained on this market or on random markets (the shared policy).
+    func marketNote(training: String, vspCount: Int) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(training.utf8)) as? [String: Any] else {
+            return nil
+        }
+        if object["untrained"] as? Bool == true { return "the policy is untrained (dvcg init-policy)" }
+        if object["markets"] as? String == "random" { return nil }
+        if let file = object["instance"] as? String {
+            return market.instance == file ? nil : "the policy was trained on the market of \(file), not this one"
+        }
+        guard let trainedVSPs = object["vsps"] as? Int, let trainedSeed = object["seed"] as? Int else { return nil }
+        if market.instance == nil, market.vsps == trainedVSPs, market.seed == UInt64(trainedSeed) { return nil }
+        let here = market.instance.map { "the market of \($0)" } ?? "--vsps \(vspCount) --seed \(market.seed)"
+        return "the policy was trained on --vsps \(trainedVSPs) --seed \(trainedSeed), not on \(here)"
+    }
+
     struct VSPReport: Codable {
         var id: String
         var bid: Double
@@ -114,17 +132,21 @@ struct EvaluateCommand: AsyncParsableCommand {
             try printJSON(report)
             return
         }
-        print("welfare      \(format(report.welfare, digits: 3)) VC (mean of the last \(min(100, rounds)) rounds)")
-        print("optimum      \(format(report.optimum, digits: 3)) VC (certified)")
-        print("ratio        \(format(report.ratio))")
+        print("welfare      \(format(report.welfare, digits: 2)) VC (mean of the last \(min(100, rounds)) rounds)")
+        print("optimum      \(format(report.optimum, digits: 2)) VC (certified)")
+        print("ratio        \(format(report.ratio, digits: 3))")
         print(
-            "equal split  \(format(report.equal_split, digits: 3)) VC (ratio \(format(report.equal_split / optimum)))")
+            "equal split  \(format(report.equal_split, digits: 2)) VC (ratio \(format(report.equal_split / optimum, digits: 3)))"
+        )
+        if let note = marketNote(training: checkpoint.training, vspCount: instance.vspCount) {
+            print("note         \(note)")
+        }
         print("")
-        var rows = [["vsp", "bid", "tax", "profit", "utility"]]
+        var rows = [["vsp", "bid (VC)", "tax (VC)", "profit (VC)", "utility (VC)"]]
         for v in report.vsps {
             rows.append([
-                v.id, format(v.bid, digits: 3), format(v.tax, digits: 3), format(v.profit, digits: 3),
-                format(v.utility, digits: 3),
+                v.id, format(v.bid, digits: 2), format(v.tax, digits: 2), format(v.profit, digits: 2),
+                format(v.utility, digits: 2),
             ])
         }
         print(alignedTable(rows))

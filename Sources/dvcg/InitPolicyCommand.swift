@@ -47,5 +47,7 @@ struct InitPolicyCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure.input("\(out): cannot write: \(error)")
         }
+        let named = vsp.isEmpty ? "template networks only" : "networks for \(vsp.count) VSPs and the template"
+        print("wrote \(out): untrained policy for K = \(resources) resources, \(named) (seed \(seed))")
     }
 }

@@ -12,8 +12,9 @@ struct InspectCommand: AsyncParsableCommand {
         discussion: """
             Lists the metadata, the VSPs, every network with its parameter count, every tensor with \
             its dtype and shape, and the validation verdict (header, offsets, dtypes, shapes against \
-            the declared architecture, finite values, required networks). Exit status: 0 for a valid \
-            checkpoint, 1 for an invalid or unreadable file (the reason is printed on standard error), \
+            the declared architecture, finite values, required networks, and K against --resources, the \
+            number of resources of the dvcgd.yaml that would serve it: 3, as the shipped testbed has). \
+            Exit status: 0 for a valid checkpoint, 1 for an invalid or unreadable file (the reason is printed on standard error), \
             2 on a usage error.
             """
     )
@@ -21,16 +22,18 @@ struct InspectCommand: AsyncParsableCommand {
     @Argument(help: "The policy checkpoint, a safetensors file.")
     var file: String
 
+    @Option(help: "K, the number of resources of the configuration that would serve the policy.")
+    var resources = 3
+
     @Flag(help: "Print the report as JSON for scripts.")
     var json = false
 
     func run() async throws {
         let report: CheckpointReport
         do {
-            report = try CheckpointReport.make(path: file)
+            report = try CheckpointReport.make(path: file, resourceCount: resources)
         } catch {
-            FileHandle.standardError.write(Data("dvcg: inspect: \(file): \(error)\n".utf8))
-            throw ExitCode(1)
+            throw CommandFailure.invalid("\(file): \(error)")
         }
         if json {
             let encoder = JSONEncoder()
@@ -40,8 +43,7 @@ struct InspectCommand: AsyncParsableCommand {
             print(report.table)
         }
         if let reason = report.reason {
-            FileHandle.standardError.write(Data("dvcg: inspect: \(file): \(reason)\n".utf8))
-            throw ExitCode(1)
+            throw CommandFailure.invalid("\(file): \(reason)")
         }
     }
 }

@@ -48,7 +48,7 @@ struct OptimumCommand: AsyncParsableCommand {
             return
         }
         print(
-            "social welfare   \(format(report.welfare)) VC  (certified gap <= \(String(format: "%.1e", report.gap_bound)) VC)"
+            "social welfare   \(format(report.welfare, digits: 2)) VC  (certified gap <= \(String(format: "%.1e", report.gap_bound)) VC)"
         )
         print("VSPs             \(problem.vspCount)")
         print("capacities       \(problem.capacities.map { format($0, digits: 4) }.joined(separator: ", "))")
@@ -58,11 +58,15 @@ struct OptimumCommand: AsyncParsableCommand {
                 "utility (VC)", "SW_-i (VC)", "VCG payment (VC)",
             ]
         ]
+        let ids = SimulatedMarket.identifiers(count: problem.vspCount)
         for i in 0..<problem.vspCount {
             let utility = (try? problem.utilities[i].value(at: report.allocation[i])) ?? 0
             rows.append(
-                [String(i)] + report.allocation[i].map { format($0, digits: 6) }
-                    + [format(utility), format(report.welfare_without[i]), format(report.vcg_payments[i])])
+                [ids[i].rawValue] + report.allocation[i].map { format($0, digits: 6) }
+                    + [
+                        format(utility, digits: 2), format(report.welfare_without[i], digits: 2),
+                        format(report.vcg_payments[i], digits: 2),
+                    ])
         }
         print(alignedTable(rows))
     }

@@ -16,13 +16,20 @@ struct TrainCommand: AsyncParsableCommand {
             Runs Algorithm 1 with truthful simulated VSPs: episodes of --episode rounds from the equal \
             split, one online update per round, a greedy evaluation every --eval-every rounds; the best \
             evaluated policy is written to --out (safetensors, docs/checkpoints.md). A progress line \
-            (round, welfare/optimum, critic loss, best greedy ratio) goes to standard error at most once \
-            a second. See docs/learning.md for the recipe.
+            (round, welfare/optimum, critic loss, best greedy ratio, the time left) goes to standard error \
+            at most once a second; --plot writes the greedy evaluations and the critic loss over rounds as \
+            an SVG. See docs/learning.md for the recipe.
             """
     )
 
     @Option(help: "The instance file (JSON), as written by `dvcg instance` (per-VSP policies).")
     var instance: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Also write the training curves to this SVG file: greedy welfare/optimum and critic loss over rounds.",
+            valueName: "file.svg"))
+    var plot: String?
 
     @Option(
         help:
@@ -136,7 +143,9 @@ struct TrainCommand: AsyncParsableCommand {
             throw ValidationError("--markets must be instance or random.")
         }
         if markets == "random" {
-            guard instance == nil else { throw ValidationError("--markets random trains on drawn markets; drop --instance.") }
+            guard instance == nil else {
+                throw ValidationError("--markets random trains on drawn markets; drop --instance.")
+            }
             if vsps != nil, sizeRange.map({ $0.lowerBound >= 1 }) != true {
                 throw ValidationError("--vsps must be N or a range A...B with 1 <= A <= B, got '\(vsps!)'.")
             }
@@ -161,6 +170,9 @@ struct TrainCommand: AsyncParsableCommand {
         }
         guard (0...1).contains(restartBelowFit), restartPatience >= 1 else {
             throw ValidationError("--restart-below-fit must be in [0, 1] and --restart-patience >= 1.")
+        }
+        if plot != nil, markets == "random" {
+            throw ValidationError("--plot draws the rounds of --markets instance; the shared policy has no rounds.")
         }
         guard billCapacity >= 128 else { throw ValidationError("--bill-capacity must be >= 128 (the batch size).") }
         guard rounds >= 1, episode >= 1, evaluationInterval >= 1, exploration >= 0 else {
@@ -194,15 +206,24 @@ struct TrainCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         var lastLine = start - .seconds(2)
-        let result = try PolicyTrainer.train(instance: problem, configuration: configuration, initial: startingPolicy)
-        { progress in
+        var criticLoss: [(round: Int, loss: Double)] = []
+        let result = try PolicyTrainer.train(instance: problem, configuration: configuration, initial: startingPolicy) {
+            progress in
+            if plot != nil, progress.criticLoss.isFinite { criticLoss.append((progress.round, progress.criticLoss)) }
             let now = clock.now
             guard now - lastLine >= .seconds(1) || progress.round == rounds else { return }
             lastLine = now
             let line =
                 "round \(progress.round)/\(rounds)  welfare/optimum \(format(progress.ratio))  "
-                + "critic loss \(format(progress.criticLoss, digits: 5))  best greedy \(format(progress.bestRatio))\n"
+                + "critic loss \(format(progress.criticLoss, digits: 5))  best greedy \(format(progress.bestRatio))  "
+                + Self.eta(elapsed: now - start, done: progress.round, total: rounds) + "\n"
             FileHandle.standardError.write(Data(line.utf8))
+        }
+        if let plot {
+            let svg = Self.trainingPlot(evaluations: result.evaluations, criticLoss: criticLoss)
+            do { try Data(svg.utf8).write(to: URL(fileURLWithPath: plot), options: .atomic) } catch {
+                throw CommandFailure.invalid("\(plot): cannot write: \(error.localizedDescription)")
+            }
         }
         var policy = result.policy
         let source =
@@ -230,17 +251,22 @@ struct TrainCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         var lastLine = start - .seconds(2)
+        var phase = ""
+        var phaseStart = start
         var policy = SharedPolicyTrainer.train(configuration: configuration) { progress in
             let now = clock.now
+            if progress.phase != phase { (phase, phaseStart) = (progress.phase, now) }
             guard now - lastLine >= .seconds(1) || progress.step == progress.steps else { return }
             lastLine = now
             let detail =
                 progress.phase == "prior"
                 ? "relative RMS error \(format(progress.loss, digits: 4))"
                 : progress.phase == "meta"
-                ? "mean relative error at the next share \(format(progress.loss, digits: 4))"
-                : "cross-entropy \(format(progress.loss, digits: 4)), agreement with the rule \(format(progress.agreement))"
-            FileHandle.standardError.write(Data("\(progress.phase) \(progress.step)/\(progress.steps)  \(detail)\n".utf8))
+                    ? "mean relative error at the next share \(format(progress.loss, digits: 4))"
+                    : "cross-entropy \(format(progress.loss, digits: 4)), agreement with the rule \(format(progress.agreement))"
+            let eta = Self.eta(elapsed: now - phaseStart, done: progress.step, total: progress.steps)
+            FileHandle.standardError.write(
+                Data("\(progress.phase) \(progress.step)/\(progress.steps)  \(detail)  \(eta) (this phase)\n".utf8))
         }
         var reinforcement = ""
         if rlEpisodes > 0 {
@@ -263,6 +289,8 @@ struct TrainCommand: AsyncParsableCommand {
             + "\"voi_output_scale\": \(configuration.voiOutputScale)\(reinforcement)}"
         do { try policy.write(to: out) } catch { throw CommandFailure.invalid("\(out): \(error)") }
         let seconds = (clock.now - start) / .seconds(1)
-        print("wrote \(out): shared policy for rosters of \(range.lowerBound)...\(range.upperBound) VSPs (\(format(seconds, digits: 1)) s)")
+        print(
+            "wrote \(out): shared policy for rosters of \(range.lowerBound)...\(range.upperBound) VSPs (\(format(seconds, digits: 1)) s)"
+        )
     }
 }

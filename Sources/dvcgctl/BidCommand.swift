@@ -32,7 +32,7 @@ struct BidCommand: AsyncParsableCommand {
         if global.json {
             try printJSON(answer)
         } else {
-            print("bid of \(format(answer.amount)) VC by \(answer.vsp) for round \(answer.round) accepted")
+            print("bid of \(format(answer.amount, digits: 2)) VC by \(answer.vsp) for round \(answer.round) accepted")
         }
     }
 }

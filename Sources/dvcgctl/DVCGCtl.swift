@@ -11,10 +11,16 @@ struct DVCGCtl: AsyncParsableCommand {
         commandName: "dvcgctl",
         abstract: "Inspect and steer the DVCG auction daemon dvcgd over its control socket.",
         discussion: """
-            Talks HTTP/1.1 + JSON to dvcgd's Unix socket (--socket, or DVCG_SOCKET, default \
-            /run/dvcg/dvcgd.sock). Exit status: 0 ok, 1 refused by the daemon (its message is printed), \
-            2 usage error, 3 daemon unreachable.
+            Talks HTTP/1.1 + JSON to dvcgd's Unix socket. Errors are one line, `dvcgctl: VERB: message`. \
+            Exit status: 0 ok, 1 refused by the daemon (its message is printed), 2 usage error, 3 daemon \
+            unreachable.
+
+            Global options, accepted by every verb, before or after it:
+              --socket <path>         The daemon's control socket (default: $DVCG_SOCKET, else
+                                      /run/dvcg/dvcgd.sock).
+              --json                  Print the daemon's answer as JSON, for scripts (full precision).
             """,
+        version: programVersion,
         subcommands: [
             StatusCommand.self, VSPsCommand.self, AddVSPCommand.self, RemoveVSPCommand.self, BidCommand.self,
             ReportCommand.self, DumpLedgerCommand.self, ReloadCommand.self, PauseCommand.self, ResumeCommand.self,
@@ -30,9 +36,22 @@ struct DVCGCtl: AsyncParsableCommand {
             guard let error = error as? ControlClientError else { return nil }
             switch error {
             case .unreachable: return CommandFailure(message: error.description, status: 3)
-            case .refused, .malformedResponse: return CommandFailure(message: error.description, status: 1)
+            case .refused: return CommandFailure(message: refusal(error.description), status: 1)
+            case .malformedResponse: return CommandFailure(message: error.description, status: 1)
             }
         }
+    }
+
+    /// The daemon's refusal as this tool prints it after `dvcgctl: VERB: `: the API's leading field name
+    /// (`vsp: `, `id: `, `round: `, docs/control.md) is dropped where the rest names its subject itself
+    /// (`VSP 'x' ...`, `round 5 ...`, `bids ...`), so that every verb says `VSP 'x' is not on the roster` alike;
+    /// a refusal of a value (`utility: expected a finite number ...`) keeps the field it is about.
+    static func refusal(_ message: String) -> String {
+        guard let colon = message.range(of: ": "),
+            message[..<colon.lowerBound].allSatisfy({ $0.isLetter || $0 == "_" })
+        else { return message }
+        let rest = message[colon.upperBound...]
+        return ["VSP '", "round ", "bids "].contains(where: { rest.hasPrefix($0) }) ? String(rest) : message
     }
 }
 

@@ -44,7 +44,8 @@ struct DumpLedgerCommand: AsyncParsableCommand {
             return
         }
         // The table is printed in pages of 1,000 rows, each aligned on its own, so that the
-        // ledger never sits in memory.
+        // ledger never sits in memory. Its share columns are named after the resources, as in `vsps`.
+        let resourceNames = try await global.client.send(ControlAPI.ListVSPs.self).resources
         var pending = Data()
         var page: [LedgerRow] = []
         var printedHeader = false
@@ -52,9 +53,10 @@ struct DumpLedgerCommand: AsyncParsableCommand {
         func flush() {
             guard !page.isEmpty else { return }
             let resources = page.first?.realisedShares.count ?? 0
+            let names = resourceNames.count == resources ? resourceNames : (0..<resources).map { "resource \($0)" }
             var rows: [[String]] = []
             rows.append(
-                ["round", "VSP", "bid (VC)", "loan (VC)"] + (0..<resources).map { "slice[\($0)]" }
+                ["round", "VSP", "bid (VC)", "loan (VC)"] + names.map { "\($0) (share)" }
                     + ["U* (VC)", "externality (VC)", "interest (VC)", "alpha-hat", "tax (VC)"])
             for row in page {
                 rows.append(

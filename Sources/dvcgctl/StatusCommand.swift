@@ -16,9 +16,14 @@ struct StatusCommand: AsyncParsableCommand {
         if global.json { return try printJSON(status) }
         var pairs: [(String, String)] = [
             ("state", status.state.rawValue),
-            ("next round", "\(status.nextRound) in \(format(status.secondsToNextRound, digits: 2)) s"),
+            (
+                "next round",
+                status.state == .paused
+                    ? "\(status.nextRound) when resumed (paused; dvcgctl round runs it now)"
+                    : "\(status.nextRound) in \(format(status.secondsToNextRound, digits: 2)) s"
+            ),
             ("period", "\(format(status.periodSeconds, digits: 3)) s"),
-            ("VSPs", "\(status.vspCount)"),
+            ("VSPs", "\(status.vspCount) on the roster"),
             ("learning", status.learning.rawValue),
             (
                 "policy",
@@ -29,19 +34,31 @@ struct StatusCommand: AsyncParsableCommand {
             pairs += [
                 (
                     "last round",
-                    "\(last.round): \(last.participants) VSPs, welfare estimate \(format(last.welfareEstimate, digits: 2)) VC, pool \(format(last.pool, digits: 2)) VC"
+                    "\(last.round): \(last.participants) VSPs took part\(absent(last.participants, of: status.vspCount)), welfare estimate \(format(last.welfareEstimate, digits: 2)) VC, pool \(format(last.pool, digits: 2)) VC"
                 ),
                 ("noise scale", format(last.noiseScale, digits: 4)),
             ]
             var efficiency: [String] = []
             if let estimate = last.efficiencyEstimate { efficiency.append("estimate \(format(estimate, digits: 3))") }
-            if let truth = last.trueEfficiency { efficiency.append("true \(format(truth, digits: 3)) (simulated VSPs)") }
+            if let truth = last.trueEfficiency {
+                efficiency.append("true \(format(truth, digits: 3)) (simulated VSPs)")
+            }
             if !efficiency.isEmpty { pairs.append(("efficiency", efficiency.joined(separator: ", "))) }
             if let fitted = last.fittedVSPs {
                 pairs.append(("VoI fitted", "\(fitted) of \(last.participants) VSPs"))
             }
+            if let taxed = last.taxedAboveBid, !taxed.isEmpty {
+                pairs.append(("warning", "taxed above their bid in round \(last.round): \(names(taxed))"))
+            }
+            if let floored = last.atShareFloor, !floored.isEmpty {
+                pairs.append(
+                    (
+                        "warning",
+                        "at the share floor s_min for many rounds (log.floor_warning_rounds): \(names(floored))"
+                    ))
+            }
             pairs += [
-                ("round duration", "\(format(last.durationMilliseconds, digits: 3)) ms"),
+                ("round duration", "\(format(last.durationMilliseconds, digits: 3)) ms")
             ]
         } else {
             pairs.append(("last round", "none yet"))
@@ -69,5 +86,16 @@ struct StatusCommand: AsyncParsableCommand {
             ("version", status.version),
         ]
         print(keyValueLines(pairs))
+    }
+
+    /// Ids as a list for people, the first 10 and a count of the rest.
+    func names(_ ids: [VSPID]) -> String {
+        ids.prefix(10).map(\.rawValue).joined(separator: ", ") + (ids.count > 10 ? " and \(ids.count - 10) more" : "")
+    }
+
+    /// Why fewer VSPs took part in the last round than are on the roster, or nothing.
+    func absent(_ participants: Int, of roster: Int) -> String {
+        guard participants < roster else { return "" }
+        return " (\(roster - participants) of the roster did not: no bid, or joined since; see dvcgctl vsps)"
     }
 }

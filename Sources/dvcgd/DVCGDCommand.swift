@@ -1,4 +1,5 @@
 import ArgumentParser
+import DVCGCommandLine
 import DVCGService
 import Foundation
 import Logging
@@ -14,7 +15,13 @@ struct DVCGDCommand: AsyncParsableCommand {
             SQLite under the state directory and answers on a Unix control socket. It reloads its configuration \
             and policy on SIGHUP and stops gracefully on SIGTERM or SIGINT. Exit status: 0 after a clean stop, \
             1 when the configuration, policy, ledger or socket is unusable, 2 for a usage error.
-            """)
+            """,
+        version: programVersion)
+
+    /// Runs the daemon: 0 after a clean stop, 1 when something it needs is unusable, 2 for a usage error.
+    static func main() async {
+        await runWithExitCodes()
+    }
 
     @Option(name: .long, help: "The configuration file (dvcgd.yaml(5)).")
     var config: String = "/etc/dvcg/dvcgd.yaml"

@@ -14,7 +14,7 @@ import Testing
         "DVCGCommandLine": ["DVCGCore"],
         "DVCGControl": ["DVCGCore"],
         "DVCGService": ["DVCGCore", "DVCGCheckpoint", "DVCGMechanism", "DVCGControl", "CSystemd", "CZlib"],
-        "dvcgd": ["DVCGService"],
+        "dvcgd": ["DVCGService", "DVCGCommandLine"],
         "dvcgctl": ["DVCGControl", "DVCGCore", "DVCGCommandLine"],
         "dvcg": ["DVCGCore", "DVCGNeural", "DVCGCheckpoint", "DVCGMechanism", "DVCGSimulation", "DVCGCommandLine"],
     ]

@@ -23,9 +23,10 @@ import Testing
                 "alpha_hat",
             ])
         #expect(
-            LedgerRow.csvHeader(resourceCount: 3)
-                == "round,vsp,bid,loan,slice_0,slice_1,slice_2,tax,utility_estimate,externality,interest,alpha_hat")
-        #expect(row.csvLine == "7,vsp-1,120.5,118.0,0.25,0.5,0.0,3.25,119.0,2.0,1.0,1.25")
+            LedgerRow.csvHeader(resources: ["bandwidth", "computing", "cache"])
+                == "round,vsp,bid,loan,bandwidth_share,computing_share,cache_share,utility_estimate,externality,"
+                + "interest,alpha_hat,tax")
+        #expect(row.csvLine == "7,vsp-1,120.5,118.0,0.25,0.5,0.0,119.0,2.0,1.0,1.25,3.25")
     }
 
     @Test func reportRequestUsesGrossProfitKey() throws {

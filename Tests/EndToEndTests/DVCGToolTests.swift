@@ -71,8 +71,8 @@ struct Tool {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let result = try Tool.run("dvcg", ["optimum", "--instance", path])
         #expect(result.status == 0)
-        // 150 (1 - e^-6) = 149.6282
-        #expect(result.stdout.contains("social welfare   149.6282 VC"))
+        // 150 (1 - e^-6) = 149.6282, in VC with 2 decimals
+        #expect(result.stdout.contains("social welfare   149.63 VC"))
         #expect(result.stdout.contains("VCG payment (VC)"))
     }
 
@@ -92,7 +92,7 @@ struct Tool {
         let result = try Tool.run("dvcg", ["optimum", "--instance", path])
         #expect(result.status == 2)
         #expect(result.stdout.isEmpty)
-        #expect(result.stderr.hasPrefix("dvcg: \(path): "))
+        #expect(result.stderr.hasPrefix("dvcg: optimum: \(path): "))
         #expect(result.stderr.contains(file.message), "\(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1)
     }
@@ -119,5 +119,21 @@ struct Tool {
         #expect(inspected.stdout.contains("verdict  valid"), "\(inspected.stdout)")
         let refused = try Tool.run("dvcg", ["init-policy", "--out", path, "--vsp", "bad id"])
         #expect(refused.status == 2)
+    }
+
+    @Test func initPolicySaysWhatItWroteAndInspectJudgesKAsTheDaemonDoes() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "dvcg-k2-\(UUID().uuidString).safetensors"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let written = try Tool.run("dvcg", ["init-policy", "--resources", "2", "--out", path])
+        #expect(
+            written.stdout == "wrote \(path): untrained policy for K = 2 resources, template networks only (seed 1)\n")
+        let refused = try Tool.run("dvcg", ["inspect", path])
+        #expect(refused.status == 1)
+        #expect(refused.stdout.contains("verdict  invalid: the policy is for K = 2 resources, the configuration has 3"))
+        #expect(refused.stderr.hasPrefix("dvcg: inspect: \(path): the policy is for K = 2 resources"))
+        let accepted = try Tool.run("dvcg", ["inspect", "--resources", "2", path])
+        #expect(accepted.status == 0 && accepted.stdout.contains("verdict  valid"), "\(accepted.stdout)")
     }
 }

@@ -23,16 +23,42 @@ private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathCom
         #expect(vsps.allSatisfy { Set($0.keys) == ["id", "bid", "tax", "profit", "utility"] })
     }
 
+    @Test func evaluateSaysWhenThePolicyWasTrainedOnAnotherMarket() throws {
+        let policy = repositoryRoot.appendingPathComponent("etc/policy/mfmarl-n10s1.safetensors").path
+        let other = try Tool.run(
+            "dvcg", ["evaluate", "--vsps", "4", "--seed", "3", "--policy", policy, "--rounds", "20"])
+        #expect(other.status == 0, "\(other.stderr)")
+        #expect(
+            other.stdout.contains(
+                "note         the policy was trained on --vsps 10 --seed 1, not on --vsps 4 --seed 3"),
+            "\(other.stdout)")
+        let same = try Tool.run(
+            "dvcg", ["evaluate", "--vsps", "10", "--seed", "1", "--policy", policy, "--rounds", "20"])
+        #expect(same.status == 0 && !same.stdout.contains("note "), "\(same.stdout)")
+    }
+
     @Test func trainWritesAValidCheckpoint() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent(
             "dvcg-train-\(UUID().uuidString).safetensors"
         ).path
-        defer { try? FileManager.default.removeItem(atPath: out) }
+        let plot = out + ".svg"
+        defer {
+            try? FileManager.default.removeItem(atPath: out)
+            try? FileManager.default.removeItem(atPath: plot)
+        }
         let result = try Tool.run(
-            "dvcg", ["train", "--vsps", "3", "--seed", "2", "--rounds", "40", "--eval-every", "20", "--out", out])
+            "dvcg",
+            [
+                "train", "--vsps", "3", "--seed", "2", "--rounds", "40", "--eval-every", "20", "--out", out, "--plot",
+                plot,
+            ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("wrote \(out): best greedy welfare/optimum "))
         #expect(result.stderr.contains("round 40/40"))
+        #expect(result.stderr.contains("ETA 0s"), "the last progress line has no time left: \(result.stderr)")
+        let svg = try String(contentsOfFile: plot, encoding: .utf8)
+        #expect(svg.hasPrefix("<svg ") && svg.contains("Greedy evaluations") && svg.contains("Critic loss"))
+        #expect(svg.contains("best so far") && svg.hasSuffix("</svg>\n"))
         let inspect = try Tool.run("dvcg", ["inspect", out])
         #expect(inspect.status == 0)
         #expect(inspect.stdout.contains("verdict  valid"))

@@ -23,6 +23,8 @@ struct AuctionState: Sendable {
     var lastReload: ReloadRecord?
     /// Whether the ledger commits.
     var ledgerHealth = LedgerHealth()
+    /// For each VSP at the share floor in the last round, how many rounds in a row it has been there.
+    var floorStreaks: [VSPID: Int] = [:]
 
     /// The state a restart finds in the ledger: the roster replayed up to `nextRound`, each VSP's last realised
     /// shares, and the last round's number (its summary is not kept).
@@ -30,24 +32,37 @@ struct AuctionState: Sendable {
         self.roster = roster
         bidBook = BidBook(openRound: recovery.lastRound?.next ?? RoundNumber(1))
         committed = recovery.lastRound.map { CommittedRound(round: $0, summary: nil) }
-        standings = recovery.lastShares.mapValues { VSPStanding(shares: $0, entry: nil) }
+        standings = recovery.lastShares.mapValues {
+            VSPStanding(shares: $0, entry: nil, round: recovery.lastSharesRound)
+        }
     }
 
     /// Takes in a round the ledger has committed: its summary and each participant's standing; the VSPs that
     /// `changes` removed at its boundary lose theirs.
+    ///
+    /// - Parameters:
+    ///   - floor: s_min; a participant whose every proposed share is at most twice it is at the floor.
+    ///   - floorRounds: The summary lists a VSP at the floor for more than this many rounds in a row.
     mutating func commit(
         _ outcome: RoundOutcome, changes: [RosterEvent], duration: Duration, trueEfficiency: Double? = nil,
-        safeguardSwitches: Int = 0
+        safeguardSwitches: Int = 0, floor: Double = 0, floorRounds: Int = .max
     ) {
+        var streaks: [VSPID: Int] = [:]
+        for entry in outcome.entries where entry.proposedShares.allSatisfy({ $0 <= 2 * floor }) {
+            streaks[entry.vsp] = (floorStreaks[entry.vsp] ?? 0) + 1
+        }
+        floorStreaks = streaks
         committed = CommittedRound(
             round: outcome.round,
             summary: RoundSummary(
                 participants: outcome.entries.count, welfareEstimate: outcome.welfareEstimate, pool: outcome.pool,
                 noiseScale: outcome.noiseScale, duration: duration, efficiencyEstimate: outcome.efficiencyEstimate,
                 trueEfficiency: trueEfficiency, fittedVSPs: outcome.entries.filter(\.voiFitted).count,
-                serving: outcome.serving, safeguardSwitches: safeguardSwitches))
+                serving: outcome.serving, safeguardSwitches: safeguardSwitches,
+                taxedAboveBid: outcome.entries.filter { $0.tax > $0.bid + 1e-9 * max(1, $0.bid) }.map(\.vsp),
+                atShareFloor: streaks.filter { $0.value > floorRounds }.keys.sorted()))
         for entry in outcome.entries {
-            standings[entry.vsp] = VSPStanding(shares: entry.realisedShares, entry: entry)
+            standings[entry.vsp] = VSPStanding(shares: entry.realisedShares, entry: entry, round: outcome.round)
         }
         for change in changes where change.kind == .remove { standings[change.definition.id] = nil }
     }
@@ -83,6 +98,10 @@ struct RoundSummary: Sendable, Equatable {
     var serving: ServingPolicy? = nil
     /// The safeguard's switches since the policy was loaded.
     var safeguardSwitches: Int = 0
+    /// Participants taxed more than they bid.
+    var taxedAboveBid: [VSPID] = []
+    /// Participants at the share floor for more than `log.floor_warning_rounds` rounds in a row, by id.
+    var atShareFloor: [VSPID] = []
 }
 
 /// A VSP's standing from the last round it took part in.
@@ -91,6 +110,8 @@ struct VSPStanding: Sendable, Equatable {
     var shares: [Double]
     /// Its entry in that round (bid, tax, alpha-hat), when this process ran it.
     var entry: RoundEntry?
+    /// That round, when known.
+    var round: RoundNumber?
 }
 
 /// The outcome of the last reload.

@@ -30,7 +30,7 @@ public enum ReportRejection: Error, Equatable, Sendable, CustomStringConvertible
     /// What the VSP reads.
     public var description: String {
         switch self {
-        case .unknownVSP(let id): return "vsp: VSP '\(id)' is not registered"
+        case .unknownVSP(let id): return "vsp: VSP '\(id)' is not on the roster"
         case .simulated(let id): return "vsp: VSP '\(id)' is simulated; dvcgd files its reports itself"
         case .roundNotRun(let round, let next):
             return "round: round \(round) has not run yet (the next round is \(next))"

@@ -183,12 +183,20 @@ extension Auctioneer {
                 metadata: [
                     "trigger": "\(trigger)", "policy": "\(result.policyPath)", "policy_checksum": "\(policy.checksum)",
                 ])
+            if policy.isUntrained { Self.warnUntrained(policy, logger: logger) }
         } else {
             logger.error(
                 "reload failed; keeping the previous configuration and policy",
                 metadata: ["trigger": "\(trigger)", "error": "\(result.message)", "policy": "\(policy.path)"])
         }
         return result
+    }
+
+    /// Warns that `policy` is untrained: served, but its allocation is the networks' initialisation's.
+    static func warnUntrained(_ policy: LoadedPolicy, logger: Logger) {
+        logger.warning(
+            "serving an untrained policy: allocations are its random initialisation's and the welfare estimate is not welfare",
+            metadata: ["policy": "\(policy.path)", "policy_checksum": "\(policy.checksum)", "untrained": "true"])
     }
 
     /// Puts the candidate in force once the engine takes its policy and the ledger has recorded it.
@@ -203,7 +211,9 @@ extension Auctioneer {
                 refusal: .invalid)
         }
         newEngine.configuration = candidate.configuration.mechanism
-        let message = "policy \(newPolicy.path) (\(newPolicy.checksum))"
+        let message =
+            "policy \(newPolicy.path) (\(newPolicy.checksum))"
+            + (newPolicy.isUntrained ? ", untrained: its welfare estimates mean nothing until it is trained" : "")
         do {
             try ledger.recordPolicyEvent(
                 path: newPolicy.path, checksum: newPolicy.checksum, outcome: "loaded", message: "\(trigger): \(message)"

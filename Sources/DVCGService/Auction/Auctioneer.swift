@@ -141,6 +141,9 @@ public actor Auctioneer {
     /// K, the number of resource types.
     public var resourceCount: Int { configuration.resources.count }
 
+    /// The resources' names, in the configuration's order (`bandwidth`, `computing`, `cache`).
+    public var resourceNames: [String] { configuration.resources.map(\.name) }
+
     /// The auction as status, the VSP list and STATUS= report it.
     public func snapshot() -> AuctionSnapshot {
         AuctionSnapshot(
@@ -311,7 +314,9 @@ public actor Auctioneer {
             phases.total = begin.duration(to: clock.now)
             next.commit(
                 outcome, changes: changes, duration: phases.total, trueEfficiency: trueEfficiency,
-                safeguardSwitches: engine.safeguard.switches)
+                safeguardSwitches: engine.safeguard.switches, floor: configuration.mechanism.minimumShare,
+                floorRounds: configuration.log.floorWarningRounds)
+            let previouslyTaxed = Set(state.committed?.summary?.taxedAboveBid ?? [])
             state = next
             noteRoundCommitted()
             bidders = nextBidders
@@ -330,7 +335,7 @@ public actor Auctioneer {
                         "switches": "\(engine.safeguard.switches)",
                     ])
             }
-            logRound(outcome, changes: changes, phases: phases)
+            logRound(outcome, changes: changes, phases: phases, previouslyTaxed: previouslyTaxed)
             publishStatus()
             checkpointIfDue()
             return outcome
@@ -421,7 +426,12 @@ public actor Auctioneer {
         }
     }
 
-    private func logRound(_ outcome: RoundOutcome, changes: [RosterEvent], phases: RoundPhases) {
+    /// Logs a committed round: `info` the round and roster changes, `warning` a VSP newly taxed above its bid
+    /// (not in `previouslyTaxed`, so a stretch of such rounds gives one warning) or newly past
+    /// `log.floor_warning_rounds` at the share floor, `debug` each entry.
+    private func logRound(
+        _ outcome: RoundOutcome, changes: [RosterEvent], phases: RoundPhases, previouslyTaxed: Set<VSPID>
+    ) {
         func milliseconds(_ duration: Duration) -> String { String(format: "%.3f", duration.inSeconds * 1e3) }
         if outcome.entries.isEmpty {
             logger.info("round committed with no bidders", metadata: ["round": "\(outcome.round)", "empty": "true"])
@@ -440,6 +450,24 @@ public actor Auctioneer {
                 "roster change applied",
                 metadata: [
                     "round": "\(outcome.round)", "vsp": "\(change.definition.id)", "kind": "\(change.kind.rawValue)",
+                ])
+        }
+        let taxed = Set(state.committed?.summary?.taxedAboveBid ?? [])
+        for entry in outcome.entries where taxed.contains(entry.vsp) && !previouslyTaxed.contains(entry.vsp) {
+            logger.warning(
+                "VSP taxed above its bid",
+                metadata: [
+                    "round": "\(outcome.round)", "vsp": "\(entry.vsp)", "bid": "\(entry.bid)", "tax": "\(entry.tax)",
+                    "externality": "\(entry.externality)", "interest": "\(entry.interest)",
+                ])
+        }
+        let floorRounds = configuration.log.floorWarningRounds
+        for (vsp, streak) in state.floorStreaks.sorted(by: { $0.key < $1.key }) where streak == floorRounds + 1 {
+            logger.warning(
+                "VSP at the share floor s_min for more than \(floorRounds) rounds",
+                metadata: [
+                    "round": "\(outcome.round)", "vsp": "\(vsp)", "rounds": "\(streak)",
+                    "minimum_share": "\(configuration.mechanism.minimumShare)",
                 ])
         }
         for entry in outcome.entries {

@@ -11,6 +11,14 @@ public struct LoadedPolicy: Sendable {
     /// FNV-1a 64 of the file's bytes, as 16 hex digits (identifies the file in the ledger and status).
     public var checksum: String
 
+    /// Whether its training metadata says `"untrained": true` (`dvcg init-policy`): its VoI nets' estimates,
+    /// the welfare estimate among them, then mean nothing.
+    public var isUntrained: Bool {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(checkpoint.training.utf8)) as? [String: Any]
+        else { return false }
+        return object["untrained"] as? Bool == true
+    }
+
     /// Reads and validates a checkpoint for K resources.
     ///
     /// The file is read once, as a regular file only (``ReadOnlyFile``: `O_NONBLOCK`, then `fstat`, so a FIFO or

@@ -10,8 +10,8 @@ public enum RosterRejection: Error, Equatable, Sendable, CustomStringConvertible
     /// What an operator reads.
     public var description: String {
         switch self {
-        case .alreadyRegistered(let id): return "VSP \(id) is already on the roster"
-        case .notRegistered(let id): return "VSP \(id) is not on the roster"
+        case .alreadyRegistered(let id): return "VSP '\(id)' is already on the roster"
+        case .notRegistered(let id): return "VSP '\(id)' is not on the roster"
         }
     }
 }

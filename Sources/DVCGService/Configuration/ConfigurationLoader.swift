@@ -459,7 +459,9 @@ private struct Parser {
     }
 
     mutating func log(_ node: Node) -> LogConfiguration? {
-        guard let map = reader.mapping(node, at: "log", keys: ["target", "level"]) else { return nil }
+        guard let map = reader.mapping(node, at: "log", keys: ["target", "level", "floor_warning_rounds"]) else {
+            return nil
+        }
         var log = LogConfiguration()
         if let node = map["target"],
             let value = reader.choice(
@@ -471,6 +473,11 @@ private struct Parser {
             let value = reader.choice(node, at: "log.level", Logger.Level.allCases.map { ($0.rawValue, $0) })
         {
             log.level = value
+        }
+        if let node = map["floor_warning_rounds"],
+            let value = reader.integer(node, at: "log.floor_warning_rounds", in: 1...Int.max)
+        {
+            log.floorWarningRounds = value
         }
         return log
     }

@@ -16,7 +16,10 @@ public struct LogConfiguration: Sendable, Equatable {
     public var target: Target = .auto
     /// Lowest level logged.
     public var level: Logger.Level = .info
+    /// A VSP whose proposed shares sit at the floor s_min (at most twice it, every resource) for more than this
+    /// many rounds in a row gets a warning in the log and in status (`log.floor_warning_rounds`).
+    public var floorWarningRounds: Int = 100
 
-    /// auto, info.
+    /// auto, info, a floor warning after 100 rounds.
     public init() {}
 }

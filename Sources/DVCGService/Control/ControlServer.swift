@@ -103,7 +103,15 @@ public enum ControlServer {
                 }
             },
             eventLoopGroupProvider: .shared(eventLoop),
-            logger: logger)
+            logger: Self.frameworkLogger(logger))
+    }
+
+    /// Hummingbird's own logger: ours, from notice up, so that its info line at start ("Server started and
+    /// listening on socket path ...") does not repeat our `control socket listening`.
+    static func frameworkLogger(_ logger: Logger) -> Logger {
+        var quieter = logger
+        if quieter.logLevel < .notice { quieter.logLevel = .notice }
+        return quieter
     }
 
     /// A JSON response; the wire types' coding keys are the API's field names.

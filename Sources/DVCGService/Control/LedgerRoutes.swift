@@ -33,13 +33,13 @@ struct LedgerRoutes {
             let status = await environment.auctioneer.snapshot()
             return Self.stream(
                 scoped, ledger: environment.ledger, lastRound: status.lastRound?.value ?? 0,
-                resourceCount: await environment.auctioneer.resourceCount)
+                resources: await environment.auctioneer.resourceNames)
         }
         return routes
     }
 
     /// The rows of `query` up to `lastRound`, streamed page by page so that the ledger never sits in memory.
-    static func stream(_ query: LedgerQuery, ledger: Ledger, lastRound: UInt64, resourceCount: Int) -> Response {
+    static func stream(_ query: LedgerQuery, ledger: Ledger, lastRound: UInt64, resources: [String]) -> Response {
         let from = query.from ?? 0
         let to = min(query.to ?? lastRound, lastRound)
         let filter = Ledger.RowFilter(from: from, to: to, vsp: query.vsp)
@@ -47,7 +47,7 @@ struct LedgerRoutes {
         let format = query.format
         let body = ResponseBody { writer in
             if csv {
-                try await writer.write(ByteBuffer(string: LedgerRow.csvHeader(resourceCount: resourceCount) + "\n"))
+                try await writer.write(ByteBuffer(string: LedgerRow.csvHeader(resources: resources) + "\n"))
             }
             guard from <= to else { return try await writer.finish(nil) }
             var after: (round: UInt64, vsp: VSPID)?

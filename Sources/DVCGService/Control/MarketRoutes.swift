@@ -39,11 +39,11 @@ struct MarketRoutes {
         case .accepted:
             return BidResponse(vsp: body.vsp, round: round.value, amount: body.amount)
         case .rejected(.notRegistered):
-            throw ControlError(.notFound, "unknown_vsp", "vsp: VSP '\(body.vsp)' is not registered")
+            throw ControlError(.notFound, "unknown_vsp", "vsp: VSP '\(body.vsp)' is not on the roster")
         case .rejected(.simulated):
             throw ControlError(
                 .conflict, "simulated_vsp",
-                "vsp: VSP '\(body.vsp)' is simulated; it bids by its own strategy inside dvcgd")
+                "vsp: VSP '\(body.vsp)' is simulated: it bids by its own strategy inside dvcgd, not through the control API")
         case .rejected(.roundClosed(let round, let open)), .rejected(.roundNotOpen(let round, let open)):
             throw ControlError(
                 .conflict, "round_not_open", "round: bids are open for round \(open) only, not round \(round)")

@@ -44,7 +44,8 @@ struct OperationRoutes {
             }
             return ActionResponse(
                 outcome: "committed",
-                message: "round \(outcome.round): \(outcome.entries.count) VSPs, welfare \(outcome.welfareEstimate) VC",
+                message:
+                    "round \(outcome.round): \(outcome.entries.count) VSPs, welfare estimate \(String(format: "%.2f", outcome.welfareEstimate)) VC",
                 round: outcome.round.value)
         }
         return routes

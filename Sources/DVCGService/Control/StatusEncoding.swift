@@ -5,8 +5,8 @@ import DVCGMechanism
 import Foundation
 
 extension Auctioneer {
-    /// The daemon's version, as `GET /v1/status` reports it.
-    public static let version = "0.1.0"
+    /// The daemon's version, as `GET /v1/status` reports it: ``DVCGVersion/string``.
+    public static let version = DVCGVersion.string
 }
 
 extension StatusResponse {
@@ -27,7 +27,9 @@ extension StatusResponse {
                     round: committed.round.value, welfareEstimate: summary.welfareEstimate, pool: summary.pool,
                     noiseScale: summary.noiseScale, durationMilliseconds: summary.duration.inSeconds * 1e3,
                     participants: summary.participants, efficiencyEstimate: summary.efficiencyEstimate,
-                    trueEfficiency: summary.trueEfficiency, fittedVSPs: summary.fittedVSPs)
+                    trueEfficiency: summary.trueEfficiency, fittedVSPs: summary.fittedVSPs,
+                    taxedAboveBid: summary.taxedAboveBid.isEmpty ? nil : summary.taxedAboveBid,
+                    atShareFloor: summary.atShareFloor.isEmpty ? nil : summary.atShareFloor)
             }
         }
         let fault = state.ledgerHealth.fault
@@ -62,18 +64,20 @@ extension VSPListResponse {
         let roster = snapshot.state.roster
         let upcoming = roster.upcoming
         let ids = Set(roster.active.keys).union(upcoming.keys).sorted()
+        let lastRound = snapshot.state.committed?.round
         let vsps = ids.map { id -> VSPInfo in
             let definition = roster.active[id] ?? upcoming[id]
             let status: VSPStatus = roster.active[id] == nil ? .joining : (upcoming[id] == nil ? .leaving : .active)
             var kind = VSPKind.external
             if case .simulated = definition?.kind { kind = .simulated }
             let standing = snapshot.state.standings[id]
+            let tookPart = standing?.round != nil && standing?.round == lastRound
             return VSPInfo(
                 id: id, kind: kind, status: status,
-                share: standing?.shares ?? Array(repeating: 0, count: snapshot.resources.count),
+                share: tookPart ? standing!.shares : Array(repeating: 0, count: snapshot.resources.count),
                 lastBid: standing?.entry?.bid, lastTax: standing?.entry?.tax, alphaHat: standing?.entry?.alphaHat ?? 1,
-                voiFitted: standing?.entry?.voiFitted)
+                voiFitted: standing?.entry?.voiFitted, lastRound: standing?.round?.value)
         }
-        self.init(resources: snapshot.resources.map(\.name), vsps: vsps)
+        self.init(resources: snapshot.resources.map(\.name), vsps: vsps, round: lastRound?.value)
     }
 }

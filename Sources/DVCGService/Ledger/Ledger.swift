@@ -136,6 +136,8 @@ public final class Ledger: Sendable {
         public var engineState: Data?
         /// Realised shares of the last non-empty round, by VSP (what truthful simulated VSPs bid on).
         public var lastShares: [VSPID: [Double]]
+        /// The round of ``lastShares``, `nil` when there is none.
+        public var lastSharesRound: RoundNumber?
     }
 
     /// Reads what a restart needs.
@@ -180,7 +182,9 @@ public final class Ledger: Sendable {
             )
         }
         var shares: [VSPID: [Double]] = [:]
+        var sharesRound: RoundNumber?
         for row in rows.shares {
+            sharesRound = RoundNumber(UInt64(row["round"] as Int64))
             let name: String = row["vsp"]
             let json: String = row["realised_shares"]
             guard let id = try? VSPID(name), let values = try? decoder.decode([Double].self, from: Data(json.utf8))
@@ -192,7 +196,7 @@ public final class Ledger: Sendable {
         }
         return Recovery(
             lastRound: rows.last.map { RoundNumber(UInt64($0)) }, rosterEvents: events, engineState: rows.state,
-            lastShares: shares)
+            lastShares: shares, lastSharesRound: sharesRound)
     }
 
     /// Appends roster events in one transaction.

@@ -91,6 +91,7 @@ public enum Daemon {
         } catch {
             throw StartupError(description: "\(error)")
         }
+        if policy.isUntrained { Auctioneer.warnUntrained(policy, logger: logger) }
         let ledger: Ledger
         let auctioneer: Auctioneer
         do {

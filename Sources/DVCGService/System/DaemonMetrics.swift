@@ -53,46 +53,65 @@ public final class DaemonMetrics: Sendable {
         .milliseconds(2500), .seconds(5), .seconds(10),
     ]
 
+    /// The descriptor of a metric whose full name is `name` (no namespace or unit parts of its own), with `help`.
+    static func named(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+
     /// Instruments on a new registry.
     public init() {
         registry = PrometheusCollectorRegistry()
-        rounds = registry.makeCounter(name: "dvcg_rounds_total", help: "Rounds committed since start.")
+        rounds = registry.makeCounter(descriptor: Self.named("dvcg_rounds_total", "Rounds committed since start."))
         roundDuration = registry.makeDurationHistogram(
-            name: "dvcg_round_duration_seconds", buckets: Self.roundDurationBuckets,
-            help: "Time from a round's start to its commit, in seconds.")
+            descriptor: Self.named(
+                "dvcg_round_duration_seconds", "Time from a round's start to its commit, in seconds."),
+            buckets: Self.roundDurationBuckets)
         welfare = registry.makeGauge(
-            name: "dvcg_welfare_estimate", help: "The last round's estimated social welfare sum_i f_i(s~_i), in VC.")
-        pool = registry.makeGauge(name: "dvcg_pool", help: "The last round's VC pool F_P, in VC.")
-        vsps = registry.makeGauge(name: "dvcg_vsps", help: "VSPs that took part in the last round.")
-        reloads = registry.makeCounter(name: "dvcg_reloads_total", help: "Reloads tried since start, refused or not.")
+            descriptor: Self.named(
+                "dvcg_welfare_estimate", "The last round's estimated social welfare sum_i f_i(s~_i), in VC."))
+        pool = registry.makeGauge(descriptor: Self.named("dvcg_pool", "The last round's VC pool F_P, in VC."))
+        vsps = registry.makeGauge(descriptor: Self.named("dvcg_vsps", "VSPs that took part in the last round."))
+        reloads = registry.makeCounter(
+            descriptor: Self.named("dvcg_reloads_total", "Reloads tried since start, refused or not."))
         failedReloads = registry.makeCounter(
-            name: "dvcg_reload_failures_total", help: "Reloads refused since start (the previous policy kept serving).")
+            descriptor: Self.named(
+                "dvcg_reload_failures_total", "Reloads refused since start (the previous policy kept serving)."))
         skippedTicks = registry.makeCounter(
-            name: "dvcg_skipped_ticks_total", help: "Ticks skipped since start because a round overran its period.")
+            descriptor: Self.named(
+                "dvcg_skipped_ticks_total", "Ticks skipped since start because a round overran its period."))
         rejectedRequests = registry.makeCounter(
-            name: "dvcg_control_rejected_requests_total", help: "Control requests refused with a 4xx or 5xx.")
+            descriptor: Self.named(
+                "dvcg_control_rejected_requests_total", "Control requests refused with a 4xx or 5xx."))
         ledgerWriteFailures = registry.makeCounter(
-            name: "dvcg_ledger_write_failures_total", help: "Ledger writes (round commits and others) that failed.")
+            descriptor: Self.named(
+                "dvcg_ledger_write_failures_total", "Ledger writes (round commits and others) that failed."))
         degraded = registry.makeGauge(
-            name: "dvcg_degraded", help: "1 while the ledger cannot commit (status degraded), else 0.")
+            descriptor: Self.named("dvcg_degraded", "1 while the ledger cannot commit (status degraded), else 0."))
         degraded.set(0.0)
-        connections = registry.makeGauge(name: "dvcg_control_connections", help: "Control connections open now.")
+        connections = registry.makeGauge(
+            descriptor: Self.named("dvcg_control_connections", "Control connections open now."))
         refusedConnections = registry.makeCounter(
-            name: "dvcg_control_refused_connections_total",
-            help: "Control connections refused over control.max_connections or max_connections_per_peer.")
+            descriptor: Self.named(
+                "dvcg_control_refused_connections_total",
+                "Control connections refused over control.max_connections or max_connections_per_peer."))
         efficiency = registry.makeGauge(
-            name: "dvcg_efficiency_estimate",
-            help: "The bank's estimated efficiency of the last round: its welfare estimate over its VoI-net optimum.")
+            descriptor: Self.named(
+                "dvcg_efficiency_estimate",
+                "The bank's estimated efficiency of the last round: its welfare estimate over its VoI-net optimum."))
         trueEfficiency = registry.makeGauge(
-            name: "dvcg_true_efficiency",
-            help: "The last round's true welfare over the certified optimum (all participants simulated only).")
+            descriptor: Self.named(
+                "dvcg_true_efficiency",
+                "The last round's true welfare over the certified optimum (all participants simulated only)."))
         fittedVSPs = registry.makeGauge(
-            name: "dvcg_fitted_vsps", help: "Participants of the last round whose VoI net is fitted to their reports.")
+            descriptor: Self.named(
+                "dvcg_fitted_vsps", "Participants of the last round whose VoI net is fitted to their reports."))
         safeguardSwitches = registry.makeCounter(
-            name: "dvcg_safeguard_switches_total",
-            help: "Switches of online learning's safeguard between the learner and its baselines since start.")
+            descriptor: Self.named(
+                "dvcg_safeguard_switches_total",
+                "Switches of online learning's safeguard between the learner and its baselines since start."))
         learnerServing = registry.makeGauge(
-            name: "dvcg_learner_serving", help: "1 while the online learner serves, 0 while a baseline does.")
+            descriptor: Self.named(
+                "dvcg_learner_serving", "1 while the online learner serves, 0 while a baseline does."))
     }
 
     /// Records the bank's view of a committed round: its efficiency estimate, the true efficiency when

@@ -28,13 +28,33 @@ public struct StderrLogHandler: LogHandler {
         FileHandle.standardError.write(Data(line.utf8))
     }
 
-    /// The line for an entry, newline included: level, escaped message, then the merged metadata sorted by key.
+    /// The line for an entry, newline included: level, escaped message, then the merged metadata sorted by key,
+    /// numbers rounded for people (``readable(_:key:)``; the journal keeps them in full).
     static func line(
         _ level: Logger.Level, _ message: String, metadata: Logger.Metadata, base: Logger.Metadata = [:]
     ) -> String {
         let merged = base.merging(metadata) { $1 }
-        let fields = merged.sorted { $0.key < $1.key }.map { "\(logfmt($0.key))=\(logfmt("\($0.value)"))" }
+        let fields = merged.sorted { $0.key < $1.key }.map {
+            "\(logfmt($0.key))=\(logfmt(readable("\($0.value)", key: $0.key)))"
+        }
         return (["dvcgd: \(level)", message.escapingControlCharacters] + fields).joined(separator: " ") + "\n"
+    }
+
+    /// Metadata keys whose values are amounts of VC.
+    static let amountKeys: Set<String> = [
+        "pool", "welfare", "bid", "loan", "tax", "externality", "interest", "utility", "gross_profit", "amount",
+    ]
+
+    /// A value as people read it: an amount of VC (``amountKeys``) with 2 decimals, any other fractional
+    /// number with 4 significant digits (`sigma=5.263e-05`), everything else (integers, text, VSP ids) as it is.
+    static func readable(_ value: String, key: String) -> String {
+        guard key != "vsp", value.contains(where: { $0 == "." || $0 == "e" }), let number = Double(value),
+            number.isFinite
+        else {
+            return value
+        }
+        if amountKeys.contains(key) { return String(format: "%.2f", number) }
+        return String(format: "%.4g", number)
     }
 
     /// A key or value as logfmt writes it: escaped, and in double quotes (with `"` escaped) when it is empty or

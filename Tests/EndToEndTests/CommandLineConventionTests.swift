@@ -1,0 +1,169 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What every program's command line holds to (issue 15): `--version` is the package's version, a usage error
+/// exits 2 with `PROGRAM: VERB: message` (a mistyped verb gets the nearest one suggested), every other error
+/// is one line `PROGRAM: VERB: message`, and amounts of VC are shown with 2 decimals for people and in full
+/// precision in `--json` and CSV.
+@Suite(.serialized) struct CommandLineConventionTests {
+    /// The repository.
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// The package's version: the first line of debian/changelog, `dvcg (0.1.0) unstable; ...`.
+    static let packageVersion: String = {
+        let changelog =
+            (try? String(contentsOf: root.appendingPathComponent("debian/changelog"), encoding: .utf8)) ?? ""
+        let first = changelog.split(separator: "\n").first.map(String.init) ?? ""
+        guard let open = first.firstIndex(of: "("), let close = first.firstIndex(of: ")") else { return "?" }
+        return String(first[first.index(after: open)..<close])
+    }()
+
+    /// Whether `text` holds `pattern` (an extended regular expression).
+    static func matches(_ text: String, _ pattern: String) -> Bool {
+        text.range(of: pattern, options: .regularExpression) != nil
+    }
+
+    /// The first line of standard error.
+    static func firstLine(_ result: Tool.Result) -> String {
+        result.stderr.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+    }
+
+    @Test(arguments: ["dvcg", "dvcgctl", "dvcgd"])
+    func versionIsThePackagesVersion(_ program: String) throws {
+        let result = try Tool.run(program, ["--version"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == Self.packageVersion + "\n", "\(program): \(result.stdout)")
+    }
+
+    /// groff 1.22 (Debian 12's man) writes the operating system, "BSD" by default, into an mdoc page's header and
+    /// footer; each page names dvcg and its version instead.
+    @Test(arguments: ["dvcg.1", "dvcgctl.8", "dvcgd.8", "dvcgd.yaml.5"])
+    func manPagesNameDvcgAndItsVersionNotBSD(_ page: String) throws {
+        let text = try String(contentsOf: Self.root.appendingPathComponent("man/" + page), encoding: .utf8)
+        #expect(text.contains("\n.ds doc-volume-operating-system\n"))
+        #expect(text.contains("\n.ds doc-default-operating-system dvcg \(Self.packageVersion)\n"))
+    }
+
+    @Test func dvcgUsageErrorsExit2WithProgramVerbAndMessage() throws {
+        let typo = try Tool.run("dvcg", ["optimu", "--instance", "x.json"])
+        #expect(typo.status == 2)
+        #expect(Self.firstLine(typo) == "dvcg: unknown verb 'optimu' (did you mean 'optimum'?)", "\(typo.stderr)")
+        let missing = try Tool.run("dvcg", ["optimum"])
+        #expect(missing.status == 2)
+        #expect(Self.firstLine(missing).hasPrefix("dvcg: optimum: missing expected argument"), "\(missing.stderr)")
+        #expect(missing.stderr.contains("Usage: dvcg optimum"), "\(missing.stderr)")
+        let negative = try Tool.run("dvcg", ["instance", "--vsps", "-3"])
+        #expect(negative.status == 2)
+        #expect(Self.firstLine(negative).hasPrefix("dvcg: instance: -3: negative numbers"), "\(negative.stderr)")
+        let nested = try Tool.run("dvcg", ["bench", "optimun"])
+        #expect(Self.firstLine(nested) == "dvcg: bench: unknown verb 'optimun' (did you mean 'optimum'?)")
+    }
+
+    @Test func dvcgErrorsAreOneLineWithProgramAndVerb() throws {
+        let unreadable = try Tool.run("dvcg", ["optimum", "--instance", "/nonexistent/testbed.json"])
+        #expect(unreadable.status == 2)
+        #expect(unreadable.stderr.hasPrefix("dvcg: optimum: /nonexistent/testbed.json: cannot read"))
+        #expect(unreadable.stderr.split(separator: "\n").count == 1, "\(unreadable.stderr)")
+        let notAPolicy = try Tool.temporaryFile("{}")
+        defer { try? FileManager.default.removeItem(atPath: notAPolicy) }
+        let inspect = try Tool.run("dvcg", ["inspect", notAPolicy])
+        #expect(inspect.status == 1)
+        #expect(inspect.stderr.hasPrefix("dvcg: inspect: \(notAPolicy): "), "\(inspect.stderr)")
+    }
+
+    @Test func dvcgShowsVCWithTwoDecimalsAndJSONInFull() throws {
+        let instance = try Tool.run("dvcg", ["instance", "--vsps", "4", "--seed", "3"])
+        let path = try Tool.temporaryFile(instance.stdout)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let table = try Tool.run("dvcg", ["optimum", "--instance", path])
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(Self.matches(table.stdout, #"social welfare +[0-9]+\.[0-9]{2} VC "#), "\(table.stdout)")
+        #expect(Self.matches(table.stdout, "\nvsp-0 "), "VSPs are named as evaluate names them: \(table.stdout)")
+        let json = try Tool.run("dvcg", ["optimum", "--instance", path, "--json"])
+        #expect(Self.matches(json.stdout, #""welfare" : [0-9]+\.[0-9]{5,}"#), "\(json.stdout)")
+    }
+
+    @Test func dvcgctlUsageErrorsExit2AndHelpListsTheGlobalOptions() throws {
+        let typo = try Tool.run("dvcgctl", ["stauts"])
+        #expect(typo.status == 2)
+        #expect(Self.firstLine(typo) == "dvcgctl: unknown verb 'stauts' (did you mean 'status'?)", "\(typo.stderr)")
+        let negative = try Tool.run("dvcgctl", ["bid", "fleet-8", "-5"])
+        #expect(negative.status == 2)
+        #expect(Self.firstLine(negative).hasPrefix("dvcgctl: bid: -5: negative numbers"), "\(negative.stderr)")
+        let invalid = try Tool.run("dvcgctl", ["dump-ledger", "--from", "9", "--to", "3"])
+        #expect(invalid.status == 2)
+        #expect(Self.firstLine(invalid) == "dvcgctl: dump-ledger: --from 9 is after --to 3", "\(invalid.stderr)")
+        let help = try Tool.run("dvcgctl", ["--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("--socket <path>") && help.stdout.contains("--json"), "\(help.stdout)")
+        let unreachable = try Tool.run("dvcgctl", ["--socket", "/nonexistent/dvcgd.sock", "status"])
+        #expect(unreachable.status == 3)
+        #expect(unreachable.stderr.hasPrefix("dvcgctl: status: cannot reach dvcgd at /nonexistent/dvcgd.sock"))
+    }
+
+    @Test func dvcgctlRefusalsNameTheVerbAndAmountsHaveTwoDecimals() throws {
+        let fixture = try DaemonFixture(vsps: 2, period: "200ms", external: ["ext-1"])
+        try fixture.start()
+        #expect(fixture.waitForRound(1), "\(fixture.stderr)")
+        func ctl(_ arguments: [String]) throws -> Tool.Result { try ControlAPITests.ctl(fixture, arguments) }
+        #expect(try ctl(["pause"]).status == 0)
+
+        let unknown = try ctl(["bid", "nosuch", "5"])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr == "dvcgctl: bid: VSP 'nosuch' is not on the roster\n", "\(unknown.stderr)")
+        let simulated = try ctl(["bid", "vsp-0", "50"])
+        #expect(simulated.status == 1)
+        #expect(simulated.stderr.hasPrefix("dvcgctl: bid: VSP 'vsp-0' is simulated"), "\(simulated.stderr)")
+        let removed = try ctl(["remove-vsp", "nosuch"])
+        #expect(removed.stderr == "dvcgctl: remove-vsp: VSP 'nosuch' is not on the roster\n", "\(removed.stderr)")
+        let report = try ctl(["report", "ext-1", "--round", "1", "--utility", "3", "--gross-profit", "2"])
+        #expect(report.status == 1)
+        #expect(report.stderr.hasPrefix("dvcgctl: report: VSP 'ext-1' "), "\(report.stderr)")
+
+        let bid = try ctl(["bid", "ext-1", "120.123456"])
+        #expect(bid.stdout.hasPrefix("bid of 120.12 VC by ext-1 for round "), "\(bid.stdout)")
+        let round = try ctl(["round"])
+        #expect(Self.matches(round.stdout, #"^round [0-9]+: 3 VSPs, welfare estimate -?[0-9]+\.[0-9]{2} VC\n$"#))
+        let vsps = try ctl(["vsps"])
+        #expect(vsps.stdout.contains("bandwidth (share)"), "\(vsps.stdout)")
+        #expect(Self.matches(vsps.stdout, #"ext-1 .* 120\.12 "#), "\(vsps.stdout)")
+        let status = try ctl(["status"])
+        #expect(Self.matches(status.stdout, #"welfare estimate -?[0-9]+\.[0-9]{2} VC, pool -?[0-9]+\.[0-9]{2} VC"#))
+        #expect(status.stdout.contains("when resumed (paused"), "\(status.stdout)")
+        let json = try ctl(["--json", "vsps"])
+        #expect(json.stdout.contains("120.123456"), "\(json.stdout)")
+        let table = try ctl(["dump-ledger", "--vsp", "ext-1"])
+        #expect(
+            Self.matches(table.stdout, #"^round +VSP +bid \(VC\) +loan \(VC\) +bandwidth \(share\) "#),
+            "\(table.stdout)")
+        #expect(table.stdout.contains(" 120.12 "), "\(table.stdout)")
+        let csv = try ctl(["dump-ledger", "--vsp", "ext-1", "--format", "csv"])
+        #expect(csv.stdout.hasPrefix("round,vsp,bid,loan,bandwidth_share,computing_share,cache_share,"))
+        #expect(csv.stdout.contains(",ext-1,120.123456,"), "\(csv.stdout)")
+    }
+
+    @Test func dvcgdUsageErrorsExit2AndItsLogRoundsNumbersForPeople() throws {
+        let bogus = try Tool.run("dvcgd", ["--bogus"])
+        #expect(bogus.status == 2)
+        #expect(Self.firstLine(bogus) == "dvcgd: unknown option '--bogus'", "\(bogus.stderr)")
+        let help = try Tool.run("dvcgd", ["--help"])
+        #expect(help.stdout.contains("2 for a usage error"))
+        let missing = try Tool.run("dvcgd", ["--config", "/nonexistent/dvcgd.yaml"])
+        #expect(missing.status == 1 && !missing.stderr.isEmpty)
+
+        let fixture = try DaemonFixture(vsps: 2, period: "100ms")
+        try fixture.start()
+        #expect(fixture.waitForRound(2), "\(fixture.stderr)")
+        let line = try #require(fixture.stderr.split(separator: "\n").first { $0.contains(" round committed ") })
+        #expect(Self.matches(String(line), #" pool=-?[0-9]+\.[0-9]{2} "#), "\(line)")
+        #expect(Self.matches(String(line), #" welfare=-?[0-9]+\.[0-9]{2}( |$)"#), "\(line)")
+        #expect(!fixture.stderr.contains("Server started"), "Hummingbird's start line repeats ours")
+        fixture.signal(SIGTERM)
+        #expect(fixture.waitForExit() == 0)
+    }
+}

@@ -195,7 +195,7 @@ extension Auctioneer {
     /// Warns that `policy` is untrained: served, but its allocation is the networks' initialisation's.
     static func warnUntrained(_ policy: LoadedPolicy, logger: Logger) {
         logger.warning(
-            "serving an untrained policy: allocations are its random initialisation's and the welfare estimate is not welfare",
+            "serving an untrained policy (its metadata says untrained: true): its networks are a random initialisation",
             metadata: ["policy": "\(policy.path)", "policy_checksum": "\(policy.checksum)", "untrained": "true"])
     }
 
@@ -213,7 +213,7 @@ extension Auctioneer {
         newEngine.configuration = candidate.configuration.mechanism
         let message =
             "policy \(newPolicy.path) (\(newPolicy.checksum))"
-            + (newPolicy.isUntrained ? ", untrained: its welfare estimates mean nothing until it is trained" : "")
+            + (newPolicy.isUntrained ? ", untrained (dvcg init-policy): its networks are a random initialisation" : "")
         do {
             try ledger.recordPolicyEvent(
                 path: newPolicy.path, checksum: newPolicy.checksum, outcome: "loaded", message: "\(trigger): \(message)"

@@ -43,7 +43,8 @@ struct MarketRoutes {
         case .rejected(.simulated):
             throw ControlError(
                 .conflict, "simulated_vsp",
-                "vsp: VSP '\(body.vsp)' is simulated: it bids by its own strategy inside dvcgd, not through the control API")
+                "vsp: VSP '\(body.vsp)' is simulated: it bids by its own strategy inside dvcgd, not through the control API"
+            )
         case .rejected(.roundClosed(let round, let open)), .rejected(.roundNotOpen(let round, let open)):
             throw ControlError(
                 .conflict, "round_not_open", "round: bids are open for round \(open) only, not round \(round)")

@@ -49,16 +49,15 @@ struct PeerWorkloads {
         var sink: Float = 0
         var workloads: [Workload] = []
 
-        // 1. Inference, shared actor: one forward of N rows [relative shares, value ratios], softmax and
-        // argmax per resource.
+        // 1. Inference, shared actor: one forward of N rows [relative shares, value ratios] and the greedy
+        // level per resource, the argmax of its logits (as MechanismEngine.greedyLevels: no softmax).
         let actor = MLP(layerSizes: architecture.actor, activation: .relu, using: &generator)
         let observations = Matrix(
             rows: vsps, columns: 2 * k, values: (0..<(vsps * 2 * k)).map { _ in Float(generator.uniform(-2, 2)) })
         var levels = [Int](repeating: 0, count: vsps * k)
         func sharedRound() -> Matrix {
             let logits = actor.forward(observations)
-            let probabilities = GroupedSoftmax.softmax(logits, groupSize: l)
-            for g in 0..<(vsps * k) { levels[g] = Self.argmax(probabilities.values, g * l, l) }
+            for g in 0..<(vsps * k) { levels[g] = Self.argmax(logits.values, g * l, l) }
             return logits
         }
         let shared = measure(repetitions: repetitions, warmUp: 20) { sink += sharedRound().values[0] }
@@ -80,8 +79,7 @@ struct PeerWorkloads {
         func perVSPRound() {
             for i in 0..<vsps {
                 let logits = actors[i].forward(rows[i])
-                let probabilities = GroupedSoftmax.softmax(logits, groupSize: l)
-                for c in 0..<k { levels[i * k + c] = Self.argmax(probabilities.values, c * l, l) }
+                for c in 0..<k { levels[i * k + c] = Self.argmax(logits.values, c * l, l) }
                 for j in 0..<(k * l) { perVSPLogits[i * k * l + j] = logits.values[j] }
             }
         }

@@ -32,7 +32,7 @@ STAGE = .build/install
 PROGRAMS = dvcgd dvcgctl dvcg
 MANPAGES = man/dvcg.1 man/dvcgd.yaml.5 man/dvcgd.8 man/dvcgctl.8
 
-.PHONY: deps build test run bench clean release static install install-files uninstall ops-test systemd-test deb
+.PHONY: deps build test run bench bench-peer bench-instructions clean release static install install-files uninstall ops-test systemd-test deb
 
 deps:
 	scripts/install-deps
@@ -67,6 +67,15 @@ run: deps
 bench: deps
 	$(SWIFT) build -c release --product dvcg
 	.build/release/dvcg bench optimum
+
+# dvcg and PyTorch (installed on demand into .build/bench-peer) on the same round work, side by side.
+bench-peer: deps
+	$(SWIFT) build -c release --product dvcg
+	scripts/bench-peer
+
+# Instructions per round under callgrind (machine-independent); valgrind needs the static build.
+bench-instructions: static
+	scripts/bench-instructions
 
 release: deps
 	$(SWIFT) build -c release

@@ -30,16 +30,24 @@ extension MechanismEngine {
         let k = resourceCount
         guard n > 0 else {
             lastRound = round
+            voiFittedSinceRound = false
             return RoundOutcome(
                 round: round, pool: 0, noiseScale: 0, proposedWelfare: 0, welfareEstimate: 0, entries: [])
         }
         let bidList = ids.map { bids[$0]! }
-        // The bank fits the VoI nets of a shared policy to the reports received since the last round
-        // (kept only if the round commits).
-        let agentsBefore = agents
+        // The bank fits the VoI nets of a shared policy to the reports received since the last fit
+        // (kept only if the round commits), unless the host has already called fitVoINets() since the
+        // last round.
+        // Only a fit here changes the agents before the commit below, so only then is the roster kept for
+        // an abandoned round (holding a copy would make the commit's in-place writes copy all N agents).
+        var agentsBefore: [VSPID: VSPAgent]? = nil
         let generatorBefore = generator
+        let fittedBefore = voiFittedSinceRound
         var probedSlots: [Dictionary<VSPID, VSPAgent>.Index] = []
-        if isShared { fitVoINets() }
+        if isShared, !voiFittedSinceRound {
+            agentsBefore = agents
+            fitVoINets()
+        }
         // One dictionary lookup per participant; later passes use these positions.
         let slots = ids.map { agents.index(forKey: $0)! }
         let nets = slots.map { agents.values[$0].networks }
@@ -179,7 +187,8 @@ extension MechanismEngine {
                         tax: tax, voiFitted: fitted))
             }
 
-            // Commit: nothing above threw.
+            // Commit: nothing above threw, and nothing below throws.
+            agentsBefore = nil
             var rewards: [Double]? = nil
             if configuration.learns, decision?.serving != .equalSplit {
                 rewards = differenceRewards(nets: nets, previous: previous, actions: actions, bids: bidList)
@@ -203,6 +212,7 @@ extension MechanismEngine {
                 appendTransitions(ids: ids, observations: observations, actions: actions, rewards: rewards)
             }
             lastRound = round
+            voiFittedSinceRound = false
             let optimum = trackOptimum(
                 ids: ids, nets: nets, realised: realised, welfareEstimate: welfareEstimate)
             return RoundOutcome(
@@ -210,8 +220,9 @@ extension MechanismEngine {
                 welfareEstimate: welfareEstimate, entries: entries, optimumEstimate: optimum,
                 serving: decision?.serving, servingSwitched: decision?.switched ?? false)
         } catch {
-            agents = agentsBefore
+            if let agentsBefore { agents = agentsBefore }
             generator = generatorBefore
+            voiFittedSinceRound = fittedBefore
             throw .mechanism(error)
         }
     }

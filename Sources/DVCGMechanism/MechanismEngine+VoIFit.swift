@@ -12,9 +12,18 @@ extension MechanismEngine {
     /// A VSP's first fit moves its net's output bias so that it predicts the mean of its reports (the
     /// prior's level is the population's, not the VSP's).
     ///
+    /// ``runRound(round:bids:)`` fits whatever reports are still waiting when it starts. A host that calls
+    /// this after recording a round's reports (the daemon does, once the round is committed) takes the
+    /// fitting off the round's path, between bid close and outcome: the next round then does not fit
+    /// again, and its outcome is the same as if it had fitted (reports recorded after this call wait for
+    /// the fit after the next round). One fit, one ``VoIFitConfiguration/stepBudget``, per round: a
+    /// second call before the next round does nothing. Does nothing for a per-VSP policy.
+    ///
     /// - Returns: The Adam steps taken.
     @discardableResult
-    mutating func fitVoINets() -> Int {
+    public mutating func fitVoINets() -> Int {
+        guard isShared, !voiFittedSinceRound else { return 0 }
+        voiFittedSinceRound = true
         let settings = configuration.voiFit
         var budget = settings.stepBudget
         let waiting = roster.filter { agents[$0]!.reportsSinceFit > 0 }

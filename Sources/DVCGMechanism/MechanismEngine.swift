@@ -40,6 +40,9 @@ public struct MechanismEngine: Sendable {
     var agents: [VSPID: VSPAgent] = [:]
     /// Where the next round's VoI fits of fitted VSPs start (they are served in rotation).
     var voiFitRotation = 0
+    /// Whether the bank has fitted since the last round (``fitVoINets()``): one fit, one step budget,
+    /// per round, whether the host calls it between rounds or the round does.
+    var voiFittedSinceRound = false
     /// The bank's running estimate of the VoI optimum (``RoundOutcome/estimatedOptimum``).
     var optimumTracker = VoIOptimumTracker()
     /// The policy as loaded: the baseline the safeguard serves while the learner is worse.

@@ -82,11 +82,31 @@ public struct Adam: Sendable {
         _ beta1: Float, _ beta2: Float, _ epsilon: Float, _ stepSize: Float, _ correction2: Float
     ) {
         precondition(parameters.count == gradients.count, "Adam: gradient count mismatch")
+        let count = parameters.count
         gradients.withUnsafeBufferPointer { g in
             parameters.withUnsafeMutableBufferPointer { p in
                 m.withUnsafeMutableBufferPointer { m in
                     v.withUnsafeMutableBufferPointer { v in
-                        for i in p.indices {
+                        // Eight lanes at a time, each lane the scalar formula below (the same IEEE
+                        // operations in the same order, so the result is bit for bit the scalar one).
+                        let lanes = 8
+                        let vectorised = count - count % lanes
+                        var i = 0
+                        while i < vectorised {
+                            let gi = UnsafeRawPointer(g.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
+                            var mi = UnsafeRawPointer(m.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
+                            var vi = UnsafeRawPointer(v.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
+                            var pi = UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
+                            mi += (1 - beta1) * (gi - mi)
+                            vi = beta2 * vi + (1 - beta2) * gi * gi
+                            let denominator = vi.squareRoot() / correction2 + epsilon
+                            pi -= stepSize * (mi / denominator)
+                            UnsafeMutableRawPointer(m.baseAddress! + i).storeBytes(of: mi, as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(v.baseAddress! + i).storeBytes(of: vi, as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(p.baseAddress! + i).storeBytes(of: pi, as: SIMD8<Float>.self)
+                            i += lanes
+                        }
+                        for i in vectorised..<count {
                             // PyTorch: exp_avg.lerp_(grad, 1 - beta1), i.e. m + (1 - beta1) (g - m).
                             m[i] += (1 - beta1) * (g[i] - m[i])
                             v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]

@@ -35,6 +35,12 @@ struct BenchNNCommand: AsyncParsableCommand {
     @Flag(help: "Print the results as JSON for scripts.")
     var json = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Instead, time the shipped policies' round work (shared-actor inference, per-VSP inference, the VoI fit step) and write its networks, inputs and outputs to this folder for scripts/bench-peer.",
+            valueName: "folder"))
+    var peer: String?
+
     func validate() throws {
         guard vsps >= 1, batch >= 1, hidden >= 1, repetitions >= 1 else {
             throw ValidationError("--vsps, --batch, --hidden and --repetitions must be at least 1.")
@@ -48,6 +54,17 @@ struct BenchNNCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let peer {
+            let workloads = try PeerWorkloads(
+                vsps: vsps, repetitions: repetitions, folder: URL(fileURLWithPath: peer)
+            ).run()
+            if json {
+                try printJSON(workloads)
+            } else {
+                for w in workloads { print("\(w.name) N = \(w.vsps): \(String(format: "%.1f", w.medianMicroseconds)) us") }
+            }
+            return
+        }
         let architecture = PolicyArchitecture.standard(hidden: [hidden, hidden])
         let k = architecture.resourceCount
         let levels = architecture.actionLevels.count

@@ -21,7 +21,9 @@ struct BenchRoundCommand: AsyncParsableCommand {
             counterfactuals up to N = 64, first order above) and reports the median and p99 latency \
             and the peak resident memory (getrusage maxrss). With --learning, each timed round also \
             runs one online update of every VSP (target < 50 ms at N = 50). Targets of the frozen \
-            round: 2 ms at N = 50, 100 ms at N = 10,000.
+            round: 2 ms at N = 50, 100 ms at N = 10,000. A shared policy's bank fits the VoI nets to \
+            each round's reports between rounds, as the daemon does after a commit \
+            (MechanismEngine.fitVoINets): that is timed apart, as "fit", and "total" is round plus fit.
             """
     )
 
@@ -49,6 +51,10 @@ struct BenchRoundCommand: AsyncParsableCommand {
         var learning: Bool
         var medianMilliseconds: Double
         var p99Milliseconds: Double
+        /// The bank's VoI fitting between rounds (zero for a per-VSP policy).
+        var fitMedianMilliseconds: Double
+        /// Round plus fit, per round.
+        var totalMedianMilliseconds: Double
         var maxRSSMegabytes: Double
     }
 
@@ -76,6 +82,8 @@ struct BenchRoundCommand: AsyncParsableCommand {
                     instance: instance, population: try BiddingPopulation(instance: instance), seed: 1)
                 let clock = ContinuousClock()
                 var samples: [Double] = []
+                var fits: [Double] = []
+                var totals: [Double] = []
                 let count = max(rounds, 5)
                 let warmUp = min(10, count)
                 for t in 1...(count + warmUp) {
@@ -84,7 +92,6 @@ struct BenchRoundCommand: AsyncParsableCommand {
                     let outcome = try engine.runRound(round: RoundNumber(UInt64(t)), bids: bids)
                     if learning { engine.learn() }
                     let elapsed = clock.now - start
-                    if t > warmUp { samples.append(elapsed / .milliseconds(1)) }
                     // Reports feed alpha-hat and the VoI data as the daemon's would.
                     for entry in outcome.entries {
                         let i = Int(entry.vsp.rawValue.dropFirst("vsp-".count))!
@@ -94,6 +101,14 @@ struct BenchRoundCommand: AsyncParsableCommand {
                         try engine.record(
                             report: FinancialReport(vsp: entry.vsp, round: outcome.round, utility: u, grossProfit: u))
                     }
+                    let fitStart = clock.now
+                    engine.fitVoINets()
+                    let fitted = clock.now - fitStart
+                    if t > warmUp {
+                        samples.append(elapsed / .milliseconds(1))
+                        fits.append(fitted / .milliseconds(1))
+                        totals.append((elapsed + fitted) / .milliseconds(1))
+                    }
                 }
                 samples.sort()
                 var usage = rusage()
@@ -101,7 +116,8 @@ struct BenchRoundCommand: AsyncParsableCommand {
                 results.append(
                     Result(
                         policy: name, vsps: n, learning: learning, medianMilliseconds: percentile(samples, 0.5),
-                        p99Milliseconds: percentile(samples, 0.99),
+                        p99Milliseconds: percentile(samples, 0.99), fitMedianMilliseconds: percentile(fits.sorted(), 0.5),
+                        totalMedianMilliseconds: percentile(totals.sorted(), 0.5),
                         maxRSSMegabytes: Double(usage.ru_maxrss) / 1024))
             }
         }
@@ -109,11 +125,12 @@ struct BenchRoundCommand: AsyncParsableCommand {
             try printJSON(results)
             return
         }
-        var rows = [["policy", "vsps", "learning", "median ms", "p99 ms", "max RSS MB"]]
+        var rows = [["policy", "vsps", "learning", "median ms", "p99 ms", "fit ms", "total ms", "max RSS MB"]]
         for r in results {
             rows.append([
                 r.policy, String(r.vsps), r.learning ? "yes" : "no", format(r.medianMilliseconds, digits: 3),
-                format(r.p99Milliseconds, digits: 3), format(r.maxRSSMegabytes, digits: 1),
+                format(r.p99Milliseconds, digits: 3), format(r.fitMedianMilliseconds, digits: 3),
+                format(r.totalMedianMilliseconds, digits: 3), format(r.maxRSSMegabytes, digits: 1),
             ])
         }
         print(alignedTable(rows))

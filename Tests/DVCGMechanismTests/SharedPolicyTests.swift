@@ -68,6 +68,29 @@ private func index(_ vsp: VSPID) -> Int { Int(vsp.rawValue.dropFirst())! }
         }
     }
 
+    @Test func fittingBetweenRoundsGivesTheOutcomesOfFittingInTheRound() throws {
+        // The daemon fits after a commit (off the round's path); simulations let the round fit. With the
+        // step budget smaller than what 12 VSPs ask for, a second fit per round would also show.
+        var configuration = MechanismConfiguration()
+        configuration.voiFit.stepBudget = 20
+        func engine() throws -> MechanismEngine {
+            var engine = try MechanismEngine(
+                policy: sharedPolicy(), resources: Resource.paperDefaults, configuration: configuration, seed: 1)
+            for i in 0..<12 { try engine.register(id("v\(i)")) }
+            return engine
+        }
+        var inRound = try engine()
+        var between = try engine()
+        for _ in 0..<15 {
+            let a = try run(&inRound, rounds: 1, indexOf: index)
+            let steps = between.fitVoINets()
+            #expect(between.fitVoINets() == 0, "one fit per round")
+            let b = try run(&between, rounds: 1, indexOf: index)
+            #expect(a == b)
+            #expect(steps <= 20)
+        }
+    }
+
     @Test(arguments: [1, 1_000])
     func theSharedPolicyServesARosterOfAnySize(count: Int) throws {
         var engine = try MechanismEngine(policy: sharedPolicy(), resources: Resource.paperDefaults, seed: 1)

@@ -335,8 +335,13 @@ public actor Auctioneer {
                         "switches": "\(engine.safeguard.switches)",
                     ])
             }
-            logRound(outcome, changes: changes, phases: phases, previouslyTaxed: previouslyTaxed)
             publishStatus()
+            // The bank fits the VoI nets to this round's reports now, between rounds, rather than on the
+            // next round's path (MechanismEngine.fitVoINets()).
+            let fitStart = clock.now
+            engine.fitVoINets()
+            phases.fit = fitStart.duration(to: clock.now)
+            logRound(outcome, changes: changes, phases: phases, previouslyTaxed: previouslyTaxed)
             checkpointIfDue()
             return outcome
         } catch {
@@ -443,6 +448,7 @@ public actor Auctioneer {
                     "noise_scale": "\(outcome.noiseScale)", "welfare": "\(outcome.welfareEstimate)",
                     "duration_ms": "\(milliseconds(phases.total))", "engine_ms": "\(milliseconds(phases.engine))",
                     "snapshot_ms": "\(milliseconds(phases.snapshot))", "commit_ms": "\(milliseconds(phases.commit))",
+                    "fit_ms": "\(milliseconds(phases.fit))",
                 ])
         }
         for change in changes {
@@ -490,6 +496,8 @@ struct RoundPhases {
     var snapshot: Duration = .zero
     /// The ledger transaction.
     var commit: Duration = .zero
-    /// The whole round.
+    /// The whole round, from the tick to the commit.
     var total: Duration = .zero
+    /// The bank's VoI fitting after the commit, outside `total` (a shared policy's; zero otherwise).
+    var fit: Duration = .zero
 }

@@ -81,8 +81,10 @@ public struct Adam: Sendable {
         _ parameters: inout [Float], _ gradients: [Float], _ m: inout [Float], _ v: inout [Float],
         _ beta1: Float, _ beta2: Float, _ epsilon: Float, _ stepSize: Float, _ correction2: Float
     ) {
-        precondition(parameters.count == gradients.count, "Adam: gradient count mismatch")
         let count = parameters.count
+        // The vector loop below reads and writes through raw pointers: every buffer must hold `count`.
+        precondition(
+            gradients.count == count && m.count == count && v.count == count, "Adam: gradient or moment count mismatch")
         gradients.withUnsafeBufferPointer { g in
             parameters.withUnsafeMutableBufferPointer { p in
                 m.withUnsafeMutableBufferPointer { m in

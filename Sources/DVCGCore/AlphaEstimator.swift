@@ -35,6 +35,29 @@ public struct AlphaEstimator: Hashable, Sendable, Codable {
     /// An estimator with no reports.
     public init() {}
 
+    /// An estimator restored from its running sums (as a persisted snapshot holds them), bit for bit.
+    ///
+    /// - Parameters:
+    ///   - count: Reports recorded, >= 0.
+    ///   - meanUtility: Mean of the reported U, in VC.
+    ///   - meanGrossProfit: Mean of the reported G, in VC.
+    ///   - utilityDeviationSquares: Sum of (U - mean U)^2.
+    ///   - coDeviations: Sum of (U - mean U)(G - mean G).
+    ///   - ratioCount: Reports with U > 0.
+    ///   - sumRatio: Sum of G / U over those reports.
+    public init(
+        count: Int, meanUtility: Double, meanGrossProfit: Double, utilityDeviationSquares: Double,
+        coDeviations: Double, ratioCount: Int, sumRatio: Double
+    ) {
+        self.count = count
+        self.meanUtility = meanUtility
+        self.meanGrossProfit = meanGrossProfit
+        self.utilityDeviationSquares = utilityDeviationSquares
+        self.coDeviations = coDeviations
+        self.ratioCount = ratioCount
+        self.sumRatio = sumRatio
+    }
+
     /// Records one financial report.
     ///
     /// - Parameters:

@@ -59,6 +59,9 @@ struct AuctionFixture {
         }
         #expect(await first.snapshot().lastRound == RoundNumber(1_000))
         let restarted = try fixture.auctioneer()
+        // Round 993 wrote the last full snapshot; the restart applies the deltas of rounds 994 ... 1,000 to it.
+        #expect(await restarted.engine.state == first.engine.state)
+        #expect(try Ledger(path: fixture.configuration.ledgerPath).recover().engineStateDeltas.count == 7)
         #expect(await restarted.snapshot().openRound == RoundNumber(1_001))
         #expect(await restarted.snapshot().vsps == 4)
         let next = await restarted.runRound()

@@ -1,5 +1,6 @@
 import DVCGControl
 import DVCGCore
+import DVCGMechanism
 import Foundation
 import GRDB
 import Testing
@@ -56,6 +57,7 @@ import Testing
                 == [
                     ["v1".databaseValue], ["v2".databaseValue], ["v3-efficiency".databaseValue],
                     ["v4-archive".databaseValue], ["v5-durable-requests".databaseValue],
+                    ["v6-state-deltas".databaseValue],
                 ])
 
         let recovery = try ledger.recover()
@@ -105,5 +107,81 @@ import Testing
             guard case .corrupt(_, let reason) = error as? LedgerError else { return false }
             return reason.hasPrefix("engine_state: ")
         }
+    }
+
+    @Test func anEngineStateDeltaThatDoesNotApplyIsACorruptLedgerNamingItsRound() async throws {
+        let fixture = try AuctionFixture(vsps: 2)
+        defer { try? FileManager.default.removeItem(atPath: fixture.folder) }
+        let ledger = try Ledger(path: fixture.configuration.ledgerPath)
+        let auctioneer = try fixture.auctioneer(ledger: ledger)
+        for _ in 0..<3 { await auctioneer.runRound() }
+        #expect(try ledger.recover().engineStateDeltas.map(\.round) == [RoundNumber(2), RoundNumber(3)])
+        try await ledger.pool.write { db in
+            try db.execute(sql: "UPDATE engine_state_deltas SET delta = substr(delta, 1, 20) WHERE round = 3")
+        }
+        #expect {
+            try fixture.auctioneer(ledger: ledger)
+        } throws: { error in
+            guard case .corrupt(_, let reason) = error as? LedgerError else { return false }
+            return reason.hasPrefix("engine_state_deltas round 3: ")
+        }
+    }
+}
+
+/// A ledger of schema v5 (Fixtures/README.md): migration v6 adds `engine_state_deltas`, and its one full snapshot
+/// (codec version 2) is the base that the deltas of later rounds apply to.
+@Suite struct LedgerVersion5MigrationTests {
+    @Test func aVersion5LedgerUpgradesInPlaceAndReadsBackEqual() async throws {
+        let fixture = try AuctionFixture(vsps: 1)
+        defer { try? FileManager.default.removeItem(atPath: fixture.folder) }
+        let source = try #require(Bundle.module.url(forResource: "Fixtures/ledger-v5", withExtension: "sqlite"))
+        let path = fixture.configuration.ledgerPath
+        try FileManager.default.createDirectory(
+            atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: source.path, toPath: path)
+        let tables = [
+            "rounds ORDER BY number", "round_entries ORDER BY round, vsp", "reports ORDER BY vsp, round",
+            "roster_events ORDER BY seq", "policy_events ORDER BY seq", "engine_state",
+            "pending_bids ORDER BY round, vsp", "pending_reports ORDER BY vsp, round", "operator_state",
+        ]
+        func read() throws -> [[[DatabaseValue]]] {
+            try tables.map { try LedgerMigrationTests.values(path, "SELECT * FROM \($0)") }
+        }
+        func migrations() throws -> [[DatabaseValue]] {
+            try LedgerMigrationTests.values(path, "SELECT identifier FROM grdb_migrations ORDER BY identifier")
+        }
+        let before = try read()
+        #expect(try migrations().last == ["v5-durable-requests".databaseValue])
+        #expect(before[0].count == 4 && before[6].count == 1 && before[7].count == 1, "the fixture's shape")
+        let snapshot = try #require(Data.fromDatabaseValue(before[5][0][2]))
+        #expect(snapshot[4] == 2, "a version 2 snapshot")
+
+        let ledger = try Ledger(path: path)
+        #expect(try read() == before, "every row reads back equal")
+        #expect(try migrations().last == ["v6-state-deltas".databaseValue])
+        let recovery = try ledger.recover()
+        #expect(recovery.lastRound == RoundNumber(4) && recovery.engineStateDeltas.isEmpty)
+        let saved = try EngineStateCodec.decode(snapshot)
+        #expect(saved.lastRound == RoundNumber(4) && saved.vsps.count == 4)
+
+        // The daemon restores the version 2 snapshot as it is, then writes each round's delta after it.
+        let first = try fixture.auctioneer(ledger: ledger)
+        #expect(await first.persistedState == saved)
+        for round in 5...6 { #expect(await first.runRound(evenIfPaused: true)?.round == RoundNumber(UInt64(round))) }
+        #expect(try ledger.recover().engineStateDeltas.map(\.round) == [RoundNumber(5), RoundNumber(6)])
+        #expect(try LedgerMigrationTests.values(path, "SELECT count(*) FROM pending_reports") == [[0.databaseValue]])
+        let restarted = try fixture.auctioneer(ledger: ledger)
+        #expect(await restarted.engine.state == first.engine.state)
+    }
+}
+
+@Suite struct LedgerDurabilityTests {
+    @Test func everyCommitIsSyncedAsAcknowledgedMeansDurable() throws {
+        let fixture = try AuctionFixture(vsps: 1)
+        defer { try? FileManager.default.removeItem(atPath: fixture.folder) }
+        let ledger = try Ledger(path: fixture.configuration.ledgerPath)
+        // 2 = FULL: GRDB's WAL default is NORMAL, which a power loss can cost the last commits.
+        #expect(try ledger.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2)
+        #expect(try ledger.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
     }
 }

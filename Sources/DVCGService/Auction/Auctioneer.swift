@@ -37,6 +37,11 @@ public actor Auctioneer {
     /// The certified optimum of the last all-simulated participant set, for the true efficiency.
     private var trueOptimum: (participants: [VSPID], welfare: Double)?
     private var roundsSinceCheckpoint = 0
+    /// The engine state as the ledger holds it (its snapshot with the deltas after it), `nil` before the first
+    /// commit: each round's delta is the change from it.
+    private(set) var persistedState: EngineState?
+    /// Deltas in the ledger since its last full snapshot.
+    private var deltasSinceSnapshot = 0
     /// Whether READY=1 has been sent and STOPPING=1 not yet: the window for watchdog pings.
     private var serving = false
     /// When the daemon started (for `uptime_seconds`).
@@ -89,12 +94,19 @@ public actor Auctioneer {
             policy: policy.checkpoint, resources: configuration.resources, configuration: configuration.mechanism,
             seed: configuration.seed)
         for id in roster.active.keys.sorted() { try engine.register(id) }
+        var persisted: EngineState?
         if let data = recovery.engineState {
-            let saved: EngineState
+            var saved: EngineState
             do { saved = try EngineStateCodec.decode(data) } catch {
                 throw LedgerError.corrupt(path: ledger.path, reason: "engine_state: \(error)")
             }
+            for (round, delta) in recovery.engineStateDeltas {
+                do { try EngineStateCodec.applyDelta(delta, to: &saved) } catch {
+                    throw LedgerError.corrupt(path: ledger.path, reason: "engine_state_deltas round \(round): \(error)")
+                }
+            }
             try engine.restore(saved)
+            persisted = saved
         }
         if engine.isShared, recovery.lastRound != nil {
             // A shared policy's VoI nets are the bank's fits to each VSP's reports, not in the ledger: fit
@@ -121,6 +133,8 @@ public actor Auctioneer {
         state.paused = acknowledged.paused
         let restoredBids = state.bidBook.bids.count
         self.engine = engine
+        persistedState = persisted
+        deltasSinceSnapshot = recovery.engineStateDeltas.count
         bidders = try SimulatedBidders(roster: roster.active)
         logger.info(
             "auction restored",
@@ -134,6 +148,10 @@ public actor Auctioneer {
 
     /// Adam steps per VSP when a restart refits a shared policy's VoI nets on the ledger's reports.
     static let refitSteps = 200
+
+    /// One round in this many writes the engine's full snapshot; the others write only their delta (about a
+    /// seventh of it once the recent shares are full), and a restart applies at most `snapshotEvery - 1` deltas.
+    static let snapshotEvery = 32
 
     /// The period in force.
     public var period: Duration { configuration.period }
@@ -302,8 +320,15 @@ public actor Auctioneer {
             learn(after: outcome)
             var phases = RoundPhases(engine: engineStart.duration(to: clock.now))
             let snapshotStart = clock.now
-            let engineState = EngineStateCodec.encode(engine.state)
+            let current = engine.state
+            let engineState: EngineStateWrite
+            if let persistedState, deltasSinceSnapshot < Self.snapshotEvery - 1 {
+                engineState = .delta(EngineStateCodec.encodeDelta(from: persistedState, to: current))
+            } else {
+                engineState = .snapshot(EngineStateCodec.encode(current))
+            }
             phases.snapshot = snapshotStart.duration(to: clock.now)
+            phases.stateBytes = engineState.byteCount
             let trueEfficiency = trueEfficiency(of: outcome, reports: reports, bidders: nextBidders)
             let commitStart = clock.now
             try ledger.commit(
@@ -312,6 +337,8 @@ public actor Auctioneer {
                     engineState: engineState, trueEfficiency: trueEfficiency))
             phases.commit = commitStart.duration(to: clock.now)
             phases.total = begin.duration(to: clock.now)
+            persistedState = current
+            if case .snapshot = engineState { deltasSinceSnapshot = 0 } else { deltasSinceSnapshot += 1 }
             next.commit(
                 outcome, changes: changes, duration: phases.total, trueEfficiency: trueEfficiency,
                 safeguardSwitches: engine.safeguard.switches, floor: configuration.mechanism.minimumShare,
@@ -448,7 +475,7 @@ public actor Auctioneer {
                     "noise_scale": "\(outcome.noiseScale)", "welfare": "\(outcome.welfareEstimate)",
                     "duration_ms": "\(milliseconds(phases.total))", "engine_ms": "\(milliseconds(phases.engine))",
                     "snapshot_ms": "\(milliseconds(phases.snapshot))", "commit_ms": "\(milliseconds(phases.commit))",
-                    "fit_ms": "\(milliseconds(phases.fit))",
+                    "fit_ms": "\(milliseconds(phases.fit))", "state_bytes": "\(phases.stateBytes)",
                 ])
         }
         for change in changes {
@@ -492,8 +519,10 @@ public actor Auctioneer {
 struct RoundPhases {
     /// Roster boundary, bids, the engine's round, reports and learning.
     var engine: Duration
-    /// Encoding the engine's state.
+    /// Encoding the engine's state (a full snapshot or the round's delta).
     var snapshot: Duration = .zero
+    /// The bytes of engine state the round wrote.
+    var stateBytes = 0
     /// The ledger transaction.
     var commit: Duration = .zero
     /// The whole round, from the tick to the commit.

@@ -5,11 +5,11 @@ import GRDB
 
 /// The ledger: SQLite in WAL mode (GRDB `DatabasePool`) under the state directory.
 ///
-/// Schema (migrations `v1`, `v2`, `v3-efficiency`, `v4-archive`, `v5-durable-requests`): `rounds`, `round_entries`, `reports`,
-/// `roster_events`, `policy_events`, `engine_state`, and `pending_bids`, `pending_reports`, `operator_state`; the
-/// column names are docs/glossary.md's. One round (its rows, its reports and the engine snapshot) is one
-/// transaction, so after a crash the database holds whole rounds only, and the next round is
-/// `max(rounds.number) + 1`.
+/// Schema (migrations `v1`, `v2`, `v3-efficiency`, `v4-archive`, `v5-durable-requests`, `v6-state-deltas`): `rounds`,
+/// `round_entries`, `reports`, `roster_events`, `policy_events`, `engine_state` and `engine_state_deltas`, and
+/// `pending_bids`, `pending_reports`, `operator_state`; the column names are docs/glossary.md's. One round (its rows,
+/// its reports and the engine's state: a full snapshot or the round's delta) is one transaction, so after a crash the
+/// database holds whole rounds only, and the next round is `max(rounds.number) + 1`.
 public final class Ledger: Sendable {
     /// The database file.
     public let path: String
@@ -30,6 +30,10 @@ public final class Ledger: Sendable {
             var configuration = Configuration()
             configuration.busyMode = .timeout(5)
             pool = try DatabasePool(path: path, configuration: configuration)
+            // GRDB turns WAL mode's synchronous to NORMAL, which a crash of the process cannot hurt but a crash
+            // of the machine can (the last commits); acknowledged means durable (docs/dvcgd.md) needs FULL: the
+            // WAL is synced at every commit. The writer is one connection, so this holds for every write.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try Self.enableIncrementalVacuum(pool)
             try Self.migrator.migrate(pool)
         } catch {
@@ -123,6 +127,11 @@ public final class Ledger: Sendable {
         registerArchiveMigrations(in: &migrator)
         // Bids, reports and the pause switch acknowledged since the last commit (Ledger+Acknowledgements).
         migrator.registerMigration("v5-durable-requests", migrate: migrateAcknowledgedWrites)
+        // v6: between two full snapshots in `engine_state`, each round's change of the engine state (a v5 ledger's
+        // snapshot is the base of the deltas to come, and is read as it is).
+        migrator.registerMigration("v6-state-deltas") { db in
+            try db.execute(sql: "CREATE TABLE engine_state_deltas (round INTEGER PRIMARY KEY, delta BLOB NOT NULL)")
+        }
         return migrator
     }
 
@@ -132,8 +141,11 @@ public final class Ledger: Sendable {
         public var lastRound: RoundNumber?
         /// Every roster event, in order.
         public var rosterEvents: [RosterEvent]
-        /// The engine's snapshot after the last committed round.
+        /// The engine's last full snapshot (`engine_state`), `nil` for a ledger without rounds.
         public var engineState: Data?
+        /// The deltas of the rounds after that snapshot, oldest first: applied to it in order they give the state
+        /// after the last committed round.
+        public var engineStateDeltas: [(round: RoundNumber, delta: Data)]
         /// Realised shares of the last non-empty round, by VSP (what truthful simulated VSPs bid on).
         public var lastShares: [VSPID: [Double]]
         /// The round of ``lastShares``, `nil` when there is none.
@@ -145,13 +157,14 @@ public final class Ledger: Sendable {
     ///   roster-event kind, a definition or share vector that does not decode), naming the row;
     ///   ``LedgerError/transactionFailed(path:operation:reason:)`` when SQLite cannot read.
     public func recover() throws(LedgerError) -> Recovery {
-        let rows: (last: Int64?, events: [Row], state: Data?, shares: [Row])
+        let rows: (last: Int64?, events: [Row], state: Data?, deltas: [Row], shares: [Row])
         do {
             rows = try pool.read { db in
                 (
                     try Int64.fetchOne(db, sql: "SELECT max(number) FROM rounds"),
                     try Row.fetchAll(db, sql: "SELECT seq, boundary, kind, definition FROM roster_events ORDER BY seq"),
                     try Data.fetchOne(db, sql: "SELECT snapshot FROM engine_state WHERE id = 1"),
+                    try Row.fetchAll(db, sql: "SELECT round, delta FROM engine_state_deltas ORDER BY round"),
                     try Row.fetchAll(
                         db,
                         sql: """
@@ -194,9 +207,12 @@ public final class Ledger: Sendable {
             }
             shares[id] = values
         }
+        let deltas = rows.deltas.map { row in
+            (round: RoundNumber(UInt64(row["round"] as Int64)), delta: row["delta"] as Data)
+        }
         return Recovery(
             lastRound: rows.last.map { RoundNumber(UInt64($0)) }, rosterEvents: events, engineState: rows.state,
-            lastShares: shares, lastSharesRound: sharesRound)
+            engineStateDeltas: deltas, lastShares: shares, lastSharesRound: sharesRound)
     }
 
     /// Appends roster events in one transaction.
@@ -211,7 +227,8 @@ public final class Ledger: Sendable {
         }
     }
 
-    /// Commits a whole round: its row, its entries, the reports filed after it and the engine snapshot.
+    /// Commits a whole round: its row, its entries, the reports filed after it and the engine's state (a full
+    /// snapshot, which replaces `engine_state` and empties `engine_state_deltas`, or the round's delta).
     ///
     /// - Throws: ``LedgerError``; nothing of the round is then in the ledger.
     public func commit(_ record: RoundRecord) throws(LedgerError) {
@@ -259,9 +276,17 @@ public final class Ledger: Sendable {
                             received,
                         ])
                 }
-                try db.execute(
-                    sql: "INSERT OR REPLACE INTO engine_state (id, round, snapshot) VALUES (1, ?, ?)",
-                    arguments: [Int64(outcome.round.value), record.engineState])
+                switch record.engineState {
+                case .snapshot(let snapshot):
+                    try db.execute(
+                        sql: "INSERT OR REPLACE INTO engine_state (id, round, snapshot) VALUES (1, ?, ?)",
+                        arguments: [Int64(outcome.round.value), snapshot])
+                    try db.execute(sql: "DELETE FROM engine_state_deltas")
+                case .delta(let delta):
+                    try db.execute(
+                        sql: "INSERT INTO engine_state_deltas (round, delta) VALUES (?, ?)",
+                        arguments: [Int64(outcome.round.value), delta])
+                }
                 try Self.clearAcknowledged(upTo: outcome.round, in: db)
             }
         } catch {
@@ -315,14 +340,15 @@ public struct RoundRecord: Sendable {
     public var policyChecksum: String
     /// Reports filed after the round (simulated VSPs).
     public var reports: [FinancialReport]
-    /// The engine's snapshot after the round and the reports.
-    public var engineState: Data
+    /// The engine's state after the round and the reports.
+    public var engineState: EngineStateWrite
     /// True welfare over the certified optimum, when every participant was simulated.
     public var trueEfficiency: Double?
 
     /// A record.
     public init(
-        outcome: RoundOutcome, started: Date, policyChecksum: String, reports: [FinancialReport], engineState: Data,
+        outcome: RoundOutcome, started: Date, policyChecksum: String, reports: [FinancialReport],
+        engineState: EngineStateWrite,
         trueEfficiency: Double? = nil
     ) {
         self.trueEfficiency = trueEfficiency

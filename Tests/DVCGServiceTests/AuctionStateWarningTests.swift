@@ -25,7 +25,7 @@ import Testing
 
     @Test func aVSPTaxedAboveItsBidIsNamedInThatRoundsSummary() throws {
         var state = AuctionState(
-            recovery: Ledger.Recovery(lastRound: nil, rosterEvents: [], engineState: nil, lastShares: [:]),
+            recovery: Ledger.Recovery(lastRound: nil, rosterEvents: [], engineState: nil, engineStateDeltas: [], lastShares: [:]),
             roster: RosterBook())
         state.commit(
             Self.outcome(
@@ -39,7 +39,7 @@ import Testing
 
     @Test func aVSPAtTheFloorIsNamedOnlyAfterMoreThanTheConfiguredRounds() throws {
         var state = AuctionState(
-            recovery: Ledger.Recovery(lastRound: nil, rosterEvents: [], engineState: nil, lastShares: [:]),
+            recovery: Ledger.Recovery(lastRound: nil, rosterEvents: [], engineState: nil, engineStateDeltas: [], lastShares: [:]),
             roster: RosterBook())
         let starved = try Self.entry("vsp-9", bid: 1, tax: 0, shares: [1.5e-4, 1e-4])
         let served = try Self.entry("vsp-0", bid: 1, tax: 0, shares: [0.9998, 0.9999])

@@ -20,6 +20,34 @@ public enum Bank {
         return sum
     }
 
+    /// The bids the bank finances. Each VSP applies for a loan equal to its bid (13) and the bank
+    /// lends from a pool of F_P(t), so it finances a bid up to the larger of the pool and what the
+    /// other VSPs bid together (each of their bids counted up to the pool):
+    /// x^_i = min(x_i, max(F_P, sum_{j != i} min(x_j, F_P))) when F_P > 0; bids are unchanged when
+    /// F_P <= 0 (no pool, no credit line).
+    ///
+    /// Loans (13) and the noise of (15)-(16) use x^. A truthful bid, a VSP's utility at its slice, is
+    /// below the pool (the sum of every VSP's VoI) while the VoI nets are unbiased, and below the
+    /// others' bids together while they are truthful and it is not the larger part of the market; either
+    /// keeps it unchanged, so an unfitted bank that underestimates the pool does not cut truthful bids.
+    /// A bid of 10^9 VC counts as a bid of about the pool instead of taking the whole pool as its loan
+    /// and randomising every VSP's slice (docs/learning.md, "Bids above the pool").
+    ///
+    /// - Parameters:
+    ///   - bids: Sealed bids x_i in VC, one per VSP, each finite and >= 0.
+    ///   - pool: The VC pool F_P(t) in VC, finite.
+    /// - Returns: x^ in the order of `bids`.
+    /// - Throws: ``MechanismError/invalidBid(vsp:amount:)`` for a negative or non-finite bid;
+    ///   ``MechanismError/invalidValue(name:value:)`` for a non-finite pool.
+    public static func financedBids(bids: [Double], pool: Double) throws(MechanismError) -> [Double] {
+        guard pool.isFinite else { throw .invalidValue(name: "pool", value: pool) }
+        _ = try totalBid(bids)
+        guard pool > 0 else { return bids }
+        let capped = bids.map { min($0, pool) }
+        let total = capped.reduce(0, +)
+        return zip(bids, capped).map { bid, own in min(bid, max(pool, total - own)) }
+    }
+
     /// Loans granted by the bank, eq. (13): K_i = F_P x_i / sum_j x_j.
     ///
     /// - Parameters:

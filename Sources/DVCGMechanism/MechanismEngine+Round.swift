@@ -8,7 +8,8 @@ extension MechanismEngine {
     ///
     /// A registered VSP without a bid takes no part: share 0 this round, no loan, no tax; its
     /// state is kept for its next round. The participants' current shares are normalised per
-    /// resource, then: 1. VoI_i = f_i(s~_{i,t-1}), pool F_P (12, 29); 2. loans (13); 3. actor
+    /// resource, then: 1. VoI_i = f_i(s~_{i,t-1}), pool F_P (12, 29); 2. bids financed up to the pool
+    /// (``Bank/financedBids(bids:pool:)``) and loans (13); 3. actor
     /// actions (greedy, or exploring when learning), proposal s*, U*_i, SW*; 4. noise (15-16);
     /// 5. SW_-i from the counterfactual rollout of the target actors over the VoI nets (31-33),
     /// clamped to the bill's maxima (30), externality (17), interest and tax (18).
@@ -64,7 +65,8 @@ extension MechanismEngine {
                 marginalValues?.values
                 ?? (0..<n).map { Double(nets[$0].voi.evaluate(floats(previous.shares(of: $0)))[0]) }
             let pool = try Bank.pool(voi: voi)
-            let loans = try Bank.loans(bids: bidList, pool: pool)
+            let financed = try Bank.financedBids(bids: bidList, pool: pool)
+            let loans = try Bank.loans(bids: financed, pool: pool)
 
             // 3. Actions and proposal (NSP). A shared actor sees shares and the bank's value ratios.
             let observations =
@@ -136,7 +138,7 @@ extension MechanismEngine {
 
             // 4. Noise (NSP).
             let scale =
-                configuration.addsNoise ? try NSP.noiseScale(bids: bidList, proposedWelfare: proposedWelfare) : 0
+                configuration.addsNoise ? try NSP.noiseScale(bids: financed, proposedWelfare: proposedWelfare) : 0
             var noiseGenerator = generator
             let realised = try NSP.perturbedAllocation(proposal, scale: scale, using: &noiseGenerator)
 
@@ -172,7 +174,7 @@ extension MechanismEngine {
                     alphaHat: alphaHat, externality: externality, interest: interest,
                     chargesInterest: configuration.chargesInterest)
                 if protected {
-                    tax = min(tax, bidList[i])
+                    tax = min(tax, financed[i])
                 } else if configuration.capsExternality, let last = agent.state.voiFit.lastReport {
                     // Fitted: never more than the VSP's own last report says its slice was worth (a
                     // truthful bid), except for the interest, which its bid controls (docs/learning.md).
@@ -191,7 +193,7 @@ extension MechanismEngine {
             agentsBefore = nil
             var rewards: [Double]? = nil
             if configuration.learns, decision?.serving != .equalSplit {
-                rewards = differenceRewards(nets: nets, previous: previous, actions: actions, bids: bidList)
+                rewards = differenceRewards(nets: nets, previous: previous, actions: actions, bids: financed)
             }
             generator = noiseGenerator
             safeguard = guardState

@@ -47,6 +47,19 @@ struct IncentiveOptions: ParsableArguments {
     @Option(help: "Rounds per setting (the last 400 are averaged).")
     var rounds = 500
 
+    @Option(
+        help: "The bid multiples of the deviating VSP(s), comma-separated (each > 0; 1, truthful, is always measured).",
+        transform: { text in
+            try text.split(separator: ",", omittingEmptySubsequences: false).map { part in
+                let trimmed = part.trimmingCharacters(in: .whitespaces)
+                guard let value = Double(trimmed), value.isFinite, value > 0 else {
+                    throw ValidationError("--factors: '\(trimmed)' is not a finite multiple > 0")
+                }
+                return value
+            }
+        })
+    var factors: [Double] = [0.5, 0.8, 1.25, 2]
+
     /// The instance and a policy for it (loaded or trained).
     func prepare() throws -> (ProblemInstance, PolicyCheckpoint) {
         guard vsps >= 2 else { throw CommandFailure.invalid("--vsps must be at least 2, got \(vsps)") }
@@ -77,18 +90,19 @@ struct IncentiveOptions: ParsableArguments {
 
     /// CSV of experiment rows.
     func csv(_ rows: [StrategyExperiment.Row]) -> String {
-        "mechanism,factor,profit,tax,welfare\n"
-            + rows.map { "\($0.mechanism),\($0.factor),\($0.profit),\($0.tax),\($0.welfare)" }.joined(separator: "\n")
-            + "\n"
+        "mechanism,factor,profit,tax,welfare,others_tax,others_taxed_above_bid\n"
+            + rows.map {
+                "\($0.mechanism),\($0.factor),\($0.profit),\($0.tax),\($0.welfare),\($0.othersTax),\($0.othersTaxedAboveBid)"
+            }.joined(separator: "\n") + "\n"
     }
 
     /// Prints rows as an aligned table.
     func show(_ rows: [StrategyExperiment.Row], profitLabel: String) {
-        var table = [["mechanism", "factor", profitLabel, "tax", "welfare"]]
+        var table = [["mechanism", "factor", profitLabel, "tax", "welfare", "others' tax", "others taxed > bid"]]
         for r in rows {
             table.append([
                 r.mechanism, format(r.factor, digits: 2), format(r.profit, digits: 3), format(r.tax, digits: 3),
-                format(r.welfare, digits: 2),
+                format(r.welfare, digits: 2), format(r.othersTax, digits: 3), format(r.othersTaxedAboveBid, digits: 3),
             ])
         }
         print(alignedTable(table))
@@ -125,7 +139,7 @@ struct IncentiveOptions: ParsableArguments {
         members: [Int], name: String, title: String, xLabel: String, yLabel: String, profitLabel: String
     ) throws {
         let (instance, policy) = try prepare()
-        let factors = [0.5, 0.8, 1, 1.25, 2]
+        let factors = Set([1] + self.factors).sorted()
         var rows: [StrategyExperiment.Row] = []
         for interest in [true, false] {
             rows += try StrategyExperiment.run(

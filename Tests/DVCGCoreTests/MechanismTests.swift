@@ -58,6 +58,16 @@ import Testing
 
     @Test func loansSplitThePoolInProportionToBids() throws {
         // K_i = F_P x_i / sum x = 120 * (10, 30, 20) / 60.
+        // min(x_i, max(F_P, sum_{j != i} min(x_j, F_P))), by hand.
+        #expect(try Bank.financedBids(bids: [10, 1e9, 120, 0], pool: 120) == [10, 130, 120, 0])
+        #expect(try Bank.financedBids(bids: [1e9, 1e9, 50], pool: 100) == [150, 150, 50])
+        #expect(try Bank.financedBids(bids: [1e9], pool: 100) == [100])
+        // An unfitted bank's low pool: each bid is below the others' together.
+        #expect(try Bank.financedBids(bids: [150, 120, 130, 140], pool: 100) == [150, 120, 130, 140])
+        #expect(try Bank.financedBids(bids: [10, 1e9], pool: -5) == [10, 1e9])  // no credit line
+        #expect(throws: MechanismError.invalidBid(vsp: 1, amount: -1)) {
+            try Bank.financedBids(bids: [1, -1], pool: 10)
+        }
         #expect(try Bank.loans(bids: [10, 30, 20], pool: 120) == [20, 60, 40])
         #expect(try Bank.loans(bids: [0, 0], pool: 120) == [0, 0])
         #expect(throws: MechanismError.invalidBid(vsp: 1, amount: -1)) { try Bank.loans(bids: [1, -1], pool: 10) }

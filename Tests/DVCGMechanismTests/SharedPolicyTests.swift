@@ -161,6 +161,35 @@ private func index(_ vsp: VSPID) -> Int { Int(vsp.rawValue.dropFirst())! }
         #expect(checked >= 200)
     }
 
+    @Test func aBidAboveTheCreditLineIsFinancedAsABidOfTheLine() throws {
+        var engine = try MechanismEngine(policy: sharedPolicy(), resources: Resource.paperDefaults, seed: 5)
+        for i in 0..<8 { try engine.register(id("v\(i)")) }
+        try run(&engine, rounds: 40, indexOf: index)
+        let round = engine.lastRound!.next
+        var truthful: [VSPID: Double] = [:]
+        for vsp in engine.roster { truthful[vsp] = utility(index(vsp), engine.share(of: vsp)!) }
+        // The pool depends on the last round's slices only, not on this round's bids.
+        var probe = engine
+        let pool = try probe.runRound(round: round, bids: truthful).pool
+        #expect(pool > 0)
+        #expect(truthful.values.allSatisfy { $0 < pool }, "truthful bids stay below the pool")
+        // The credit line: the larger of the pool and the others' bids together, each up to the pool.
+        let line = max(pool, truthful.filter { $0.key != id("v0") }.values.reduce(0) { $0 + min($1, pool) })
+        var huge = engine
+        var atPool = engine
+        let a = try huge.runRound(round: round, bids: truthful.merging([id("v0"): 1e9]) { $1 })
+        let b = try atPool.runRound(round: round, bids: truthful.merging([id("v0"): line]) { $1 })
+        #expect(a.noiseScale == b.noiseScale)
+        #expect(a.noiseScale < 2 / 8.0, "sigma <= (line + sum of the others' bids - SW*) / (N SW*)")
+        #expect(a.entries.map(\.bid) == [1e9] + b.entries.dropFirst().map(\.bid))
+        var aligned = a
+        aligned.entries[0].bid = line
+        #expect(aligned == b)
+        #expect(a.entries[0].loan < pool)
+        // Truthful bids are below the line, so a truthful round is the round of the unfinanced rule.
+        #expect(try Bank.financedBids(bids: Array(truthful.values), pool: pool) == Array(truthful.values))
+    }
+
     @Test func theSafeguardServesTheBetterBaselineUntilTheLearnerRecovers() {
         var safeguard = OnlineSafeguard()
         let settings = SafeguardConfiguration(tolerance: 0.01, patience: 2, recovery: 3)

@@ -18,6 +18,10 @@ public enum StrategyExperiment {
         public var tax: Double
         /// Mean true welfare of all VSPs in VC.
         public var welfare: Double
+        /// Mean tax, summed over the VSPs that bid truthfully, in VC.
+        public var othersTax: Double = 0
+        /// The fraction of (round, truthful VSP) pairs in which the truthful VSP's tax exceeded its bid.
+        public var othersTaxedAboveBid: Double = 0
     }
 
     /// Mean profits when the VSPs at `members` bid `factor` times their truthful bid (one member:
@@ -67,6 +71,10 @@ public enum StrategyExperiment {
                 row.profit += members.reduce(0) { $0 + evaluation.meanProfits[$1] } / c
                 row.tax += members.reduce(0) { $0 + evaluation.meanTaxes[$1] } / c
                 row.welfare += evaluation.welfare / c
+                let others = (0..<instance.vspCount).filter { !members.contains($0) }
+                row.othersTax += others.reduce(0) { $0 + evaluation.meanTaxes[$1] } / c
+                row.othersTaxedAboveBid +=
+                    others.reduce(0) { $0 + evaluation.taxAboveBid[$1] } / (Double(max(others.count, 1)) * c)
             }
             rows.append(row)
         }

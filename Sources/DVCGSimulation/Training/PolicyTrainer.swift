@@ -80,6 +80,8 @@ public struct PolicyEvaluation: Sendable, Codable {
     public var meanProfits: [Double]
     /// Mean true utility per VSP.
     public var meanUtilities: [Double]
+    /// Per VSP: the fraction of the window's rounds in which its tax exceeded its bid.
+    public var taxAboveBid: [Double] = []
 }
 
 /// Trains DVCG-MFMARL (and the MARL and MADDPG baselines') policies on simulated markets and evaluates them (Algorithm 1).
@@ -137,6 +139,7 @@ public enum PolicyTrainer {
         var taxes = bids
         var profits = bids
         var utilities = bids
+        var taxedAboveBid = bids
         let first = Int(engine.lastRound?.value ?? 0) + 1
         let counted = min(window, rounds)
         for t in 0..<rounds {
@@ -152,13 +155,15 @@ public enum PolicyTrainer {
                     taxes[i] += round.taxes[i]
                     profits[i] += round.profits[i]
                     utilities[i] += round.utilities[i]
+                    if round.taxes[i] > round.bids[i] { taxedAboveBid[i] += 1 }
                 }
             }
         }
         let c = Double(max(counted, 1))
         return PolicyEvaluation(
             welfare: welfare / c, meanBids: bids.map { $0 / c }, meanTaxes: taxes.map { $0 / c },
-            meanProfits: profits.map { $0 / c }, meanUtilities: utilities.map { $0 / c })
+            meanProfits: profits.map { $0 / c }, meanUtilities: utilities.map { $0 / c },
+            taxAboveBid: taxedAboveBid.map { $0 / c })
     }
 
     /// Trains a policy on `instance` with truthful bidders: episodes from the equal split, one

@@ -57,7 +57,7 @@ import Testing
                 == [
                     ["v1".databaseValue], ["v2".databaseValue], ["v3-efficiency".databaseValue],
                     ["v4-archive".databaseValue], ["v5-durable-requests".databaseValue],
-                    ["v6-state-deltas".databaseValue],
+                    ["v6-state-deltas".databaseValue], ["v7-reports-by-round".databaseValue],
                 ])
 
         let recovery = try ledger.recover()
@@ -158,7 +158,7 @@ import Testing
 
         let ledger = try Ledger(path: path)
         #expect(try read() == before, "every row reads back equal")
-        #expect(try migrations().last == ["v6-state-deltas".databaseValue])
+        #expect(try migrations().last == ["v7-reports-by-round".databaseValue])
         let recovery = try ledger.recover()
         #expect(recovery.lastRound == RoundNumber(4) && recovery.engineStateDeltas.isEmpty)
         let saved = try EngineStateCodec.decode(snapshot)

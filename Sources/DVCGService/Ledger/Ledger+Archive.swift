@@ -191,8 +191,9 @@ extension Ledger {
     private static func keyColumns(of table: String) -> [String] {
         switch table {
         case "rounds": return ["number"]
-        case "round_entries": return ["round", "vsp"]
-        default: return ["vsp", "round"]
+        // `reports` is keyed (round, vsp) since migration v7-reports-by-round (archives written before it list
+        // their reports by (vsp, round); an archive's order is its own and is checked by its CRC only).
+        default: return ["round", "vsp"]
         }
     }
 
@@ -369,12 +370,8 @@ extension Ledger {
                     let from = through + 1
                     let to = min(last, through + roundsPerChunk)
                     let range: StatementArguments = [from, to]
-                    // Reports by their primary key (vsp, round): the VSPs that took part in these rounds.
-                    try db.execute(
-                        sql: """
-                            DELETE FROM reports WHERE round BETWEEN ? AND ?
-                                AND vsp IN (SELECT DISTINCT vsp FROM round_entries WHERE round BETWEEN ? AND ?)
-                            """, arguments: [from, to, from, to])
+                    // Reports by their primary key (round, vsp).
+                    try db.execute(sql: "DELETE FROM reports WHERE round BETWEEN ? AND ?", arguments: range)
                     try db.execute(sql: "DELETE FROM round_entries WHERE round BETWEEN ? AND ?", arguments: range)
                     try db.execute(sql: "DELETE FROM rounds WHERE number BETWEEN ? AND ?", arguments: range)
                     let finished = to >= last

@@ -1,0 +1,73 @@
+import DVCGCore
+import Foundation
+import GRDB
+import Testing
+
+@testable import DVCGMechanism
+@testable import DVCGService
+
+/// `Ledger.commit` binds the round's bulk rows with SQLite's own calls: what it writes must read back exactly,
+/// and a row SQLite refuses must leave nothing of the round behind.
+@Suite struct LedgerCommitTests {
+    private static func entry(_ vsp: String, _ x: Double) throws -> RoundEntry {
+        RoundEntry(
+            vsp: try VSPID(vsp), bid: x, loan: x / 3, voi: -x, proposedShares: [0.1, 1.0 / 3, x],
+            realisedShares: [1e-300, 0.25, .leastNonzeroMagnitude], actions: [0, 3, 6], utilityEstimate: 12.5, welfareWithout: 1e15,
+            externality: 0, interest: .pi, alphaHat: 0.95, tax: 7.25, voiFitted: vsp.hasSuffix("a"))
+    }
+
+    private static func record(round: UInt64, entries: [RoundEntry], reports: [FinancialReport]) -> RoundRecord {
+        RoundRecord(
+            outcome: RoundOutcome(
+                round: RoundNumber(round), pool: 10, noiseScale: 0.01, proposedWelfare: 9, welfareEstimate: 8,
+                entries: entries),
+            started: Date(timeIntervalSince1970: 1_795_000_000), policyChecksum: "0123456789abcdef",
+            reports: reports, engineState: .delta(Data([1, 2, 3])))
+    }
+
+    @Test func rowsReadBackExactlyAndARefusedRowLeavesNothingOfTheRound() throws {
+        let folder = NSTemporaryDirectory() + "dvcg-ledger-commit-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let ledger = try Ledger(path: folder + "/ledger.sqlite")
+        let report = FinancialReport(vsp: try VSPID("v-a"), round: RoundNumber(1), utility: -2.5, grossProfit: 1e-7)
+        try ledger.commit(
+            Self.record(
+                round: 1, entries: [try Self.entry("v-a", 120.125), try Self.entry("v.b_9", 0)], reports: [report]))
+
+        func rows(_ sql: String) throws -> [[DatabaseValue]] {
+            try ledger.pool.read { db in try Row.fetchAll(db, sql: sql).map { Array($0.databaseValues) } }
+        }
+        let entries = try rows(
+            """
+            SELECT round, vsp, bid, loan, voi, proposed_shares, realised_shares, utility_estimate, welfare_without,
+                externality, interest, alpha_hat, tax, voi_fitted FROM round_entries ORDER BY vsp
+            """)
+        #expect(entries.count == 2)
+        let expected: [any DatabaseValueConvertible] = [
+            Int64(1), "v-a", 120.125, 120.125 / 3, -120.125, "[0.1,0.3333333333333333,120.125]",
+            "[1e-300,0.25,5e-324]", 12.5, 1e15, 0.0, Double.pi, 0.95, 7.25, Int64(1),
+        ]
+        #expect(entries[0] == expected.map(\.databaseValue))
+        #expect(entries[1][1] == "v.b_9".databaseValue && entries[1][13] == Int64(0).databaseValue)
+        #expect(
+            try rows("SELECT vsp, round, utility, gross_profit FROM reports")
+                == [["v-a".databaseValue, Int64(1).databaseValue, (-2.5).databaseValue, (1e-7).databaseValue]])
+
+        // Round 2 names a VSP twice: SQLite refuses the second row, and the round is not in the ledger.
+        #expect(throws: LedgerError.self) {
+            try ledger.commit(
+                Self.record(
+                    round: 2, entries: [try Self.entry("v-a", 1), try Self.entry("v-a", 2)],
+                    reports: [FinancialReport(vsp: try VSPID("v-a"), round: RoundNumber(2), utility: 1, grossProfit: 1)]
+                ))
+        }
+        #expect(try rows("SELECT number FROM rounds") == [[Int64(1).databaseValue]])
+        #expect(try rows("SELECT count(*) FROM round_entries") == [[Int64(2).databaseValue]])
+        #expect(try rows("SELECT count(*) FROM reports") == [[Int64(1).databaseValue]])
+        #expect(try rows("SELECT round FROM engine_state_deltas") == [[Int64(1).databaseValue]])
+        // The statements are usable again: round 2 as it should have been commits.
+        try ledger.commit(Self.record(round: 2, entries: [try Self.entry("v-a", 1)], reports: []))
+        #expect(try rows("SELECT count(*) FROM round_entries WHERE round = 2") == [[Int64(1).databaseValue]])
+    }
+}

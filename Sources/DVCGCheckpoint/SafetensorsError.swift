@@ -43,11 +43,13 @@ public enum SafetensorsError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .io(let error): return error.description
         case .fileTooSmall(let size):
-            return "file of \(size) bytes is shorter than the 8-byte header length"
+            return "not a safetensors file: \(size) bytes, shorter than the 8-byte header length it must start with"
         case .headerTooLarge(let length, let limit):
-            return "header length \(length) exceeds the limit of \(limit) bytes"
+            return
+                "not a safetensors file, or a damaged one: its first 8 bytes declare a header of \(length) bytes, over the limit of \(limit)"
         case .headerPastEndOfFile(let length, let size):
-            return "header length \(length) runs past the end of the \(size)-byte file"
+            return
+                "not a safetensors file, or a truncated one: its first 8 bytes declare a header of \(length) bytes, past the end of the \(size)-byte file"
         case .invalidHeader(let reason): return "invalid header: \(reason)"
         case .invalidMetadata(let reason): return "invalid __metadata__: \(reason)"
         case .duplicateName(let name): return "tensor '\(name)': name appears more than once in the header"

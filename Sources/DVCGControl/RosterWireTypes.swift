@@ -247,12 +247,15 @@ public struct BidResponse: Codable, Sendable, Equatable {
     public var round: UInt64
     /// The amount in VC.
     public var amount: Double
+    /// The amount of the VSP's earlier bid for the same round, which this one replaces; absent for a first bid.
+    public var replaced: Double?
 
     /// Creates a bid answer.
-    public init(vsp: VSPID, round: UInt64, amount: Double) {
+    public init(vsp: VSPID, round: UInt64, amount: Double, replaced: Double? = nil) {
         self.vsp = vsp
         self.round = round
         self.amount = amount
+        self.replaced = replaced
     }
 }
 

@@ -33,7 +33,9 @@ struct InspectCommand: AsyncParsableCommand {
         do {
             report = try CheckpointReport.make(path: file, resourceCount: resources)
         } catch {
-            throw CommandFailure.invalid("\(file): \(error)")
+            // A file error names the path itself.
+            let message = "\(error)"
+            throw CommandFailure.invalid(message.hasPrefix("\(file): ") ? message : "\(file): \(message)")
         }
         if json {
             let encoder = JSONEncoder()

@@ -32,7 +32,10 @@ struct BidCommand: AsyncParsableCommand {
         if global.json {
             try printJSON(answer)
         } else {
-            print("bid of \(format(answer.amount, digits: 2)) VC by \(answer.vsp) for round \(answer.round) accepted")
+            let replacing = answer.replaced.map { " (replaces the earlier bid of \(format($0, digits: 2)) VC)" } ?? ""
+            print(
+                "bid of \(format(answer.amount, digits: 2)) VC by \(answer.vsp) for round \(answer.round) accepted\(replacing)"
+            )
         }
     }
 }

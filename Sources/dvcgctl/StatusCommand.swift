@@ -39,7 +39,12 @@ struct StatusCommand: AsyncParsableCommand {
                 ("noise scale", format(last.noiseScale, digits: 4)),
             ]
             var efficiency: [String] = []
-            if let estimate = last.efficiencyEstimate { efficiency.append("estimate \(format(estimate, digits: 3))") }
+            if let estimate = last.efficiencyEstimate {
+                // The estimate is the bank's VoI nets' own: say when some of them have not learnt their VSP yet.
+                let unfitted = last.fittedVSPs.map { last.participants - $0 } ?? 0
+                let caveat = unfitted > 0 ? " (by VoI nets of which \(unfitted) are not fitted yet: a rough guide)" : ""
+                efficiency.append("estimate \(format(estimate, digits: 3))\(caveat)")
+            }
             if let truth = last.trueEfficiency {
                 efficiency.append("true \(format(truth, digits: 3)) (simulated VSPs)")
             }

@@ -74,7 +74,14 @@ private func runDVCG(_ arguments: [String]) throws -> (status: Int32, output: St
         let short = try runDVCG(["inspect", truncated])
         #expect(short.status == 1)
         #expect(
-            short.error == "dvcg: inspect: \(truncated): file of 3 bytes is shorter than the 8-byte header length\n")
+            short.error
+                == "dvcg: inspect: \(truncated): not a safetensors file: 3 bytes, shorter than the 8-byte header length it must start with\n"
+        )
+        let missing = try runDVCG(["inspect", folder + "/absent.safetensors"])
+        #expect(missing.status == 1)
+        #expect(
+            missing.error == "dvcg: inspect: \(folder)/absent.safetensors: cannot open: No such file or directory\n",
+            "the path once")
     }
 
     @Test(.enabled(if: dvcgBinary != nil))

@@ -87,6 +87,14 @@ import Testing
                 #expect(response.status == .ok)
                 let receipt = try JSONDecoder().decode(BidResponse.self, from: Data(response.body.readableBytesView))
                 #expect(receipt == BidResponse(vsp: try VSPID("ext-1"), round: 2, amount: 3))
+                #expect(!String(buffer: response.body).contains("replaced"), "a first bid replaces nothing")
+            }
+            do {
+                // A second bid for the same round replaces the first, and the answer says which amount it replaced.
+                let response = try await Self.send(client, .post, "/v1/bids", #"{"vsp": "ext-1", "amount": 4.5}"#)
+                #expect(response.status == .ok)
+                let receipt = try JSONDecoder().decode(BidResponse.self, from: Data(response.body.readableBytesView))
+                #expect(receipt == BidResponse(vsp: try VSPID("ext-1"), round: 2, amount: 4.5, replaced: 3))
             }
             do {
                 let response = try await Self.send(client, .post, "/v1/bids", #"{"vsp": "sim-0", "amount": 3}"#)

@@ -39,11 +39,11 @@ import Testing
             .info, "round committed",
             metadata: [
                 "pool": "1340.441047668457", "noise_scale": "5.262535214514578e-05", "round": "94",
-                "duration_ms": "1.250", "welfare": "1339.695700161159",
+                "duration_ms": "1.250", "welfare_estimate": "1339.695700161159",
             ])
         #expect(
             line
-                == "dvcgd: info round committed duration_ms=1.25 noise_scale=5.263e-05 pool=1340.44 round=94 welfare=1339.70\n"
+                == "dvcgd: info round committed duration_ms=1.25 noise_scale=5.263e-05 pool=1340.44 round=94 welfare_estimate=1339.70\n"
         )
     }
 

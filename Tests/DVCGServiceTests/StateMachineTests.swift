@@ -177,6 +177,18 @@ import Testing
         }
     }
 
+    @Test func aDeadlineThatHasPassedCountsDownToTheNextTickOfThePeriod() {
+        let due = Date(timeIntervalSince1970: 1_795_000_000)
+        let period = Duration.milliseconds(100)
+        #expect(Auctioneer.nextTick(after: due.addingTimeInterval(-0.04), due: due, period: period) == due)
+        #expect(Auctioneer.nextTick(after: due, due: due, period: period) == due.addingTimeInterval(0.1))
+        for (late, expected) in [(0.001, 0.1), (0.0999, 0.1), (0.25, 0.3), (1.05, 1.1)] {
+            let next = Auctioneer.nextTick(after: due.addingTimeInterval(late), due: due, period: period)!
+            #expect(abs(next.timeIntervalSince(due) - expected) < 1e-6, "\(late) s late")
+        }
+        #expect(Auctioneer.nextTick(after: due, due: nil, period: period) == nil)
+    }
+
     @Test func numbersAreWrittenAsJSONEncoderWritesThem() throws {
         struct Box: Encodable { var a: Double }
         var generator = SeededGenerator(seed: 7)

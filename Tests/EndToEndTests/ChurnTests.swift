@@ -8,10 +8,6 @@ import Testing
     import Glibc
 #endif
 
-/// The repository root (this file is Tests/EndToEndTests/ChurnTests.swift).
-private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-
 /// The live twin of `dvcg experiment churn` (docs/learning.md, "Churn"): the shipped shared policy in a
 /// running dvcgd while VSPs join and leave through dvcgctl; the ledger is checked against the true
 /// utilities and the certified optimum of each roster.
@@ -26,10 +22,7 @@ private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathCom
     @Test func theShippedPolicyAbsorbsVSPsJoiningAndLeavingALiveDaemon() throws {
         let start = ProblemInstance.paper(vspCount: 6, seed: 11)  // the fixture's market
         let fixture = try DaemonFixture(vsps: 6, period: "50ms")
-        try FileManager.default.removeItem(atPath: fixture.policyPath)
-        try FileManager.default.copyItem(
-            atPath: repositoryRoot.appendingPathComponent("etc/policy/default.safetensors").path,
-            toPath: fixture.policyPath)
+        try fixture.serveShippedPolicy()
         try fixture.start()
         #expect(fixture.waitForRound(60, timeout: 60), "\(fixture.stderr)")
 

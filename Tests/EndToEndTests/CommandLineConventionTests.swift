@@ -161,7 +161,7 @@ import Testing
         #expect(fixture.waitForRound(2), "\(fixture.stderr)")
         let line = try #require(fixture.stderr.split(separator: "\n").first { $0.contains(" round committed ") })
         #expect(Self.matches(String(line), #" pool=-?[0-9]+\.[0-9]{2} "#), "\(line)")
-        #expect(Self.matches(String(line), #" welfare=-?[0-9]+\.[0-9]{2}( |$)"#), "\(line)")
+        #expect(Self.matches(String(line), #" welfare_estimate=-?[0-9]+\.[0-9]{2}( |$)"#), "\(line)")
         #expect(!fixture.stderr.contains("Server started"), "Hummingbird's start line repeats ours")
         fixture.signal(SIGTERM)
         #expect(fixture.waitForExit() == 0)

@@ -9,6 +9,10 @@ import Testing
     import Glibc
 #endif
 
+/// The repository's root (this file is Tests/EndToEndTests/DaemonFixture.swift).
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
 /// A temporary dvcgd installation: configuration, policies, state folder and socket, and the running daemon.
 final class DaemonFixture {
     let folder: String
@@ -49,6 +53,13 @@ final class DaemonFixture {
         try TestbedConfiguration.untrainedPolicy(resourceCount: 3, seed: seed).write(to: path + ".new")
         try FileManager.default.removeItemIfPresent(atPath: path)
         try FileManager.default.moveItem(atPath: path + ".new", toPath: path)
+    }
+
+    /// Puts the shipped policy (etc/policy/default.safetensors) in place of the untrained one, before ``start(environment:)``.
+    func serveShippedPolicy() throws {
+        try FileManager.default.removeItem(atPath: policyPath)
+        try FileManager.default.copyItem(
+            atPath: repositoryRoot.appendingPathComponent("etc/policy/default.safetensors").path, toPath: policyPath)
     }
 
     /// Starts dvcgd on the fixture's configuration.

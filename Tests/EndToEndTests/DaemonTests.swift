@@ -275,6 +275,53 @@ let engineStateRound = """
         #expect(fixture.waitForExit() == 0)
     }
 
+    @Test func aBidFarAboveThePoolIsFinancedUpToTheCreditLineWithOneWarning() throws {
+        // The shipped policy, whose VoI nets value slices well above 0 (an untrained policy's pool can be <= 0,
+        // which sets no credit line).
+        let fixture = try DaemonFixture(vsps: 4, period: "100ms")
+        try fixture.serveShippedPolicy()
+        try fixture.start()
+        #expect(fixture.waitForRound(1), "\(fixture.stderr)")
+        let added = try #require(
+            UnixHTTP.request(
+                "POST", "/v1/vsps",
+                body:
+                    #"{"id": "greedy", "kind": "simulated", "utility": {"beta": 150, "xi": [1, 2, 3]}, "bidding": "scaled:1e7"}"#,
+                socket: fixture.socketPath))
+        #expect(added.status == 202, "\(added.body)")
+        let boundary = try #require(
+            (try JSONSerialization.jsonObject(with: Data(added.body.utf8)) as? [String: Any])?["round"] as? Int64)
+        #expect(fixture.waitForRound(boundary + 5), "\(fixture.stderr)")
+        // The reference: the credit line max(F_P, sum of the others' bids, each up to F_P), from the ledger.
+        let rows = try fixture.query {
+            try Row.fetchAll(
+                $0,
+                sql: """
+                    SELECT e.round, e.vsp, e.bid, e.loan, r.pool FROM round_entries e JOIN rounds r ON r.number = e.round
+                    WHERE e.round BETWEEN ? AND ? ORDER BY e.round, e.vsp
+                    """, arguments: [boundary, boundary + 4])
+        }
+        let byRound = Dictionary(grouping: rows) { $0["round"] as Int64 }
+        #expect(byRound.count == 5)
+        for (_, entries) in byRound {
+            let pool: Double = entries[0]["pool"]
+            let greedy = try #require(entries.first { ($0["vsp"] as String) == "greedy" })
+            let others = entries.filter { ($0["vsp"] as String) != "greedy" }
+            let line = max(pool, others.reduce(0.0) { $0 + min($1["bid"] as Double, pool) })
+            let financedTotal = line + others.reduce(0.0) { $0 + ($1["bid"] as Double) }
+            #expect(pool > 0)
+            #expect((greedy["bid"] as Double) > 1e3 * pool)
+            #expect(abs((greedy["loan"] as Double) - pool * line / financedTotal) <= 1e-9 * pool)
+        }
+        let warnings = fixture.stderr.components(separatedBy: "\n").filter {
+            $0.contains("VSP bid above the bank's credit line, financed up to it")
+        }
+        #expect(warnings.count == 1, "one warning for the stretch: \(warnings)")
+        #expect(warnings.first?.contains("vsp=greedy") == true)
+        fixture.signal(SIGTERM)
+        #expect(fixture.waitForExit() == 0)
+    }
+
     @Test func onlineLearningCheckpointsEveryNRoundsAndOnShutdownThenResumesFromIt() throws {
         let fixture = try DaemonFixture(
             vsps: 3, period: "50ms", extra: "learning: {mode: online, checkpoint_every: 5, warm_up: 4, batch_size: 4}")

@@ -1,10 +1,6 @@
 import Foundation
 import Testing
 
-/// The repository root (this file is Tests/EndToEndTests/LearningToolTests.swift).
-private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-
 @Suite struct LearningToolTests {
     @Test func theShippedDefaultPolicyReachesTheOptimumOnTheDefaultTestbed() throws {
         let policy = repositoryRoot.appendingPathComponent("etc/policy/default.safetensors").path

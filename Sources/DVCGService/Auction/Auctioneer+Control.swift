@@ -51,12 +51,17 @@ extension Auctioneer {
     ///
     /// - Parameter round: The round, or `nil` for the open one.
     /// - Returns: The decision and the round the bid was for.
-    public func receiveBid(_ amount: Double, from vsp: VSPID, for round: RoundNumber?) -> (BidDecision, RoundNumber) {
+    public func receiveBid(_ amount: Double, from vsp: VSPID, for round: RoundNumber?) -> (
+        decision: BidDecision, round: RoundNumber, replaced: Double?
+    ) {
         let target = round ?? state.bidBook.openRound
-        guard let definition = state.roster.upcoming[vsp] else { return (.rejected(.notRegistered(vsp)), target) }
-        if case .simulated = definition.kind { return (.rejected(.simulated(vsp)), target) }
-        if let refusal = refusalWhileDegraded() { return (.rejected(.ledgerUnavailable(refusal.description)), target) }
-        return (receiveBid(amount, from: vsp, for: target), target)
+        guard let definition = state.roster.upcoming[vsp] else { return (.rejected(.notRegistered(vsp)), target, nil) }
+        if case .simulated = definition.kind { return (.rejected(.simulated(vsp)), target, nil) }
+        if let refusal = refusalWhileDegraded() {
+            return (.rejected(.ledgerUnavailable(refusal.description)), target, nil)
+        }
+        let earlier = target == state.bidBook.openRound ? state.bidBook.bids[vsp] : nil
+        return (receiveBid(amount, from: vsp, for: target), target, earlier)
     }
 
     /// Records an external VSP's financial report for a round it took part in: into the ledger's `reports`
@@ -109,8 +114,21 @@ extension Auctioneer {
     /// Puts the current status on ``statusBoard``, where `GET /v1/status` reads it without waiting for the actor.
     public func publishStatus() {
         let snapshot = snapshot()
+        let now = Date()
         statusBoard.publish(
-            StatusResponse(snapshot, now: Date()), nextRoundDue: state.paused ? nil : nextRoundDue,
+            StatusResponse(snapshot, now: now),
+            nextRoundDue: state.paused ? nil : Self.nextTick(after: now, due: nextRoundDue, period: period),
             startedAt: startedAt)
+    }
+
+    /// The tick the loop will sleep until next: `due` while it is ahead of `now`; once it has passed (a
+    /// round published its outcome before the loop noted its next deadline), the first tick of the period
+    /// grid after `now`, so the countdown does not read 0 s right after a round.
+    static func nextTick(after now: Date, due: Date?, period: Duration) -> Date? {
+        guard let due, due <= now else { return due }
+        let seconds = period.inSeconds
+        guard seconds > 0 else { return due }
+        let ticks = (now.timeIntervalSince(due) / seconds).rounded(.down) + 1
+        return due.addingTimeInterval(ticks * seconds)
     }
 }

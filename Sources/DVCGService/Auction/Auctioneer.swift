@@ -37,6 +37,8 @@ public actor Auctioneer {
     /// The certified optimum of the last all-simulated participant set, for the true efficiency.
     private var trueOptimum: (participants: [VSPID], welfare: Double)?
     private var roundsSinceCheckpoint = 0
+    /// The VSPs whose bid was above the bank's credit line in the last round (one warning per stretch).
+    private var biddersAboveCreditLine: Set<VSPID> = []
     /// The engine state as the ledger holds it (its snapshot with the deltas after it), `nil` before the first
     /// commit: each round's delta is the change from it.
     private(set) var persistedState: EngineState?
@@ -459,7 +461,8 @@ public actor Auctioneer {
     }
 
     /// Logs a committed round: `info` the round and roster changes, `warning` a VSP newly taxed above its bid
-    /// (not in `previouslyTaxed`, so a stretch of such rounds gives one warning) or newly past
+    /// (not in `previouslyTaxed`, so a stretch of such rounds gives one warning), newly bidding above the
+    /// bank's credit line, or newly past
     /// `log.floor_warning_rounds` at the share floor, `debug` each entry.
     private func logRound(
         _ outcome: RoundOutcome, changes: [RosterEvent], phases: RoundPhases, previouslyTaxed: Set<VSPID>
@@ -472,7 +475,7 @@ public actor Auctioneer {
                 "round committed",
                 metadata: [
                     "round": "\(outcome.round)", "vsps": "\(outcome.entries.count)", "pool": "\(outcome.pool)",
-                    "noise_scale": "\(outcome.noiseScale)", "welfare": "\(outcome.welfareEstimate)",
+                    "noise_scale": "\(outcome.noiseScale)", "welfare_estimate": "\(outcome.welfareEstimate)",
                     "duration_ms": "\(milliseconds(phases.total))", "engine_ms": "\(milliseconds(phases.engine))",
                     "snapshot_ms": "\(milliseconds(phases.snapshot))", "commit_ms": "\(milliseconds(phases.commit))",
                     "fit_ms": "\(milliseconds(phases.fit))", "state_bytes": "\(phases.stateBytes)",
@@ -494,6 +497,22 @@ public actor Auctioneer {
                     "externality": "\(entry.externality)", "interest": "\(entry.interest)",
                 ])
         }
+        // The bank finances a bid up to its credit line (Bank.financedBids; docs/learning.md, "Bids above the
+        // pool"): say so at the first round of a stretch, with what was financed.
+        let bids = outcome.entries.map(\.bid)
+        let financed = (try? Bank.financedBids(bids: bids, pool: outcome.pool)) ?? bids
+        var aboveLine: Set<VSPID> = []
+        for (entry, line) in zip(outcome.entries, financed) where entry.bid > line {
+            aboveLine.insert(entry.vsp)
+            guard !biddersAboveCreditLine.contains(entry.vsp) else { continue }
+            logger.warning(
+                "VSP bid above the bank's credit line, financed up to it",
+                metadata: [
+                    "round": "\(outcome.round)", "vsp": "\(entry.vsp)", "bid": "\(entry.bid)", "financed": "\(line)",
+                    "pool": "\(outcome.pool)", "loan": "\(entry.loan)",
+                ])
+        }
+        biddersAboveCreditLine = aboveLine
         let floorRounds = configuration.log.floorWarningRounds
         for (vsp, streak) in state.floorStreaks.sorted(by: { $0.key < $1.key }) where streak == floorRounds + 1 {
             logger.warning(

@@ -33,11 +33,11 @@ struct MarketRoutes {
         guard body.amount <= maximum else {
             throw .invalid("invalid_bid", "amount: \(body.amount) VC is absurd (more than \(maximum) VC)")
         }
-        let (decision, round) = await auctioneer.receiveBid(
+        let (decision, round, replaced) = await auctioneer.receiveBid(
             body.amount, from: body.vsp, for: body.round.map(RoundNumber.init))
         switch decision {
         case .accepted:
-            return BidResponse(vsp: body.vsp, round: round.value, amount: body.amount)
+            return BidResponse(vsp: body.vsp, round: round.value, amount: body.amount, replaced: replaced)
         case .rejected(.notRegistered):
             throw ControlError(.notFound, "unknown_vsp", "vsp: VSP '\(body.vsp)' is not on the roster")
         case .rejected(.simulated):

@@ -42,7 +42,9 @@ public struct StderrLogHandler: LogHandler {
 
     /// Metadata keys whose values are amounts of VC.
     static let amountKeys: Set<String> = [
-        "pool", "welfare", "bid", "loan", "tax", "externality", "interest", "utility", "gross_profit", "amount",
+        "pool", "welfare_estimate", "bid", "loan", "tax", "externality", "interest", "utility", "gross_profit",
+        "amount",
+        "financed",
     ]
 
     /// A value as people read it: an amount of VC (``amountKeys``) with 2 decimals, any other fractional

@@ -106,8 +106,11 @@ public struct CheckpointReport: Sendable, Equatable, Codable {
         lines.append(contentsOf: alignedRows(metadata.keys.sorted().map { ["  " + $0, metadata[$0]!] }))
         lines.append("")
         lines.append(
-            "\(vsps.count) VSPs: "
-                + (vsps.count <= 20 ? vsps.joined(separator: ", ") : vsps.prefix(20).joined(separator: ", ") + ", ..."))
+            vsps.isEmpty
+                ? "no per-VSP networks (a shared policy: one set of networks serves any roster)"
+                : "\(vsps.count) VSPs: "
+                    + (vsps.count <= 20
+                        ? vsps.joined(separator: ", ") : vsps.prefix(20).joined(separator: ", ") + ", ..."))
         lines.append("")
         lines.append(
             contentsOf: alignedRows(

@@ -42,7 +42,10 @@ struct StatusCommand: AsyncParsableCommand {
             if let estimate = last.efficiencyEstimate {
                 // The estimate is the bank's VoI nets' own: say when some of them have not learnt their VSP yet.
                 let unfitted = last.fittedVSPs.map { last.participants - $0 } ?? 0
-                let caveat = unfitted > 0 ? " (by VoI nets of which \(unfitted) are not fitted yet: a rough guide)" : ""
+                let caveat =
+                    unfitted > 0
+                    ? " (by VoI nets of which \(unfitted) \(unfitted == 1 ? "is" : "are") not fitted yet: a rough guide)"
+                    : ""
                 efficiency.append("estimate \(format(estimate, digits: 3))\(caveat)")
             }
             if let truth = last.trueEfficiency {

@@ -508,7 +508,8 @@ public actor Auctioneer {
             logger.warning(
                 "VSP bid above the bank's credit line, financed up to it",
                 metadata: [
-                    "round": "\(outcome.round)", "vsp": "\(entry.vsp)", "bid": "\(entry.bid)", "financed": "\(line)",
+                    "round": "\(outcome.round)", "vsp": "\(entry.vsp)", "bid": "\(entry.bid)",
+                    "financed_bid": "\(line)",
                     "pool": "\(outcome.pool)", "loan": "\(entry.loan)",
                 ])
         }

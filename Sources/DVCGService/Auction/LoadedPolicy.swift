@@ -84,6 +84,10 @@ public struct PolicyLoadError: Error, Sendable, Equatable, CustomStringConvertib
         self.reason = reason
     }
 
-    /// `path: reason`.
-    public var description: String { "\(path): invalid policy: \(reason)" }
+    /// `path: invalid policy: reason`, naming the path once when the reason (a file error) already starts with it.
+    public var description: String {
+        let prefix = "\(path): "
+        return prefix + "invalid policy: "
+            + (reason.hasPrefix(prefix) ? String(reason.dropFirst(prefix.count)) : reason)
+    }
 }

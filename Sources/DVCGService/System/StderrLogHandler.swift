@@ -44,7 +44,7 @@ public struct StderrLogHandler: LogHandler {
     static let amountKeys: Set<String> = [
         "pool", "welfare_estimate", "bid", "loan", "tax", "externality", "interest", "utility", "gross_profit",
         "amount",
-        "financed",
+        "financed_bid",
     ]
 
     /// A value as people read it: an amount of VC (``amountKeys``) with 2 decimals, any other fractional

@@ -16,6 +16,13 @@ public struct FileIOError: Error, Equatable, CustomStringConvertible {
     /// One readable line: what is wrong and where.
     public var description: String { "\(path): cannot \(operation): \(reason)" }
 
+    /// `message` without a leading `path: `, for a caller that names the path itself: an error about a file
+    /// (this one's ``description`` among them) often starts with its path already.
+    public static func message(_ message: String, withoutPath path: String) -> String {
+        let prefix = "\(path): "
+        return message.hasPrefix(prefix) ? String(message.dropFirst(prefix.count)) : message
+    }
+
     init(path: String, operation: String, errno code: Int32) {
         self.path = path
         self.operation = operation

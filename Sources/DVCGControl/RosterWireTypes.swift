@@ -241,6 +241,10 @@ public struct BidRequest: JSONRequest, Equatable {
 
 /// The answer to an accepted bid.
 public struct BidResponse: Codable, Sendable, Equatable {
+    /// `accepted`, as ``ActionResponse/outcome`` names what happened.
+    public var outcome: String
+    /// One line for people, VC with two decimals.
+    public var message: String
     /// The bidding VSP.
     public var vsp: VSPID
     /// The round the bid is for.
@@ -250,8 +254,11 @@ public struct BidResponse: Codable, Sendable, Equatable {
     /// The amount of the VSP's earlier bid for the same round, which this one replaces; absent for a first bid.
     public var replaced: Double?
 
-    /// Creates a bid answer.
+    /// Creates the answer to an accepted bid.
     public init(vsp: VSPID, round: UInt64, amount: Double, replaced: Double? = nil) {
+        self.outcome = "accepted"
+        let replacing = replaced.map { " (replaces the earlier bid of \(String(format: "%.2f", $0)) VC)" } ?? ""
+        self.message = "bid of \(String(format: "%.2f", amount)) VC by \(vsp) for round \(round) accepted\(replacing)"
         self.vsp = vsp
         self.round = round
         self.amount = amount

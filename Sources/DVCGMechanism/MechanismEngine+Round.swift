@@ -182,7 +182,7 @@ extension MechanismEngine {
                 }
                 entries.append(
                     RoundEntry(
-                        vsp: ids[i], bid: bidList[i], loan: loans[i], voi: voi[i],
+                        vsp: ids[i], bid: bidList[i], financedBid: financed[i], loan: loans[i], voi: voi[i],
                         proposedShares: Array(proposal.shares(of: i)), realisedShares: Array(realised.shares(of: i)),
                         actions: Array(actions[(i * k)..<((i + 1) * k)]), utilityEstimate: utilityEstimates[i],
                         welfareWithout: without, externality: externality, interest: interest, alphaHat: alphaHat,

@@ -59,6 +59,9 @@ public struct RoundEntry: Sendable, Equatable, Codable {
     public var vsp: VSPID
     /// Its sealed bid x_i in VC.
     public var bid: Double
+    /// The bid the bank financed, x^_i in VC: the sealed bid up to the credit line
+    /// (``Bank/financedBids(bids:pool:)``); loans (13) and the noise (16) use it.
+    public var financedBid: Double
     /// Its loan K_i = F_P x_i / sum_j x_j in VC, eq. (13).
     public var loan: Double
     /// VoI_i = f_i(s~_{i,t-1}) in VC, its contribution to the pool (12).

@@ -17,8 +17,8 @@ struct DVCGCommand: AsyncParsableCommand {
         discussion: """
             Computes the exact social-welfare optimum and VCG payments of an instance, draws instances \
             from the paper's distributions, inspects policy checkpoints and runs benchmarks. \
-            Errors are one line, `dvcg: VERB: message`. Exit status: 0 on success, 1 when a file is invalid, \
-            2 on a usage or input error.
+            Errors are one line, `dvcg: VERB: message`. Exit status: 0 on success, 1 when a policy checkpoint is invalid, \
+            2 on a usage or input error (an invalid instance file included).
             """,
         version: programVersion,
         subcommands: [

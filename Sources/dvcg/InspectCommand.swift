@@ -33,9 +33,7 @@ struct InspectCommand: AsyncParsableCommand {
         do {
             report = try CheckpointReport.make(path: file, resourceCount: resources)
         } catch {
-            // A file error names the path itself.
-            let message = "\(error)"
-            throw CommandFailure.invalid(message.hasPrefix("\(file): ") ? message : "\(file): \(message)")
+            throw CommandFailure.invalid("\(file): \(FileIOError.message("\(error)", withoutPath: file))")
         }
         if json {
             let encoder = JSONEncoder()

@@ -32,10 +32,7 @@ struct BidCommand: AsyncParsableCommand {
         if global.json {
             try printJSON(answer)
         } else {
-            let replacing = answer.replaced.map { " (replaces the earlier bid of \(format($0, digits: 2)) VC)" } ?? ""
-            print(
-                "bid of \(format(answer.amount, digits: 2)) VC by \(answer.vsp) for round \(answer.round) accepted\(replacing)"
-            )
+            print(answer.message)
         }
     }
 }

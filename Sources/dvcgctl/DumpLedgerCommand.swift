@@ -27,20 +27,26 @@ struct DumpLedgerCommand: AsyncParsableCommand {
     var vsp: VSPID?
 
     @Option(name: .long, help: "Output format: table (default), jsonl or csv. --json means jsonl.")
-    var format: Format = .table
+    var format: Format?
 
     func validate() throws {
         if let from, let to, from > to { throw ValidationError("--from \(from) is after --to \(to)") }
+        if global.json, let format, format != .jsonl {
+            throw ValidationError("--json means --format jsonl; it cannot be combined with --format \(format.rawValue)")
+        }
     }
 
     func run() async throws {
-        let chosen: Format = global.json ? .jsonl : format
+        let chosen: Format = global.json ? .jsonl : format ?? .table
         let query = LedgerQuery(from: from, to: to, vsp: vsp, format: chosen == .csv ? .csv : .jsonl)
         if chosen != .table {
             // A reader that goes away (`| head`) ends the dump quietly instead of trapping.
+            var lines = 0
             try await global.client.stream(ControlAPI.ReadLedger.self, query) { chunk in
+                lines += chunk.readableBytesView.reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
                 writeStandardOutput(Data(chunk.readableBytesView))
             }
+            try await refuseUnknownVSP(rows: lines - (chosen == .csv ? 1 : 0))
             return
         }
         // The table is printed in pages of 1,000 rows, each aligned on its own, so that the
@@ -92,6 +98,18 @@ struct DumpLedgerCommand: AsyncParsableCommand {
             }
         }
         flush()
-        if !printedHeader { print("no ledger rows match") }
+        if !printedHeader {
+            try await refuseUnknownVSP(rows: 0)
+            print("no ledger rows match")
+        }
+    }
+
+    /// Exit 1 when `--vsp` names a VSP with no rows that is not on the roster either: most likely a typo.
+    private func refuseUnknownVSP(rows: Int) async throws {
+        guard rows == 0, let vsp else { return }
+        guard let roster = try? await global.client.send(ControlAPI.ListVSPs.self),
+            !roster.vsps.contains(where: { $0.id == vsp })
+        else { return }
+        throw CommandFailure.invalid("--vsp: VSP '\(vsp)' has no rows in the ledger and is not on the roster")
     }
 }

@@ -62,7 +62,9 @@ struct DVCGDCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in Daemon.logHandler(label: label, configuration: configuration.log) }
         let logger = Logger(label: "dvcgd")
         do {
-            try await Daemon.run(configuration: configuration, configurationPath: config, logger: logger)
+            // Absolute, so that a reload's messages name the file wherever dvcgd was started from.
+            let absolute = URL(fileURLWithPath: config).standardizedFileURL.path
+            try await Daemon.run(configuration: configuration, configurationPath: absolute, logger: logger)
         } catch {
             // stderr always gets the reason (a terminal, or the journal under systemd); the journal also gets it
             // as a structured entry when dvcgd logs there natively.

@@ -182,6 +182,7 @@ private func index(_ vsp: VSPID) -> Int { Int(vsp.rawValue.dropFirst())! }
         #expect(a.noiseScale == b.noiseScale)
         #expect(a.noiseScale < 2 / 8.0, "sigma <= (line + sum of the others' bids - SW*) / (N SW*)")
         #expect(a.entries.map(\.bid) == [1e9] + b.entries.dropFirst().map(\.bid))
+        #expect(a.entries[0].financedBid == line && b.entries[0].financedBid == line)
         var aligned = a
         aligned.entries[0].bid = line
         #expect(aligned == b)

@@ -10,7 +10,7 @@ import Testing
     /// An entry with these values (RoundEntry has no public initialiser; its Codable form is its fields).
     static func entry(_ id: String, bid: Double, tax: Double, shares: [Double]) throws -> RoundEntry {
         let json = """
-            {"vsp": "\(id)", "bid": \(bid), "loan": 0, "voi": 0, "proposedShares": \(shares), \
+            {"vsp": "\(id)", "bid": \(bid), "financedBid": \(bid), "loan": 0, "voi": 0, "proposedShares": \(shares), \
             "realisedShares": \(shares), "actions": [0, 0], "utilityEstimate": 0, "welfareWithout": 0, \
             "externality": 0, "interest": 0, "alphaHat": 1, "tax": \(tax), "voiFitted": true}
             """
@@ -25,7 +25,7 @@ import Testing
 
     @Test func aVSPTaxedAboveItsBidIsNamedInThatRoundsSummary() throws {
         var state = AuctionState(
-            recovery: Ledger.Recovery(lastRound: nil, rosterEvents: [], engineState: nil, engineStateDeltas: [], lastShares: [:]),
+            recovery: Ledger.Recovery(lastRound: nil, rosterEvents: [], engineState: nil, engineStateDeltas: []),
             roster: RosterBook())
         state.commit(
             Self.outcome(
@@ -39,7 +39,7 @@ import Testing
 
     @Test func aVSPAtTheFloorIsNamedOnlyAfterMoreThanTheConfiguredRounds() throws {
         var state = AuctionState(
-            recovery: Ledger.Recovery(lastRound: nil, rosterEvents: [], engineState: nil, engineStateDeltas: [], lastShares: [:]),
+            recovery: Ledger.Recovery(lastRound: nil, rosterEvents: [], engineState: nil, engineStateDeltas: []),
             roster: RosterBook())
         let starved = try Self.entry("vsp-9", bid: 1, tax: 0, shares: [1.5e-4, 1e-4])
         let served = try Self.entry("vsp-0", bid: 1, tax: 0, shares: [0.9998, 0.9999])

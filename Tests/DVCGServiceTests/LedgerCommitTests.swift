@@ -11,8 +11,9 @@ import Testing
 @Suite struct LedgerCommitTests {
     private static func entry(_ vsp: String, _ x: Double) throws -> RoundEntry {
         RoundEntry(
-            vsp: try VSPID(vsp), bid: x, loan: x / 3, voi: -x, proposedShares: [0.1, 1.0 / 3, x],
-            realisedShares: [1e-300, 0.25, .leastNonzeroMagnitude], actions: [0, 3, 6], utilityEstimate: 12.5, welfareWithout: 1e15,
+            vsp: try VSPID(vsp), bid: x, financedBid: x, loan: x / 3, voi: -x, proposedShares: [0.1, 1.0 / 3, x],
+            realisedShares: [1e-300, 0.25, .leastNonzeroMagnitude], actions: [0, 3, 6], utilityEstimate: 12.5,
+            welfareWithout: 1e15,
             externality: 0, interest: .pi, alphaHat: 0.95, tax: 7.25, voiFitted: vsp.hasSuffix("a"))
     }
 
@@ -69,5 +70,38 @@ import Testing
         // The statements are usable again: round 2 as it should have been commits.
         try ledger.commit(Self.record(round: 2, entries: [try Self.entry("v-a", 1)], reports: []))
         #expect(try rows("SELECT count(*) FROM round_entries WHERE round = 2") == [[Int64(1).databaseValue]])
+    }
+
+    /// A restart knows each roster VSP's last row: the last round's participants, and a VSP that sat out since,
+    /// but not a row from before the VSP's last addition.
+    @Test func recoveryFindsEachRosterVSPsLastRowSinceItWasAdded() throws {
+        let folder = NSTemporaryDirectory() + "dvcg-ledger-recover-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let ledger = try Ledger(path: folder + "/ledger.sqlite")
+        func event(_ kind: RosterEvent.Kind, _ vsp: String, at boundary: UInt64) throws -> RosterEvent {
+            RosterEvent(
+                kind: kind, boundary: RoundNumber(boundary),
+                definition: VSPDefinition(id: try VSPID(vsp), kind: .external))
+        }
+        try ledger.append([
+            try event(.add, "a", at: 1), try event(.add, "b", at: 1), try event(.add, "c", at: 1),
+            try event(.remove, "c", at: 3), try event(.add, "c", at: 4),
+        ])
+        let rounds: [(UInt64, [String])] = [
+            (1, ["a", "b", "c"]), (2, ["a", "b", "c"]), (3, ["a", "b"]), (4, ["a"]), (5, ["a"]),
+        ]
+        for (round, vsps) in rounds {
+            try ledger.commit(
+                Self.record(
+                    round: round, entries: try vsps.map { try Self.entry($0, Double(round) * 10) }, reports: []))
+        }
+        let standings = try ledger.recover().standings
+        #expect(Set(standings.keys.map(\.rawValue)) == ["a", "b"], "c's rows are from before it was added again")
+        let a = standings[try VSPID("a")]
+        #expect(a?.round == RoundNumber(5) && a?.bid == 50)
+        let b = standings[try VSPID("b")]
+        #expect(b?.round == RoundNumber(3) && b?.bid == 30 && b?.tax == 7.25 && b?.alphaHat == 0.95)
+        #expect(b?.shares == [1e-300, 0.25, .leastNonzeroMagnitude] && b?.voiFitted == false)
     }
 }

@@ -64,7 +64,9 @@ import Testing
         #expect(recovery.lastRound == RoundNumber(5))
         #expect(recovery.rosterEvents.map(\.kind) == [.add, .add, .add, .add, .remove])
         #expect(recovery.rosterEvents.map(\.definition.id.rawValue) == ["vsp-0", "vsp-1", "vsp-2", "ext-1", "vsp-0"])
-        #expect(Set(recovery.lastShares.keys.map(\.rawValue)) == ["vsp-1", "vsp-2"], "round 5's participants")
+        // Round 5's participants, and ext-1, on the roster, from an earlier round it took part in.
+        #expect(Set(recovery.standings.keys.map(\.rawValue)) == ["vsp-1", "vsp-2", "ext-1"])
+        #expect(recovery.standings[try VSPID("ext-1")].map { $0.round < RoundNumber(5) } == true)
         #expect(recovery.engineState != nil)
 
         let rows = try await ledger.rows(Ledger.RowFilter(from: 0, to: 5, vsp: nil), after: nil, limit: 100)

@@ -45,5 +45,13 @@ import Testing
         await auctioneer.runRound()
         #expect(await auctioneer.snapshot().statusLine.hasPrefix("round 4: 1 VSPs, welfare "))
         #expect(await !auctioneer.snapshot().statusLine.contains("reload failed"))
+
+        // A change that needs a restart is refused at the key's line, as configuration errors are.
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        try text.replacingOccurrences(of: "capacity: 3}", with: "capacity: 4}")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let restart = await auctioneer.reload(trigger: "test")
+        #expect(restart.succeeded == false)
+        #expect(restart.message == "\(path):2:1: resources: changing it needs a restart", "\(restart.message)")
     }
 }

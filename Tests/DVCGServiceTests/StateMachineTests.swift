@@ -99,6 +99,15 @@ import Testing
         #expect(throws: RosterRejection.notRegistered(try VSPID("b"))) {
             try roster.remove(try VSPID("b"), at: RoundNumber(1)).get()
         }
+        // A second removal before the boundary names the round the first takes effect at.
+        _ = roster.crossBoundary()
+        _ = try roster.remove(try VSPID("a"), at: RoundNumber(3)).get()
+        #expect(throws: RosterRejection.leaving(try VSPID("a"), boundary: RoundNumber(3))) {
+            try roster.remove(try VSPID("a"), at: RoundNumber(3)).get()
+        }
+        #expect(
+            RosterRejection.leaving(try VSPID("a"), boundary: RoundNumber(3)).description
+                == "VSP 'a' already leaves the roster at round 3")
     }
 
     @Test func replayAppliesPastEventsAndKeepsFutureOnesPending() {

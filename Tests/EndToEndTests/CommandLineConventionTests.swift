@@ -145,6 +145,31 @@ import Testing
         let csv = try ctl(["dump-ledger", "--vsp", "ext-1", "--format", "csv"])
         #expect(csv.stdout.hasPrefix("round,vsp,bid,loan,bandwidth_share,computing_share,cache_share,"))
         #expect(csv.stdout.contains(",ext-1,120.123456,"), "\(csv.stdout)")
+
+        // --json answers carry outcome and message, as pause, resume and reload do.
+        let again = try ctl(["--json", "bid", "ext-1", "121"])
+        let answer = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any]
+        #expect(answer?["outcome"] as? String == "accepted", "\(again.stdout)")
+        #expect((answer?["message"] as? String)?.hasPrefix("bid of 121.00 VC by ext-1 for round ") == true)
+        // Conflicting formats and a VSP the daemon never had are refused, not answered with nothing.
+        let both = try ctl(["--json", "dump-ledger", "--format", "csv"])
+        #expect(both.status == 2 && both.stderr.hasPrefix("dvcgctl: dump-ledger: --json means --format jsonl"))
+        for format in ["table", "csv", "jsonl"] {
+            let nobody = try ctl(["dump-ledger", "--vsp", "nobody", "--format", format])
+            #expect(nobody.status == 1, "\(format): \(nobody.stdout)")
+            #expect(
+                nobody.stderr
+                    == "dvcgctl: dump-ledger: --vsp: VSP 'nobody' has no rows in the ledger and is not on the roster\n",
+                "\(nobody.stderr)")
+        }
+        // A second removal names the round the first takes effect at.
+        #expect(try ctl(["remove-vsp", "ext-1"]).status == 0)
+        let twice = try ctl(["remove-vsp", "ext-1"])
+        #expect(twice.status == 1)
+        #expect(
+            Self.matches(
+                twice.stderr, #"^dvcgctl: remove-vsp: VSP 'ext-1' already leaves the roster at round [0-9]+\n$"#),
+            "\(twice.stderr)")
     }
 
     @Test func dvcgdUsageErrorsExit2AndItsLogRoundsNumbersForPeople() throws {

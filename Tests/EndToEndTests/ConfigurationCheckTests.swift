@@ -86,6 +86,21 @@ import Testing
             name: "duplicate key", yaml: valid + "\nperiod: 2s",
             errors: ["12:1: period: duplicate key 'period'"]),
         Case(
+            name: "duplicate key beside other problems",
+            yaml: valid + "\nperiod: 2s\nmetrics: {listen: localhost:9464}\nperiod: 3s",
+            errors: [
+                "12:1: period: duplicate key 'period'",
+                "13:19: metrics.listen: expected HOST:PORT with an IP address and a port in [1, 65535] (e.g. 127.0.0.1:9464), found 'localhost:9464'",
+                "14:1: period: duplicate key 'period'",
+            ]),
+        Case(
+            name: "nested duplicate key beside another problem",
+            yaml: valid + "\n    utility: {beta: 1, xi: [1, 1]}\nmetrics: {listen: localhost:9464}",
+            errors: [
+                "12:5: utility: duplicate key 'utility'",
+                "13:19: metrics.listen: expected HOST:PORT with an IP address and a port in [1, 65535] (e.g. 127.0.0.1:9464), found 'localhost:9464'",
+            ]),
+        Case(
             name: "metrics listener on a host name", yaml: valid + "\nmetrics: {listen: localhost:9464}",
             errors: [
                 "12:19: metrics.listen: expected HOST:PORT with an IP address and a port in [1, 65535] (e.g. 127.0.0.1:9464), found 'localhost:9464'"

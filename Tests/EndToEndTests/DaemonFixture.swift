@@ -62,6 +62,14 @@ final class DaemonFixture {
             atPath: repositoryRoot.appendingPathComponent("etc/policy/default.safetensors").path, toPath: policyPath)
     }
 
+    /// `POST /v1/vsps` with `body`, which must be accepted (202); returns the round boundary it joins at.
+    func addVSP(_ body: String) throws -> Int64 {
+        let added = try #require(UnixHTTP.request("POST", "/v1/vsps", body: body, socket: socketPath))
+        #expect(added.status == 202, "\(added.body)")
+        return try #require(
+            (try JSONSerialization.jsonObject(with: Data(added.body.utf8)) as? [String: Any])?["round"] as? Int64)
+    }
+
     /// Starts dvcgd on the fixture's configuration.
     func start(environment: [String: String] = [:]) throws {
         let process = Process()

@@ -226,15 +226,9 @@ let engineStateRound = """
         let fixture = try DaemonFixture(vsps: 2, period: "100ms")
         try fixture.start()
         #expect(fixture.waitForRound(1), "\(fixture.stderr)")
-        let added = try #require(
-            UnixHTTP.request(
-                "POST", "/v1/vsps",
-                body:
-                    #"{"id": "new-1", "kind": "simulated", "utility": {"beta": 150, "xi": [1, 2, 3]}, "bidding": "scaled:0.9"}"#,
-                socket: fixture.socketPath))
-        #expect(added.status == 202, "\(added.body)")
-        let boundary = try #require(
-            (try JSONSerialization.jsonObject(with: Data(added.body.utf8)) as? [String: Any])?["round"] as? Int64)
+        let boundary = try fixture.addVSP(
+            #"{"id": "new-1", "kind": "simulated", "utility": {"beta": 150, "xi": [1, 2, 3]}, "bidding": "scaled:0.9"}"#
+        )
         #expect(fixture.waitForRound(boundary))
         let members = { (round: Int64) in
             try fixture.query {
@@ -282,15 +276,9 @@ let engineStateRound = """
         try fixture.serveShippedPolicy()
         try fixture.start()
         #expect(fixture.waitForRound(1), "\(fixture.stderr)")
-        let added = try #require(
-            UnixHTTP.request(
-                "POST", "/v1/vsps",
-                body:
-                    #"{"id": "greedy", "kind": "simulated", "utility": {"beta": 150, "xi": [1, 2, 3]}, "bidding": "scaled:1e7"}"#,
-                socket: fixture.socketPath))
-        #expect(added.status == 202, "\(added.body)")
-        let boundary = try #require(
-            (try JSONSerialization.jsonObject(with: Data(added.body.utf8)) as? [String: Any])?["round"] as? Int64)
+        let boundary = try fixture.addVSP(
+            #"{"id": "greedy", "kind": "simulated", "utility": {"beta": 150, "xi": [1, 2, 3]}, "bidding": "scaled:1e7"}"#
+        )
         #expect(fixture.waitForRound(boundary + 5), "\(fixture.stderr)")
         // The reference: the credit line max(F_P, sum of the others' bids, each up to F_P), from the ledger.
         let rows = try fixture.query {

@@ -1,3 +1,4 @@
+import DVCGCore
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -32,7 +33,7 @@ public struct AuctionService<C: Clock>: Service where C.Duration == Duration {
         if case .failure(let error) = ready { throw error }
         await auctioneer.announceReady()
         var period = await auctioneer.period
-        logger.notice("dvcgd ready", metadata: ["period": "\(period)"])
+        logger.notice("dvcgd ready", metadata: ["period": "\(Self.text(period))"])
         var schedule = TickSchedule(origin: clock.now, period: period)
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let deadline = schedule.nextDeadline
@@ -50,7 +51,7 @@ public struct AuctionService<C: Clock>: Service where C.Duration == Duration {
                 await auctioneer.recordSkippedTicks(skipped)
                 logger.warning(
                     "round overran its period; skipping ticks",
-                    metadata: ["skipped_ticks": "\(skipped)", "period": "\(period)"])
+                    metadata: ["skipped_ticks": "\(skipped)", "period": "\(Self.text(period))"])
             }
             let current = await auctioneer.period
             if current != period {
@@ -61,6 +62,9 @@ public struct AuctionService<C: Clock>: Service where C.Duration == Duration {
         await finish()
         await auctioneer.shutdown()
     }
+
+    /// A period as `dvcgctl status` shows it: seconds with three decimals (`1.000 s`).
+    static func text(_ period: Duration) -> String { String(format: "%.3f s", period.inSeconds) }
 
     private func finish() async {
         await auctioneer.announceStopping()

@@ -32,8 +32,11 @@ struct AuctionState: Sendable {
         self.roster = roster
         bidBook = BidBook(openRound: recovery.lastRound?.next ?? RoundNumber(1))
         committed = recovery.lastRound.map { CommittedRound(round: $0, summary: nil) }
-        standings = recovery.lastShares.mapValues {
-            VSPStanding(shares: $0, entry: nil, round: recovery.lastSharesRound)
+        standings = recovery.standings.mapValues {
+            VSPStanding(
+                shares: $0.shares,
+                entry: VSPStanding.Entry(bid: $0.bid, tax: $0.tax, alphaHat: $0.alphaHat, voiFitted: $0.voiFitted),
+                round: $0.round)
         }
     }
 
@@ -62,7 +65,11 @@ struct AuctionState: Sendable {
                 taxedAboveBid: outcome.entries.filter { $0.tax > $0.bid + 1e-9 * max(1, $0.bid) }.map(\.vsp),
                 atShareFloor: streaks.filter { $0.value > floorRounds }.keys.sorted()))
         for entry in outcome.entries {
-            standings[entry.vsp] = VSPStanding(shares: entry.realisedShares, entry: entry, round: outcome.round)
+            standings[entry.vsp] = VSPStanding(
+                shares: entry.realisedShares,
+                entry: VSPStanding.Entry(
+                    bid: entry.bid, tax: entry.tax, alphaHat: entry.alphaHat, voiFitted: entry.voiFitted),
+                round: outcome.round)
         }
         for change in changes where change.kind == .remove { standings[change.definition.id] = nil }
     }
@@ -108,10 +115,22 @@ struct RoundSummary: Sendable, Equatable {
 struct VSPStanding: Sendable, Equatable {
     /// Its realised shares, K values (what a truthful simulated VSP bids on; survives restarts).
     var shares: [Double]
-    /// Its entry in that round (bid, tax, alpha-hat), when this process ran it.
-    var entry: RoundEntry?
+    /// Its bid, tax and alpha-hat in that round, from this process or, after a restart, from the ledger.
+    var entry: Entry?
     /// That round, when known.
     var round: RoundNumber?
+
+    /// What `dvcgctl vsps` shows of a VSP's last round.
+    struct Entry: Sendable, Equatable {
+        /// The sealed bid, in VC.
+        var bid: Double
+        /// The tax, in VC.
+        var tax: Double
+        /// The bank's alpha-hat.
+        var alphaHat: Double
+        /// Whether its VoI net was fitted; `nil` when the ledger's row predates that column.
+        var voiFitted: Bool?
+    }
 }
 
 /// The outcome of the last reload.

@@ -139,7 +139,7 @@ public actor Auctioneer {
         deltasSinceSnapshot = recovery.engineStateDeltas.count
         bidders = try SimulatedBidders(roster: roster.active)
         logger.info(
-            "auction restored",
+            recovery.lastRound == nil ? "auction started on a new ledger" : "auction restored",
             metadata: [
                 "next_round": "\(nextRound)", "vsps": "\(roster.active.count)",
                 "pending_roster_changes": "\(roster.pending.count)", "policy": "\(policy.path)",
@@ -499,17 +499,15 @@ public actor Auctioneer {
         }
         // The bank finances a bid up to its credit line (Bank.financedBids; docs/learning.md, "Bids above the
         // pool"): say so at the first round of a stretch, with what was financed.
-        let bids = outcome.entries.map(\.bid)
-        let financed = (try? Bank.financedBids(bids: bids, pool: outcome.pool)) ?? bids
         var aboveLine: Set<VSPID> = []
-        for (entry, line) in zip(outcome.entries, financed) where entry.bid > line {
+        for entry in outcome.entries where entry.bid > entry.financedBid {
             aboveLine.insert(entry.vsp)
             guard !biddersAboveCreditLine.contains(entry.vsp) else { continue }
             logger.warning(
                 "VSP bid above the bank's credit line, financed up to it",
                 metadata: [
                     "round": "\(outcome.round)", "vsp": "\(entry.vsp)", "bid": "\(entry.bid)",
-                    "financed_bid": "\(line)",
+                    "financed_bid": "\(entry.financedBid)",
                     "pool": "\(outcome.pool)", "loan": "\(entry.loan)",
                 ])
         }

@@ -86,8 +86,6 @@ public struct PolicyLoadError: Error, Sendable, Equatable, CustomStringConvertib
 
     /// `path: invalid policy: reason`, naming the path once when the reason (a file error) already starts with it.
     public var description: String {
-        let prefix = "\(path): "
-        return prefix + "invalid policy: "
-            + (reason.hasPrefix(prefix) ? String(reason.dropFirst(prefix.count)) : reason)
+        "\(path): invalid policy: \(FileIOError.message(reason, withoutPath: path))"
     }
 }

@@ -6,12 +6,15 @@ public enum RosterRejection: Error, Equatable, Sendable, CustomStringConvertible
     case alreadyRegistered(VSPID)
     /// The VSP is not (or will not be at the next boundary) on the roster.
     case notRegistered(VSPID)
+    /// The VSP's removal is already queued: it leaves at `boundary`.
+    case leaving(VSPID, boundary: RoundNumber)
 
     /// What an operator reads.
     public var description: String {
         switch self {
         case .alreadyRegistered(let id): return "VSP '\(id)' is already on the roster"
         case .notRegistered(let id): return "VSP '\(id)' is not on the roster"
+        case .leaving(let id, let boundary): return "VSP '\(id)' already leaves the roster at round \(boundary)"
         }
     }
 }
@@ -54,7 +57,12 @@ public struct RosterBook: Sendable, Equatable {
     /// Queues a removal for `boundary`.
     /// - Returns: The event to persist, or why not.
     public mutating func remove(_ vsp: VSPID, at boundary: RoundNumber) -> Result<RosterEvent, RosterRejection> {
-        guard let definition = upcoming[vsp] else { return .failure(.notRegistered(vsp)) }
+        guard let definition = upcoming[vsp] else {
+            if let removal = pending.last(where: { $0.kind == .remove && $0.definition.id == vsp }) {
+                return .failure(.leaving(vsp, boundary: removal.boundary))
+            }
+            return .failure(.notRegistered(vsp))
+        }
         let event = RosterEvent(kind: .remove, boundary: boundary, definition: definition)
         pending.append(event)
         return .success(event)

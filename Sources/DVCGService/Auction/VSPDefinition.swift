@@ -28,6 +28,8 @@ public struct VSPDefinition: Sendable, Equatable, Codable {
 
     /// The largest utility level, sensitivity or alpha accepted, as for bids (1e12).
     public static let maximumValue = 1e12
+    /// ``maximumValue`` as the manual writes it, for messages.
+    static let maximumText = "1e12"
 
     /// Checks a roster entry as written and makes the definition.
     ///
@@ -62,7 +64,7 @@ public struct VSPDefinition: Sendable, Equatable, Codable {
             return VSPDefinition(id: draft.id, kind: .external)
         case .simulated:
             let range = 0...maximumValue
-            let numbers = "a number in [0, \(maximumValue)]"
+            let numbers = "a number in [0, \(maximumText)]"
             guard let beta = draft.beta, let xi = draft.xi else {
                 throw VSPDefinitionError(issues: [
                     VSPIssue(path: naming.path(of: .utility), message: "required for a simulated VSP")
@@ -79,7 +81,7 @@ public struct VSPDefinition: Sendable, Equatable, Codable {
             }
             let alpha = draft.alpha ?? 1
             if !alpha.isFinite || alpha <= 0 || alpha > maximumValue {
-                issue(.alpha, "expected a finite number in (0, \(maximumValue)], found \(alpha)")
+                issue(.alpha, "expected a finite number in (0, \(maximumText)], found \(alpha)")
             }
             let noiseMean = draft.noiseMean ?? 0
             check(noiseMean, .noiseMean, in: -maximumValue...maximumValue, "a finite number")

@@ -82,17 +82,36 @@ public enum ConfigurationLoader {
 extension ConfigurationLoader {
     /// The root node of `text`, or `nil` with the problem reported to `reader`: Yams' parse error, or `empty`
     /// for a document with no content.
+    ///
+    /// Yams refuses a mapping with a duplicate key outright. So that such a file still gets its other problems
+    /// reported, each duplicate is reported, renamed out of the way (``YAMLReader/setAside(_:in:after:column:index:)``,
+    /// which ``YAMLReader/mapping(_:at:keys:)`` then skips) and the text composed again, for up to 20 of them.
     static func compose(_ text: String, reader: inout YAMLReader, empty: String) -> Node? {
-        do {
-            guard let root = try Yams.compose(yaml: text) else {
-                reader.report(empty, at: nil, path: "")
+        var text = text
+        for attempt in 0..<20 {
+            do {
+                guard let root = try Yams.compose(yaml: text) else {
+                    reader.report(empty, at: nil, path: "")
+                    return nil
+                }
+                return root
+            } catch YamlError.duplicatedKeysInMapping(let duplicates, let context) {
+                reader.report(YamlError.duplicatedKeysInMapping(duplicates: duplicates, context: context), text: text)
+                var patched = text
+                for name in duplicates {
+                    patched =
+                        YAMLReader.setAside(
+                            name, in: patched, after: context.mark.line, column: context.mark.column, index: attempt)
+                        ?? patched
+                }
+                guard patched != text else { return nil }
+                text = patched
+            } catch {
+                reader.report(error, text: text)
                 return nil
             }
-            return root
-        } catch {
-            reader.report(error, text: text)
-            return nil
         }
+        return nil
     }
 
     /// An issue about the value of a top-level `key` of the configuration file `file`, positioned at that value

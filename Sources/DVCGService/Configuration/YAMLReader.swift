@@ -62,6 +62,8 @@ struct YAMLReader {
                 report("keys must be plain strings", at: key, path: path)
                 continue
             }
+            // A duplicate, already reported when the text was composed.
+            if name.contains(Self.setAsideMarker) { continue }
             let keyPath = Self.join(path, name)
             guard known.contains(name) else {
                 let hint = known.isEmpty ? "" : " (expected one of: \(known.joined(separator: ", ")))"
@@ -197,6 +199,34 @@ struct YAMLReader {
             if body.hasPrefix(name + ":") {
                 seen += 1
                 if seen == 2 { return (index + 1, column) }
+            }
+        }
+        return nil
+    }
+
+    /// What ``setAside(_:in:after:column:index:)`` appends to a duplicate key.
+    static let setAsideMarker = "~duplicate"
+
+    /// `text` with the second `name:` key at `column` from line `start` on renamed with
+    /// ``setAsideMarker`` and `index` (so that a third occurrence does not collide with it), or `nil` when
+    /// there is none (a flow mapping, say).
+    static func setAside(_ name: String, in text: String, after start: Int, column: Int, index: Int) -> String? {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var seen = 0
+        for number in lines.indices where number + 1 >= start {
+            let line = lines[number]
+            var body = Substring(line)
+            var at = 1
+            while let first = body.first, first == " " || first == "-" {
+                body = body.dropFirst()
+                at += 1
+            }
+            guard at == column, body.hasPrefix(name + ":") else { continue }
+            seen += 1
+            if seen == 2 {
+                lines[number] =
+                    String(line.prefix(at - 1)) + name + setAsideMarker + String(index) + body.dropFirst(name.count)
+                return lines.joined(separator: "\n")
             }
         }
         return nil

@@ -9,6 +9,8 @@ import NIOCore
 /// Rounds `ledger.retention` keeps and the last committed round are never archived (409 `retained`).
 struct ArchiveRoutes {
     let environment: ControlServer.Environment
+    /// Plans, lists and deletions one at a time (``ArchiveGate``).
+    let gate = ArchiveGate()
 
     /// `GET /v1/archive/plan`, `GET /v1/archive`, `POST /v1/archive/delete` and `GET /v1/archives`.
     var collection: RouteCollection<ControlRequestContext> {
@@ -16,13 +18,16 @@ struct ArchiveRoutes {
         let environment = environment
         let ledger = environment.ledger
         let auctioneer = environment.auctioneer
+        let gate = gate
         routes.register(ControlAPI.PlanArchive.self, environment) { request, _, _ in
             let before = try Self.roundParameter("before", of: request) ?? 0
-            let firstKept = try await Self.firstKeptRound(auctioneer: auctioneer, ledger: ledger)
-            do {
-                return ControlServer.json(.ok, try ledger.archivePlan(before: before, firstKept: firstKept))
-            } catch {
-                throw ControlError(.serviceUnavailable, "ledger_error", "\(error)")
+            return try await gate.serialised {
+                let firstKept = try await Self.firstKeptRound(auctioneer: auctioneer, ledger: ledger)
+                do {
+                    return ControlServer.json(.ok, try ledger.archivePlan(before: before, firstKept: firstKept))
+                } catch {
+                    throw ControlError(.serviceUnavailable, "ledger_error", "\(error)")
+                }
             }
         }
         routes.register(ControlAPI.ReadArchive.self, environment) { request, _, _ in
@@ -47,42 +52,46 @@ struct ArchiveRoutes {
                 throw ControlError.badRequest(
                     "first_round, last_round: expected round numbers (integers in [0, 2^63 - 1])")
             }
-            try await Self.refuseRetained(body.lastRound, auctioneer: auctioneer, ledger: ledger)
-            // The same rows serialise to the same bytes: equal CRC-32 and size mean the caller's file holds them.
-            let digest: (plan: ArchivePlan, crc32: UInt32, bytes: Int64)
-            do {
-                digest = try await ledger.forEachArchivePiece(first: body.firstRound, last: body.lastRound) { _ in }
-            } catch {
-                throw ControlError(.serviceUnavailable, "ledger_error", "\(error)")
-            }
-            guard digest.crc32 == body.crc32, digest.bytes == body.bytes, digest.plan.rounds > 0 else {
-                throw ControlError(
-                    .conflict, "archive_mismatch",
-                    "rounds \(body.firstRound)...\(body.lastRound) serialise to \(digest.bytes) bytes with CRC-32 \(digest.crc32), the file has \(body.bytes) bytes with CRC-32 \(body.crc32); nothing was deleted"
-                )
-            }
-            do {
-                let record = try ledger.deleteArchived(
-                    digest.plan, crc32: body.crc32, bytes: body.bytes, file: body.file)
-                environment.logger.notice(
-                    "archived rounds",
-                    metadata: [
-                        "first_round": "\(record.firstRound)", "last_round": "\(record.lastRound)",
-                        "entries": "\(record.entries)", "bytes": "\(record.bytes)", "file": "\(record.file)",
-                    ])
-                return record
-            } catch let error as LedgerError {
-                if case .archiveRefused(_, let reason) = error {
-                    throw ControlError(.conflict, "archive_mismatch", reason)
+            return try await gate.serialised {
+                try await Self.refuseRetained(body.lastRound, auctioneer: auctioneer, ledger: ledger)
+                // The same rows serialise to the same bytes: equal CRC-32 and size mean the caller's file holds them.
+                let digest: (plan: ArchivePlan, crc32: UInt32, bytes: Int64)
+                do {
+                    digest = try await ledger.forEachArchivePiece(first: body.firstRound, last: body.lastRound) { _ in }
+                } catch {
+                    throw ControlError(.serviceUnavailable, "ledger_error", "\(error)")
                 }
-                throw ControlError(.serviceUnavailable, "ledger_error", error.description)
+                guard digest.crc32 == body.crc32, digest.bytes == body.bytes, digest.plan.rounds > 0 else {
+                    throw ControlError(
+                        .conflict, "archive_mismatch",
+                        "rounds \(body.firstRound)...\(body.lastRound) serialise to \(digest.bytes) bytes with CRC-32 \(digest.crc32), the file has \(body.bytes) bytes with CRC-32 \(body.crc32); nothing was deleted"
+                    )
+                }
+                do {
+                    let record = try ledger.deleteArchived(
+                        digest.plan, crc32: body.crc32, bytes: body.bytes, file: body.file)
+                    environment.logger.notice(
+                        "archived rounds",
+                        metadata: [
+                            "first_round": "\(record.firstRound)", "last_round": "\(record.lastRound)",
+                            "entries": "\(record.entries)", "bytes": "\(record.bytes)", "file": "\(record.file)",
+                        ])
+                    return record
+                } catch let error as LedgerError {
+                    if case .archiveRefused(_, let reason) = error {
+                        throw ControlError(.conflict, "archive_mismatch", reason)
+                    }
+                    throw ControlError(.serviceUnavailable, "ledger_error", error.description)
+                }
             }
         }
         routes.register(ControlAPI.ListArchives.self, environment) {
-            do {
-                return try ledger.archives()
-            } catch {
-                throw ControlError(.serviceUnavailable, "ledger_error", "\(error)")
+            try await gate.serialised {
+                do {
+                    return try ledger.archives()
+                } catch {
+                    throw ControlError(.serviceUnavailable, "ledger_error", "\(error)")
+                }
             }
         }
         return routes

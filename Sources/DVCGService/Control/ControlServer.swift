@@ -21,6 +21,8 @@ public enum ControlServer {
     public static let maximumBodySize = 1 << 20
     /// Bids above this many VC are refused as absurd (422).
     public static let maximumBid = 1e12
+    /// ``maximumBid`` as the manual writes it, for messages.
+    static let maximumBidText = "1e12"
 
     /// Everything the routes share.
     struct Environment: Sendable {

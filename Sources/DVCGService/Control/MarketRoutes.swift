@@ -31,7 +31,8 @@ struct MarketRoutes {
             throw .invalid("invalid_bid", "amount: expected a finite number >= 0 VC, found \(body.amount)")
         }
         guard body.amount <= maximum else {
-            throw .invalid("invalid_bid", "amount: \(body.amount) VC is absurd (more than \(maximum) VC)")
+            throw .invalid(
+                "invalid_bid", "amount: \(body.amount) VC is absurd (more than \(ControlServer.maximumBidText) VC)")
         }
         let (decision, round, replaced) = await auctioneer.receiveBid(
             body.amount, from: body.vsp, for: body.round.map(RoundNumber.init))
@@ -61,7 +62,8 @@ struct MarketRoutes {
         for (field, value) in [("utility", body.utility), ("gross_profit", body.grossProfit)]
         where !value.isFinite || abs(value) > maximum {
             throw .invalid(
-                "invalid_report", "\(field): expected a finite number of VC within ±\(maximum), found \(value)")
+                "invalid_report",
+                "\(field): expected a finite number of VC within ±\(ControlServer.maximumBidText), found \(value)")
         }
         let report = FinancialReport(
             vsp: body.vsp, round: RoundNumber(body.round), utility: body.utility, grossProfit: body.grossProfit)

@@ -43,12 +43,13 @@ struct RosterRoutes {
         return routes
     }
 
-    /// The refusal of a roster change, by what went wrong: 409 or 404 from the roster, 409 for a VSP outside a
+    /// The refusal of a roster change, by what went wrong: 409 (already registered, already leaving) or 404 from the roster, 409 for a VSP outside a
     /// joint roster, 422 for parameters out of range, 503 when the ledger cannot record it.
     static func refusal(_ error: RosterChangeError) -> ControlError {
         switch error {
         case .rejected(.alreadyRegistered): return ControlError(.conflict, "already_registered", "id: \(error)")
         case .rejected(.notRegistered): return ControlError(.notFound, "unknown_vsp", "id: \(error)")
+        case .rejected(.leaving): return ControlError(.conflict, "already_leaving", "id: \(error)")
         case .outsideJointRoster: return ControlError(.conflict, "outside_joint_roster", "id: \(error)")
         case .invalidDefinition: return .invalid(ControlAPI.AddVSP.invalidCode, "utility: \(error)")
         case .ledger: return ControlError(.serviceUnavailable, "ledger_unavailable", error.description)

@@ -168,11 +168,43 @@ public final class Ledger: Sendable {
         /// The deltas of the rounds after that snapshot, oldest first: applied to it in order they give the state
         /// after the last committed round.
         public var engineStateDeltas: [(round: RoundNumber, delta: Data)]
-        /// Realised shares of the last non-empty round, by VSP (what truthful simulated VSPs bid on).
-        public var lastShares: [VSPID: [Double]]
-        /// The round of ``lastShares``, `nil` when there is none.
-        public var lastSharesRound: RoundNumber?
+        /// Each VSP's last row in the ledger: every participant of the last non-empty round, and each other VSP
+        /// on the roster that took part since it was last added, within the last ``standingLookback`` rows.
+        public var standings: [VSPID: Standing]
+
+        /// Creates a recovery.
+        public init(
+            lastRound: RoundNumber?, rosterEvents: [RosterEvent], engineState: Data?,
+            engineStateDeltas: [(round: RoundNumber, delta: Data)], standings: [VSPID: Standing] = [:]
+        ) {
+            self.lastRound = lastRound
+            self.rosterEvents = rosterEvents
+            self.engineState = engineState
+            self.engineStateDeltas = engineStateDeltas
+            self.standings = standings
+        }
     }
+
+    /// A VSP's row of the last round it took part in: what truthful simulated VSPs bid on and `dvcgctl vsps`
+    /// shows.
+    public struct Standing: Sendable, Equatable {
+        /// The round.
+        public var round: RoundNumber
+        /// Its realised shares.
+        public var shares: [Double]
+        /// Its sealed bid, in VC.
+        public var bid: Double
+        /// Its tax, in VC.
+        public var tax: Double
+        /// Its alpha-hat.
+        public var alphaHat: Double
+        /// Whether its VoI net was fitted; `nil` in rows from before v3.
+        public var voiFitted: Bool?
+    }
+
+    /// How many round_entries rows a restart reads at most to find the last row of the roster's VSPs that were not
+    /// in the last round (about this many divided by N rounds back).
+    public static let standingLookback = 100_000
 
     /// Reads what a restart needs.
     /// - Throws: ``LedgerError/corrupt(path:reason:)`` for a row the daemon cannot interpret (an unknown
@@ -190,7 +222,7 @@ public final class Ledger: Sendable {
                     try Row.fetchAll(
                         db,
                         sql: """
-                            SELECT round, vsp, realised_shares FROM round_entries
+                            SELECT round, vsp, realised_shares, bid, tax, alpha_hat, voi_fitted FROM round_entries
                             WHERE round = (SELECT max(number) FROM rounds WHERE empty = 0)
                             """)
                 )
@@ -216,25 +248,83 @@ public final class Ledger: Sendable {
                 RosterEvent(kind: kind, boundary: RoundNumber(UInt64(row["boundary"] as Int64)), definition: definition)
             )
         }
-        var shares: [VSPID: [Double]] = [:]
-        var sharesRound: RoundNumber?
+        var standings: [VSPID: Standing] = [:]
         for row in rows.shares {
-            sharesRound = RoundNumber(UInt64(row["round"] as Int64))
-            let name: String = row["vsp"]
-            let json: String = row["realised_shares"]
-            guard let id = try? VSPID(name), let values = try? decoder.decode([Double].self, from: Data(json.utf8))
-            else {
-                let round: Int64 = row["round"]
-                throw .corrupt(path: path, reason: "round_entries round \(round), vsp '\(name)': realised_shares")
-            }
-            shares[id] = values
+            let (id, standing) = try Self.standing(row, decoder: decoder, path: path)
+            standings[id] = standing
+        }
+        if let last = rows.last {
+            try recoverEarlierStandings(into: &standings, events: events, lastRound: last, decoder: decoder)
         }
         let deltas = rows.deltas.map { row in
             (round: RoundNumber(UInt64(row["round"] as Int64)), delta: row["delta"] as Data)
         }
         return Recovery(
             lastRound: rows.last.map { RoundNumber(UInt64($0)) }, rosterEvents: events, engineState: rows.state,
-            engineStateDeltas: deltas, lastShares: shares, lastSharesRound: sharesRound)
+            engineStateDeltas: deltas, standings: standings)
+    }
+
+    /// Adds the last row of each VSP on the roster that did not take part in the last non-empty round, when it took
+    /// part after it was last added, in one backwards scan of at most ``standingLookback`` rows.
+    private func recoverEarlierStandings(
+        into standings: inout [VSPID: Standing], events: [RosterEvent], lastRound: Int64, decoder: JSONDecoder
+    ) throws(LedgerError) {
+        // Who is on the roster after the last round, and since which round.
+        var since: [VSPID: Int64] = [:]
+        for event in events where event.boundary.value <= UInt64(lastRound) + 1 {
+            switch event.kind {
+            case .add: since[event.definition.id] = Int64(event.boundary.value)
+            case .remove: since[event.definition.id] = nil
+            }
+        }
+        let missing = since.filter { standings[$0.key] == nil }
+        guard !missing.isEmpty else { return }
+        let earliest = missing.values.min() ?? 1
+        let rows: [Row]
+        do {
+            let perRound = try pool.read { db in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM round_entries WHERE round = ?", arguments: [lastRound])
+            }
+            let span = Int64(max(1, Self.standingLookback / max(1, perRound ?? 1)))
+            let names = String(decoding: try JSONEncoder().encode(missing.keys.map(\.rawValue)), as: UTF8.self)
+            rows = try pool.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT round, vsp, realised_shares, bid, tax, alpha_hat, voi_fitted FROM round_entries
+                        WHERE round BETWEEN ? AND ? AND vsp IN (SELECT value FROM json_each(?))
+                        ORDER BY round DESC
+                        """,
+                    arguments: [max(earliest, lastRound - span + 1), lastRound, names])
+            }
+        } catch {
+            throw .transactionFailed(
+                path: path, operation: "reading the ledger for recovery", reason: Self.reason(error))
+        }
+        for row in rows {
+            let (id, standing) = try Self.standing(row, decoder: decoder, path: path)
+            guard standings[id] == nil, let first = missing[id], Int64(standing.round.value) >= first else { continue }
+            standings[id] = standing
+        }
+    }
+
+    /// A round_entries row's standing.
+    private static func standing(_ row: Row, decoder: JSONDecoder, path: String) throws(LedgerError) -> (
+        VSPID, Standing
+    ) {
+        let round: Int64 = row["round"]
+        let name: String = row["vsp"]
+        let json: String = row["realised_shares"]
+        guard let id = try? VSPID(name), let values = try? decoder.decode([Double].self, from: Data(json.utf8)) else {
+            throw .corrupt(path: path, reason: "round_entries round \(round), vsp '\(name)': realised_shares")
+        }
+        let fitted: Int64? = row["voi_fitted"]
+        return (
+            id,
+            Standing(
+                round: RoundNumber(UInt64(round)), shares: values, bid: row["bid"], tax: row["tax"],
+                alphaHat: row["alpha_hat"], voiFitted: fitted.map { $0 != 0 })
+        )
     }
 
     /// Appends roster events in one transaction.

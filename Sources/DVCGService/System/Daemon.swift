@@ -68,13 +68,15 @@ public enum Daemon {
     /// Loads everything, refuses to start on any error, then runs until SIGTERM or SIGINT.
     ///
     /// Order: configuration, policy, ledger (restoring the auction), control socket; READY=1 follows. First of
-    /// all, SIGABRT (systemd's watchdog signal) gets the kernel's default action back (``WatchdogSignal``).
+    /// all, SIGABRT (systemd's watchdog signal) gets the kernel's default action back (``WatchdogSignal``), and
+    /// SIGTERM or SIGINT before the service group runs says so on stderr (``StartupSignals``).
     /// - Throws: ``StartupError`` naming what is wrong.
     public static func run(
         configuration: DaemonConfiguration, configurationPath: String?, logger: Logger,
         notifier: any ServiceNotifier = SystemdNotifier()
     ) async throws {
         WatchdogSignal.restoreDefaultAction()
+        StartupSignals.install()
         let policy: LoadedPolicy
         do {
             // A live daemon on the socket means this one must not touch the ledger at all.

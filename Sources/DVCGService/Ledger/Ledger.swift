@@ -282,10 +282,9 @@ public final class Ledger: Sendable {
         let earliest = missing.values.min() ?? 1
         let rows: [Row]
         do {
-            let perRound = try pool.read { db in
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM round_entries WHERE round = ?", arguments: [lastRound])
-            }
-            let span = Int64(max(1, Self.standingLookback / max(1, perRound ?? 1)))
+            // Rows per round: about the roster's size (an empty last round would say 0).
+            let perRound = max(1, since.count, standings.count)
+            let span = Int64(max(1, Self.standingLookback / perRound))
             let names = String(decoding: try JSONEncoder().encode(missing.keys.map(\.rawValue)), as: UTF8.self)
             rows = try pool.read { db in
                 try Row.fetchAll(

@@ -110,6 +110,7 @@ struct DumpLedgerCommand: AsyncParsableCommand {
         guard let roster = try? await global.client.send(ControlAPI.ListVSPs.self),
             !roster.vsps.contains(where: { $0.id == vsp })
         else { return }
-        throw CommandFailure.invalid("--vsp: VSP '\(vsp)' has no rows in the ledger and is not on the roster")
+        throw CommandFailure.invalid(
+            "--vsp: VSP '\(vsp)' has no rows in the ledger (archived rounds are not in it) and is not on the roster")
     }
 }

@@ -159,7 +159,7 @@ import Testing
             #expect(nobody.status == 1, "\(format): \(nobody.stdout)")
             #expect(
                 nobody.stderr
-                    == "dvcgctl: dump-ledger: --vsp: VSP 'nobody' has no rows in the ledger and is not on the roster\n",
+                    == "dvcgctl: dump-ledger: --vsp: VSP 'nobody' has no rows in the ledger (archived rounds are not in it) and is not on the roster\n",
                 "\(nobody.stderr)")
         }
         // A second removal names the round the first takes effect at.

@@ -46,12 +46,12 @@ import Testing
         #expect(await auctioneer.snapshot().statusLine.hasPrefix("round 4: 1 VSPs, welfare "))
         #expect(await !auctioneer.snapshot().statusLine.contains("reload failed"))
 
-        // A change that needs a restart is refused at the key's line, as configuration errors are.
+        // A change that needs a restart is refused at the key's value, as configuration errors are.
         let text = try String(contentsOfFile: path, encoding: .utf8)
         try text.replacingOccurrences(of: "capacity: 3}", with: "capacity: 4}")
             .write(toFile: path, atomically: true, encoding: .utf8)
         let restart = await auctioneer.reload(trigger: "test")
         #expect(restart.succeeded == false)
-        #expect(restart.message == "\(path):2:1: resources: changing it needs a restart", "\(restart.message)")
+        #expect(restart.message == "\(path):2:12: resources: changing it needs a restart", "\(restart.message)")
     }
 }

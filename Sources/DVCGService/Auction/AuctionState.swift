@@ -32,12 +32,7 @@ struct AuctionState: Sendable {
         self.roster = roster
         bidBook = BidBook(openRound: recovery.lastRound?.next ?? RoundNumber(1))
         committed = recovery.lastRound.map { CommittedRound(round: $0, summary: nil) }
-        standings = recovery.standings.mapValues {
-            VSPStanding(
-                shares: $0.shares,
-                entry: VSPStanding.Entry(bid: $0.bid, tax: $0.tax, alphaHat: $0.alphaHat, voiFitted: $0.voiFitted),
-                round: $0.round)
-        }
+        standings = recovery.standings
     }
 
     /// Takes in a round the ledger has committed: its summary and each participant's standing; the VSPs that
@@ -66,10 +61,8 @@ struct AuctionState: Sendable {
                 atShareFloor: streaks.filter { $0.value > floorRounds }.keys.sorted()))
         for entry in outcome.entries {
             standings[entry.vsp] = VSPStanding(
-                shares: entry.realisedShares,
-                entry: VSPStanding.Entry(
-                    bid: entry.bid, tax: entry.tax, alphaHat: entry.alphaHat, voiFitted: entry.voiFitted),
-                round: outcome.round)
+                round: outcome.round, shares: entry.realisedShares, bid: entry.bid, tax: entry.tax,
+                alphaHat: entry.alphaHat, voiFitted: entry.voiFitted)
         }
         for change in changes where change.kind == .remove { standings[change.definition.id] = nil }
     }
@@ -111,26 +104,21 @@ struct RoundSummary: Sendable, Equatable {
     var atShareFloor: [VSPID] = []
 }
 
-/// A VSP's standing from the last round it took part in.
-struct VSPStanding: Sendable, Equatable {
-    /// Its realised shares, K values (what a truthful simulated VSP bids on; survives restarts).
-    var shares: [Double]
-    /// Its bid, tax and alpha-hat in that round, from this process or, after a restart, from the ledger.
-    var entry: Entry?
-    /// That round, when known.
-    var round: RoundNumber?
-
-    /// What `dvcgctl vsps` shows of a VSP's last round.
-    struct Entry: Sendable, Equatable {
-        /// The sealed bid, in VC.
-        var bid: Double
-        /// The tax, in VC.
-        var tax: Double
-        /// The bank's alpha-hat.
-        var alphaHat: Double
-        /// Whether its VoI net was fitted; `nil` when the ledger's row predates that column.
-        var voiFitted: Bool?
-    }
+/// A VSP's standing from the last round it took part in: what truthful simulated VSPs bid on and `dvcgctl vsps`
+/// shows; this process's rounds and, after a restart, the ledger's rows (``Ledger/recover()``) give it.
+public struct VSPStanding: Sendable, Equatable {
+    /// That round.
+    public var round: RoundNumber
+    /// Its realised shares, K values.
+    public var shares: [Double]
+    /// Its sealed bid, in VC.
+    public var bid: Double
+    /// Its tax, in VC.
+    public var tax: Double
+    /// The bank's alpha-hat.
+    public var alphaHat: Double
+    /// Whether its VoI net was fitted; `nil` when the ledger's row predates that column.
+    public var voiFitted: Bool?
 }
 
 /// The outcome of the last reload.

@@ -47,17 +47,6 @@ struct ReloadRequest: Sendable {
     /// size limits. Blocking reads happen here, never on the auction's thread.
     ///
     /// - Returns: The candidate, or the refusal's message (`file: reason`).
-    /// `FILE:LINE:1` of the top-level key `name` in a YAML file, as configuration errors name a place
-    /// (`FILE` alone when the key is not at the start of a line).
-    static func location(of name: String, in path: String) -> String {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return path }
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-        where line.hasPrefix(name + ":") {
-            return "\(path):\(index + 1):1"
-        }
-        return path
-    }
-
     func prepare() -> Result<ReloadCandidate, ReloadFailure> {
         let current = configuration
         var next = current
@@ -74,8 +63,9 @@ struct ReloadRequest: Sendable {
             ] where changed {
                 return .failure(
                     ReloadFailure(
-                        message:
-                            "\(Self.location(of: name, in: configurationPath)): \(name): changing it needs a restart",
+                        message: ConfigurationLoader.issue(
+                            at: name, file: configurationPath, message: "changing it needs a restart"
+                        ).description,
                         policyPath: current.policyPath))
             }
         }

@@ -187,19 +187,26 @@ struct YAMLReader {
 
     /// Where key `name` appears the second time at or after line `start` (Yams marks only the mapping).
     static func secondOccurrence(of name: String, in text: String, after start: Int) -> (Int, Int)? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        return secondKey(name, in: lines, after: start, skipping: [" ", "-", "{"]).map { ($0.index + 1, $0.column) }
+    }
+
+    /// The 0-based index and 1-based column of the second line from line `start` on whose first characters
+    /// not in `skipping` are `name:`, counting only keys at `column` when given.
+    private static func secondKey(
+        _ name: String, in lines: [Substring], after start: Int, skipping: Set<Character>, column: Int? = nil
+    ) -> (index: Int, column: Int)? {
         var seen = 0
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-        where index + 1 >= start {
-            var body = Substring(line)
-            var column = 1
-            while let first = body.first, first == " " || first == "-" || first == "{" {
+        for (index, line) in lines.enumerated() where index + 1 >= start {
+            var body = line
+            var at = 1
+            while let first = body.first, skipping.contains(first) {
                 body = body.dropFirst()
-                column += 1
+                at += 1
             }
-            if body.hasPrefix(name + ":") {
-                seen += 1
-                if seen == 2 { return (index + 1, column) }
-            }
+            guard column == nil || at == column, body.hasPrefix(name + ":") else { continue }
+            seen += 1
+            if seen == 2 { return (index, at) }
         }
         return nil
     }
@@ -211,25 +218,15 @@ struct YAMLReader {
     /// ``setAsideMarker`` and `index` (so that a third occurrence does not collide with it), or `nil` when
     /// there is none (a flow mapping, say).
     static func setAside(_ name: String, in text: String, after start: Int, column: Int, index: Int) -> String? {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        var seen = 0
-        for number in lines.indices where number + 1 >= start {
-            let line = lines[number]
-            var body = Substring(line)
-            var at = 1
-            while let first = body.first, first == " " || first == "-" {
-                body = body.dropFirst()
-                at += 1
-            }
-            guard at == column, body.hasPrefix(name + ":") else { continue }
-            seen += 1
-            if seen == 2 {
-                lines[number] =
-                    String(line.prefix(at - 1)) + name + setAsideMarker + String(index) + body.dropFirst(name.count)
-                return lines.joined(separator: "\n")
-            }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let key = secondKey(name, in: lines, after: start, skipping: [" ", "-"], column: column) else {
+            return nil
         }
-        return nil
+        let line = lines[key.index]
+        let keyStart = line.index(line.startIndex, offsetBy: key.column - 1)
+        let renamed = name + setAsideMarker + String(index)
+        lines[key.index] = Substring(line[..<keyStart] + renamed + line[keyStart...].dropFirst(name.count))
+        return lines.joined(separator: "\n")
     }
 
     /// `path.key`, or `key` at the root.

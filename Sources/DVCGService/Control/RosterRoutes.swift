@@ -43,8 +43,9 @@ struct RosterRoutes {
         return routes
     }
 
-    /// The refusal of a roster change, by what went wrong: 409 (already registered, already leaving) or 404 from the roster, 409 for a VSP outside a
-    /// joint roster, 422 for parameters out of range, 503 when the ledger cannot record it.
+    /// The refusal of a roster change, by what went wrong: 409 (already registered, already leaving) or 404 from
+    /// the roster, 409 for a VSP outside a joint roster, 422 for parameters out of range, 503 when the ledger
+    /// cannot record it.
     static func refusal(_ error: RosterChangeError) -> ControlError {
         switch error {
         case .rejected(.alreadyRegistered): return ControlError(.conflict, "already_registered", "id: \(error)")

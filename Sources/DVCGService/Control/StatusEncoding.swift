@@ -71,12 +71,12 @@ extension VSPListResponse {
             var kind = VSPKind.external
             if case .simulated = definition?.kind { kind = .simulated }
             let standing = snapshot.state.standings[id]
-            let tookPart = standing?.round != nil && standing?.round == lastRound
+            let lastShares = standing.flatMap { $0.round == lastRound ? $0.shares : nil }
             return VSPInfo(
                 id: id, kind: kind, status: status,
-                share: tookPart ? standing!.shares : Array(repeating: 0, count: snapshot.resources.count),
-                lastBid: standing?.entry?.bid, lastTax: standing?.entry?.tax, alphaHat: standing?.entry?.alphaHat ?? 1,
-                voiFitted: standing?.entry?.voiFitted, lastRound: standing?.round?.value)
+                share: lastShares ?? Array(repeating: 0, count: snapshot.resources.count),
+                lastBid: standing?.bid, lastTax: standing?.tax, alphaHat: standing?.alphaHat ?? 1,
+                voiFitted: standing?.voiFitted, lastRound: standing?.round.value)
         }
         self.init(resources: snapshot.resources.map(\.name), vsps: vsps, round: lastRound?.value)
     }

@@ -170,12 +170,12 @@ public final class Ledger: Sendable {
         public var engineStateDeltas: [(round: RoundNumber, delta: Data)]
         /// Each VSP's last row in the ledger: every participant of the last non-empty round, and each other VSP
         /// on the roster that took part since it was last added, within the last ``standingLookback`` rows.
-        public var standings: [VSPID: Standing]
+        public var standings: [VSPID: VSPStanding]
 
         /// Creates a recovery.
         public init(
             lastRound: RoundNumber?, rosterEvents: [RosterEvent], engineState: Data?,
-            engineStateDeltas: [(round: RoundNumber, delta: Data)], standings: [VSPID: Standing] = [:]
+            engineStateDeltas: [(round: RoundNumber, delta: Data)], standings: [VSPID: VSPStanding] = [:]
         ) {
             self.lastRound = lastRound
             self.rosterEvents = rosterEvents
@@ -183,23 +183,6 @@ public final class Ledger: Sendable {
             self.engineStateDeltas = engineStateDeltas
             self.standings = standings
         }
-    }
-
-    /// A VSP's row of the last round it took part in: what truthful simulated VSPs bid on and `dvcgctl vsps`
-    /// shows.
-    public struct Standing: Sendable, Equatable {
-        /// The round.
-        public var round: RoundNumber
-        /// Its realised shares.
-        public var shares: [Double]
-        /// Its sealed bid, in VC.
-        public var bid: Double
-        /// Its tax, in VC.
-        public var tax: Double
-        /// Its alpha-hat.
-        public var alphaHat: Double
-        /// Whether its VoI net was fitted; `nil` in rows from before v3.
-        public var voiFitted: Bool?
     }
 
     /// How many round_entries rows a restart reads at most to find the last row of the roster's VSPs that were not
@@ -248,7 +231,7 @@ public final class Ledger: Sendable {
                 RosterEvent(kind: kind, boundary: RoundNumber(UInt64(row["boundary"] as Int64)), definition: definition)
             )
         }
-        var standings: [VSPID: Standing] = [:]
+        var standings: [VSPID: VSPStanding] = [:]
         for row in rows.shares {
             let (id, standing) = try Self.standing(row, decoder: decoder, path: path)
             standings[id] = standing
@@ -267,7 +250,7 @@ public final class Ledger: Sendable {
     /// Adds the last row of each VSP on the roster that did not take part in the last non-empty round, when it took
     /// part after it was last added, in one backwards scan of at most ``standingLookback`` rows.
     private func recoverEarlierStandings(
-        into standings: inout [VSPID: Standing], events: [RosterEvent], lastRound: Int64, decoder: JSONDecoder
+        into standings: inout [VSPID: VSPStanding], events: [RosterEvent], lastRound: Int64, decoder: JSONDecoder
     ) throws(LedgerError) {
         // Who is on the roster after the last round, and since which round.
         var since: [VSPID: Int64] = [:]
@@ -309,7 +292,7 @@ public final class Ledger: Sendable {
 
     /// A round_entries row's standing.
     private static func standing(_ row: Row, decoder: JSONDecoder, path: String) throws(LedgerError) -> (
-        VSPID, Standing
+        VSPID, VSPStanding
     ) {
         let round: Int64 = row["round"]
         let name: String = row["vsp"]
@@ -320,7 +303,7 @@ public final class Ledger: Sendable {
         let fitted: Int64? = row["voi_fitted"]
         return (
             id,
-            Standing(
+            VSPStanding(
                 round: RoundNumber(UInt64(round)), shares: values, bid: row["bid"], tax: row["tax"],
                 alphaHat: row["alpha_hat"], voiFitted: fitted.map { $0 != 0 })
         )

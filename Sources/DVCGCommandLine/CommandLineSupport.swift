@@ -31,7 +31,8 @@ public struct CommandFailure: Error, Sendable {
 extension ParsableCommand {
     /// Parses the command line and runs the chosen verb with our exit codes and one error format,
     /// `<program>: <verb>: <message>` (`<program>: <message>` without a verb): a ``CommandFailure`` exits
-    /// with its status, a usage error exits 2 (not swift-argument-parser's 64) after the usage line, an
+    /// with its status (a message of several lines, such as a reload's refusal, gets the prefix on each), a usage
+    /// error exits 2 (not swift-argument-parser's 64), one line pointing to `--help`, an
     /// unknown verb gets the nearest verb suggested, everything else as swift-argument-parser decides
     /// (`--help`, `--version`: 0).
     ///
@@ -55,7 +56,8 @@ extension ParsableCommand {
             Foundation.exit(0)
         } catch {
             if let commandFailure = (error as? CommandFailure) ?? failure(error) {
-                FileHandle.standardError.write(Data("\(prefix): \(commandFailure.message)\n".utf8))
+                let lines = commandFailure.message.split(separator: "\n").map { "\(prefix): \($0)\n" }
+                FileHandle.standardError.write(Data(lines.joined().utf8))
                 Foundation.exit(commandFailure.status)
             }
             if exitCode(for: error) == .validationFailure {
@@ -85,16 +87,15 @@ extension ParsableCommand {
         return (path, nil, [])
     }
 
-    /// A usage error as `<prefix>: <message>` and swift-argument-parser's usage lines; an unknown verb as
-    /// `<prefix>: unknown verb 'stauts' (did you mean 'status'?)`; a negative number, which
-    /// swift-argument-parser reads as an option, as such.
+    /// A usage error as one line, `<prefix>: <message>; see '<program> <verb> --help'`; an unknown verb as
+    /// `<prefix>: unknown verb 'stauts' (did you mean 'status'?)`; a negative number, which swift-argument-parser
+    /// reads as an option, as such. swift-argument-parser's usage and help lines are left to `--help`.
     static func usageMessage(
         for error: any Error, arguments: [String], prefix: String,
         verb: (path: [String], unknown: String?, choices: [String])
     ) -> String {
-        var full = fullMessage(for: error)
-        var lines = full.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        var first = lines.first ?? ""
+        let full = fullMessage(for: error)
+        var first = full.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? ""
         if first.hasPrefix("Error: ") { first.removeFirst("Error: ".count) }
         if let unknown = verb.unknown {
             let nearest = nearestWord(to: unknown, in: verb.choices)
@@ -104,10 +105,8 @@ extension ParsableCommand {
         } else if let head = first.first {
             first = head.lowercased() + first.dropFirst()
         }
-        lines[0] = "\(prefix): \(first)"
-        full = lines.joined(separator: "\n")
-        while full.hasSuffix("\n") { full.removeLast() }
-        return full
+        let command = prefix.replacingOccurrences(of: ": ", with: " ")
+        return "\(prefix): \(first); see '\(command) --help'"
     }
 }
 
@@ -116,32 +115,25 @@ func isNegativeNumber(_ argument: String) -> Bool {
     argument.count > 1 && argument.hasPrefix("-") && Double(argument) != nil
 }
 
-/// The word of `choices` nearest to `word` by edit distance, when at most 2 edits (or a third of its
-/// length) away; nil otherwise.
-package func nearestWord(to word: String, in choices: [String]) -> String? {
-    let limit = max(2, word.count / 3)
-    let scored = choices.map { ($0, editDistance(word, $0)) }.filter { $0.1 <= limit }
-    return scored.min { $0.1 < $1.1 }?.0
-}
-
-/// The Damerau-Levenshtein (optimal string alignment) distance between `a` and `b`: insertions,
-/// deletions, substitutions and transpositions of neighbours each count 1.
-package func editDistance(_ a: String, _ b: String) -> Int {
-    let x = Array(a)
-    let y = Array(b)
-    guard !x.isEmpty else { return y.count }
-    guard !y.isEmpty else { return x.count }
-    var d = [[Int]](repeating: [Int](repeating: 0, count: y.count + 1), count: x.count + 1)
-    for i in 0...x.count { d[i][0] = i }
-    for j in 0...y.count { d[0][j] = j }
-    for i in 1...x.count {
-        for j in 1...y.count {
-            let cost = x[i - 1] == y[j - 1] ? 0 : 1
-            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
-            if i > 1, j > 1, x[i - 1] == y[j - 2], x[i - 2] == y[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
+/// Why a file could not be read or written, as dvcgd says it (`No such file or directory`): the system's own
+/// text of the errno under a Foundation error, else Foundation's description.
+public func fileProblem(_ error: any Error) -> String {
+    if let cocoa = error as? CocoaError {
+        switch cocoa.code {
+        case .fileNoSuchFile, .fileReadNoSuchFile: return String(cString: strerror(ENOENT))
+        case .fileReadNoPermission, .fileWriteNoPermission: return String(cString: strerror(EACCES))
+        case .fileWriteOutOfSpace: return String(cString: strerror(ENOSPC))
+        case .fileWriteVolumeReadOnly: return String(cString: strerror(EROFS))
+        case .fileReadUnknown: return "not a readable file (a folder, or a device)"
+        default: break
         }
     }
-    return d[x.count][y.count]
+    let error = error as NSError
+    for candidate in [error, error.userInfo[NSUnderlyingErrorKey] as? NSError].compactMap({ $0 })
+    where candidate.domain == NSPOSIXErrorDomain {
+        return String(cString: strerror(Int32(candidate.code)))
+    }
+    return error.localizedDescription
 }
 
 /// Writes `value` as pretty JSON with sorted keys, and a newline, to standard output.
@@ -202,6 +194,23 @@ public func keyValueLines(_ pairs: [(String, String)]) -> String {
 /// A number with a fixed count of decimals, for tables.
 public func format(_ value: Double, digits: Int = 4) -> String {
     String(format: "%.\(digits)f", value)
+}
+
+/// Joins each option of `options` to a negative number after it (`--utility -1` as `--utility=-1`), which
+/// swift-argument-parser would otherwise read as an option: for the few values that may be below 0.
+public func joiningNegativeValues(_ arguments: [String], of options: Set<String>) -> [String] {
+    var joined: [String] = []
+    var index = 0
+    while index < arguments.count {
+        if options.contains(arguments[index]), index + 1 < arguments.count, isNegativeNumber(arguments[index + 1]) {
+            joined.append(arguments[index] + "=" + arguments[index + 1])
+            index += 2
+        } else {
+            joined.append(arguments[index])
+            index += 1
+        }
+    }
+    return joined
 }
 
 /// Moves global options written before the verb (`tool --socket X --json verb ...`) behind it, where

@@ -104,6 +104,12 @@ public struct ControlClient: Sendable {
             throw .unreachable(
                 socketPath: socketPath, reason: Self.reason(errno: code) ?? String(cString: strerror(code)))
         }
+        guard info.st_mode & S_IFMT == S_IFSOCK else {
+            let kind = info.st_mode & S_IFMT == S_IFDIR ? "a folder" : "a file"
+            throw .unreachable(
+                socketPath: socketPath, reason: "not a socket (\(kind); see --socket, and control.socket in dvcgd.yaml)"
+            )
+        }
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = HTTPMethod(rawValue: method.rawValue)
         if let body {

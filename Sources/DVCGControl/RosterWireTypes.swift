@@ -322,12 +322,15 @@ public struct LedgerRow: Codable, Sendable, Equatable {
     public var interest: Double
     /// The bank's alpha-hat for it.
     public var alphaHat: Double
+    /// Whether its VoI net was fitted to its reports; `nil` for rows older than that column. When not, the interest
+    /// is measured against its last report moved by the net's change (docs/learning.md), not against U*.
+    public var voiFitted: Bool?
 
     /// Creates a ledger row.
     public init(
         round: UInt64, vsp: VSPID, bid: Double, loan: Double, realisedShares: [Double], tax: Double,
         utilityEstimate: Double,
-        externality: Double, interest: Double, alphaHat: Double
+        externality: Double, interest: Double, alphaHat: Double, voiFitted: Bool? = nil
     ) {
         self.round = round
         self.vsp = vsp
@@ -339,6 +342,7 @@ public struct LedgerRow: Codable, Sendable, Equatable {
         self.externality = externality
         self.interest = interest
         self.alphaHat = alphaHat
+        self.voiFitted = voiFitted
     }
 
     enum CodingKeys: String, CodingKey {
@@ -346,6 +350,7 @@ public struct LedgerRow: Codable, Sendable, Equatable {
         case realisedShares = "slice"
         case utilityEstimate = "utility_estimate"
         case alphaHat = "alpha_hat"
+        case voiFitted = "voi_fitted"
     }
 
     /// The CSV header matching ``csvLine``, in the order of `dvcgctl dump-ledger`'s table: the realised shares'
@@ -354,14 +359,17 @@ public struct LedgerRow: Codable, Sendable, Equatable {
     /// - Parameter resources: The resources' names, K of them.
     public static func csvHeader(resources: [String]) -> String {
         (["round", "vsp", "bid", "loan"] + resources.map { "\($0)_share" }
-            + ["utility_estimate", "externality", "interest", "alpha_hat", "tax"]).joined(separator: ",")
+            + ["utility_estimate", "externality", "interest", "alpha_hat", "tax", "voi_fitted"]).joined(separator: ",")
     }
 
     /// The row as one CSV line (no newline), in the order of ``csvHeader(resources:)``; numbers in full
     /// precision (shortest round-trip form).
     public var csvLine: String {
         ([String(round), vsp.rawValue, "\(bid)", "\(loan)"] + realisedShares.map { "\($0)" }
-            + ["\(utilityEstimate)", "\(externality)", "\(interest)", "\(alphaHat)", "\(tax)"]).joined(separator: ",")
+            + [
+                "\(utilityEstimate)", "\(externality)", "\(interest)", "\(alphaHat)", "\(tax)",
+                voiFitted.map { $0 ? "1" : "0" } ?? "",
+            ]).joined(separator: ",")
     }
 }
 

@@ -21,7 +21,7 @@ public struct ProblemInstance: Hashable, Sendable {
     public init(capacities: [Double], beta: [Double], xi: [[Double]], alphas: [Double]? = nil) throws(InstanceError) {
         guard !capacities.isEmpty else { throw .invalid("capacities: expected at least one resource") }
         for (k, c) in capacities.enumerated() where !c.isFinite || c < 0 {
-            throw .invalid("capacities[\(k)]: expected a finite number >= 0, found \(c)")
+            throw .invalid("capacities[\(k)]: expected a finite number >= 0, found \(messageNumber(c))")
         }
         guard beta.count == xi.count else {
             throw .invalid("xi: expected \(beta.count) rows (one per beta), found \(xi.count)")
@@ -31,12 +31,14 @@ public struct ProblemInstance: Hashable, Sendable {
         }
         var utilities: [ExponentialUtility] = []
         for (i, (b, row)) in zip(beta, xi).enumerated() {
-            guard b.isFinite, b >= 0 else { throw .invalid("beta[\(i)]: expected a finite number >= 0, found \(b)") }
+            guard b.isFinite, b >= 0 else {
+                throw .invalid("beta[\(i)]: expected a finite number >= 0, found \(messageNumber(b))")
+            }
             guard row.count == capacities.count else {
                 throw .invalid("xi[\(i)]: expected \(capacities.count) values (one per capacity), found \(row.count)")
             }
             for (k, x) in row.enumerated() where !x.isFinite || x < 0 {
-                throw .invalid("xi[\(i)][\(k)]: expected a finite number >= 0, found \(x)")
+                throw .invalid("xi[\(i)][\(k)]: expected a finite number >= 0, found \(messageNumber(x))")
             }
             do {
                 utilities.append(try ExponentialUtility(beta: b, xi: row))
@@ -45,7 +47,7 @@ public struct ProblemInstance: Hashable, Sendable {
             }
         }
         for (i, a) in (alphas ?? []).enumerated() where !a.isFinite {
-            throw .invalid("alpha[\(i)]: expected a finite number, found \(a)")
+            throw .invalid("alpha[\(i)]: expected a finite number, found \(messageNumber(a))")
         }
         self.capacities = capacities
         self.utilities = utilities

@@ -36,8 +36,9 @@ struct InstanceCommand: AsyncParsableCommand {
             do {
                 try data.write(to: URL(fileURLWithPath: out), options: .atomic)
             } catch {
-                throw CommandFailure.input("\(out): cannot write: \((error as NSError).localizedDescription)")
+                throw CommandFailure.input("\(out): cannot write the file: \(fileProblem(error))")
             }
+            print("wrote an instance of \(vsps) VSP\(vsps == 1 ? "" : "s") (seed \(seed)) to \(out)")
         } else {
             writeStandardOutput(data)
         }

@@ -78,7 +78,7 @@ func loadInstance(_ path: String) throws -> ProblemInstance {
     do {
         data = try Data(contentsOf: URL(fileURLWithPath: path))
     } catch {
-        throw CommandFailure.input("\(path): cannot read: \((error as NSError).localizedDescription)")
+        throw CommandFailure.input("\(path): cannot read the file: \(fileProblem(error))")
     }
     do {
         return try ProblemInstance(json: data)

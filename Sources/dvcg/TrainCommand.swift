@@ -222,7 +222,7 @@ struct TrainCommand: AsyncParsableCommand {
         if let plot {
             let svg = Self.trainingPlot(evaluations: result.evaluations, criticLoss: criticLoss)
             do { try Data(svg.utf8).write(to: URL(fileURLWithPath: plot), options: .atomic) } catch {
-                throw CommandFailure.invalid("\(plot): cannot write: \(error.localizedDescription)")
+                throw CommandFailure.invalid("\(plot): cannot write the file: \(fileProblem(error))")
             }
         }
         var policy = result.policy

@@ -39,7 +39,10 @@ struct ArchiveCommand: AsyncParsableCommand {
     var list = false
 
     func validate() throws {
-        if list { return }
+        if list {
+            guard before == nil, out == nil else { throw ValidationError("--list takes no --before or --out") }
+            return
+        }
         guard before != nil, let out, !out.isEmpty else { throw ValidationError("give --before and --out, or --list") }
     }
 
@@ -61,7 +64,7 @@ struct ArchiveCommand: AsyncParsableCommand {
             unlink(part)
         }
         guard !FileManager.default.fileExists(atPath: path) else {
-            throw CommandFailure.input("\(path) exists; an archive file is never overwritten")
+            throw CommandFailure.invalid("\(path) exists; an archive file is never overwritten")
         }
         let plan = try await client.send(ControlAPI.PlanArchive.self, ArchivePlanQuery(before: before))
         guard let first = plan.firstRound, let last = plan.lastRound, plan.rounds > 0 else {
@@ -69,7 +72,7 @@ struct ArchiveCommand: AsyncParsableCommand {
             return
         }
         let descriptor = open(part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
-        guard descriptor >= 0 else { throw CommandFailure.input("\(part): \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else { throw CommandFailure.invalid("\(part): \(String(cString: strerror(errno)))") }
         var crc: UInt32 = 0
         var bytes: Int64 = 0
         do {
@@ -114,7 +117,7 @@ struct ArchiveCommand: AsyncParsableCommand {
     /// CRC-32 and size of a file.
     private func checksum(of path: String) throws -> (UInt32, Int64) {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw CommandFailure.input("\(path): cannot read the file")
+            throw CommandFailure.invalid("\(path): cannot read the file")
         }
         defer { try? handle.close() }
         var crc: UInt32 = 0

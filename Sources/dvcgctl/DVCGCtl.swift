@@ -30,8 +30,11 @@ struct DVCGCtl: AsyncParsableCommand {
 
     /// Runs a verb: 0 ok, 1 refused by the daemon, 2 usage error, 3 daemon unreachable.
     static func main() async {
-        let arguments = movingLeadingGlobalOptions(
-            Array(CommandLine.arguments.dropFirst()), valued: ["--socket"], flags: ["--json"])
+        // A report's utility and gross profit may be negative (within ±1e12); every other number is >= 0.
+        let arguments = joiningNegativeValues(
+            movingLeadingGlobalOptions(
+                Array(CommandLine.arguments.dropFirst()), valued: ["--socket"], flags: ["--json"]),
+            of: ["--utility", "--gross-profit"])
         await runWithExitCodes(arguments: arguments) { error in
             guard let error = error as? ControlClientError else { return nil }
             switch error {

@@ -63,7 +63,7 @@ struct DumpLedgerCommand: AsyncParsableCommand {
             var rows: [[String]] = []
             rows.append(
                 ["round", "VSP", "bid (VC)", "loan (VC)"] + names.map { "\($0) (share)" }
-                    + ["U* (VC)", "externality (VC)", "interest (VC)", "alpha-hat", "tax (VC)"])
+                    + ["U* (VC)", "externality (VC)", "interest (VC)", "alpha-hat", "tax (VC)", "VoI fitted"])
             for row in page {
                 rows.append(
                     [
@@ -77,6 +77,7 @@ struct DumpLedgerCommand: AsyncParsableCommand {
                             DVCGCommandLine.format(row.interest, digits: 2),
                             DVCGCommandLine.format(row.alphaHat, digits: 3),
                             DVCGCommandLine.format(row.tax, digits: 2),
+                            row.voiFitted.map { $0 ? "yes" : "no" } ?? "-",
                         ])
             }
             var text = alignedTable(rows)

@@ -17,7 +17,7 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The round reported on.")
     var round: UInt64
 
-    @Option(name: .long, help: "The realised utility U in VC.")
+    @Option(name: .long, help: "The realised utility U in VC, within ±1e12 (negative as --utility -5).")
     var utility: Double
 
     @Option(name: .long, help: "The gross profit G in VC.")

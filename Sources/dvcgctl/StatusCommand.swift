@@ -53,7 +53,8 @@ struct StatusCommand: AsyncParsableCommand {
             }
             if !efficiency.isEmpty { pairs.append(("efficiency", efficiency.joined(separator: ", "))) }
             if let fitted = last.fittedVSPs {
-                pairs.append(("VoI fitted", "\(fitted) of \(last.participants) VSPs"))
+                // Of the round's participants: a roster VSP without a bid has no row to count (dvcgctl vsps lists it).
+                pairs.append(("VoI fitted", "\(fitted) of the \(last.participants) VSPs in round \(last.round)"))
             }
             if let taxed = last.taxedAboveBid, !taxed.isEmpty {
                 pairs.append(("warning", "taxed above their bid in round \(last.round): \(names(taxed))"))
@@ -83,7 +84,11 @@ struct StatusCommand: AsyncParsableCommand {
         }
         pairs.append(("skipped ticks", "\(status.skippedTicks)"))
         if let reload = status.lastReload {
-            pairs.append(("last reload", "\(reload.outcome.rawValue) at \(reload.at): \(reload.message)"))
+            // One line: a refusal of several problems shows the first and how many more (dvcgctl reload lists all).
+            let problems = reload.message.split(separator: "\n")
+            let more = problems.count > 1 ? " (and \(problems.count - 1) more; dvcgd --check-config lists all)" : ""
+            pairs.append(
+                ("last reload", "\(reload.outcome.rawValue) at \(reload.at): \(problems.first ?? "")\(more)"))
         }
         pairs += [
             (

@@ -37,6 +37,12 @@ struct DVCGDCommand: AsyncParsableCommand {
             valueName: "file"))
     var restoreArchive: String?
 
+    func validate() throws {
+        if checkConfig, restoreArchive != nil {
+            throw ValidationError("--check-config and --restore-archive exclude each other")
+        }
+    }
+
     func run() async throws {
         if checkConfig {
             let (text, valid) = Daemon.checkConfiguration(path: config)

@@ -25,8 +25,11 @@ import Testing
         #expect(
             LedgerRow.csvHeader(resources: ["bandwidth", "computing", "cache"])
                 == "round,vsp,bid,loan,bandwidth_share,computing_share,cache_share,utility_estimate,externality,"
-                + "interest,alpha_hat,tax")
-        #expect(row.csvLine == "7,vsp-1,120.5,118.0,0.25,0.5,0.0,119.0,2.0,1.0,1.25,3.25")
+                + "interest,alpha_hat,tax,voi_fitted")
+        #expect(row.csvLine == "7,vsp-1,120.5,118.0,0.25,0.5,0.0,119.0,2.0,1.0,1.25,3.25,")
+        var fitted = row
+        fitted.voiFitted = true
+        #expect(fitted.csvLine.hasSuffix(",3.25,1"))
     }
 
     @Test func reportRequestUsesGrossProfitKey() throws {

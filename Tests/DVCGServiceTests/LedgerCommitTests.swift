@@ -73,8 +73,8 @@ import Testing
     }
 
     /// A restart knows each roster VSP's last row: the last round's participants, and a VSP that sat out since,
-    /// but not a row from before the VSP's last addition.
-    @Test func recoveryFindsEachRosterVSPsLastRowSinceItWasAdded() throws {
+    /// but not a row from before the VSP's last addition; after an archive deleted that row, too.
+    @Test func recoveryFindsEachRosterVSPsLastRowSinceItWasAdded() async throws {
         let folder = NSTemporaryDirectory() + "dvcg-ledger-recover-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -103,5 +103,12 @@ import Testing
         let b = standings[try VSPID("b")]
         #expect(b?.round == RoundNumber(3) && b?.bid == 30 && b?.tax == 7.25 && b?.alphaHat == 0.95)
         #expect(b?.shares == [1e-300, 0.25, .leastNonzeroMagnitude] && b?.voiFitted == false)
+
+        // Archiving rounds 1...4 deletes b's last row (round 3): the restart still knows it, and still not c's.
+        let archive = try await ledger.writeArchive(first: 1, last: 4, to: folder + "/a.jsonl.gz")
+        _ = try ledger.deleteArchived(
+            archive.plan, crc32: archive.crc32, bytes: archive.bytes, file: folder + "/a.jsonl.gz", chunkEntries: 1)
+        let afterArchive = try ledger.recover().standings
+        #expect(afterArchive == standings)
     }
 }

@@ -58,6 +58,7 @@ import Testing
                     ["v1".databaseValue], ["v2".databaseValue], ["v3-efficiency".databaseValue],
                     ["v4-archive".databaseValue], ["v5-durable-requests".databaseValue],
                     ["v6-state-deltas".databaseValue], ["v7-reports-by-round".databaseValue],
+                    ["v8-archived-standings".databaseValue],
                 ])
 
         let recovery = try ledger.recover()
@@ -160,7 +161,7 @@ import Testing
 
         let ledger = try Ledger(path: path)
         #expect(try read() == before, "every row reads back equal")
-        #expect(try migrations().last == ["v7-reports-by-round".databaseValue])
+        #expect(try migrations().last == ["v8-archived-standings".databaseValue])
         let recovery = try ledger.recover()
         #expect(recovery.lastRound == RoundNumber(4) && recovery.engineStateDeltas.isEmpty)
         let saved = try EngineStateCodec.decode(snapshot)

@@ -27,7 +27,7 @@ import Testing
 
     @Test func bothSourcesGetTheSameRuleInTheirOwnNames() throws {
         let draft = try Self.simulated { $0.alpha = -1 }
-        let message = "expected a finite number in (0, 1e12], found -1.0"
+        let message = "expected a finite number in (0, 1e12], found -1"
         #expect(throws: VSPDefinitionError(issues: [VSPIssue(path: "alpha", message: message)])) {
             try VSPDefinition.validated(draft, resourceCount: 3, naming: .api)
         }

@@ -48,10 +48,10 @@ import Testing
         ("{\"capacities\": [1], \"beta\": [1, 2], \"xi\": [[1]]}", "xi: expected 2 rows (one per beta), found 1"),
         (
             "{\"capacities\": [-1], \"beta\": [1], \"xi\": [[1]]}",
-            "capacities[0]: expected a finite number >= 0, found -1.0"
+            "capacities[0]: expected a finite number >= 0, found -1"
         ),
         ("{\"capacities\": [1], \"beta\": [\"x\"], \"xi\": [[1]]}", "beta[0]: expected a number"),
-        ("{\"capacities\": [1], \"beta\": [1], \"xi\": [[-2]]}", "xi[0][0]: expected a finite number >= 0, found -2.0"),
+        ("{\"capacities\": [1], \"beta\": [1], \"xi\": [[-2]]}", "xi[0][0]: expected a finite number >= 0, found -2"),
         ("{\"capacities\": [1], \"beta\": [1], \"xi\": [[1e999]]}", "1e999"),
         ("{\"capacities\": [], \"beta\": [], \"xi\": []}", "capacities: expected at least one resource"),
         ("not json", "not a JSON object"),

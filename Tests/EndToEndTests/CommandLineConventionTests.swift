@@ -52,22 +52,30 @@ import Testing
     @Test func dvcgUsageErrorsExit2WithProgramVerbAndMessage() throws {
         let typo = try Tool.run("dvcg", ["optimu", "--instance", "x.json"])
         #expect(typo.status == 2)
-        #expect(Self.firstLine(typo) == "dvcg: unknown verb 'optimu' (did you mean 'optimum'?)", "\(typo.stderr)")
+        #expect(
+            Self.firstLine(typo) == "dvcg: unknown verb 'optimu' (did you mean 'optimum'?); see 'dvcg --help'",
+            "\(typo.stderr)")
         let missing = try Tool.run("dvcg", ["optimum"])
         #expect(missing.status == 2)
         #expect(Self.firstLine(missing).hasPrefix("dvcg: optimum: missing expected argument"), "\(missing.stderr)")
-        #expect(missing.stderr.contains("Usage: dvcg optimum"), "\(missing.stderr)")
+        #expect(missing.stderr.hasSuffix("; see 'dvcg optimum --help'\n"), "\(missing.stderr)")
+        #expect(missing.stderr.split(separator: "\n").count == 1, "one line: \(missing.stderr)")
         let negative = try Tool.run("dvcg", ["instance", "--vsps", "-3"])
         #expect(negative.status == 2)
         #expect(Self.firstLine(negative).hasPrefix("dvcg: instance: -3: negative numbers"), "\(negative.stderr)")
         let nested = try Tool.run("dvcg", ["bench", "optimun"])
-        #expect(Self.firstLine(nested) == "dvcg: bench: unknown verb 'optimun' (did you mean 'optimum'?)")
+        #expect(
+            Self.firstLine(nested)
+                == "dvcg: bench: unknown verb 'optimun' (did you mean 'optimum'?); see 'dvcg bench --help'")
     }
 
     @Test func dvcgErrorsAreOneLineWithProgramAndVerb() throws {
         let unreadable = try Tool.run("dvcg", ["optimum", "--instance", "/nonexistent/testbed.json"])
         #expect(unreadable.status == 2)
-        #expect(unreadable.stderr.hasPrefix("dvcg: optimum: /nonexistent/testbed.json: cannot read"))
+        #expect(
+            unreadable.stderr
+                == "dvcg: optimum: /nonexistent/testbed.json: cannot read the file: No such file or directory\n",
+            "as dvcgd says it")
         #expect(unreadable.stderr.split(separator: "\n").count == 1, "\(unreadable.stderr)")
         let notAPolicy = try Tool.temporaryFile("{}")
         defer { try? FileManager.default.removeItem(atPath: notAPolicy) }
@@ -91,19 +99,31 @@ import Testing
     @Test func dvcgctlUsageErrorsExit2AndHelpListsTheGlobalOptions() throws {
         let typo = try Tool.run("dvcgctl", ["stauts"])
         #expect(typo.status == 2)
-        #expect(Self.firstLine(typo) == "dvcgctl: unknown verb 'stauts' (did you mean 'status'?)", "\(typo.stderr)")
+        #expect(
+            Self.firstLine(typo) == "dvcgctl: unknown verb 'stauts' (did you mean 'status'?); see 'dvcgctl --help'",
+            "\(typo.stderr)")
         let negative = try Tool.run("dvcgctl", ["bid", "fleet-8", "-5"])
         #expect(negative.status == 2)
         #expect(Self.firstLine(negative).hasPrefix("dvcgctl: bid: -5: negative numbers"), "\(negative.stderr)")
         let invalid = try Tool.run("dvcgctl", ["dump-ledger", "--from", "9", "--to", "3"])
         #expect(invalid.status == 2)
-        #expect(Self.firstLine(invalid) == "dvcgctl: dump-ledger: --from 9 is after --to 3", "\(invalid.stderr)")
+        #expect(
+            Self.firstLine(invalid)
+                == "dvcgctl: dump-ledger: --from 9 is after --to 3; see 'dvcgctl dump-ledger --help'",
+            "\(invalid.stderr)")
         let help = try Tool.run("dvcgctl", ["--help"])
         #expect(help.status == 0)
         #expect(help.stdout.contains("--socket <path>") && help.stdout.contains("--json"), "\(help.stdout)")
         let unreachable = try Tool.run("dvcgctl", ["--socket", "/nonexistent/dvcgd.sock", "status"])
         #expect(unreachable.status == 3)
         #expect(unreachable.stderr.hasPrefix("dvcgctl: status: cannot reach dvcgd at /nonexistent/dvcgd.sock"))
+        let file = try Tool.temporaryFile("period: 1s\n")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let notASocket = try Tool.run("dvcgctl", ["--socket", file, "status"])
+        #expect(notASocket.status == 3)
+        #expect(notASocket.stderr.contains(": not a socket (a file; see --socket"), "\(notASocket.stderr)")
+        let list = try Tool.run("dvcgctl", ["archive", "--list", "--before", "5"])
+        #expect(list.status == 2 && list.stderr.hasPrefix("dvcgctl: archive: --list takes no --before or --out"))
     }
 
     @Test func dvcgctlRefusalsNameTheVerbAndAmountsHaveTwoDecimals() throws {
@@ -129,6 +149,15 @@ import Testing
         #expect(bid.stdout.hasPrefix("bid of 120.12 VC by ext-1 for round "), "\(bid.stdout)")
         let round = try ctl(["round"])
         #expect(Self.matches(round.stdout, #"^round [0-9]+: 3 VSPs, welfare estimate -?[0-9]+\.[0-9]{2} VC\n$"#))
+        // A report's values may be negative, written as any other option value; amounts in refusals as sent.
+        let number = round.stdout.split(separator: ":").first.map { $0.dropFirst("round ".count) } ?? ""
+        let negative = try ctl([
+            "report", "ext-1", "--round", String(number), "--utility", "-1", "--gross-profit", "-2.5",
+        ])
+        #expect(negative.status == 0, "\(negative.stderr)")
+        let absurd = try ctl(["bid", "ext-1", "1100000000000"])
+        #expect(absurd.stderr == "dvcgctl: bid: amount: 1100000000000 VC is absurd (more than 1e12 VC)\n")
+        #expect(try ctl(["pause"]).stdout.hasPrefix("already paused before round "), "idempotent")
         let vsps = try ctl(["vsps"])
         #expect(vsps.stdout.contains("bandwidth (share)"), "\(vsps.stdout)")
         #expect(Self.matches(vsps.stdout, #"ext-1 .* 120\.12 "#), "\(vsps.stdout)")
@@ -175,9 +204,12 @@ import Testing
     @Test func dvcgdUsageErrorsExit2AndItsLogRoundsNumbersForPeople() throws {
         let bogus = try Tool.run("dvcgd", ["--bogus"])
         #expect(bogus.status == 2)
-        #expect(Self.firstLine(bogus) == "dvcgd: unknown option '--bogus'", "\(bogus.stderr)")
+        #expect(Self.firstLine(bogus) == "dvcgd: unknown option '--bogus'; see 'dvcgd --help'", "\(bogus.stderr)")
         let help = try Tool.run("dvcgd", ["--help"])
         #expect(help.stdout.contains("2 for a usage error"))
+        let both = try Tool.run("dvcgd", ["--check-config", "--restore-archive", "a.jsonl.gz"])
+        #expect(both.status == 2, "\(both.stderr)")
+        #expect(both.stderr.hasPrefix("dvcgd: --check-config and --restore-archive exclude each other"))
         let missing = try Tool.run("dvcgd", ["--config", "/nonexistent/dvcgd.yaml"])
         #expect(missing.status == 1 && !missing.stderr.isEmpty)
 

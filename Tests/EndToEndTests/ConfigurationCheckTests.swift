@@ -38,7 +38,7 @@ import Testing
         Case(
             name: "unknown key", yaml: valid.replacingOccurrences(of: "period: 1s", with: "period: 1s\nperod: 2s"),
             errors: [
-                "2:1: perod: unknown key 'perod' (expected one of: period, seed, resources, mechanism, policy, learning, state_directory, control, log, reload, vsps, ledger, metrics)"
+                "2:1: perod: unknown key 'perod' (did you mean 'period'? expected one of: period, seed, resources, mechanism, policy, learning, state_directory, control, log, reload, vsps, ledger, metrics)"
             ]),
         Case(
             name: "missing key", yaml: valid.replacingOccurrences(of: "policy: p.safetensors\n", with: ""),

@@ -175,18 +175,26 @@ public actor Auctioneer {
     /// Pauses rounds: ticks pass without a round and without consuming a round number. The switch is in the
     /// ledger before this returns, so a restart stays paused.
     ///
+    /// - Returns: Whether it was running (false: it was paused already, and nothing is written).
     /// - Throws: ``LedgerError`` when the ledger cannot record it; nothing changes then.
-    public func pause() throws(LedgerError) {
+    @discardableResult
+    public func pause() throws(LedgerError) -> Bool {
+        guard !state.paused else { return false }
         try setPaused(true)
         logger.info("auction paused", metadata: ["next_round": "\(state.bidBook.openRound)"])
+        return true
     }
 
     /// Resumes rounds at the next tick; recorded in the ledger before this returns.
     ///
+    /// - Returns: Whether it was paused (false: it was running already, and nothing is written).
     /// - Throws: ``LedgerError`` when the ledger cannot record it; nothing changes then.
-    public func resume() throws(LedgerError) {
+    @discardableResult
+    public func resume() throws(LedgerError) -> Bool {
+        guard state.paused else { return false }
         try setPaused(false)
         logger.info("auction resumed", metadata: ["next_round": "\(state.bidBook.openRound)"])
+        return true
     }
 
     private func setPaused(_ paused: Bool) throws(LedgerError) {

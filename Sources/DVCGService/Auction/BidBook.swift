@@ -23,7 +23,7 @@ public enum BidRejection: Equatable, Sendable, CustomStringConvertible {
             return "round \(round) is not open yet; bids are open for round \(open)"
         case .notRegistered(let id): return "VSP \(id) is not registered"
         case .simulated(let id): return "VSP \(id) is simulated; it bids by its own strategy inside dvcgd"
-        case .invalidAmount(let amount): return "bid \(amount) is not a finite number >= 0"
+        case .invalidAmount(let amount): return "bid \(messageNumber(amount)) is not a finite number >= 0"
         case .ledgerUnavailable(let message): return message
         }
     }

@@ -52,7 +52,9 @@ public struct VSPDefinition: Sendable, Equatable, Codable {
             issues.append(VSPIssue(path: naming.path(of: field), message: message))
         }
         func check(_ value: Double, _ field: VSPDraft.Field, in range: ClosedRange<Double>, _ expected: String) {
-            if !value.isFinite || !range.contains(value) { issue(field, "expected \(expected), found \(value)") }
+            if !value.isFinite || !range.contains(value) {
+                issue(field, "expected \(expected), found \(messageNumber(value))")
+            }
         }
         switch draft.kind {
         case .external:
@@ -81,7 +83,7 @@ public struct VSPDefinition: Sendable, Equatable, Codable {
             }
             let alpha = draft.alpha ?? 1
             if !alpha.isFinite || alpha <= 0 || alpha > maximumValue {
-                issue(.alpha, "expected a finite number in (0, \(maximumText)], found \(alpha)")
+                issue(.alpha, "expected a finite number in (0, \(maximumText)], found \(messageNumber(alpha))")
             }
             let noiseMean = draft.noiseMean ?? 0
             check(noiseMean, .noiseMean, in: -maximumValue...maximumValue, "a finite number")

@@ -1,3 +1,4 @@
+import DVCGCore
 import Foundation
 import Yams
 
@@ -66,7 +67,8 @@ struct YAMLReader {
             if name.contains(Self.setAsideMarker) { continue }
             let keyPath = Self.join(path, name)
             guard known.contains(name) else {
-                let hint = known.isEmpty ? "" : " (expected one of: \(known.joined(separator: ", ")))"
+                let nearest = nearestWord(to: name, in: known).map { "did you mean '\($0)'? " } ?? ""
+                let hint = known.isEmpty ? "" : " (\(nearest)expected one of: \(known.joined(separator: ", ")))"
                 report("unknown key '\(name)'\(hint)", at: key, path: keyPath)
                 continue
             }

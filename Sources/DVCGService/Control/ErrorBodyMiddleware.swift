@@ -59,7 +59,8 @@ struct ErrorBodyMiddleware: RouterMiddleware {
             return ControlServer.json(.internalServerError, ErrorBody(code: "internal", message: "\(error)"))
         }
         environment.auctioneer.metrics.requestRejected()
-        if response.status != .forbidden {
+        // A refused reload is logged once, by the auctioneer ("reload failed", with its trigger), as for SIGHUP.
+        if response.status != .forbidden, code != "reload_failed" {
             let peer = await environment.peer(context.channel)
             environment.logger.notice(
                 "control request refused",

@@ -28,11 +28,13 @@ struct MarketRoutes {
     static func bid(_ body: BidRequest, auctioneer: Auctioneer) async throws(ControlError) -> BidResponse {
         let maximum = ControlServer.maximumBid
         guard body.amount.isFinite, body.amount >= 0 else {
-            throw .invalid("invalid_bid", "amount: expected a finite number >= 0 VC, found \(body.amount)")
+            throw .invalid(
+                "invalid_bid", "amount: expected a finite number >= 0 VC, found \(messageNumber(body.amount))")
         }
         guard body.amount <= maximum else {
             throw .invalid(
-                "invalid_bid", "amount: \(body.amount) VC is absurd (more than \(ControlServer.maximumBidText) VC)")
+                "invalid_bid",
+                "amount: \(messageNumber(body.amount)) VC is absurd (more than \(ControlServer.maximumBidText) VC)")
         }
         let (decision, round, replaced) = await auctioneer.receiveBid(
             body.amount, from: body.vsp, for: body.round.map(RoundNumber.init))
@@ -50,7 +52,7 @@ struct MarketRoutes {
             throw ControlError(
                 .conflict, "round_not_open", "round: bids are open for round \(open) only, not round \(round)")
         case .rejected(.invalidAmount(let amount)):
-            throw .invalid("invalid_bid", "amount: expected a finite number >= 0 VC, found \(amount)")
+            throw .invalid("invalid_bid", "amount: expected a finite number >= 0 VC, found \(messageNumber(amount))")
         case .rejected(.ledgerUnavailable(let message)):
             throw ControlError(.serviceUnavailable, "ledger_unavailable", message)
         }
@@ -63,7 +65,8 @@ struct MarketRoutes {
         where !value.isFinite || abs(value) > maximum {
             throw .invalid(
                 "invalid_report",
-                "\(field): expected a finite number of VC within ±\(ControlServer.maximumBidText), found \(value)")
+                "\(field): expected a finite number of VC within ±\(ControlServer.maximumBidText), found \(messageNumber(value))"
+            )
         }
         let report = FinancialReport(
             vsp: body.vsp, round: RoundNumber(body.round), utility: body.utility, grossProfit: body.grossProfit)

@@ -22,14 +22,21 @@ struct OperationRoutes {
             }
         }
         routes.register(ControlAPI.Pause.self, environment) {
-            do throws(LedgerError) { try await auctioneer.pause() } catch { throw Self.unrecorded(error) }
+            // Idempotent, as systemctl start of a started unit: a second pause says so and succeeds.
+            let changed: Bool
+            do throws(LedgerError) { changed = try await auctioneer.pause() } catch { throw Self.unrecorded(error) }
             let next = await auctioneer.snapshot().openRound
-            return ActionResponse(outcome: "paused", message: "paused before round \(next)", round: next.value)
+            return ActionResponse(
+                outcome: "paused", message: "\(changed ? "" : "already ")paused before round \(next)", round: next.value
+            )
         }
         routes.register(ControlAPI.Resume.self, environment) {
-            do throws(LedgerError) { try await auctioneer.resume() } catch { throw Self.unrecorded(error) }
+            let changed: Bool
+            do throws(LedgerError) { changed = try await auctioneer.resume() } catch { throw Self.unrecorded(error) }
             let next = await auctioneer.snapshot().openRound
-            return ActionResponse(outcome: "resumed", message: "round \(next) runs at the next tick", round: next.value)
+            return ActionResponse(
+                outcome: "resumed", message: "\(changed ? "" : "already running: ")round \(next) runs at the next tick",
+                round: next.value)
         }
         routes.register(ControlAPI.RunRound.self, environment) {
             guard let outcome = await auctioneer.runRound(started: Date(), evenIfPaused: true) else {

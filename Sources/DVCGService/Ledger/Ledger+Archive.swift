@@ -46,6 +46,40 @@ extension Ledger {
         }
     }
 
+    /// The migration after the schema's v7: `archived_standings`.
+    static func registerArchivedStandingsMigration(in migrator: inout DatabaseMigrator) {
+        // v8: each VSP's newest archived row, so that a restart after an archive still shows the last bid and tax
+        // of a VSP that has not taken part since (``Ledger/recover()``).
+        migrator.registerMigration("v8-archived-standings") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE archived_standings (
+                        vsp TEXT PRIMARY KEY,
+                        round INTEGER NOT NULL,
+                        realised_shares TEXT NOT NULL,
+                        bid REAL NOT NULL,
+                        tax REAL NOT NULL,
+                        alpha_hat REAL NOT NULL,
+                        voi_fitted INTEGER
+                    )
+                    """)
+        }
+    }
+
+    /// Keeps, in `archived_standings`, each VSP's newest row of rounds `range` before they are deleted.
+    static func keepStandings(_ db: Database, of range: StatementArguments) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO archived_standings (vsp, round, realised_shares, bid, tax, alpha_hat, voi_fitted)
+                    SELECT vsp, max(round), realised_shares, bid, tax, alpha_hat, voi_fitted FROM round_entries
+                    WHERE round BETWEEN ? AND ? GROUP BY vsp
+                ON CONFLICT (vsp) DO UPDATE SET round = excluded.round, realised_shares = excluded.realised_shares,
+                    bid = excluded.bid, tax = excluded.tax, alpha_hat = excluded.alpha_hat,
+                    voi_fitted = excluded.voi_fitted
+                    WHERE excluded.round > archived_standings.round
+                """, arguments: range)
+    }
+
     /// Makes deleted rows give their pages back to the file system (`PRAGMA auto_vacuum = INCREMENTAL`).
     ///
     /// The mode takes effect with one VACUUM: instant for a new ledger, a few seconds per hundred MB for an
@@ -372,6 +406,7 @@ extension Ledger {
                     let range: StatementArguments = [from, to]
                     // Reports by their primary key (round, vsp).
                     try db.execute(sql: "DELETE FROM reports WHERE round BETWEEN ? AND ?", arguments: range)
+                    try Self.keepStandings(db, of: range)
                     try db.execute(sql: "DELETE FROM round_entries WHERE round BETWEEN ? AND ?", arguments: range)
                     try db.execute(sql: "DELETE FROM rounds WHERE number BETWEEN ? AND ?", arguments: range)
                     let finished = to >= last

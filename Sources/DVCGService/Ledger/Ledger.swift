@@ -154,6 +154,7 @@ public final class Ledger: Sendable {
                     ALTER TABLE reports_by_round RENAME TO reports;
                     """)
         }
+        registerArchivedStandingsMigration(in: &migrator)
         return migrator
     }
 
@@ -248,7 +249,8 @@ public final class Ledger: Sendable {
     }
 
     /// Adds the last row of each VSP on the roster that did not take part in the last non-empty round, when it took
-    /// part after it was last added, in one backwards scan of at most ``standingLookback`` rows.
+    /// part after it was last added, in one backwards scan of at most ``standingLookback`` rows, else from
+    /// `archived_standings` when its newest row was archived.
     private func recoverEarlierStandings(
         into standings: inout [VSPID: VSPStanding], events: [RosterEvent], lastRound: Int64, decoder: JSONDecoder
     ) throws(LedgerError) {
@@ -283,7 +285,27 @@ public final class Ledger: Sendable {
             throw .transactionFailed(
                 path: path, operation: "reading the ledger for recovery", reason: Self.reason(error))
         }
-        for row in rows {
+        // Rows archived since: each VSP's newest archived row (`archived_standings`).
+        let unfound = missing.keys.filter { standings[$0] == nil }
+        var archived: [Row] = []
+        if !unfound.isEmpty {
+            do {
+                let names = String(decoding: try JSONEncoder().encode(unfound.map(\.rawValue)), as: UTF8.self)
+                archived = try pool.read { db in
+                    try Row.fetchAll(
+                        db,
+                        sql: """
+                            SELECT round, vsp, realised_shares, bid, tax, alpha_hat, voi_fitted FROM archived_standings
+                            WHERE vsp IN (SELECT value FROM json_each(?))
+                            """,
+                        arguments: [names])
+                }
+            } catch {
+                throw .transactionFailed(
+                    path: path, operation: "reading the ledger for recovery", reason: Self.reason(error))
+            }
+        }
+        for row in rows + archived {
             let (id, standing) = try Self.standing(row, decoder: decoder, path: path)
             guard standings[id] == nil, let first = missing[id], Int64(standing.round.value) >= first else { continue }
             standings[id] = standing

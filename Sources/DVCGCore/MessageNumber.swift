@@ -1,0 +1,7 @@
+/// A number as a message shows it to people: an integral value without a trailing `.0` (`0`, `1100000000000`),
+/// any other as Swift's shortest text that reads back to the same value (`0.15`, `1e-300`, `inf`, `nan`), so a
+/// refusal quotes what was sent without the `1100000000000.0` of `Double.description`.
+public func messageNumber(_ value: Double) -> String {
+    if value.isFinite, value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+    return value.description
+}

@@ -1,0 +1,30 @@
+/// The word of `choices` nearest to `word` by edit distance, when at most 2 edits (or a third of its
+/// length) away; else the one choice that shares its first 5 letters (`optimise`: `optimum`); nil otherwise.
+package func nearestWord(to word: String, in choices: [String]) -> String? {
+    let limit = max(2, word.count / 3)
+    let scored = choices.map { ($0, editDistance(word, $0)) }.filter { $0.1 <= limit }
+    if let nearest = scored.min(by: { $0.1 < $1.1 }) { return nearest.0 }
+    let stem = word.prefix(5)
+    let sharing = choices.filter { stem.count == 5 && $0.hasPrefix(stem) }
+    return sharing.count == 1 ? sharing[0] : nil
+}
+
+/// The Damerau-Levenshtein (optimal string alignment) distance between `a` and `b`: insertions,
+/// deletions, substitutions and transpositions of neighbours each count 1.
+package func editDistance(_ a: String, _ b: String) -> Int {
+    let x = Array(a)
+    let y = Array(b)
+    guard !x.isEmpty else { return y.count }
+    guard !y.isEmpty else { return x.count }
+    var d = [[Int]](repeating: [Int](repeating: 0, count: y.count + 1), count: x.count + 1)
+    for i in 0...x.count { d[i][0] = i }
+    for j in 0...y.count { d[0][j] = j }
+    for i in 1...x.count {
+        for j in 1...y.count {
+            let cost = x[i - 1] == y[j - 1] ? 0 : 1
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1, j > 1, x[i - 1] == y[j - 2], x[i - 2] == y[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
+        }
+    }
+    return d[x.count][y.count]
+}

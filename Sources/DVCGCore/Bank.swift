@@ -33,19 +33,31 @@ public enum Bank {
     /// A bid of 10^9 VC counts as a bid of about the pool instead of taking the whole pool as its loan
     /// and randomising every VSP's slice (docs/learning.md, "Bids above the pool").
     ///
+    /// A VSP the bank knows nothing of yet (no financial report) is financed up to twice the equal share of
+    /// the pool, 2 F_P / N, before that rule: it pays no interest (its U* is its loan), so the interest cannot
+    /// deter it from an over-bid that shrinks the others' loans and widens the noise.
+    ///
     /// - Parameters:
     ///   - bids: Sealed bids x_i in VC, one per VSP, each finite and >= 0.
     ///   - pool: The VC pool F_P(t) in VC, finite.
+    ///   - unreported: Per VSP, whether it has filed no report yet; nil: the line of 2 F_P / N for nobody.
     /// - Returns: x^ in the order of `bids`.
     /// - Throws: ``MechanismError/invalidBid(vsp:amount:)`` for a negative or non-finite bid;
     ///   ``MechanismError/invalidValue(name:value:)`` for a non-finite pool.
-    public static func financedBids(bids: [Double], pool: Double) throws(MechanismError) -> [Double] {
+    public static func financedBids(bids: [Double], pool: Double, unreported: [Bool]? = nil) throws(MechanismError)
+        -> [Double]
+    {
         guard pool.isFinite else { throw .invalidValue(name: "pool", value: pool) }
         _ = try totalBid(bids)
         guard pool > 0 else { return bids }
-        let capped = bids.map { min($0, pool) }
+        var applied = bids
+        if let unreported {
+            let line = 2 * pool / Double(bids.count)
+            for i in applied.indices where unreported[i] { applied[i] = min(applied[i], line) }
+        }
+        let capped = applied.map { min($0, pool) }
         let total = capped.reduce(0, +)
-        return zip(bids, capped).map { bid, own in min(bid, max(pool, total - own)) }
+        return zip(applied, capped).map { bid, own in min(bid, max(pool, total - own)) }
     }
 
     /// Loans granted by the bank, eq. (13): K_i = F_P x_i / sum_j x_j.

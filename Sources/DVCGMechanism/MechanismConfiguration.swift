@@ -37,6 +37,10 @@ public struct MechanismConfiguration: Sendable, Equatable, Codable {
     /// tax is also at most max(alpha-hat_i * interest, U_i of its last report): a truthful VSP bids its
     /// last report's utility, so it never pays above its bid unless its own bid moved the interest.
     public var capsExternality: Bool
+    /// Whether the bank finances the bid of a VSP that has filed no report yet only up to 2 F_P / N, twice
+    /// the equal share of the pool (``Bank/financedBids(bids:pool:unreported:)``): such a VSP pays no interest,
+    /// so nothing else deters its over-bid from shrinking the others' loans (docs/learning.md).
+    public var limitsUnreportedCredit: Bool
     /// VoI-net evaluations per round the bank spends tracking the VoI optimum, the denominator of
     /// the estimated efficiency (``RoundOutcome/estimatedOptimum``); 0 turns the estimate off.
     public var efficiencyBudget: Int
@@ -47,9 +51,11 @@ public struct MechanismConfiguration: Sendable, Equatable, Codable {
         alphaMethod: AlphaEstimator.Method = .ordinaryLeastSquares,
         exactCounterfactualLimit: Int = 64, minimumShare: Double = 1e-4, learns: Bool = false,
         learning: LearningConfiguration = LearningConfiguration(), voiFit: VoIFitConfiguration = VoIFitConfiguration(),
-        protectsUnfittedVSPs: Bool = true, capsExternality: Bool = true, efficiencyBudget: Int = 200
+        protectsUnfittedVSPs: Bool = true, capsExternality: Bool = true, limitsUnreportedCredit: Bool = true,
+        efficiencyBudget: Int = 200
     ) {
         self.capsExternality = capsExternality
+        self.limitsUnreportedCredit = limitsUnreportedCredit
         self.chargesInterest = chargesInterest
         self.addsNoise = addsNoise
         self.alphaMethod = alphaMethod

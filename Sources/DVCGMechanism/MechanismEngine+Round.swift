@@ -9,7 +9,7 @@ extension MechanismEngine {
     /// A registered VSP without a bid takes no part: share 0 this round, no loan, no tax; its
     /// state is kept for its next round. The participants' current shares are normalised per
     /// resource, then: 1. VoI_i = f_i(s~_{i,t-1}), pool F_P (12, 29); 2. bids financed up to the pool
-    /// (``Bank/financedBids(bids:pool:)``) and loans (13); 3. actor
+    /// (``Bank/financedBids(bids:pool:unreported:)``) and loans (13); 3. actor
     /// actions (greedy, or exploring when learning), proposal s*, U*_i, SW*; 4. noise (15-16);
     /// 5. SW_-i from the counterfactual rollout of the target actors over the VoI nets (31-33),
     /// clamped to the bill's maxima (30), externality (17), interest and tax (18).
@@ -65,7 +65,10 @@ extension MechanismEngine {
                 marginalValues?.values
                 ?? (0..<n).map { Double(nets[$0].voi.evaluate(floats(previous.shares(of: $0)))[0]) }
             let pool = try Bank.pool(voi: voi)
-            let financed = try Bank.financedBids(bids: bidList, pool: pool)
+            let unreported =
+                configuration.limitsUnreportedCredit
+                ? slots.map { agents.values[$0].state.voiFit.lastReport == nil } : nil
+            let financed = try Bank.financedBids(bids: bidList, pool: pool, unreported: unreported)
             let loans = try Bank.loans(bids: financed, pool: pool)
 
             // 3. Actions and proposal (NSP). A shared actor sees shares and the bank's value ratios.

@@ -60,7 +60,7 @@ public struct RoundEntry: Sendable, Equatable, Codable {
     /// Its sealed bid x_i in VC.
     public var bid: Double
     /// The bid the bank financed, x^_i in VC: the sealed bid up to the credit line
-    /// (``Bank/financedBids(bids:pool:)``); loans (13) and the noise (16) use it.
+    /// (``Bank/financedBids(bids:pool:unreported:)``); loans (13) and the noise (16) use it.
     public var financedBid: Double
     /// Its loan K_i = F_P x_i / sum_j x_j in VC, eq. (13).
     public var loan: Double

@@ -26,7 +26,8 @@ struct IncentiveOptions: ParsableArguments {
 
     @Option(
         help:
-            "A policy for the market (ProblemInstance.paper(vspCount: --vsps, seed: --seed)); trained when absent.")
+            "A policy for the market (the paper's distributions drawn with --vsps and --seed, as dvcg instance draws them); trained when absent."
+    )
     var policy: String?
 
     @Option(help: "VSPs in the market.")
@@ -40,6 +41,18 @@ struct IncentiveOptions: ParsableArguments {
             "When > 0, the deviating VSP(s) join mid-run: absent for this many rounds, then registered, and averaged over every round after."
     )
     var joinRound = 0
+
+    @Flag(
+        help:
+            "The deviating VSP(s) file no financial reports, as an external VSP that keeps its utility to itself (the bank never fits its VoI net)."
+    )
+    var silent = false
+
+    @Flag(
+        help:
+            "Finance a VSP without reports as any other, without the line of 2 F_P / N (the ablation of docs/learning.md, 'Bids above the pool')."
+    )
+    var noUnreportedCreditLine = false
 
     @Option(help: "Training rounds when no --policy is given.")
     var trainingRounds = 3_000
@@ -144,7 +157,8 @@ struct IncentiveOptions: ParsableArguments {
         for interest in [true, false] {
             rows += try StrategyExperiment.run(
                 instance: instance, policy: policy, members: members, factors: factors, chargesInterest: interest,
-                rounds: rounds, joinRound: joinRound)
+                rounds: rounds, joinRound: joinRound, silent: silent,
+                mechanism: MechanismConfiguration(limitsUnreportedCredit: !noUnreportedCreditLine))
         }
         try write(csv(rows), to: "\(name).csv")
         let chart = SVGChart(

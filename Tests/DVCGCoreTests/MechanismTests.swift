@@ -65,6 +65,13 @@ import Testing
         // An unfitted bank's low pool: each bid is below the others' together.
         #expect(try Bank.financedBids(bids: [150, 120, 130, 140], pool: 100) == [150, 120, 130, 140])
         #expect(try Bank.financedBids(bids: [10, 1e9], pool: -5) == [10, 1e9])  // no credit line
+        // A VSP without reports first at 2 F_P / N = 2 * 120 / 4 = 60, by hand; the others as before,
+        // counting its financed 60: min(1e9, max(120, 60 + 120 + 0)) = 180 for the second, reported, one.
+        #expect(
+            try Bank.financedBids(bids: [1e9, 1e9, 120, 0], pool: 120, unreported: [true, false, false, false])
+                == [60, 180, 120, 0])
+        #expect(try Bank.financedBids(bids: [50, 1e9], pool: 120, unreported: [true, true]) == [50, 120])
+        #expect(try Bank.financedBids(bids: [10, 1e9], pool: -5, unreported: [true, true]) == [10, 1e9])
         #expect(throws: MechanismError.invalidBid(vsp: 1, amount: -1)) {
             try Bank.financedBids(bids: [1, -1], pool: 10)
         }

@@ -279,7 +279,7 @@ let engineStateRound = """
         let boundary = try fixture.addVSP(
             #"{"id": "greedy", "kind": "simulated", "utility": {"beta": 150, "xi": [1, 2, 3]}, "bidding": "scaled:1e7"}"#
         )
-        #expect(fixture.waitForRound(boundary + 5), "\(fixture.stderr)")
+        #expect(fixture.waitForRound(boundary + 6), "\(fixture.stderr)")
         // The reference: the credit line max(F_P, sum of the others' bids, each up to F_P), from the ledger.
         let rows = try fixture.query {
             try Row.fetchAll(
@@ -287,15 +287,19 @@ let engineStateRound = """
                 sql: """
                     SELECT e.round, e.vsp, e.bid, e.loan, r.pool FROM round_entries e JOIN rounds r ON r.number = e.round
                     WHERE e.round BETWEEN ? AND ? ORDER BY e.round, e.vsp
-                    """, arguments: [boundary, boundary + 4])
+                    """, arguments: [boundary, boundary + 5])
         }
         let byRound = Dictionary(grouping: rows) { $0["round"] as Int64 }
-        #expect(byRound.count == 5)
-        for (_, entries) in byRound {
+        #expect(byRound.count == 6)
+        for (round, entries) in byRound {
             let pool: Double = entries[0]["pool"]
             let greedy = try #require(entries.first { ($0["vsp"] as String) == "greedy" })
             let others = entries.filter { ($0["vsp"] as String) != "greedy" }
-            let line = max(pool, others.reduce(0.0) { $0 + min($1["bid"] as Double, pool) })
+            // Its first round, before any report: first the line of 2 F_P / N for a VSP the bank knows nothing of.
+            let line =
+                round == Int64(boundary)
+                ? 2 * pool / Double(entries.count)
+                : max(pool, others.reduce(0.0) { $0 + min($1["bid"] as Double, pool) })
             let financedTotal = line + others.reduce(0.0) { $0 + ($1["bid"] as Double) }
             #expect(pool > 0)
             #expect((greedy["bid"] as Double) > 1e3 * pool)

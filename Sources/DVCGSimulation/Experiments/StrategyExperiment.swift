@@ -42,10 +42,15 @@ public enum StrategyExperiment {
     ///   - joinRound: When > 0, the members join mid-run: absent for the first `joinRound` rounds,
     ///     registered before the next, and their profits averaged over every round after (`window`
     ///     is then ignored).
+    ///   - silent: Whether the members file no financial reports (``SimulatedMarket/silent``).
+    ///   - mechanism: The rest of the mechanism (its `chargesInterest` is replaced by the argument).
     public static func run(
         instance: ProblemInstance, policy: PolicyCheckpoint, members: [Int], factors: [Double],
-        chargesInterest: Bool, rounds: Int = 500, window: Int = 400, seeds: [UInt64] = [1, 2, 3], joinRound: Int = 0
+        chargesInterest: Bool, rounds: Int = 500, window: Int = 400, seeds: [UInt64] = [1, 2, 3], joinRound: Int = 0,
+        silent: Bool = false, mechanism: MechanismConfiguration = MechanismConfiguration()
     ) throws -> [Row] {
+        var configuration = mechanism
+        configuration.chargesInterest = chargesInterest
         let all = factors.contains(1) ? factors : ([1] + factors)
         var rows: [Row] = []
         for factor in all {
@@ -61,9 +66,9 @@ public enum StrategyExperiment {
                 }
                 let population = try BiddingPopulation(vsps: vsps, groups: groups)
                 let engine = try PolicyTrainer.engine(
-                    policy: policy, instance: instance,
-                    configuration: MechanismConfiguration(chargesInterest: chargesInterest), seed: seed)
-                let market = SimulatedMarket(instance: instance, population: population, seed: seed)
+                    policy: policy, instance: instance, configuration: configuration, seed: seed)
+                var market = SimulatedMarket(instance: instance, population: population, seed: seed)
+                if silent { market.silent = Set(members) }
                 let evaluation = try PolicyTrainer.evaluate(
                     engine: engine, market: market, rounds: rounds,
                     window: joinRound > 0 ? rounds - joinRound : window, joiners: members, joinRound: joinRound)

@@ -15,6 +15,9 @@ public struct SimulatedMarket: Sendable {
     public var lastSlices: [[Double]?]
     /// The indices of VSPs not registered yet (they neither bid nor report; a mid-run joiner).
     public var absent: Set<Int> = []
+    /// The indices of VSPs that bid but never file a financial report (an external VSP that keeps its utility
+    /// to itself: the bank never fits its VoI net).
+    public var silent: Set<Int> = []
     var generator: SeededGenerator
 
     /// A market of the instance's VSPs with `population`'s strategies.
@@ -74,8 +77,10 @@ public struct SimulatedMarket: Sendable {
             let slice = zip(entry.realisedShares, instance.capacities).map { $0 * $1 }
             let utility = try population.vsps[i].utility.value(at: slice)
             let gross = population.vsps[i].profit.grossProfit(utility: utility, using: &generator)
-            try engine.record(
-                report: FinancialReport(vsp: entry.vsp, round: round, utility: utility, grossProfit: gross))
+            if !silent.contains(i) {
+                try engine.record(
+                    report: FinancialReport(vsp: entry.vsp, round: round, utility: utility, grossProfit: gross))
+            }
             lastSlices[i] = slice
             utilities[i] = utility
             profits[i] = gross - entry.tax

@@ -57,8 +57,8 @@ public struct CheckpointReport: Sendable, Equatable, Codable {
             let checkpoint = try PolicyCheckpoint(archive: archive)
             if let resourceCount, checkpoint.architecture.resourceCount != resourceCount {
                 reason =
-                    "the policy is for K = \(checkpoint.architecture.resourceCount) resources, the configuration has "
-                    + "\(resourceCount) (dvcgd would refuse it; see --resources)"
+                    "the policy is for K = \(checkpoint.architecture.resourceCount) resources, not the \(resourceCount) "
+                    + "of --resources (a dvcgd with \(resourceCount) resources would refuse it)"
             }
         } catch { reason = error.description }
         var tensors: [Tensor] = []

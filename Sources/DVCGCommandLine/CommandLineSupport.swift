@@ -104,6 +104,12 @@ extension ParsableCommand {
             first = "\(negative): negative numbers are not accepted (every amount, round and count is >= 0)"
         } else if let head = first.first {
             first = head.lowercased() + first.dropFirst()
+            // swift-argument-parser's sentences as one clause: "unknown option '--jsno'. Did you mean '--json'?"
+            // reads "unknown option '--jsno' (did you mean '--json'?)", and a final full stop goes.
+            if let range = first.range(of: ". Did you mean ") {
+                first = first[..<range.lowerBound] + " (did you mean " + first[range.upperBound...] + ")"
+            }
+            while first.hasSuffix(".") { first.removeLast() }
         }
         let command = prefix.replacingOccurrences(of: ": ", with: " ")
         return "\(prefix): \(first); see '\(command) --help'"
@@ -134,6 +140,16 @@ public func fileProblem(_ error: any Error) -> String {
         return String(cString: strerror(Int32(candidate.code)))
     }
     return error.localizedDescription
+}
+
+/// Refuses a file that cannot be opened for reading as an input error (exit 2), with the system's reason, so
+/// that a missing file is told from one that is there but invalid (exit 1).
+public func requireReadable(_ path: String) throws(CommandFailure) {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else {
+        throw .input("\(path): cannot read the file: \(String(cString: strerror(errno)))")
+    }
+    close(descriptor)
 }
 
 /// Writes `value` as pretty JSON with sorted keys, and a newline, to standard output.

@@ -226,8 +226,10 @@ public struct StatusResponse: Codable, Sendable, Equatable {
     public var lastRound: LastRoundStatus?
     /// Frozen or online.
     public var learning: LearningMode
-    /// The number of committed rounds in the ledger.
+    /// The number of committed rounds in the ledger, from ``ledgerFirstRound`` to the last.
     public var ledgerRounds: UInt64
+    /// The oldest round in the ledger, nil without rounds (after `dvcgctl archive`, no longer 1).
+    public var ledgerFirstRound: UInt64?
     /// The ledger database size in bytes.
     public var ledgerBytes: UInt64
     /// Seconds since the daemon started.
@@ -249,9 +251,10 @@ public struct StatusResponse: Codable, Sendable, Equatable {
         policy: PolicyStatus, lastRound: LastRoundStatus?, learning: LearningMode, ledgerRounds: UInt64,
         ledgerBytes: UInt64,
         uptimeSeconds: Double, version: String, skippedTicks: Int64 = 0, lastReload: ReloadStatus? = nil,
-        degraded: DegradedStatus? = nil, safeguard: SafeguardStatus? = nil
+        degraded: DegradedStatus? = nil, safeguard: SafeguardStatus? = nil, ledgerFirstRound: UInt64? = nil
     ) {
         self.safeguard = safeguard
+        self.ledgerFirstRound = ledgerFirstRound
         self.state = state
         self.nextRound = nextRound
         self.periodSeconds = periodSeconds
@@ -277,6 +280,7 @@ public struct StatusResponse: Codable, Sendable, Equatable {
         case vspCount = "vsp_count"
         case lastRound = "last_round"
         case ledgerRounds = "ledger_rounds"
+        case ledgerFirstRound = "ledger_first_round"
         case ledgerBytes = "ledger_bytes"
         case uptimeSeconds = "uptime_seconds"
         case skippedTicks = "skipped_ticks"

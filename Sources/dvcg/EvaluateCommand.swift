@@ -43,22 +43,22 @@ struct EvaluateCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard rounds >= 1 else { throw ValidationError("--rounds must be >= 1.") }
-        guard ["dvcg", "nvi"].contains(mechanism) else { throw ValidationError("--mechanism must be dvcg or nvi.") }
+        guard rounds >= 1 else { throw ValidationError("--rounds must be >= 1") }
+        guard ["dvcg", "nvi"].contains(mechanism) else { throw ValidationError("--mechanism must be dvcg or nvi") }
         _ = try parseBidders(vspCount: Int.max)
     }
 
     /// The colluding members, or nil for truthful bidders.
     func parseBidders(vspCount: Int) throws -> [Int]? {
         if bidders == "truthful" { return nil }
-        if bidders == "learning" { throw ValidationError("--bidders learning is not implemented yet.") }
+        if bidders == "learning" { throw ValidationError("--bidders learning is not implemented yet") }
         guard bidders.hasPrefix("collude:") else {
-            throw ValidationError("--bidders must be truthful, learning or collude:i,j.")
+            throw ValidationError("--bidders must be truthful, learning or collude:i,j")
         }
         let members = bidders.dropFirst("collude:".count).split(separator: ",").map { Int($0) }
         guard members.count == 2, let i = members[0], let j = members[1], i != j, i >= 0, j >= 0, i < vspCount,
             j < vspCount
-        else { throw ValidationError("collude:i,j needs two distinct VSP indices of the market.") }
+        else { throw ValidationError("collude:i,j needs two distinct VSP indices of the market") }
         return [i, j]
     }
 
@@ -99,6 +99,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     func run() async throws {
         let instance = try market.load()
         let checkpoint: PolicyCheckpoint
+        try requireReadable(policy)
         do { checkpoint = try PolicyCheckpoint.load(from: policy) } catch {
             throw CommandFailure.invalid("\(policy): \(error)")
         }
@@ -111,7 +112,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         do {
             engine = try PolicyTrainer.engine(
                 policy: checkpoint, instance: instance, configuration: configuration, seed: engineSeed)
-        } catch { throw CommandFailure.input("\(policy): \(error)") }
+        } catch { throw CommandFailure.invalid("\(policy): \(error)") }
         var groups: [CollusiveGroup] = []
         if let members = try parseBidders(vspCount: instance.vspCount) {
             groups.append(try CollusiveGroup(members: members, factor: collusionFactor))

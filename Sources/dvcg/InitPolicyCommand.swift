@@ -32,6 +32,8 @@ struct InitPolicyCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...64).contains(resources) else { throw ValidationError("--resources must be between 1 and 64") }
+        var seen: Set<VSPID> = []
+        for id in vsp where !seen.insert(id).inserted { throw ValidationError("--vsp '\(id)' is given twice") }
     }
 
     func run() async throws {
@@ -45,7 +47,7 @@ struct InitPolicyCommand: AsyncParsableCommand {
         do {
             try checkpoint.write(to: out)
         } catch {
-            throw CommandFailure.input("\(out): cannot write: \(error)")
+            throw CommandFailure.input("\(out): cannot write the file: \(fileProblem(error))")
         }
         let named = vsp.isEmpty ? "template networks only" : "networks for \(vsp.count) VSPs and the template"
         print("wrote \(out): untrained policy for K = \(resources) resources, \(named) (seed \(seed))")

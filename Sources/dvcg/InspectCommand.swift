@@ -30,6 +30,7 @@ struct InspectCommand: AsyncParsableCommand {
 
     func run() async throws {
         let report: CheckpointReport
+        try requireReadable(file)
         do {
             report = try CheckpointReport.make(path: file, resourceCount: resources)
         } catch {

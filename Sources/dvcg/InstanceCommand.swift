@@ -18,7 +18,7 @@ struct InstanceCommand: AsyncParsableCommand {
     var vsps: Int
 
     @Option(name: .long, help: "The seed of the random generator (an unsigned 64-bit integer).")
-    var seed: UInt64
+    var seed: UInt64 = 1
 
     @Option(name: .long, help: "Write to this file instead of standard output.")
     var out: String?

@@ -49,6 +49,12 @@ struct AddVSPCommand: AsyncParsableCommand {
         guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
             throw ValidationError("--xi takes comma-separated numbers, e.g. 1.5,0,3")
         }
+        // As a negative --beta: a usage error here, not the daemon's refusal.
+        if let negative = values.first(where: { $0! < 0 }) {
+            throw ValidationError(
+                "--xi: \(messageNumber(negative!)): negative numbers are not accepted (every amount, round and count is >= 0)"
+            )
+        }
         return values.map { $0! }
     }
 

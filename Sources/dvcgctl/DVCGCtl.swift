@@ -15,10 +15,9 @@ struct DVCGCtl: AsyncParsableCommand {
             Exit status: 0 ok, 1 refused by the daemon (its message is printed), 2 usage error, 3 daemon \
             unreachable.
 
-            Global options, accepted by every verb, before or after it:
-              --socket <path>         The daemon's control socket (default: $DVCG_SOCKET, else
-                                      /run/dvcg/dvcgd.sock).
-              --json                  Print the daemon's answer as JSON, for scripts (full precision).
+            Global options, accepted by every verb, before or after it: --socket <path>, the daemon's \
+            control socket (default: $DVCG_SOCKET, else /run/dvcg/dvcgd.sock); --json, the daemon's answer \
+            as JSON for scripts (full precision).
             """,
         version: programVersion,
         subcommands: [
@@ -68,6 +67,10 @@ struct GlobalOptions: ParsableArguments {
 
     @Flag(name: .long, help: "Print the daemon's answer as JSON, for scripts.")
     var json = false
+
+    func validate() throws {
+        if socket?.isEmpty == true { throw ValidationError("--socket: an empty path names no socket") }
+    }
 
     /// The client for the chosen socket.
     var client: ControlClient {

@@ -101,7 +101,8 @@ struct DumpLedgerCommand: AsyncParsableCommand {
         flush()
         if !printedHeader {
             try await refuseUnknownVSP(rows: 0)
-            print("no ledger rows match")
+            // On standard error, so that a redirected dump stays empty.
+            FileHandle.standardError.write(Data("dvcgctl: dump-ledger: no ledger rows match\n".utf8))
         }
     }
 
@@ -111,7 +112,10 @@ struct DumpLedgerCommand: AsyncParsableCommand {
         guard let roster = try? await global.client.send(ControlAPI.ListVSPs.self),
             !roster.vsps.contains(where: { $0.id == vsp })
         else { return }
+        let range =
+            from == nil && to == nil
+            ? "in the ledger" : "in rounds \(from.map(String.init) ?? "1")...\(to.map(String.init) ?? "(last)")"
         throw CommandFailure.invalid(
-            "--vsp: VSP '\(vsp)' has no rows in the ledger (archived rounds are not in it) and is not on the roster")
+            "--vsp: VSP '\(vsp)' has no rows \(range) (archived rounds excluded) and is not on the roster")
     }
 }

@@ -93,7 +93,7 @@ struct StatusCommand: AsyncParsableCommand {
         pairs += [
             (
                 "ledger",
-                "\(status.ledgerRounds) rounds, \(format(Double(status.ledgerBytes) / 1_048_576, digits: 1)) MiB"
+                ledgerRounds(status) + ", \(format(Double(status.ledgerBytes) / 1_048_576, digits: 1)) MiB"
             ),
             ("uptime", "\(format(status.uptimeSeconds, digits: 0)) s"),
             ("version", status.version),
@@ -111,4 +111,12 @@ struct StatusCommand: AsyncParsableCommand {
         guard participants < roster else { return "" }
         return " (\(roster - participants) of the roster did not: no bid, or joined since; see dvcgctl vsps)"
     }
+}
+
+/// The ledger's rounds for people: `612 rounds`, or `463 rounds (150...612; older ones archived)`.
+func ledgerRounds(_ status: StatusResponse) -> String {
+    guard let first = status.ledgerFirstRound, first > 1, status.ledgerRounds > 0 else {
+        return "\(status.ledgerRounds) rounds"
+    }
+    return "\(status.ledgerRounds) rounds (\(first)...\(first + status.ledgerRounds - 1); older ones archived)"
 }

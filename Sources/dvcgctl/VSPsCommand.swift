@@ -36,7 +36,8 @@ struct VSPsCommand: AsyncParsableCommand {
                     + [
                         vsp.lastBid.map { format($0, digits: 2) } ?? "-",
                         vsp.lastTax.map { format($0, digits: 2) } ?? "-",
-                        format(vsp.alphaHat, digits: 3), vsp.voiFitted.map { $0 ? "yes" : "no" } ?? "-",
+                        vsp.lastRound == nil ? "-" : format(vsp.alphaHat, digits: 3),
+                        vsp.voiFitted.map { $0 ? "yes" : "no" } ?? "-",
                     ])
         }
         print(alignedTable(rows))

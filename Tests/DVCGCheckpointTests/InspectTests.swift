@@ -78,9 +78,10 @@ private func runDVCG(_ arguments: [String]) throws -> (status: Int32, output: St
                 == "dvcg: inspect: \(truncated): not a safetensors file: 3 bytes, shorter than the 8-byte header length it must start with\n"
         )
         let missing = try runDVCG(["inspect", folder + "/absent.safetensors"])
-        #expect(missing.status == 1)
+        #expect(missing.status == 2, "a missing file is an input error, as for every verb")
         #expect(
-            missing.error == "dvcg: inspect: \(folder)/absent.safetensors: cannot open: No such file or directory\n",
+            missing.error
+                == "dvcg: inspect: \(folder)/absent.safetensors: cannot read the file: No such file or directory\n",
             "the path once")
     }
 

@@ -96,8 +96,13 @@ import Testing
                 Self.record(
                     round: round, entries: try vsps.map { try Self.entry($0, Double(round) * 10) }, reports: []))
         }
-        let standings = try ledger.recover().standings
+        let recovery = try ledger.recover()
+        let standings = recovery.standings
         #expect(Set(standings.keys.map(\.rawValue)) == ["a", "b"], "c's rows are from before it was added again")
+        // The last round's row, as status shows it after a restart.
+        let row = try #require(recovery.lastRoundRow)
+        #expect(row.pool == 10 && row.noiseScale == 0.01 && row.welfareEstimate == 8 && row.seconds >= 0)
+        #expect(ledger.firstRound == 1)
         let a = standings[try VSPID("a")]
         #expect(a?.round == RoundNumber(5) && a?.bid == 50)
         let b = standings[try VSPID("b")]
@@ -110,5 +115,6 @@ import Testing
             archive.plan, crc32: archive.crc32, bytes: archive.bytes, file: folder + "/a.jsonl.gz", chunkEntries: 1)
         let afterArchive = try ledger.recover().standings
         #expect(afterArchive == standings)
+        #expect(ledger.firstRound == 5, "status counts the rounds from the oldest left")
     }
 }

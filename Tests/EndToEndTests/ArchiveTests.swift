@@ -97,7 +97,17 @@ import Testing
         }
         #expect(after == before)
         let twice = try Tool.run("dvcgd", ["--config", fixture.configPath, "--restore-archive", file])
-        #expect(twice.status == 1 && twice.stderr.contains("UNIQUE constraint failed"), "\(twice.stderr)")
+        #expect(
+            twice.status == 1
+                && twice.stderr.contains("row is in the ledger already (was the archive restored before?)"),
+            "\(twice.stderr)")
+        // The archive's rounds are back: its record says so.
+        try fixture.start()
+        #expect(fixture.waitForRound(fixture.lastRound() + 1), "\(fixture.stderr)")
+        let relisted = try ctl(fixture, ["archive", "--list"])
+        #expect(relisted.stdout.contains("restored"), "\(relisted.stdout)")
+        fixture.signal(SIGTERM)
+        #expect(fixture.waitForExit() == 0)
     }
 
     @Test func killNineDuringAnArchiveLosesAndDuplicatesNothing() throws {

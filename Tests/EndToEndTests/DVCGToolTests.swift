@@ -131,7 +131,8 @@ struct Tool {
             written.stdout == "wrote \(path): untrained policy for K = 2 resources, template networks only (seed 1)\n")
         let refused = try Tool.run("dvcg", ["inspect", path])
         #expect(refused.status == 1)
-        #expect(refused.stdout.contains("verdict  invalid: the policy is for K = 2 resources, the configuration has 3"))
+        #expect(
+            refused.stdout.contains("verdict  invalid: the policy is for K = 2 resources, not the 3 of --resources"))
         #expect(refused.stderr.hasPrefix("dvcg: inspect: \(path): the policy is for K = 2 resources"))
         let accepted = try Tool.run("dvcg", ["inspect", "--resources", "2", path])
         #expect(accepted.status == 0 && accepted.stdout.contains("verdict  valid"), "\(accepted.stdout)")

@@ -44,14 +44,23 @@ public struct AuctionService<C: Clock>: Service where C.Duration == Duration {
                 break
             }
             guard !Task.isShuttingDownGracefully, !Task.isCancelled else { break }
+            let tickStart = clock.now
             await auctioneer.runRound(started: Date())
-            notifier.notify("STATUS=\(await auctioneer.snapshot().statusLine)")
+            let snapshot = await auctioneer.snapshot()
+            notifier.notify("STATUS=\(snapshot.statusLine)")
             let skipped = schedule.advance(now: clock.now)
             if skipped > 0 {
                 await auctioneer.recordSkippedTicks(skipped)
+                // The tick's work is the bank's VoI fit and the round; status's round duration is the round's only.
+                let tick = tickStart.duration(to: clock.now).inSeconds * 1e3
+                let round = (snapshot.state.committed?.summary?.duration.inSeconds).map { $0 * 1e3 }
                 logger.warning(
-                    "round overran its period; skipping ticks",
-                    metadata: ["skipped_ticks": "\(skipped)", "period": "\(Self.text(period))"])
+                    "the tick's work (VoI fit and round) overran its period; skipping ticks",
+                    metadata: [
+                        "skipped_ticks": "\(skipped)", "period": "\(Self.text(period))",
+                        "tick_ms": "\(String(format: "%.1f", tick))",
+                        "round_ms": "\(round.map { String(format: "%.1f", $0) } ?? "-")",
+                    ])
             }
             let current = await auctioneer.period
             if current != period {

@@ -24,6 +24,8 @@ public struct AuctionSnapshot: Sendable {
     var nextRoundDue: Date?
     /// The ledger's database file.
     var ledgerPath: String
+    /// The oldest round in the ledger, nil without rounds.
+    var ledgerFirstRound: UInt64? = nil
 
     /// The last committed round, `nil` before the first.
     public var lastRound: RoundNumber? { state.committed?.round }
@@ -53,8 +55,8 @@ public struct AuctionSnapshot: Sendable {
     private var auctionLine: String {
         if state.paused { return "paused; \(vsps) VSPs; next round \(openRound)" }
         guard let committed = state.committed else { return "waiting for round \(openRound); \(vsps) VSPs" }
-        // A round committed before a restart has no summary here: say what was restored, not zeros.
-        guard let summary = committed.summary else {
+        // A round committed before a restart: say what was restored.
+        guard let summary = committed.summary, !committed.restored else {
             return "restored after round \(committed.round): \(vsps) VSPs; next round \(openRound)"
         }
         return

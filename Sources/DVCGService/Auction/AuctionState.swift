@@ -31,8 +31,22 @@ struct AuctionState: Sendable {
     init(recovery: Ledger.Recovery, roster: RosterBook) {
         self.roster = roster
         bidBook = BidBook(openRound: recovery.lastRound?.next ?? RoundNumber(1))
-        committed = recovery.lastRound.map { CommittedRound(round: $0, summary: nil) }
         standings = recovery.standings
+        committed = recovery.lastRound.map { last in
+            // The ledger's row of the last round and its participants' standings (each participant's last row).
+            let entries = recovery.standings.values.filter { $0.round == last }
+            let summary = recovery.lastRoundRow.map { row in
+                RoundSummary(
+                    participants: entries.count, welfareEstimate: row.welfareEstimate, pool: row.pool,
+                    noiseScale: row.noiseScale, duration: .milliseconds(Int64((max(0, row.seconds) * 1e3).rounded())),
+                    efficiencyEstimate: row.efficiencyEstimate, trueEfficiency: row.trueEfficiency,
+                    fittedVSPs: entries.filter { $0.voiFitted == true }.count,
+                    taxedAboveBid: recovery.standings.filter {
+                        $0.value.round == last && $0.value.tax > $0.value.bid + 1e-9 * max(1, $0.value.bid)
+                    }.keys.sorted())
+            }
+            return CommittedRound(round: last, summary: summary, restored: true)
+        }
     }
 
     /// Takes in a round the ledger has committed: its summary and each participant's standing; the VSPs that
@@ -72,8 +86,10 @@ struct AuctionState: Sendable {
 struct CommittedRound: Sendable, Equatable {
     /// The round.
     var round: RoundNumber
-    /// Its summary; `nil` for a round committed before a restart.
+    /// Its summary; after a restart, the ledger's (``AuctionState/init(recovery:roster:)``).
     var summary: RoundSummary?
+    /// Whether it was committed before this process started.
+    var restored = false
 }
 
 /// What a committed round was, for status, STATUS= and metrics.

@@ -113,6 +113,10 @@ public actor Auctioneer {
         if engine.isShared, recovery.lastRound != nil {
             // A shared policy's VoI nets are the bank's fits to each VSP's reports, not in the ledger: fit
             // them again on each VSP's newest reports.
+            // Seconds at N = 10 on a shared machine, before the socket listens: say so first.
+            logger.info(
+                "refitting the VoI nets on the ledger's reports before the control socket opens",
+                metadata: ["vsps": "\(roster.active.count)"])
             let reports = try ledger.recentReports(
                 window: configuration.mechanism.voiFit.window, vsps: Set(roster.active.keys))
             engine.refitVoINets(from: reports, steps: Self.refitSteps)
@@ -169,7 +173,8 @@ public actor Auctioneer {
         AuctionSnapshot(
             state: state, resources: configuration.resources, period: configuration.period,
             learns: configuration.mechanism.learns, policyPath: policy.path, policyChecksum: policy.checksum,
-            policyLoadedAt: policyLoadedAt, startedAt: startedAt, nextRoundDue: nextRoundDue, ledgerPath: ledger.path)
+            policyLoadedAt: policyLoadedAt, startedAt: startedAt, nextRoundDue: nextRoundDue, ledgerPath: ledger.path,
+            ledgerFirstRound: ledger.firstRound)
     }
 
     /// Pauses rounds: ticks pass without a round and without consuming a round number. The switch is in the

@@ -23,9 +23,10 @@ public struct ConfigurationIssue: Error, Sendable, Equatable, CustomStringConver
         self.message = message
     }
 
-    /// `file:line:column: path: message`.
+    /// `file:line:column: path: message`; `file: message` for an issue of the whole file (line 0).
     public var description: String {
-        path.isEmpty ? "\(file):\(line):\(column): \(message)" : "\(file):\(line):\(column): \(path): \(message)"
+        let position = line > 0 ? "\(file):\(line):\(column)" : file
+        return path.isEmpty ? "\(position): \(message)" : "\(position): \(path): \(message)"
     }
 }
 

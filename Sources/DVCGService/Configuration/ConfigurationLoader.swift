@@ -29,7 +29,7 @@ public enum ConfigurationLoader {
         -> DaemonConfiguration
     {
         func unreadable(_ message: String) -> ConfigurationError {
-            ConfigurationError(issues: [ConfigurationIssue(file: path, line: 1, column: 1, path: "", message: message)])
+            ConfigurationError(issues: [ConfigurationIssue(file: path, line: 0, column: 0, path: "", message: message)])
         }
         let bytes: [UInt8]
         do {
@@ -118,7 +118,9 @@ extension ConfigurationLoader {
     /// (line 1, column 1 when the file or the key cannot be found).
     public static func issue(at key: String, file: String, message: String) -> ConfigurationIssue {
         let text = FileManager.default.contents(atPath: file).flatMap { String(data: $0, encoding: .utf8) }
-        let node = text.flatMap { try? Yams.compose(yaml: $0) }?.mapping?[key]
+        // A dotted key (`control.socket`) walks the nested mappings.
+        var node = text.flatMap { try? Yams.compose(yaml: $0) }
+        for part in key.split(separator: ".") { node = node?.mapping?[String(part)] }
         return ConfigurationIssue(
             file: file, line: node?.mark?.line ?? 1, column: node?.mark?.column ?? 1, path: key, message: message)
     }

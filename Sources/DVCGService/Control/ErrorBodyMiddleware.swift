@@ -1,4 +1,6 @@
 import DVCGControl
+import DVCGCore
+import Foundation
 import Hummingbird
 import Logging
 
@@ -22,10 +24,14 @@ struct ErrorBodyMiddleware: RouterMiddleware {
             guard response.status.code >= 400 else { return response }
             (code, message) = ("http_\(response.status.code)", response.status.reasonPhrase)
         } catch let error as ControlError {
-            var refusal = ControlServer.json(error.status, ErrorBody(code: error.code, message: error.message))
+            var text = error.message
+            if error.code == "unknown_vsp" {
+                text += await Self.suggestion(for: text, auctioneer: environment.auctioneer)
+            }
+            var refusal = ControlServer.json(error.status, ErrorBody(code: error.code, message: text))
             if error.closesConnection { refusal.headers[.connection] = "close" }
             response = refusal
-            (code, message) = (error.code, error.message)
+            (code, message) = (error.code, text)
         } catch let error as HTTPError {
             let methods = ControlAPI.methods(at: request.uri.path)
             if error.status == .notFound, !methods.isEmpty {
@@ -73,5 +79,18 @@ struct ErrorBodyMiddleware: RouterMiddleware {
                 ])
         }
         return response
+    }
+
+    /// ` (did you mean 'fleet-8'?)` for a refusal naming an id that is not on the roster (`VSP 'Fleet-8' ...`) when a
+    /// roster VSP, or one joining, is within two edits of it; empty otherwise.
+    static func suggestion(for message: String, auctioneer: Auctioneer) async -> String {
+        guard let open = message.range(of: "VSP '"),
+            let close = message[open.upperBound...].firstIndex(of: "'")
+        else { return "" }
+        let name = String(message[open.upperBound..<close])
+        let roster = await auctioneer.snapshot().state.roster
+        let ids = Set(roster.active.keys).union(roster.upcoming.keys).map(\.rawValue).sorted()
+        guard let nearest = nearestWord(to: name, in: ids), nearest != name else { return "" }
+        return " (did you mean '\(nearest)'?)"
     }
 }

@@ -27,14 +27,12 @@ struct MarketRoutes {
     /// `POST /v1/bids` after access: amount (422), VSP (404), round (409), then the bid book.
     static func bid(_ body: BidRequest, auctioneer: Auctioneer) async throws(ControlError) -> BidResponse {
         let maximum = ControlServer.maximumBid
-        guard body.amount.isFinite, body.amount >= 0 else {
-            throw .invalid(
-                "invalid_bid", "amount: expected a finite number >= 0 VC, found \(messageNumber(body.amount))")
-        }
-        guard body.amount <= maximum else {
+        // One wording for every limit of VC, as a report's: "expected ..., found X".
+        guard body.amount.isFinite, body.amount >= 0, body.amount <= maximum else {
             throw .invalid(
                 "invalid_bid",
-                "amount: \(messageNumber(body.amount)) VC is absurd (more than \(ControlServer.maximumBidText) VC)")
+                "amount: expected a finite number of VC in [0, \(ControlServer.maximumBidText)], found \(messageNumber(body.amount))"
+            )
         }
         let (decision, round, replaced) = await auctioneer.receiveBid(
             body.amount, from: body.vsp, for: body.round.map(RoundNumber.init))
@@ -52,7 +50,10 @@ struct MarketRoutes {
             throw ControlError(
                 .conflict, "round_not_open", "round: bids are open for round \(open) only, not round \(round)")
         case .rejected(.invalidAmount(let amount)):
-            throw .invalid("invalid_bid", "amount: expected a finite number >= 0 VC, found \(messageNumber(amount))")
+            throw .invalid(
+                "invalid_bid",
+                "amount: expected a finite number of VC in [0, \(ControlServer.maximumBidText)], found \(messageNumber(amount))"
+            )
         case .rejected(.ledgerUnavailable(let message)):
             throw ControlError(.serviceUnavailable, "ledger_unavailable", message)
         }

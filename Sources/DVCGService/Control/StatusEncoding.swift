@@ -41,7 +41,11 @@ extension StatusResponse {
                 path: snapshot.policyPath, version: PolicyCheckpoint.formatVersion, checksum: snapshot.policyChecksum,
                 loadedAt: formatter.string(from: snapshot.policyLoadedAt)),
             lastRound: lastRound, learning: snapshot.learns ? .online : .frozen,
-            ledgerRounds: state.committed?.round.value ?? 0, ledgerBytes: bytes,
+            ledgerRounds: state.committed.map {
+                $0.round.value - min($0.round.value, snapshot.ledgerFirstRound ?? 1) + 1
+            }
+                ?? 0,
+            ledgerBytes: bytes,
             uptimeSeconds: max(0, now.timeIntervalSince(snapshot.startedAt)), version: Auctioneer.version,
             skippedTicks: state.skippedTicks,
             lastReload: state.lastReload.map {
@@ -54,7 +58,7 @@ extension StatusResponse {
             },
             safeguard: state.committed?.summary?.serving.map {
                 SafeguardStatus(serving: $0.rawValue, switches: state.committed?.summary?.safeguardSwitches ?? 0)
-            })
+            }, ledgerFirstRound: snapshot.ledgerFirstRound)
     }
 }
 

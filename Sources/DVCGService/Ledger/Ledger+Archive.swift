@@ -423,6 +423,7 @@ extension Ledger {
                     return finished
                 }
             }
+            refreshFirstRound()
             try pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA incremental_vacuum")
                 try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
@@ -432,14 +433,18 @@ extension Ledger {
         }
     }
 
-    /// The archives the ledger records, oldest first; only archive `id` when given.
+    /// The archives the ledger records, oldest first; only archive `id` when given. An archive whose rounds are in
+    /// the ledger again (`dvcgd --restore-archive`) is listed as `restored`.
     /// - Throws: ``LedgerError``.
     public func archives(id: Int64? = nil) throws(LedgerError) -> [ArchiveRecordResponse] {
         do {
             return try pool.read { db in
                 let rows = try Row.fetchAll(
                     db,
-                    sql: "SELECT * FROM archives" + (id == nil ? "" : " WHERE id = ?") + " ORDER BY id",
+                    sql: """
+                        SELECT *, EXISTS (SELECT 1 FROM rounds WHERE number BETWEEN a.first_round AND a.last_round)
+                            AS back FROM archives a
+                        """ + (id == nil ? "" : " WHERE id = ?") + " ORDER BY id",
                     arguments: id.map { [$0] } ?? [])
                 let formatter = ISO8601DateFormatter()
                 return rows.map { row in
@@ -447,7 +452,9 @@ extension Ledger {
                         id: row["id"], firstRound: UInt64(row["first_round"] as Int64),
                         lastRound: UInt64(row["last_round"] as Int64), rounds: row["rounds"], entries: row["entries"],
                         reports: row["reports"], crc32: UInt32(truncatingIfNeeded: row["crc32"] as Int64),
-                        bytes: row["bytes"], file: row["file"], state: row["state"],
+                        bytes: row["bytes"], file: row["file"],
+                        state: (row["state"] as String) == "deleted" && (row["back"] as Bool)
+                            ? "restored" : row["state"],
                         created: formatter.string(from: Date(timeIntervalSince1970: row["created"])))
                 }
             }
@@ -482,10 +489,17 @@ extension Ledger {
                     lineNumber += 1
                     let (table, values) = try ArchiveLine.parse(Array(line), columns: columns, line: lineNumber)
                     let names = values.map(\.0)
-                    try db.execute(
-                        sql:
-                            "INSERT INTO \(table) (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))",
-                        arguments: StatementArguments(values.map(\.1)))
+                    do {
+                        try db.execute(
+                            sql:
+                                "INSERT INTO \(table) (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))",
+                            arguments: StatementArguments(values.map(\.1)))
+                    } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                        throw ArchiveRefusal(
+                            reason:
+                                "line \(lineNumber): its \(table) row is in the ledger already (was the archive restored before?); nothing was restored"
+                        )
+                    }
                     counts[table, default: 0] += 1
                     if table == "rounds", let number = values.first(where: { $0.0 == "number" })?.1,
                         let round = Int64.fromDatabaseValue(number)
@@ -504,16 +518,18 @@ extension Ledger {
                     pending.removeSubrange(..<start)
                 }
                 guard decompressor.isFinished, pending.isEmpty else {
-                    throw ArchiveLine.Failure(description: "\(file): the archive ends early (truncated)")
+                    throw ArchiveLine.Failure(description: "it ends early (truncated or empty); nothing was restored")
                 }
                 return ArchivePlan(
                     firstRound: rounds?.lowerBound, lastRound: rounds?.upperBound, rounds: counts["rounds"] ?? 0,
                     entries: counts["round_entries"] ?? 0, reports: counts["reports"] ?? 0)
             }
         } catch let error as ArchiveLine.Failure {
-            throw .corrupt(path: file, reason: error.description)
+            throw .notAnArchive(path: file, reason: error.description)
         } catch let error as GzipDecompressor.Failure {
-            throw .corrupt(path: file, reason: "not a gzip archive: \(error)")
+            throw .notAnArchive(path: file, reason: "not gzip: \(error)")
+        } catch let refusal as ArchiveRefusal {
+            throw .transactionFailed(path: path, operation: "restoring \(file)", reason: refusal.reason)
         } catch {
             throw .transactionFailed(path: path, operation: "restoring \(file)", reason: Self.reason(error))
         }

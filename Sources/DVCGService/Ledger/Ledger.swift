@@ -3,6 +3,7 @@ import DVCGMechanism
 import Foundation
 import GRDB
 import GRDBSQLite
+import Synchronization
 
 /// The ledger: SQLite in WAL mode (GRDB `DatabasePool`) under the state directory.
 ///
@@ -18,6 +19,18 @@ public final class Ledger: Sendable {
     let pool: DatabasePool
     /// Read-only connections and a thread of their own for `GET /v1/ledger`.
     public let streams: LedgerStreams
+    /// The oldest round in the ledger, `nil` without rounds: read at open, after an archive's deletion, and set
+    /// by the first commit, so that status counts the rounds without a query.
+    let oldestRound = Mutex<UInt64?>(nil)
+
+    /// The oldest round in the ledger (an archive moves it on), `nil` without rounds.
+    public var firstRound: UInt64? { oldestRound.withLock { $0 } }
+
+    /// Reads the oldest round again (after rows were deleted or restored).
+    func refreshFirstRound() {
+        let first = try? pool.read { db in try Int64.fetchOne(db, sql: "SELECT min(number) FROM rounds") }
+        oldestRound.withLock { $0 = first.flatMap { $0 }.map { UInt64($0) } }
+    }
 
     /// Opens (creating when needed) the ledger and migrates it to the current schema.
     ///
@@ -42,6 +55,7 @@ public final class Ledger: Sendable {
             throw .cannotOpen(path: path, reason: Self.reason(error))
         }
         streams = try LedgerStreams(path: path)
+        refreshFirstRound()
     }
 
     /// The schema's migrations; the applied ones are GRDB's `grdb_migrations` table (the schema version).
@@ -172,18 +186,38 @@ public final class Ledger: Sendable {
         /// Each VSP's last row in the ledger: every participant of the last non-empty round, and each other VSP
         /// on the roster that took part since it was last added, within the last ``standingLookback`` rows.
         public var standings: [VSPID: VSPStanding]
+        /// The last committed round's row, `nil` for a new ledger: what status shows of it after a restart.
+        public var lastRoundRow: RecoveredRound?
 
         /// Creates a recovery.
         public init(
             lastRound: RoundNumber?, rosterEvents: [RosterEvent], engineState: Data?,
-            engineStateDeltas: [(round: RoundNumber, delta: Data)], standings: [VSPID: VSPStanding] = [:]
+            engineStateDeltas: [(round: RoundNumber, delta: Data)], standings: [VSPID: VSPStanding] = [:],
+            lastRoundRow: RecoveredRound? = nil
         ) {
+            self.lastRoundRow = lastRoundRow
             self.lastRound = lastRound
             self.rosterEvents = rosterEvents
             self.engineState = engineState
             self.engineStateDeltas = engineStateDeltas
             self.standings = standings
         }
+    }
+
+    /// The last committed round's `rounds` row, as a restart reads it back.
+    public struct RecoveredRound: Sendable, Equatable {
+        /// F_P, in VC.
+        public var pool: Double
+        /// sigma of eq. (16).
+        public var noiseScale: Double
+        /// sum_i f_i(s~_i), in VC.
+        public var welfareEstimate: Double
+        /// The bank's efficiency estimate, when recorded.
+        public var efficiencyEstimate: Double?
+        /// The true efficiency, when recorded.
+        public var trueEfficiency: Double?
+        /// From the round's start to its commit, in seconds.
+        public var seconds: Double
     }
 
     /// How many round_entries rows a restart reads at most to find the last row of the roster's VSPs that were not
@@ -195,7 +229,7 @@ public final class Ledger: Sendable {
     ///   roster-event kind, a definition or share vector that does not decode), naming the row;
     ///   ``LedgerError/transactionFailed(path:operation:reason:)`` when SQLite cannot read.
     public func recover() throws(LedgerError) -> Recovery {
-        let rows: (last: Int64?, events: [Row], state: Data?, deltas: [Row], shares: [Row])
+        let rows: (last: Int64?, events: [Row], state: Data?, deltas: [Row], shares: [Row], round: Row?)
         do {
             rows = try pool.read { db in
                 (
@@ -208,6 +242,12 @@ public final class Ledger: Sendable {
                         sql: """
                             SELECT round, vsp, realised_shares, bid, tax, alpha_hat, voi_fitted FROM round_entries
                             WHERE round = (SELECT max(number) FROM rounds WHERE empty = 0)
+                            """),
+                    try Row.fetchOne(
+                        db,
+                        sql: """
+                            SELECT pool, noise_scale, welfare_estimate, efficiency_estimate, true_efficiency,
+                                committed - started FROM rounds ORDER BY number DESC LIMIT 1
                             """)
                 )
             }
@@ -243,9 +283,14 @@ public final class Ledger: Sendable {
         let deltas = rows.deltas.map { row in
             (round: RoundNumber(UInt64(row["round"] as Int64)), delta: row["delta"] as Data)
         }
+        let lastRoundRow = rows.round.map { row in
+            RecoveredRound(
+                pool: row[0], noiseScale: row[1], welfareEstimate: row[2], efficiencyEstimate: row[3],
+                trueEfficiency: row[4], seconds: row[5])
+        }
         return Recovery(
             lastRound: rows.last.map { RoundNumber(UInt64($0)) }, rosterEvents: events, engineState: rows.state,
-            engineStateDeltas: deltas, standings: standings)
+            engineStateDeltas: deltas, standings: standings, lastRoundRow: lastRoundRow)
     }
 
     /// Adds the last row of each VSP on the roster that did not take part in the last non-empty round, when it took
@@ -424,6 +469,7 @@ public final class Ledger: Sendable {
             throw .transactionFailed(
                 path: path, operation: "committing round \(record.outcome.round)", reason: Self.reason(error))
         }
+        oldestRound.withLock { $0 = $0 ?? record.outcome.round.value }
     }
 
     /// Records the outcome of a policy load or reload (table `policy_events`).

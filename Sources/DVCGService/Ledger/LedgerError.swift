@@ -10,6 +10,8 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case unavailable(path: String, reason: String)
     /// Archived rows were not deleted: they changed since the archive was written, or are not all there.
     case archiveRefused(path: String, reason: String)
+    /// A file given as an archive is not a complete one (truncated, not gzip, a line that does not parse).
+    case notAnArchive(path: String, reason: String)
 
     /// One line naming the file and the failure.
     public var description: String {
@@ -20,6 +22,7 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unavailable(let path, let reason):
             return "\(path): the ledger cannot commit (\(reason)); writes are refused until a round commits"
         case .archiveRefused(let path, let reason): return "\(path): archived rows not deleted: \(reason)"
+        case .notAnArchive(let path, let reason): return "\(path): not a complete archive: \(reason)"
         }
     }
 
@@ -27,7 +30,7 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     public var reason: String {
         switch self {
         case .cannotOpen(_, let reason), .transactionFailed(_, _, let reason), .corrupt(_, let reason),
-            .unavailable(_, let reason), .archiveRefused(_, let reason):
+            .unavailable(_, let reason), .archiveRefused(_, let reason), .notAnArchive(_, let reason):
             return reason
         }
     }

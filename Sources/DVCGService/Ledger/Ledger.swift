@@ -8,9 +8,9 @@ import Synchronization
 /// The ledger: SQLite in WAL mode (GRDB `DatabasePool`) under the state directory.
 ///
 /// Schema (migrations `v1`, `v2`, `v3-efficiency`, `v4-archive`, `v5-durable-requests`, `v6-state-deltas`,
-/// `v7-reports-by-round`): `rounds`,
-/// `round_entries`, `reports`, `roster_events`, `policy_events`, `engine_state` and `engine_state_deltas`, and
-/// `pending_bids`, `pending_reports`, `operator_state`; the column names are docs/glossary.md's. One round (its rows,
+/// `v7-reports-by-round`, `v8-archived-standings`): `rounds`,
+/// `round_entries`, `reports`, `roster_events`, `policy_events`, `engine_state` and `engine_state_deltas`,
+/// `pending_bids`, `pending_reports`, `operator_state`, and `archives` and `archived_standings`; the column names are docs/glossary.md's. One round (its rows,
 /// its reports and the engine's state: a full snapshot or the round's delta) is one transaction, so after a crash the
 /// database holds whole rounds only, and the next round is `max(rounds.number) + 1`.
 public final class Ledger: Sendable {

@@ -41,6 +41,10 @@ public struct MechanismConfiguration: Sendable, Equatable, Codable {
     /// the equal share of the pool (``Bank/financedBids(bids:pool:unreported:)``): such a VSP pays no interest,
     /// so nothing else deters its over-bid from shrinking the others' loans (docs/learning.md).
     public var limitsUnreportedCredit: Bool
+    /// The half-life, in a VSP's rounds, of the bill's maxima F_Pmax and F^-i_Pmax of (30): each round they relax
+    /// toward the round's welfare by this half-life, so one round the VoI nets overvalued (a VSP's odd report) does
+    /// not raise every externality for good (docs/learning.md); 0: the all-time maxima of the paper.
+    public var billHalfLife: Int
     /// VoI-net evaluations per round the bank spends tracking the VoI optimum, the denominator of
     /// the estimated efficiency (``RoundOutcome/estimatedOptimum``); 0 turns the estimate off.
     public var efficiencyBudget: Int
@@ -52,8 +56,9 @@ public struct MechanismConfiguration: Sendable, Equatable, Codable {
         exactCounterfactualLimit: Int = 64, minimumShare: Double = 1e-4, learns: Bool = false,
         learning: LearningConfiguration = LearningConfiguration(), voiFit: VoIFitConfiguration = VoIFitConfiguration(),
         protectsUnfittedVSPs: Bool = true, capsExternality: Bool = true, limitsUnreportedCredit: Bool = true,
-        efficiencyBudget: Int = 200
+        efficiencyBudget: Int = 200, billHalfLife: Int = 100
     ) {
+        self.billHalfLife = billHalfLife
         self.capsExternality = capsExternality
         self.limitsUnreportedCredit = limitsUnreportedCredit
         self.chargesInterest = chargesInterest
@@ -77,6 +82,9 @@ public struct MechanismConfiguration: Sendable, Equatable, Codable {
         }
         guard minimumShare.isFinite, minimumShare > 0, minimumShare < 1 else {
             throw .invalidConfiguration("minimum_share must be in (0, 1), got \(minimumShare)")
+        }
+        guard billHalfLife >= 0 else {
+            throw .invalidConfiguration("bill_half_life must be >= 0, got \(billHalfLife)")
         }
         guard efficiencyBudget >= 0 else {
             throw .invalidConfiguration("efficiency_budget must be >= 0, got \(efficiencyBudget)")

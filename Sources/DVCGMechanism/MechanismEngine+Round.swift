@@ -200,6 +200,7 @@ extension MechanismEngine {
             }
             generator = noiseGenerator
             safeguard = guardState
+            let keep = configuration.billHalfLife > 0 ? pow(0.5, 1 / Double(configuration.billHalfLife)) : 1
             for slot in probedSlots { agents.values[slot].state.probes += 1 }
             for i in 0..<n {
                 // Mutated in place through the dictionary's storage, so nothing is copied.
@@ -209,10 +210,10 @@ extension MechanismEngine {
                 if agents.values[slots[i]].state.recentShares.count > Self.reportWindow {
                     agents.values[slots[i]].state.recentShares.removeFirst()
                 }
-                agents.values[slots[i]].state.maximumPoolWithout = max(
-                    agents.values[slots[i]].state.maximumPoolWithout, welfareEstimate - realisedUtility[i])
+                agents.values[slots[i]].state.maximumPoolWithout = Self.billMaximum(
+                    agents.values[slots[i]].state.maximumPoolWithout, welfareEstimate - realisedUtility[i], keep: keep)
             }
-            maximumPool = max(maximumPool, welfareEstimate)
+            maximumPool = Self.billMaximum(maximumPool, welfareEstimate, keep: keep)
             if let rewards {
                 appendTransitions(ids: ids, observations: observations, actions: actions, rewards: rewards)
             }
@@ -230,6 +231,12 @@ extension MechanismEngine {
             voiFittedSinceRound = fittedBefore
             throw .mechanism(error)
         }
+    }
+
+    /// A bill maximum of (30) after a round whose value is `value`: the larger of the value and the old maximum's
+    /// excess over it kept by the fraction `keep` (2^(-1/half-life); 1 keeps the all-time maximum).
+    static func billMaximum(_ maximum: Double, _ value: Double, keep: Double) -> Double {
+        max(value, value + keep * (maximum - value))
     }
 
     /// U*_i for the VC interest of a VSP whose VoI net is not fitted: its newest report moved by the

@@ -47,7 +47,7 @@ struct InitPolicyCommand: AsyncParsableCommand {
         do {
             try checkpoint.write(to: out)
         } catch {
-            throw CommandFailure.input("\(out): cannot write the file: \(fileProblem(error))")
+            throw CommandFailure.input("\(out): \(FileIOError.message("\(error)", withoutPath: out))")
         }
         let named = vsp.isEmpty ? "template networks only" : "networks for \(vsp.count) VSPs and the template"
         print("wrote \(out): untrained policy for K = \(resources) resources, \(named) (seed \(seed))")

@@ -21,8 +21,9 @@ struct BidCommand: AsyncParsableCommand {
     var round: UInt64?
 
     func validate() throws {
-        guard amount.isFinite, amount >= 0 else {
-            throw ValidationError("the amount must be a finite number >= 0, got \(amount)")
+        // The daemon's own limit and wording (1e12 VC), refused here as a usage error, as a negative amount is.
+        guard amount.isFinite, amount >= 0, amount <= 1e12 else {
+            throw ValidationError("amount: expected a finite number of VC in [0, 1e12], found \(messageNumber(amount))")
         }
     }
 

@@ -75,6 +75,7 @@ struct GlobalOptions: ParsableArguments {
     /// The client for the chosen socket.
     var client: ControlClient {
         ControlClient(
-            socketPath: socket ?? ProcessInfo.processInfo.environment["DVCG_SOCKET"] ?? ControlClient.defaultSocketPath)
+            socketPath: socket ?? ProcessInfo.processInfo.environment["DVCG_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
+                ?? ControlClient.defaultSocketPath)
     }
 }

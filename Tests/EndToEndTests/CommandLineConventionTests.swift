@@ -157,7 +157,10 @@ import Testing
         #expect(negative.status == 0, "\(negative.stderr)")
         let absurd = try ctl(["bid", "ext-1", "1100000000000"])
         #expect(
-            absurd.stderr == "dvcgctl: bid: amount: expected a finite number of VC in [0, 1e12], found 1100000000000\n")
+            absurd.status == 2
+                && absurd.stderr
+                    == "dvcgctl: bid: amount: expected a finite number of VC in [0, 1e12], found 1100000000000; see 'dvcgctl bid --help'\n",
+            "\(absurd.stderr)")
         #expect(try ctl(["pause"]).stdout.hasPrefix("already paused before round "), "idempotent")
         let vsps = try ctl(["vsps"])
         #expect(vsps.stdout.contains("bandwidth (share)"), "\(vsps.stdout)")

@@ -8,10 +8,11 @@ import Foundation
 public enum ControlSocket {
     /// Makes `path` free for binding: refuses when a live daemon answers, removes a stale socket file.
     ///
-    /// - Throws: ``ControlSocketError/inUse(path:)`` or ``ControlSocketError/cannotReplace(path:reason:)``.
+    /// - Throws: ``ControlSocketError/inUse(path:)``, ``ControlSocketError/notASocket(path:)`` or
+    ///   ``ControlSocketError/cannotReplace(path:reason:)``.
     public static func prepare(path: String) throws(ControlSocketError) {
         guard let type = fileType(path) else { return }
-        guard type == .typeSocket else { throw .cannotReplace(path: path, reason: "it exists and is not a socket") }
+        guard type == .typeSocket else { throw .notASocket(path: path) }
         if isAnswering(path: path) { throw .inUse(path: path) }
         guard unlink(path) == 0 else { throw .cannotReplace(path: path, reason: String(cString: strerror(errno))) }
     }

@@ -1,8 +1,10 @@
 /// The word of `choices` nearest to `word` by edit distance, when at most 2 edits (or a third of its
-/// length) away; else the one choice that shares its first 5 letters (`optimise`: `optimum`); nil otherwise.
+/// length) away, 1 for a word of up to 4 letters (`foo` is not `log`); else the one choice that shares its
+/// first 5 letters (`optimise`: `optimum`); nil otherwise. Letters compare without case.
 package func nearestWord(to word: String, in choices: [String]) -> String? {
-    let limit = max(2, word.count / 3)
-    let scored = choices.map { ($0, editDistance(word, $0)) }.filter { $0.1 <= limit }
+    let limit = word.count <= 4 ? 1 : max(2, word.count / 3)
+    // Case does not count: `FLEET-8` is `fleet-8`.
+    let scored = choices.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }.filter { $0.1 <= limit }
     if let nearest = scored.min(by: { $0.1 < $1.1 }) { return nearest.0 }
     let stem = word.prefix(5)
     let sharing = choices.filter { stem.count == 5 && $0.hasPrefix(stem) }

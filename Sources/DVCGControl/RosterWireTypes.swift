@@ -219,6 +219,19 @@ public struct BidRequest: JSONRequest, Equatable {
     /// The amount in VC, finite and >= 0.
     public var amount: Double
 
+    /// The largest amount of VC the daemon accepts, in a bid and, as ±, in a report.
+    public static let maximumAmount = 1e12
+    /// ``maximumAmount`` as the manual writes it, for messages.
+    public static let maximumAmountText = "1e12"
+
+    /// Whether `amount` is a bid the daemon accepts: finite, in [0, ``maximumAmount``].
+    public static func accepts(_ amount: Double) -> Bool { amount.isFinite && amount >= 0 && amount <= maximumAmount }
+
+    /// The refusal of an amount outside [0, 1e12], as the daemon answers it and dvcgctl says it before sending.
+    public static func refusal(of amount: Double) -> String {
+        "amount: expected a finite number of VC in [0, \(maximumAmountText)], found \(messageNumber(amount))"
+    }
+
     /// Creates a bid request.
     public init(vsp: VSPID, round: UInt64?, amount: Double) {
         self.vsp = vsp

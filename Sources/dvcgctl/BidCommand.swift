@@ -21,10 +21,8 @@ struct BidCommand: AsyncParsableCommand {
     var round: UInt64?
 
     func validate() throws {
-        // The daemon's own limit and wording (1e12 VC), refused here as a usage error, as a negative amount is.
-        guard amount.isFinite, amount >= 0, amount <= 1e12 else {
-            throw ValidationError("amount: expected a finite number of VC in [0, 1e12], found \(messageNumber(amount))")
-        }
+        // The daemon's own limit and wording, refused here as a usage error, as a negative amount is.
+        guard BidRequest.accepts(amount) else { throw ValidationError(BidRequest.refusal(of: amount)) }
     }
 
     func run() async throws {

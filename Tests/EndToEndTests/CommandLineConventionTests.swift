@@ -136,6 +136,9 @@ import Testing
         let unknown = try ctl(["bid", "nosuch", "5"])
         #expect(unknown.status == 1)
         #expect(unknown.stderr == "dvcgctl: bid: VSP 'nosuch' is not on the roster\n", "\(unknown.stderr)")
+        let near = try ctl(["bid", "EXT-1", "5"])
+        #expect(
+            near.stderr == "dvcgctl: bid: VSP 'EXT-1' is not on the roster (did you mean 'ext-1'?)\n", "\(near.stderr)")
         let simulated = try ctl(["bid", "vsp-0", "50"])
         #expect(simulated.status == 1)
         #expect(simulated.stderr.hasPrefix("dvcgctl: bid: VSP 'vsp-0' is simulated"), "\(simulated.stderr)")

@@ -42,12 +42,15 @@ struct AuctionState: Sendable {
                     efficiencyEstimate: row.efficiencyEstimate, trueEfficiency: row.trueEfficiency,
                     fittedVSPs: entries.filter { $0.voiFitted == true }.count,
                     taxedAboveBid: recovery.standings.filter {
-                        $0.value.round == last && $0.value.tax > $0.value.bid + 1e-9 * max(1, $0.value.bid)
+                        $0.value.round == last && Self.isTaxedAboveBid(tax: $0.value.tax, bid: $0.value.bid)
                     }.keys.sorted())
             }
             return CommittedRound(round: last, summary: summary, restored: true)
         }
     }
+
+    /// Whether a tax is above its bid, beyond rounding (status's and the log's warning).
+    static func isTaxedAboveBid(tax: Double, bid: Double) -> Bool { tax > bid + 1e-9 * max(1, bid) }
 
     /// Takes in a round the ledger has committed: its summary and each participant's standing; the VSPs that
     /// `changes` removed at its boundary lose theirs.
@@ -71,7 +74,7 @@ struct AuctionState: Sendable {
                 noiseScale: outcome.noiseScale, duration: duration, efficiencyEstimate: outcome.efficiencyEstimate,
                 trueEfficiency: trueEfficiency, fittedVSPs: outcome.entries.filter(\.voiFitted).count,
                 serving: outcome.serving, safeguardSwitches: safeguardSwitches,
-                taxedAboveBid: outcome.entries.filter { $0.tax > $0.bid + 1e-9 * max(1, $0.bid) }.map(\.vsp),
+                taxedAboveBid: outcome.entries.filter { Self.isTaxedAboveBid(tax: $0.tax, bid: $0.bid) }.map(\.vsp),
                 atShareFloor: streaks.filter { $0.value > floorRounds }.keys.sorted()))
         for entry in outcome.entries {
             standings[entry.vsp] = VSPStanding(

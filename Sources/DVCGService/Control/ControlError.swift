@@ -1,4 +1,5 @@
 import DVCGControl
+import DVCGCore
 import Foundation
 import Hummingbird
 import NIOCore
@@ -16,6 +17,8 @@ public struct ControlError: HTTPResponseError, Sendable, Equatable, CustomString
     public var message: String
     /// Whether the answer closes the connection (`Connection: close`): the request could not be read to its end.
     public var closesConnection = false
+    /// The id a 404 `unknown_vsp` is about, for the nearest roster id the answer suggests (ErrorBodyMiddleware).
+    public var unknownVSP: VSPID?
 
     /// Creates a refusal.
     public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
@@ -32,6 +35,13 @@ public struct ControlError: HTTPResponseError, Sendable, Equatable, CustomString
         var response = ControlServer.json(status, ErrorBody(code: code, message: message))
         if closesConnection { response.headers[.connection] = "close" }
         return response
+    }
+
+    /// 404 `unknown_vsp` for `id`, with `message` (which names it).
+    static func unknownVSP(_ id: VSPID, _ message: String) -> ControlError {
+        var error = ControlError(.notFound, "unknown_vsp", message)
+        error.unknownVSP = id
+        return error
     }
 
     /// 400 `bad_request`.

@@ -19,10 +19,10 @@ import ServiceLifecycle
 public enum ControlServer {
     /// The largest request body accepted; larger ones get 413.
     public static let maximumBodySize = 1 << 20
-    /// Bids above this many VC are refused as absurd (422).
-    public static let maximumBid = 1e12
+    /// Bids above this many VC are refused as absurd (422); reports outside ± this many.
+    public static let maximumBid = BidRequest.maximumAmount
     /// ``maximumBid`` as the manual writes it, for messages.
-    static let maximumBidText = "1e12"
+    static let maximumBidText = BidRequest.maximumAmountText
 
     /// Everything the routes share.
     struct Environment: Sendable {

@@ -11,10 +11,17 @@ public enum ControlSocket {
     /// - Throws: ``ControlSocketError/inUse(path:)``, ``ControlSocketError/notASocket(path:)`` or
     ///   ``ControlSocketError/cannotReplace(path:reason:)``.
     public static func prepare(path: String) throws(ControlSocketError) {
-        guard let type = fileType(path) else { return }
-        guard type == .typeSocket else { throw .notASocket(path: path) }
+        guard fileType(path) != nil else { return }
+        try refuseNonSocket(at: path)
         if isAnswering(path: path) { throw .inUse(path: path) }
         guard unlink(path) == 0 else { throw .cannotReplace(path: path, reason: String(cString: strerror(errno))) }
+    }
+
+    /// Refuses a path where something other than a socket is (dvcgd never removes it); a missing path is fine.
+    ///
+    /// - Throws: ``ControlSocketError/notASocket(path:)``.
+    public static func refuseNonSocket(at path: String) throws(ControlSocketError) {
+        if let type = fileType(path), type != .typeSocket { throw .notASocket(path: path) }
     }
 
     /// Sets the socket file's mode and, when given, its group.

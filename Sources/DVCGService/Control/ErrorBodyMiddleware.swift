@@ -1,6 +1,5 @@
 import DVCGControl
 import DVCGCore
-import Foundation
 import Hummingbird
 import Logging
 
@@ -25,9 +24,7 @@ struct ErrorBodyMiddleware: RouterMiddleware {
             (code, message) = ("http_\(response.status.code)", response.status.reasonPhrase)
         } catch let error as ControlError {
             var text = error.message
-            if error.code == "unknown_vsp" {
-                text += await Self.suggestion(for: text, auctioneer: environment.auctioneer)
-            }
+            if let id = error.unknownVSP { text += await Self.suggestion(for: id, auctioneer: environment.auctioneer) }
             var refusal = ControlServer.json(error.status, ErrorBody(code: error.code, message: text))
             if error.closesConnection { refusal.headers[.connection] = "close" }
             response = refusal
@@ -81,13 +78,10 @@ struct ErrorBodyMiddleware: RouterMiddleware {
         return response
     }
 
-    /// ` (did you mean 'fleet-8'?)` for a refusal naming an id that is not on the roster (`VSP 'Fleet-8' ...`) when a
-    /// roster VSP, or one joining, is within two edits of it; empty otherwise.
-    static func suggestion(for message: String, auctioneer: Auctioneer) async -> String {
-        guard let open = message.range(of: "VSP '"),
-            let close = message[open.upperBound...].firstIndex(of: "'")
-        else { return "" }
-        let name = String(message[open.upperBound..<close])
+    /// ` (did you mean 'fleet-8'?)` for an id that is not on the roster (`Fleet-8`) when a roster VSP, or one
+    /// joining, is near it (``nearestWord(to:in:)``); empty otherwise.
+    static func suggestion(for id: VSPID, auctioneer: Auctioneer) async -> String {
+        let name = id.rawValue
         let roster = await auctioneer.snapshot().state.roster
         let ids = Set(roster.active.keys).union(roster.upcoming.keys).map(\.rawValue).sorted()
         guard let nearest = nearestWord(to: name, in: ids), nearest != name else { return "" }

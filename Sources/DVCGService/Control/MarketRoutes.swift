@@ -26,13 +26,9 @@ struct MarketRoutes {
 
     /// `POST /v1/bids` after access: amount (422), VSP (404), round (409), then the bid book.
     static func bid(_ body: BidRequest, auctioneer: Auctioneer) async throws(ControlError) -> BidResponse {
-        let maximum = ControlServer.maximumBid
         // One wording for every limit of VC, as a report's: "expected ..., found X".
-        guard body.amount.isFinite, body.amount >= 0, body.amount <= maximum else {
-            throw .invalid(
-                "invalid_bid",
-                "amount: expected a finite number of VC in [0, \(ControlServer.maximumBidText)], found \(messageNumber(body.amount))"
-            )
+        guard BidRequest.accepts(body.amount) else {
+            throw .invalid("invalid_bid", BidRequest.refusal(of: body.amount))
         }
         let (decision, round, replaced) = await auctioneer.receiveBid(
             body.amount, from: body.vsp, for: body.round.map(RoundNumber.init))
@@ -40,7 +36,7 @@ struct MarketRoutes {
         case .accepted:
             return BidResponse(vsp: body.vsp, round: round.value, amount: body.amount, replaced: replaced)
         case .rejected(.notRegistered):
-            throw ControlError(.notFound, "unknown_vsp", "vsp: VSP '\(body.vsp)' is not on the roster")
+            throw .unknownVSP(body.vsp, "vsp: VSP '\(body.vsp)' is not on the roster")
         case .rejected(.simulated):
             throw ControlError(
                 .conflict, "simulated_vsp",
@@ -50,10 +46,7 @@ struct MarketRoutes {
             throw ControlError(
                 .conflict, "round_not_open", "round: bids are open for round \(open) only, not round \(round)")
         case .rejected(.invalidAmount(let amount)):
-            throw .invalid(
-                "invalid_bid",
-                "amount: expected a finite number of VC in [0, \(ControlServer.maximumBidText)], found \(messageNumber(amount))"
-            )
+            throw .invalid("invalid_bid", BidRequest.refusal(of: amount))
         case .rejected(.ledgerUnavailable(let message)):
             throw ControlError(.serviceUnavailable, "ledger_unavailable", message)
         }
@@ -75,7 +68,7 @@ struct MarketRoutes {
             try await auctioneer.receiveReport(report)
         } catch {
             switch error {
-            case .unknownVSP: throw ControlError(.notFound, "unknown_vsp", error.description)
+            case .unknownVSP(let id): throw .unknownVSP(id, error.description)
             case .simulated: throw ControlError(.conflict, "simulated_vsp", error.description)
             case .roundNotRun, .notInRound, .alreadyReported, .tooOld, .leftRoster:
                 throw ControlError(.conflict, "round_not_reportable", error.description)

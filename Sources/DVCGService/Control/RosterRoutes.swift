@@ -49,7 +49,7 @@ struct RosterRoutes {
     static func refusal(_ error: RosterChangeError) -> ControlError {
         switch error {
         case .rejected(.alreadyRegistered): return ControlError(.conflict, "already_registered", "id: \(error)")
-        case .rejected(.notRegistered): return ControlError(.notFound, "unknown_vsp", "id: \(error)")
+        case .rejected(.notRegistered(let id)): return .unknownVSP(id, "id: \(error)")
         case .rejected(.leaving): return ControlError(.conflict, "already_leaving", "id: \(error)")
         case .outsideJointRoster: return ControlError(.conflict, "outside_joint_roster", "id: \(error)")
         case .invalidDefinition: return .invalid(ControlAPI.AddVSP.invalidCode, "utility: \(error)")

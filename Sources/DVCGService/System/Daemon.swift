@@ -31,11 +31,11 @@ public enum Daemon {
             return (ConfigurationLoader.issue(at: "policy", file: path, message: error.description).description, false)
         }
         // What the start would refuse: something other than a socket where the control socket goes.
-        var info = stat()
-        let socket = configuration.control.socketPath
-        if lstat(socket, &info) == 0, info.st_mode & S_IFMT != S_IFSOCK {
-            let message = "\(socket) exists and is not a socket; dvcgd would not replace it"
-            return (ConfigurationLoader.issue(at: "control.socket", file: path, message: message).description, false)
+        do { try ControlSocket.refuseNonSocket(at: configuration.control.socketPath) } catch {
+            return (
+                ConfigurationLoader.issue(at: "control.socket", file: path, message: error.description).description,
+                false
+            )
         }
         return ("configuration OK", true)
     }

@@ -15,7 +15,8 @@ public struct CheckpointReport: Sendable, Equatable, Codable {
 
     /// One network (template or VSP, and net), as far as the names tell.
     public struct Network: Sendable, Equatable, Codable {
-        /// "template" or "vsp.<id>".
+        /// "shared" (a shared policy's networks), "template" or "vsp.<id>" (a per-VSP policy's), or
+        /// "(unknown name)" for a tensor named otherwise.
         public var owner: String
         /// The net name (actor, actor_target, critic, critic_target, voi).
         public var net: String
@@ -31,11 +32,13 @@ public struct CheckpointReport: Sendable, Equatable, Codable {
     public var valid: Bool
     /// Why it is not (nil when valid).
     public var reason: String?
+    /// Whether its training metadata says it is untrained (``PolicyCheckpoint/isUntrained(training:)``).
+    public var untrained: Bool
     /// The `__metadata__` map.
     public var metadata: [String: String]
     /// VSP ids found in tensor names, sorted.
     public var vsps: [String]
-    /// Networks found in tensor names, template first, then VSPs by id.
+    /// Networks found in tensor names, shared or template first, then VSPs by id.
     public var networks: [Network]
     /// Every tensor, by name.
     public var tensors: [Tensor]
@@ -68,10 +71,10 @@ public struct CheckpointReport: Sendable, Equatable, Codable {
             let t = archive.tensors[name]!
             tensors.append(Tensor(name: name, dtype: t.dtype.rawValue, shape: t.shape, parameters: t.elementCount))
             let parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-            var owner = "(other)"
+            var owner = "(unknown name)"
             var net = "-"
-            if parts.count == 4, parts[0] == "template" {
-                owner = "template"
+            if parts.count == 4, parts[0] == "template" || parts[0] == "shared" {
+                owner = parts[0]
                 net = parts[1]
             } else if parts.count >= 5, parts[0] == "vsp" {
                 let id = parts[1..<(parts.count - 3)].joined(separator: ".")
@@ -86,28 +89,38 @@ public struct CheckpointReport: Sendable, Equatable, Codable {
             networks[key] = entry
         }
         func rank(_ n: Network) -> (Int, String, Int, String) {
-            let group = n.owner == "template" ? 0 : n.owner.hasPrefix("vsp.") ? 1 : 2
+            let group = n.owner == "template" || n.owner == "shared" ? 0 : n.owner.hasPrefix("vsp.") ? 1 : 2
             let role = NetworkRole(rawValue: n.net).flatMap { NetworkRole.allCases.firstIndex(of: $0) } ?? 99
             return (group, n.owner, role, n.net)
         }
         let sorted = networks.values.sorted { rank($0) < rank($1) }
         return CheckpointReport(
-            file: path, valid: reason == nil, reason: reason, metadata: archive.metadata, vsps: vsps.sorted(),
+            file: path, valid: reason == nil, reason: reason,
+            untrained: PolicyCheckpoint.isUntrained(training: archive.metadata["training"] ?? "{}"),
+            metadata: archive.metadata, vsps: vsps.sorted(),
             networks: sorted, tensors: tensors, totalParameters: tensors.reduce(0) { $0 + $1.parameters })
     }
 
     /// The report as aligned text tables for people.
     public var table: String {
         var lines: [String] = []
+        let untrained =
+            self.untrained
+            ? " (untrained: freshly initialised networks, as dvcg init-policy writes; dvcgd serves it, but its "
+                + "allocation and welfare estimate mean nothing until it is trained)" : ""
         lines.append(
-            contentsOf: alignedRows([["file", file], ["verdict", valid ? "valid" : "invalid: " + (reason ?? "")]]))
+            contentsOf: alignedRows([
+                ["file", file], ["verdict", valid ? "valid" + untrained : "invalid: " + (reason ?? "")],
+            ]))
         lines.append("")
         lines.append("metadata")
         lines.append(contentsOf: alignedRows(metadata.keys.sorted().map { ["  " + $0, metadata[$0]!] }))
         lines.append("")
         lines.append(
             vsps.isEmpty
-                ? "no per-VSP networks (a shared policy: one set of networks serves any roster)"
+                ? (metadata["policy_kind"] == PolicyKind.shared.rawValue
+                    ? "no per-VSP networks (a shared policy: one set of networks serves any roster)"
+                    : "no per-VSP networks (every VSP starts from the template networks)")
                 : "\(vsps.count) VSPs: "
                     + (vsps.count <= 20
                         ? vsps.joined(separator: ", ") : vsps.prefix(20).joined(separator: ", ") + ", ..."))

@@ -373,3 +373,17 @@ public struct PolicyCheckpoint: Sendable, Equatable {
         return (architecture, training, metadata["created"] ?? "", ages)
     }
 }
+
+extension PolicyCheckpoint {
+    /// Whether the training metadata `training` (a JSON object as text) says `"untrained": true`, as
+    /// `dvcg init-policy` writes: the networks are freshly initialised, so the VoI nets' estimates (the
+    /// welfare estimate among them) and the allocation mean nothing yet.
+    public static func isUntrained(training: String) -> Bool {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(training.utf8)) as? [String: Any]
+        else { return false }
+        return object["untrained"] as? Bool == true
+    }
+
+    /// Whether this checkpoint is untrained: ``isUntrained(training:)`` of its ``training``.
+    public var isUntrained: Bool { Self.isUntrained(training: training) }
+}

@@ -71,7 +71,9 @@ extension ParsableCommand {
 
     /// The verbs named at the front of `arguments` (`["bench", "optimum"]`), and the first word after them
     /// that names no verb where one was expected.
-    static func verbPath(in arguments: [String]) -> (path: [String], unknown: String?, choices: [String]) {
+    static func verbPath(in arguments: [String]) -> (
+        path: [String], unknown: String?, choices: [String], command: any ParsableCommand.Type
+    ) {
         var path: [String] = []
         var level: any ParsableCommand.Type = self
         for argument in arguments where !argument.hasPrefix("-") {
@@ -79,12 +81,35 @@ extension ParsableCommand {
             guard !subcommands.isEmpty else { break }
             let names = subcommands.map { $0.configuration.commandName ?? "" }
             guard let index = names.firstIndex(of: argument) else {
-                return (path, argument == "help" ? nil : argument, names)
+                return (path, argument == "help" ? nil : argument, names, level)
             }
             path.append(argument)
             level = subcommands[index]
         }
-        return (path, nil, [])
+        return (path, nil, [], level)
+    }
+
+    /// The first `--name` in `arguments` (before a `--`) that `command`'s help does not list, with the
+    /// nearest listed one: swift-argument-parser runs a verb's `validate()` before it looks for unknown options,
+    /// so `add-vsp x --externel` would otherwise be told to give `--external`.
+    static func unknownOption(
+        in arguments: [String], of command: any ParsableCommand.Type
+    ) -> (option: String, nearest: String?)? {
+        let help = helpMessage(for: command, includeHidden: true, columns: 10_000)
+        var known: Set<String> = ["--help", "--version"]
+        var rest = Substring(help)
+        while let start = rest.range(of: "--") {
+            let name = rest[start.lowerBound...].prefix { $0 == "-" || $0.isLetter || $0.isNumber }
+            if name.count > 2 { known.insert(String(name)) }
+            rest = rest[start.upperBound...]
+        }
+        for argument in arguments {
+            if argument == "--" { break }
+            guard argument.hasPrefix("--"), argument.count > 2 else { continue }
+            let name = String(argument.prefix { $0 != "=" })
+            if !known.contains(name) { return (name, nearestWord(to: name, in: known.sorted())) }
+        }
+        return nil
     }
 
     /// A usage error as one line, `<prefix>: <message>; see '<program> <verb> --help'`; an unknown verb as
@@ -92,7 +117,7 @@ extension ParsableCommand {
     /// reads as an option, as such. swift-argument-parser's usage and help lines are left to `--help`.
     static func usageMessage(
         for error: any Error, arguments: [String], prefix: String,
-        verb: (path: [String], unknown: String?, choices: [String])
+        verb: (path: [String], unknown: String?, choices: [String], command: any ParsableCommand.Type)
     ) -> String {
         let full = fullMessage(for: error)
         var first = full.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? ""
@@ -100,6 +125,8 @@ extension ParsableCommand {
         if let unknown = verb.unknown {
             let nearest = nearestWord(to: unknown, in: verb.choices)
             first = "unknown verb '\(unknown)'" + (nearest.map { " (did you mean '\($0)'?)" } ?? "")
+        } else if let (option, nearest) = unknownOption(in: arguments, of: verb.command) {
+            first = "unknown option '\(option)'" + (nearest.map { " (did you mean '\($0)'?)" } ?? "")
         } else if let negative = arguments.first(where: isNegativeNumber) {
             first = "\(negative): negative numbers are not accepted (every amount, round and count is >= 0)"
         } else if let head = first.first {
@@ -152,6 +179,30 @@ public func requireReadable(_ path: String) throws(CommandFailure) {
     close(descriptor)
 }
 
+/// The whole of the file at `path`, or of standard input for `-`, read with plain read(2) so that pipes and
+/// `/dev/stdin` work as files do. A file that cannot be opened or read is a usage error naming the path and
+/// the system's reason (`cannot read the file: No such file or directory`).
+public func readWholeFile(_ path: String) throws(CommandFailure) -> Data {
+    let descriptor = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
+    let name = path == "-" ? "standard input" : path
+    guard descriptor >= 0 else {
+        throw .input("\(name): cannot read the file: \(String(cString: strerror(errno)))")
+    }
+    defer { if descriptor != STDIN_FILENO { close(descriptor) } }
+    var data = Data()
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if count == 0 { return data }
+        if count < 0 {
+            if errno == EINTR { continue }
+            let reason = errno == EISDIR ? "a folder, not a file" : String(cString: strerror(errno))
+            throw .input("\(name): cannot read the file: \(reason)")
+        }
+        data.append(contentsOf: buffer[0..<count])
+    }
+}
+
 /// Writes `value` as pretty JSON with sorted keys, and a newline, to standard output.
 public func printJSON(_ value: some Encodable) throws {
     let encoder = JSONEncoder()
@@ -184,20 +235,36 @@ public func writeStandardOutput(_ data: Data) {
     }
 }
 
-/// Pads the columns of `rows` to aligned text, one line per row: the first column left-aligned,
-/// the others (numbers) right-aligned, no trailing blanks.
+/// Pads the columns of `rows` to aligned text, one line per row: the first column and columns of words
+/// left-aligned, columns of numbers right-aligned, no trailing blanks.
 public func alignedTable(_ rows: [[String]]) -> String {
     var widths = [Int](repeating: 0, count: rows.map(\.count).max() ?? 0)
     for row in rows {
         for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
     }
+    // A column of numbers (below the header; "-" counts as one) is right-aligned, a column of words left-aligned.
+    let numeric = widths.indices.map { index in
+        rows.dropFirst().allSatisfy { row in
+            index >= row.count || row[index] == "-" || row[index].isEmpty || Double(row[index]) != nil
+        }
+    }
     return rows.map { row in
         let line = row.enumerated().map { index, cell in
             let padding = String(repeating: " ", count: widths[index] - cell.count)
-            return index == 0 ? cell + padding : padding + cell
+            return numeric[index] && index > 0 ? padding + cell : cell + padding
         }.joined(separator: "  ")
         return String(line.reversed().drop(while: { $0 == " " }).reversed())
     }.joined(separator: "\n")
+}
+
+/// Whether `a` comes before `b` for people: digit runs compare as numbers (`fleet-7` before `fleet-11`),
+/// then the plain order of the text breaks ties. The wire and the ledger keep the plain order of ids.
+public func naturalOrder(_ a: String, _ b: String) -> Bool {
+    switch a.compare(b, options: .numeric) {
+    case .orderedAscending: return true
+    case .orderedDescending: return false
+    case .orderedSame: return a < b
+    }
 }
 
 /// A `key  value` listing with the keys padded to one width.

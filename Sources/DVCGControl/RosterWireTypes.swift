@@ -158,8 +158,9 @@ public struct VSPInfo: Codable, Sendable, Equatable {
     public var lastBid: Double?
     /// Its last tax in VC, if any.
     public var lastTax: Double?
-    /// The bank's alpha-hat for it.
-    public var alphaHat: Double
+    /// The bank's alpha-hat for it, eq. (34), as of the last round it took part in; nil (absent in JSON) before
+    /// its first round, as `lastBid`.
+    public var alphaHat: Double?
     /// Whether the bank's VoI net of it is fitted to its reports (its median relative error over its
     /// newest reports within the tolerance, docs/learning.md); nil before it is on the engine's roster.
     public var voiFitted: Bool?
@@ -170,7 +171,7 @@ public struct VSPInfo: Codable, Sendable, Equatable {
     /// Creates a VSP entry.
     public init(
         id: VSPID, kind: VSPKind, status: VSPStatus, share: [Double], lastBid: Double?, lastTax: Double?,
-        alphaHat: Double, voiFitted: Bool? = nil, lastRound: UInt64? = nil
+        alphaHat: Double?, voiFitted: Bool? = nil, lastRound: UInt64? = nil
     ) {
         self.lastRound = lastRound
         self.id = id
@@ -376,13 +377,25 @@ public struct LedgerRow: Codable, Sendable, Equatable {
     }
 
     /// The row as one CSV line (no newline), in the order of ``csvHeader(resources:)``; numbers in full
-    /// precision (shortest round-trip form).
+    /// precision, the shortest form that reads back to the value at the precision it has (``csvNumber(_:)``).
     public var csvLine: String {
-        ([String(round), vsp.rawValue, "\(bid)", "\(loan)"] + realisedShares.map { "\($0)" }
+        let n = Self.csvNumber
+        return
+            ([String(round), vsp.rawValue, n(bid), n(loan)] + realisedShares.map(n)
             + [
-                "\(utilityEstimate)", "\(externality)", "\(interest)", "\(alphaHat)", "\(tax)",
+                n(utilityEstimate), n(externality), n(interest), n(alphaHat), n(tax),
                 voiFitted.map { $0 ? "1" : "0" } ?? "",
             ]).joined(separator: ",")
+    }
+
+    /// `value` in the shortest form that reads back to it at the precision it has: a value exactly representable
+    /// in Float32, as what the Float32 networks compute (U* is f_i(s*)), in Float32's shortest form, `64.35893`
+    /// rather than `64.35893249511719` (it reads back to the same Float32; as a Double, within Float32's
+    /// rounding, 6e-8 relative, the precision the value had); any other value in Double's shortest form, which
+    /// reads back to the same Double. `--json` keeps every value's Double as the daemon holds it.
+    public static func csvNumber(_ value: Double) -> String {
+        let single = Float(value)
+        return value.isFinite && Double(single) == value ? "\(single)" : "\(value)"
     }
 }
 

@@ -69,7 +69,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         guard let object = try? JSONSerialization.jsonObject(with: Data(training.utf8)) as? [String: Any] else {
             return nil
         }
-        if object["untrained"] as? Bool == true { return "the policy is untrained (dvcg init-policy)" }
+        if PolicyCheckpoint.isUntrained(training: training) { return "the policy is untrained (dvcg init-policy)" }
         if object["markets"] as? String == "random" { return nil }
         if let file = object["instance"] as? String {
             return market.instance == file ? nil : "the policy was trained on the market of \(file), not this one"

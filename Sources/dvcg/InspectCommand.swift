@@ -28,6 +28,13 @@ struct InspectCommand: AsyncParsableCommand {
     @Flag(help: "Print the report as JSON for scripts.")
     var json = false
 
+    func validate() throws {
+        // As dvcgd.yaml: at least one resource is needed.
+        guard resources >= 1 else {
+            throw ValidationError("--resources \(resources): a configuration has at least one resource")
+        }
+    }
+
     func run() async throws {
         let report: CheckpointReport
         try requireReadable(file)

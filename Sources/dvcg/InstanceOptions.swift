@@ -4,7 +4,7 @@ import DVCGSimulation
 
 /// `--instance FILE | --vsps N --seed S`: the market a verb runs on.
 struct InstanceOptions: ParsableArguments {
-    @Option(help: "The instance file (JSON), as written by `dvcg instance`.")
+    @Option(help: "The instance file (JSON), as written by `dvcg instance`, or - for standard input.")
     var instance: String?
 
     @Option(help: "Draw an instance of N VSPs from the paper's distributions (with --seed).")

@@ -16,7 +16,7 @@ struct OptimumCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "The instance file (JSON).")
+    @Option(name: .long, help: "The instance file (JSON), as written by `dvcg instance`, or - for standard input.")
     var instance: String
 
     @Flag(name: .long, help: "Print {welfare, allocation, welfare_without, vcg_payments, gap_bound} as JSON.")
@@ -74,15 +74,10 @@ struct OptimumCommand: AsyncParsableCommand {
 
 /// Reads and validates an instance file; failures are exit status 2 with the file name.
 func loadInstance(_ path: String) throws -> ProblemInstance {
-    let data: Data
-    do {
-        data = try Data(contentsOf: URL(fileURLWithPath: path))
-    } catch {
-        throw CommandFailure.input("\(path): cannot read the file: \(fileProblem(error))")
-    }
+    let data = try readWholeFile(path)
     do {
         return try ProblemInstance(json: data)
     } catch {
-        throw CommandFailure.input("\(path): \(error)")
+        throw CommandFailure.input("\(path == "-" ? "standard input" : path): \(error)")
     }
 }

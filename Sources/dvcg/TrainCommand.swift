@@ -22,7 +22,8 @@ struct TrainCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The instance file (JSON), as written by `dvcg instance` (per-VSP policies).")
+    @Option(
+        help: "The instance file (JSON), as written by `dvcg instance`, or - for standard input (per-VSP policies).")
     var instance: String?
 
     @Option(

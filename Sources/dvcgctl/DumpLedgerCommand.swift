@@ -47,10 +47,12 @@ struct DumpLedgerCommand: AsyncParsableCommand {
                 writeStandardOutput(Data(chunk.readableBytesView))
             }
             try await refuseUnknownVSP(rows: lines - (chosen == .csv ? 1 : 0))
+            await noteArchivedRounds()
             return
         }
-        // The table is printed in pages of 1,000 rows, each aligned on its own, so that the
-        // ledger never sits in memory. Its share columns are named after the resources, as in `vsps`.
+        // The table is printed in pages of whole rounds, at least 1,000 rows each unless the dump ends, each
+        // aligned on its own and its VSPs in natural order (fleet-7 before fleet-11), so that the ledger never
+        // sits in memory. Its share columns are named after the resources, as in `vsps`.
         let resourceNames = try await global.client.send(ControlAPI.ListVSPs.self).resources
         var pending = Data()
         var page: [LedgerRow] = []
@@ -64,6 +66,7 @@ struct DumpLedgerCommand: AsyncParsableCommand {
             rows.append(
                 ["round", "VSP", "bid (VC)", "loan (VC)"] + names.map { "\($0) (share)" }
                     + ["U* (VC)", "externality (VC)", "interest (VC)", "alpha-hat", "tax (VC)", "VoI fitted"])
+            page.sort { $0.round != $1.round ? $0.round < $1.round : naturalOrder($0.vsp.rawValue, $1.vsp.rawValue) }
             for row in page {
                 rows.append(
                     [
@@ -94,8 +97,9 @@ struct DumpLedgerCommand: AsyncParsableCommand {
                 let line = pending[pending.startIndex..<newline]
                 pending.removeSubrange(pending.startIndex...newline)
                 guard !line.isEmpty else { continue }
-                page.append(try decoder.decode(LedgerRow.self, from: line))
-                if page.count == 1000 { flush() }
+                let row = try decoder.decode(LedgerRow.self, from: line)
+                if page.count >= 1000, let last = page.last, last.round != row.round { flush() }
+                page.append(row)
             }
         }
         flush()
@@ -104,6 +108,21 @@ struct DumpLedgerCommand: AsyncParsableCommand {
             // On standard error, so that a redirected dump stays empty.
             FileHandle.standardError.write(Data("dvcgctl: dump-ledger: no ledger rows match\n".utf8))
         }
+        await noteArchivedRounds()
+    }
+
+    /// Says on standard error when part of the range asked for was archived (the ledger now starts later),
+    /// so that a short or empty dump is not taken for the whole story. The dump itself is unchanged.
+    private func noteArchivedRounds() async {
+        guard let status = try? await global.client.send(ControlAPI.Status.self),
+            let first = status.ledgerFirstRound, first > 1, from ?? 1 < first
+        else { return }
+        let last = min(first - 1, to ?? first - 1)
+        let rounds = (from ?? 1) == last ? "round \(last) is" : "rounds \(from ?? 1)...\(last) are"
+        FileHandle.standardError.write(
+            Data(
+                "dvcgctl: dump-ledger: \(rounds) archived, no longer in the ledger; 'dvcgctl archive --list' names the files\n"
+                    .utf8))
     }
 
     /// Exit 1 when `--vsp` names a VSP with no rows that is not on the roster either: most likely a typo.

@@ -40,13 +40,21 @@ struct StatusCommand: AsyncParsableCommand {
             ]
             var efficiency: [String] = []
             if let estimate = last.efficiencyEstimate {
-                // The estimate is the bank's VoI nets' own: say when some of them have not learnt their VSP yet.
+                // The estimate is the bank's VoI nets' own: while half or more of them have not learnt their VSP
+                // it says little (1.000 beside a true 0.818 in the first rounds), so it is withheld; below half, it
+                // is shown with a caveat. `--json` always carries the number.
                 let unfitted = last.fittedVSPs.map { last.participants - $0 } ?? 0
-                let caveat =
-                    unfitted > 0
-                    ? " (by VoI nets of which \(unfitted) \(unfitted == 1 ? "is" : "are") not fitted yet: a rough guide)"
-                    : ""
-                efficiency.append("estimate \(format(estimate, digits: 3))\(caveat)")
+                if unfitted > 0, 2 * unfitted >= last.participants {
+                    efficiency.append(
+                        "estimate withheld: the VoI nets of \(unfitted) of the \(last.participants) VSPs are not fitted yet"
+                    )
+                } else {
+                    let caveat =
+                        unfitted > 0
+                        ? " (by VoI nets of which \(unfitted) \(unfitted == 1 ? "is" : "are") not fitted yet: a rough guide)"
+                        : ""
+                    efficiency.append("estimate \(format(estimate, digits: 3))\(caveat)")
+                }
             }
             if let truth = last.trueEfficiency {
                 efficiency.append("true \(format(truth, digits: 3)) (simulated VSPs)")

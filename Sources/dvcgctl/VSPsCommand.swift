@@ -26,19 +26,19 @@ struct VSPsCommand: AsyncParsableCommand {
                 "last bid (VC)", "last tax (VC)", "alpha-hat", "VoI fitted",
             ]
         ]
-        for vsp in list.vsps {
-            rows.append(
-                [
-                    vsp.id.rawValue, vsp.kind.rawValue, vsp.status.rawValue,
-                    participation(of: vsp, lastRound: list.round),
-                ]
-                    + vsp.share.map { format($0, digits: 4) }
-                    + [
-                        vsp.lastBid.map { format($0, digits: 2) } ?? "-",
-                        vsp.lastTax.map { format($0, digits: 2) } ?? "-",
-                        vsp.lastRound == nil ? "-" : format(vsp.alphaHat, digits: 3),
-                        vsp.voiFitted.map { $0 ? "yes" : "no" } ?? "-",
-                    ])
+        let vsps = list.vsps.sorted { (a: VSPInfo, b: VSPInfo) -> Bool in naturalOrder(a.id.rawValue, b.id.rawValue) }
+        for vsp in vsps {
+            let head: [String] = [
+                vsp.id.rawValue, vsp.kind.rawValue, vsp.status.rawValue, participation(of: vsp, lastRound: list.round),
+            ]
+            let shares: [String] = vsp.share.map { format($0, digits: 4) }
+            let standing: [String] = [
+                vsp.lastBid.map { format($0, digits: 2) } ?? "-",
+                vsp.lastTax.map { format($0, digits: 2) } ?? "-",
+                vsp.alphaHat.map { format($0, digits: 3) } ?? "-",
+                vsp.voiFitted.map { $0 ? "yes" : "no" } ?? "-",
+            ]
+            rows.append(head + shares + standing)
         }
         print(alignedTable(rows))
     }

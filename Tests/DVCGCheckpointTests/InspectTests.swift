@@ -43,7 +43,28 @@ private func runDVCG(_ arguments: [String]) throws -> (status: Int32, output: St
         let report = try CheckpointReport.make(path: try fixturePath("mlp.safetensors"))
         #expect(!report.valid)
         #expect(report.reason == "__metadata__: missing required key 'format_version'")
-        #expect(report.networks.map(\.owner) == ["(other)"])
+        #expect(report.networks.map(\.owner) == ["(unknown name)"])
+    }
+
+    /// The shipped policy's networks are the shared ones; a checkpoint of `dvcg init-policy` is valid but says
+    /// it is untrained, and that every VSP starts from its template.
+    @Test(.enabled(if: dvcgBinary != nil))
+    func sharedNetworksAreNamedAndAnUntrainedPolicySaysSo() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let shipped = try CheckpointReport.make(
+            path: root.appendingPathComponent("etc/policy/default.safetensors").path)
+        #expect(shipped.valid && !shipped.untrained)
+        #expect(Set(shipped.networks.map(\.owner)) == ["shared"])
+        #expect(shipped.table.contains("verdict  valid\n"))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("inspect-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(try runDVCG(["init-policy", "--out", folder + "/u.safetensors"]).status == 0)
+        let untrained = try CheckpointReport.make(path: folder + "/u.safetensors")
+        #expect(untrained.valid && untrained.untrained)
+        #expect(untrained.table.contains("verdict  valid (untrained: freshly initialised networks"))
+        #expect(untrained.table.contains("no per-VSP networks (every VSP starts from the template networks)"))
     }
 
     @Test(.enabled(if: dvcgBinary != nil))

@@ -32,6 +32,20 @@ import Testing
         #expect(fitted.csvLine.hasSuffix(",3.25,1"))
     }
 
+    /// A CSV number is the shortest form that reads back to the value at its precision: a Float32 network's
+    /// output (U*) in Float32's shortest form, any other Double in Double's (fourth tour: "64.35893249511719").
+    @Test func csvNumbersAreShortestAtTheirPrecision() {
+        let network = Double(Float(64.35893))
+        #expect(LedgerRow.csvNumber(network) == "64.35893")
+        #expect(Float(LedgerRow.csvNumber(network)) == Float(network))
+        #expect(abs(Double(LedgerRow.csvNumber(network))! - network) <= 6e-8 * network)
+        for value in [0.1, 1.0 / 3, 118.49999999999999, -2.5e-300] {
+            #expect(Double(LedgerRow.csvNumber(value)) == value, "\(value)")
+        }
+        #expect(LedgerRow.csvNumber(0.1) == "0.1")
+        #expect(LedgerRow.csvNumber(.infinity) == "inf")
+    }
+
     @Test func reportRequestUsesGrossProfitKey() throws {
         let data = try JSONEncoder().encode(ReportRequest(vsp: try VSPID("a"), round: 3, utility: 1, grossProfit: 2))
         let text = String(decoding: data, as: UTF8.self)

@@ -162,36 +162,40 @@ private func index(_ vsp: VSPID) -> Int { Int(vsp.rawValue.dropFirst())! }
     }
 
     /// One round the VoI nets overvalued raises the bill's maxima of (30); with all-time maxima (half-life 0, the
-    /// paper's) every later externality stays up, to each VSP's cap, while a half-life lets them fall back.
+    /// paper's) every later externality stays up, to each VSP's cap, while a half-life lets them fall back. The
+    /// reference is the same market, seed and rounds without the spike (the externalities drift as the VoI nets
+    /// are fitted, so the rounds before the spike are no reference).
     @Test func aSpikeInTheBillsMaximaFadesWithItsHalfLife() throws {
-        func externalities(halfLife: Int) throws -> (before: Double, after: Double) {
+        /// The mean total externality of rounds 180-199 after round 60.
+        func externalities(halfLife: Int, spike: Double) throws -> Double {
             var configuration = MechanismConfiguration()
             configuration.billHalfLife = halfLife
             var engine = try MechanismEngine(
                 policy: sharedPolicy(), resources: Resource.paperDefaults, configuration: configuration, seed: 5)
             for i in 0..<8 { try engine.register(id("v\(i)")) }
-            var before = 0.0
-            for _ in 0..<60 {
-                let outcome = try run(&engine, rounds: 1, indexOf: index)
-                before += outcome.entries.reduce(0) { $0 + $1.externality } / 60
-            }
-            // What a round valued 1,000 VC too high leaves in the bill.
+            try run(&engine, rounds: 60, indexOf: index)
+            // What a round valued `spike` VC too high leaves in the bill.
             var state = engine.state
-            state.maximumPool += 1_000
-            for id in state.vsps.keys { state.vsps[id]!.maximumPoolWithout += 1_000 }
+            state.maximumPool += spike
+            for id in state.vsps.keys { state.vsps[id]!.maximumPoolWithout += spike }
             try engine.restore(state)
             var after = 0.0
             for t in 0..<200 {
                 let outcome = try run(&engine, rounds: 1, indexOf: index)
                 if t >= 180 { after += outcome.entries.reduce(0) { $0 + $1.externality } / 20 }
             }
-            return (before, after)
+            return after
         }
-        let kept = try externalities(halfLife: 0)
-        let fading = try externalities(halfLife: 20)
-        #expect(kept.after > 1.5 * kept.before, "all-time maxima: \(kept)")
-        // After 9 half-lives the excess is 1,000 / 2^9 = 2 VC over 8 VSPs: back to the level before, within 15 %.
-        #expect(abs(fading.after - fading.before) <= 0.15 * fading.before, "half-life 20: \(fading)")
+        let kept = (
+            spiked: try externalities(halfLife: 0, spike: 1_000), plain: try externalities(halfLife: 0, spike: 0)
+        )
+        let fading = (
+            spiked: try externalities(halfLife: 20, spike: 1_000), plain: try externalities(halfLife: 20, spike: 0)
+        )
+        // All-time maxima keep the spike in the bill (here 447 VC against 403 without it; the caps of (30) bound it).
+        #expect(kept.spiked >= 1.05 * kept.plain, "all-time maxima: \(kept)")
+        // After 9 half-lives the excess is 1,000 / 2^9 = 2 VC over 8 VSPs: as without the spike, within 2 %.
+        #expect(abs(fading.spiked - fading.plain) <= 0.02 * fading.plain, "half-life 20: \(fading)")
     }
 
     @Test func aBidAboveTheCreditLineIsFinancedAsABidOfTheLine() throws {

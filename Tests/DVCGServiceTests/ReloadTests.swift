@@ -1,4 +1,5 @@
 import DVCGCore
+import DVCGMechanism
 import Foundation
 import Synchronization
 import Testing
@@ -100,5 +101,27 @@ import Testing
         } catch {
             #expect(error.reason.contains("over the limit of 1000 (reload.max_policy_bytes)"), "\(error)")
         }
+    }
+
+    /// The reload's message names what it changes (fourth tour: "reload says loaded, not what changed"), and says
+    /// when the file's roster was edited, which a reload does not apply.
+    @Test func theChangesOfAReloadAreNamedAndAnEditedRosterIsSaidNotApplied() throws {
+        let fixture = try AuctionFixture(vsps: 2)
+        defer { try? FileManager.default.removeItem(atPath: fixture.folder) }
+        let old = fixture.configuration
+        #expect(ReloadRequest.changes(from: old, to: old, fileVSPs: old.vsps).isEmpty)
+        var new = old
+        new.period = .milliseconds(300)
+        new.seed = old.seed + 1
+        new.mechanism.minimumShare = old.mechanism.minimumShare / 2
+        #expect(
+            ReloadRequest.changes(from: old, to: new, fileVSPs: old.vsps)
+                == ["period 1 s -> 0.3 s", "seed \(old.seed) -> \(old.seed + 1)", "mechanism"])
+        var learning = old
+        learning.mechanism.learns.toggle()
+        learning.checkpoint.every = 7
+        #expect(ReloadRequest.changes(from: old, to: learning, fileVSPs: old.vsps) == ["learning"])
+        let edited = ReloadRequest.changes(from: old, to: old, fileVSPs: Array(old.vsps.dropLast()))
+        #expect(edited.count == 1 && edited[0].hasPrefix("vsps edited but not applied"), "\(edited)")
     }
 }

@@ -63,6 +63,14 @@ import Testing
         let negative = try Tool.run("dvcg", ["instance", "--vsps", "-3"])
         #expect(negative.status == 2)
         #expect(Self.firstLine(negative).hasPrefix("dvcg: instance: -3: negative numbers"), "\(negative.stderr)")
+        // swift-argument-parser checks a verb's own rules before unknown options: the unknown option is named.
+        let misspelt = try Tool.run("dvcg", ["inspect", "--resorces", "3"])
+        #expect(
+            Self.firstLine(misspelt)
+                == "dvcg: inspect: unknown option '--resorces' (did you mean '--resources'?); see 'dvcg inspect --help'",
+            "\(misspelt.stderr)")
+        let noResources = try Tool.run("dvcg", ["inspect", "--resources", "0", "x.safetensors"])
+        #expect(noResources.status == 2 && noResources.stderr.contains("--resources 0: a configuration has at least"))
         let nested = try Tool.run("dvcg", ["bench", "optimun"])
         #expect(
             Self.firstLine(nested)
@@ -94,6 +102,9 @@ import Testing
         #expect(Self.matches(table.stdout, "\nvsp-0 "), "VSPs are named as evaluate names them: \(table.stdout)")
         let json = try Tool.run("dvcg", ["optimum", "--instance", path, "--json"])
         #expect(Self.matches(json.stdout, #""welfare" : [0-9]+\.[0-9]{5,}"#), "\(json.stdout)")
+        // `-` is standard input, and the same instance gives the same answer.
+        let piped = try Tool.run("dvcg", ["optimum", "--instance", "-", "--json"], input: instance.stdout)
+        #expect(piped.status == 0 && piped.stdout == json.stdout, "\(piped.stderr)")
     }
 
     @Test func dvcgctlUsageErrorsExit2AndHelpListsTheGlobalOptions() throws {
@@ -122,6 +133,13 @@ import Testing
         let notASocket = try Tool.run("dvcgctl", ["--socket", file, "status"])
         #expect(notASocket.status == 3)
         #expect(notASocket.stderr.contains(": not a socket (a file; see --socket"), "\(notASocket.stderr)")
+        // The verb's rule (--external, or --beta and --xi) would hide the misspelt option: the option is named.
+        let misspelt = try Tool.run("dvcgctl", ["add-vsp", "x", "--externel"])
+        #expect(misspelt.status == 2)
+        #expect(
+            Self.firstLine(misspelt)
+                == "dvcgctl: add-vsp: unknown option '--externel' (did you mean '--external'?); see 'dvcgctl add-vsp --help'",
+            "\(misspelt.stderr)")
         let list = try Tool.run("dvcgctl", ["archive", "--list", "--before", "5"])
         #expect(list.status == 2 && list.stderr.hasPrefix("dvcgctl: archive: --list takes no --before or --out"))
     }
@@ -227,6 +245,29 @@ import Testing
         #expect(Self.matches(String(line), #" pool=-?[0-9]+\.[0-9]{2} "#), "\(line)")
         #expect(Self.matches(String(line), #" welfare_estimate=-?[0-9]+\.[0-9]{2}( |$)"#), "\(line)")
         #expect(!fixture.stderr.contains("Server started"), "Hummingbird's start line repeats ours")
+        fixture.signal(SIGTERM)
+        #expect(fixture.waitForExit() == 0)
+    }
+
+    /// `dvcgctl vsps` lists VSPs in the order people count (vsp-2 before vsp-10), numbers right-aligned under
+    /// their header (fourth tour).
+    @Test func vspsAreInNaturalOrderWithNumbersRightAligned() throws {
+        let fixture = try DaemonFixture(vsps: 11, period: "200ms")
+        try fixture.start()
+        #expect(fixture.waitForRound(1), "\(fixture.stderr)")
+        let vsps = try ControlAPITests.ctl(fixture, ["vsps"])
+        #expect(vsps.status == 0, "\(vsps.stderr)")
+        let lines = vsps.stdout.split(separator: "\n").map(String.init)
+        #expect(
+            lines.dropFirst().map { $0.prefix { $0 != " " } } == (0...10).map { "vsp-\($0)"[...] }, "\(vsps.stdout)")
+        // Every share under "bandwidth (share)" ends where the header ends.
+        let header = try #require(lines.first)
+        let end = try #require(header.range(of: "bandwidth (share)")).upperBound
+        let column = header.distance(from: header.startIndex, to: end)
+        for line in lines.dropFirst() {
+            let cell = line.prefix(column).split(separator: " ").last.map(String.init) ?? ""
+            #expect(Double(cell) != nil && line.dropFirst(column).first == " ", "\(line)")
+        }
         fixture.signal(SIGTERM)
         #expect(fixture.waitForExit() == 0)
     }

@@ -18,10 +18,17 @@ struct Tool {
         let stderr: String
     }
 
-    static func run(_ name: String, _ arguments: [String]) throws -> Result {
+    /// Runs `name` with `arguments`, with `input` on its standard input when given (from a file, so that no
+    /// pipe can fill).
+    static func run(_ name: String, _ arguments: [String], input: String? = nil) throws -> Result {
         let process = Process()
         process.executableURL = name.hasPrefix("/") ? URL(fileURLWithPath: name) : binaries.appendingPathComponent(name)
         process.arguments = arguments
+        if let input {
+            let path = try temporaryFile(input)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            process.standardInput = FileHandle(forReadingAtPath: path)
+        }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

@@ -38,7 +38,7 @@ struct AuctionState: Sendable {
             let summary = recovery.lastRoundRow.map { row in
                 RoundSummary(
                     participants: entries.count, welfareEstimate: row.welfareEstimate, pool: row.pool,
-                    noiseScale: row.noiseScale, duration: .milliseconds(Int64((max(0, row.seconds) * 1e3).rounded())),
+                    noiseScale: row.noiseScale, duration: .microseconds(Int64((max(0, row.seconds) * 1e6).rounded())),
                     efficiencyEstimate: row.efficiencyEstimate, trueEfficiency: row.trueEfficiency,
                     fittedVSPs: entries.filter { $0.voiFitted == true }.count,
                     taxedAboveBid: recovery.standings.filter {

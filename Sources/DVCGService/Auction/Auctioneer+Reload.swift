@@ -34,6 +34,9 @@ struct ReloadCandidate: Sendable {
     var configuration: DaemonConfiguration
     /// The new policy, validated for the configuration's K.
     var policy: LoadedPolicy
+    /// What the reload changes, for its message (``ReloadRequest/changes(from:to:fileVSPs:)``); empty when it
+    /// re-reads the policy alone.
+    var changes: [String] = []
 }
 
 /// What a reload starts from: the current configuration and the file it came from.
@@ -73,11 +76,53 @@ struct ReloadRequest: Sendable {
             let policy = try LoadedPolicy.load(
                 path: next.policyPath, resourceCount: next.resources.count,
                 maximumBytes: next.reload.maximumPolicyBytes)
+            let fileVSPs = next.vsps
             next.vsps = current.vsps
-            return .success(ReloadCandidate(configuration: next, policy: policy))
+            let changes = configurationPath == nil ? [] : Self.changes(from: current, to: next, fileVSPs: fileVSPs)
+            return .success(ReloadCandidate(configuration: next, policy: policy, changes: changes))
         } catch {
             return .failure(ReloadFailure(message: error.description, policyPath: next.policyPath))
         }
+    }
+}
+
+extension ReloadRequest {
+    /// The top-level keys a reload from `old` to `new` changes, as the reload's message lists them
+    /// (`period 1 s -> 0.5 s`, `mechanism`), and a note when the file's `vsps:` differ from the roster it
+    /// started with: the YAML roster is read at the first start only (docs/dvcgd.md, "Policies and reload").
+    static func changes(
+        from old: DaemonConfiguration, to new: DaemonConfiguration, fileVSPs: [VSPDefinition]
+    ) -> [String] {
+        var changes: [String] = []
+        if old.period != new.period {
+            // To the microsecond: 300 ms is `0.3 s`, not its binary neighbour 0.30000000000000004.
+            func seconds(_ period: Duration) -> String { messageNumber((period.inSeconds * 1e6).rounded() / 1e6) }
+            changes.append("period \(seconds(old.period)) s -> \(seconds(new.period)) s")
+        }
+        if old.seed != new.seed { changes.append("seed \(old.seed) -> \(new.seed)") }
+        if old.policyPath != new.policyPath { changes.append("policy path") }
+        // `mechanism:` sets these five fields; `learning:` the rest of MechanismConfiguration and the checkpoint.
+        var learningOnly = old.mechanism
+        learningOnly.chargesInterest = new.mechanism.chargesInterest
+        learningOnly.addsNoise = new.mechanism.addsNoise
+        learningOnly.alphaMethod = new.mechanism.alphaMethod
+        learningOnly.exactCounterfactualLimit = new.mechanism.exactCounterfactualLimit
+        learningOnly.minimumShare = new.mechanism.minimumShare
+        let mechanismChanged = learningOnly != old.mechanism
+        let learningChanged = learningOnly != new.mechanism || old.checkpoint != new.checkpoint
+        for (name, changed) in [
+            ("mechanism", mechanismChanged), ("learning", learningChanged),
+            ("log", old.log != new.log), ("reload", old.reload != new.reload), ("ledger", old.ledger != new.ledger),
+        ] where changed {
+            changes.append(name)
+        }
+        if old.metrics != new.metrics { changes.append("metrics (metrics.listen is read at start only)") }
+        if fileVSPs != old.vsps {
+            changes.append(
+                "vsps edited but not applied: the file's roster is read at the first start only "
+                    + "(dvcgctl add-vsp and remove-vsp change it)")
+        }
+        return changes
     }
 }
 
@@ -155,12 +200,14 @@ extension Auctioneer {
     private func finishReload(_ prepared: Result<ReloadCandidate, ReloadFailure>, trigger: String) -> ReloadResult {
         reloadInProgress = nil
         var result: ReloadResult
+        var changes: [String] = []
         switch prepared {
         case .failure(let failure):
             result = ReloadResult(
                 message: failure.message, policyPath: failure.policyPath, checksum: failure.checksum, refusal: .invalid)
         case .success(let candidate):
             result = swap(to: candidate, trigger: trigger)
+            changes = candidate.changes
         }
         if result.refusal == .invalid {
             do {
@@ -180,11 +227,11 @@ extension Auctioneer {
         notifier.notify("READY=1\nSTATUS=\(status)")
         publishStatus()
         if result.succeeded {
-            logger.notice(
-                "reloaded",
-                metadata: [
-                    "trigger": "\(trigger)", "policy": "\(result.policyPath)", "policy_checksum": "\(policy.checksum)",
-                ])
+            var metadata: Logger.Metadata = [
+                "trigger": "\(trigger)", "policy": "\(result.policyPath)", "policy_checksum": "\(policy.checksum)",
+            ]
+            if !changes.isEmpty { metadata["changed"] = "\(changes.joined(separator: ", "))" }
+            logger.notice("reloaded", metadata: metadata)
             if policy.isUntrained { Self.warnUntrained(policy, logger: logger) }
         } else {
             logger.error(
@@ -213,9 +260,11 @@ extension Auctioneer {
                 refusal: .invalid)
         }
         newEngine.configuration = candidate.configuration.mechanism
+        let changes = candidate.changes.isEmpty ? "" : "; changed: " + candidate.changes.joined(separator: ", ")
         let message =
             "policy \(newPolicy.path) (\(newPolicy.checksum))"
             + (newPolicy.isUntrained ? ", untrained (dvcg init-policy): its networks are a random initialisation" : "")
+            + changes
         do {
             try ledger.recordPolicyEvent(
                 path: newPolicy.path, checksum: newPolicy.checksum, outcome: "loaded", message: "\(trigger): \(message)"

@@ -13,11 +13,7 @@ public struct LoadedPolicy: Sendable {
 
     /// Whether its training metadata says `"untrained": true` (`dvcg init-policy`): its VoI nets' estimates,
     /// the welfare estimate among them, then mean nothing.
-    public var isUntrained: Bool {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(checkpoint.training.utf8)) as? [String: Any]
-        else { return false }
-        return object["untrained"] as? Bool == true
-    }
+    public var isUntrained: Bool { checkpoint.isUntrained }
 
     /// Reads and validates a checkpoint for K resources.
     ///

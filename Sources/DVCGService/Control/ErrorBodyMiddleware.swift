@@ -24,7 +24,12 @@ struct ErrorBodyMiddleware: RouterMiddleware {
             (code, message) = ("http_\(response.status.code)", response.status.reasonPhrase)
         } catch let error as ControlError {
             var text = error.message
-            if let id = error.unknownVSP { text += await Self.suggestion(for: id, auctioneer: environment.auctioneer) }
+            if let id = error.unknownVSP {
+                // Only external VSPs bid and report through the API: their ids are suggested first there.
+                let path = request.uri.path
+                let externalFirst = path == ControlAPI.SubmitBid.path || path == ControlAPI.FileReport.path
+                text += await Self.suggestion(for: id, auctioneer: environment.auctioneer, externalFirst: externalFirst)
+            }
             var refusal = ControlServer.json(error.status, ErrorBody(code: error.code, message: text))
             if error.closesConnection { refusal.headers[.connection] = "close" }
             response = refusal
@@ -79,12 +84,18 @@ struct ErrorBodyMiddleware: RouterMiddleware {
     }
 
     /// ` (did you mean 'fleet-8'?)` for an id that is not on the roster (`Fleet-8`) when a roster VSP, or one
-    /// joining, is near it (``nearestWord(to:in:)``); empty otherwise.
-    static func suggestion(for id: VSPID, auctioneer: Auctioneer) async -> String {
+    /// joining, is near it (``nearestWord(to:in:)``); empty otherwise. With `externalFirst` (a bid or a report,
+    /// which only external VSPs send), the nearest external VSP wins over a nearer simulated one.
+    static func suggestion(for id: VSPID, auctioneer: Auctioneer, externalFirst: Bool = false) async -> String {
         let name = id.rawValue
         let roster = await auctioneer.snapshot().state.roster
-        let ids = Set(roster.active.keys).union(roster.upcoming.keys).map(\.rawValue).sorted()
-        guard let nearest = nearestWord(to: name, in: ids), nearest != name else { return "" }
+        var definitions = roster.active
+        definitions.merge(roster.upcoming) { current, _ in current }
+        let ids = definitions.keys.map(\.rawValue).sorted()
+        let external = definitions.filter { if case .external = $0.value.kind { true } else { false } }.keys
+            .map(\.rawValue).sorted()
+        let nearest = (externalFirst ? nearestWord(to: name, in: external) : nil) ?? nearestWord(to: name, in: ids)
+        guard let nearest, nearest != name else { return "" }
         return " (did you mean '\(nearest)'?)"
     }
 }

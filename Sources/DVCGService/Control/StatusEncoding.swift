@@ -79,7 +79,7 @@ extension VSPListResponse {
             return VSPInfo(
                 id: id, kind: kind, status: status,
                 share: lastShares ?? Array(repeating: 0, count: snapshot.resources.count),
-                lastBid: standing?.bid, lastTax: standing?.tax, alphaHat: standing?.alphaHat ?? 1,
+                lastBid: standing?.bid, lastTax: standing?.tax, alphaHat: standing?.alphaHat,
                 voiFitted: standing?.voiFitted, lastRound: standing?.round.value)
         }
         self.init(resources: snapshot.resources.map(\.name), vsps: vsps, round: lastRound?.value)

@@ -469,10 +469,20 @@ extension Ledger {
     /// - Throws: ``LedgerError``: a file that is not an archive, a row the ledger already has (nothing is
     ///   restored then), a table or column the ledger does not have.
     public func restoreArchive(from file: String) throws(LedgerError) -> ArchivePlan {
-        guard let handle = FileHandle(forReadingAtPath: file) else {
-            throw .transactionFailed(path: file, operation: "opening the archive", reason: "cannot read the file")
+        let descriptor = open(file, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw .transactionFailed(
+                path: file, operation: "opening the archive",
+                reason: "cannot read the file: \(String(cString: strerror(errno)))")
         }
-        defer { try? handle.close() }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw .transactionFailed(
+                path: file, operation: "opening the archive",
+                reason: "not a regular file (a folder, a device or a pipe)")
+        }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)
         do {
             return try pool.write { db in
                 var columns: [String: [String: String]] = [:]

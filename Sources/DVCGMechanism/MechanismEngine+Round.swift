@@ -156,12 +156,17 @@ extension MechanismEngine {
                 } ?? counterfactualWelfare(nets: nets, previous: previous)
             var entries: [RoundEntry] = []
             entries.reserveCapacity(n)
+            // The bill holds no round of this roster yet (the first round, or the first after a roster change,
+            // ``resetBillMaxima()``): its maxima are this round's own welfare levels, so the round charges the
+            // externality of (17) within [0, U~_i] rather than none (docs/learning.md, "Roster changes reset the
+            // bill's maxima").
+            let billIsEmpty = maximumPool == 0
             for i in 0..<n {
                 let agent = agents.values[slots[i]]
                 let others = welfareEstimate - realisedUtility[i]
                 let without = try Bank.clampedWelfareWithout(
-                    estimate: estimates[i], maximumPool: maximumPool,
-                    maximumPoolWithout: agent.state.maximumPoolWithout)
+                    estimate: estimates[i], maximumPool: billIsEmpty ? welfareEstimate : maximumPool,
+                    maximumPoolWithout: billIsEmpty ? others : agent.state.maximumPoolWithout)
                 var externality = try Bank.externality(welfareWithout: without, othersWelfare: others)
                 if configuration.capsExternality { externality = min(externality, max(0, realisedUtility[i])) }
                 let fitted = agent.state.voiFit.isFitted(configuration.voiFit)

@@ -153,7 +153,7 @@ public struct MechanismEngine: Sendable {
     /// Forgets the bill's maxima F_Pmax and F^-i_Pmax of eq. (30) at a roster change: they were welfare
     /// levels of another roster (after a departure the others' best past welfare included the one who
     /// left, and the clamp would charge everybody its loss as an externality). They rebuild from the new
-    /// roster's rounds; until its first round the clamp charges no externality, as at the very start.
+    /// roster's rounds; in its first round they are that round's own levels, as at the very start.
     mutating func resetBillMaxima() {
         maximumPool = 0
         for id in roster { agents[id]!.state.maximumPoolWithout = 0 }
@@ -164,7 +164,8 @@ public struct MechanismEngine: Sendable {
     mutating func makeAgent(_ vsp: VSPID, state: VSPState) -> VSPAgent {
         guard isShared else {
             let networks = dormant.removeValue(forKey: vsp.rawValue) ?? template
-            return VSPAgent(networks: networks, state: state, architecture: architecture, learning: configuration.learning)
+            return VSPAgent(
+                networks: networks, state: state, architecture: architecture, learning: configuration.learning)
         }
         var networks = template
         if let voi = dormantVoI.removeValue(forKey: vsp.rawValue) { networks.voi = voi }
@@ -249,7 +250,8 @@ public struct MechanismEngine: Sendable {
         for id in roster {
             let old = agents[id]!
             var agent = replacement.makeAgent(id, state: old.state)
-            let fromPolicy = policy.architecture.kind == .shared ? policy.voiNets[id.rawValue] : policy.vsps[id.rawValue]?.voi
+            let fromPolicy =
+                policy.architecture.kind == .shared ? policy.voiNets[id.rawValue] : policy.vsps[id.rawValue]?.voi
             if fromPolicy == nil, architecture.kind != policy.architecture.kind || policy.architecture.kind == .shared {
                 agent.networks.voi = old.networks.voi
                 agent.voiOptimizer = old.voiOptimizer

@@ -61,7 +61,9 @@ struct BenchNNCommand: AsyncParsableCommand {
             if json {
                 try printJSON(workloads)
             } else {
-                for w in workloads { print("\(w.name) N = \(w.vsps): \(String(format: "%.1f", w.medianMicroseconds)) us") }
+                for w in workloads {
+                    print("\(w.name) N = \(w.vsps): \(String(format: "%.1f", w.medianMicroseconds)) us")
+                }
             }
             return
         }

@@ -116,7 +116,8 @@ struct BenchRoundCommand: AsyncParsableCommand {
                 results.append(
                     Result(
                         policy: name, vsps: n, learning: learning, medianMilliseconds: percentile(samples, 0.5),
-                        p99Milliseconds: percentile(samples, 0.99), fitMedianMilliseconds: percentile(fits.sorted(), 0.5),
+                        p99Milliseconds: percentile(samples, 0.99),
+                        fitMedianMilliseconds: percentile(fits.sorted(), 0.5),
                         totalMedianMilliseconds: percentile(totals.sorted(), 0.5),
                         maxRSSMegabytes: Double(usage.ru_maxrss) / 1024))
             }

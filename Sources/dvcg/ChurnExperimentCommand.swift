@@ -169,7 +169,12 @@ struct ChurnExperimentCommand: AsyncParsableCommand {
             try printJSON(summary)
             return
         }
-        var table = [["from round", "vsps", "rounds to 0.95", "min margin over equal (from +10)", "mean +100-300", "equal split"]]
+        var table = [
+            [
+                "from round", "vsps", "rounds to 0.95", "min margin over equal (from +10)", "mean +100-300",
+                "equal split",
+            ]
+        ]
         for change in summary.changes {
             table.append([
                 String(change.round), String(change.vsps), change.rounds_to_95.map(String.init) ?? "never",

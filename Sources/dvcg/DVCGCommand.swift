@@ -16,7 +16,8 @@ struct DVCGCommand: AsyncParsableCommand {
         abstract: "Offline tool for the dual-currency VCG auction with value of information (DVCG).",
         discussion: """
             Computes the exact social-welfare optimum and VCG payments of an instance, draws instances \
-            from the paper's distributions, inspects policy checkpoints and runs benchmarks. \
+            from the paper's distributions, writes, inspects, trains and evaluates policy checkpoints, runs \
+            the paper's experiments and benchmarks. \
             Errors are one line, `dvcg: VERB: message`. Exit status: 0 on success, 1 when a policy checkpoint is invalid, \
             2 on a usage or input error (an invalid instance file included).
             """,

@@ -14,8 +14,8 @@ struct InspectCommand: AsyncParsableCommand {
             its dtype and shape, and the validation verdict (header, offsets, dtypes, shapes against \
             the declared architecture, finite values, required networks, and K against --resources, the \
             number of resources of the dvcgd.yaml that would serve it: 3, as the shipped testbed has). \
-            Exit status: 0 for a valid checkpoint, 1 for an invalid or unreadable file (the reason is printed on standard error), \
-            2 on a usage error.
+            Exit status: 0 for a valid checkpoint, 1 for an invalid one (the reason is printed on standard error), \
+            2 on a usage error or a file that cannot be opened.
             """
     )
 

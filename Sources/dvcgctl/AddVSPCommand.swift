@@ -8,7 +8,8 @@ import Foundation
 struct AddVSPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add-vsp",
-        abstract: "Register a VSP; it takes part from the next round, starting from the policy's template networks.",
+        abstract:
+            "Register a VSP; it takes part from the next round, its VoI net starting from the policy's prior (a shared policy) or template (a per-VSP one).",
         discussion: "An external VSP bids and reports through the API; a simulated one needs --beta and --xi.")
 
     @OptionGroup var global: GlobalOptions
@@ -40,14 +41,30 @@ struct AddVSPCommand: AsyncParsableCommand {
             guard beta != nil, xi != nil else {
                 throw ValidationError("give --external, or --beta and --xi for a simulated VSP")
             }
-            _ = try sensitivities()
+            // The daemon's limits (dvcgd.yaml(5), vsps), said here as usage errors naming the options.
+            let limit = BidRequest.maximumAmount
+            let text = BidRequest.maximumAmountText
+            if let beta, !(beta.isFinite && beta <= limit) {
+                throw ValidationError("--beta: expected a finite number in [0, \(text)], found \(messageNumber(beta))")
+            }
+            if let large = try sensitivities().first(where: { !($0.isFinite && $0 <= limit) }) {
+                throw ValidationError("--xi: expected finite numbers in [0, \(text)], found \(messageNumber(large))")
+            }
+            if let alpha, !(alpha.isFinite && alpha > 0 && alpha <= limit) {
+                throw ValidationError(
+                    "--alpha: expected a finite number in (0, \(text)], found \(messageNumber(alpha))")
+            }
         }
     }
 
     private func sensitivities() throws -> [Double] {
         let values = (xi ?? "").split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
-            throw ValidationError("--xi takes comma-separated numbers, e.g. 1.5,0,3")
+            let bad = (xi ?? "").split(separator: ",", omittingEmptySubsequences: false).first {
+                Double($0.trimmingCharacters(in: .whitespaces)) == nil
+            }
+            throw ValidationError(
+                "--xi takes comma-separated numbers, e.g. 1.5,0,3" + (bad.map { ", found '\($0)'" } ?? ""))
         }
         // As a negative --beta: a usage error here, not the daemon's refusal.
         if let negative = values.first(where: { $0! < 0 }) {

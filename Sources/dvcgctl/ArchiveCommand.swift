@@ -104,11 +104,13 @@ struct ArchiveCommand: AsyncParsableCommand {
         let archives = try await client.send(ControlAPI.ListArchives.self)
         if global.json { return try printJSON(archives) }
         guard !archives.isEmpty else { return print("no archives") }
-        var rows = [["rounds", "entries", "reports", "bytes", "state", "created", "file"]]
+        // "state" says where the rounds' rows are: the file always holds them.
+        var rows = [["rounds", "entries", "reports", "bytes", "ledger rows", "created", "file"]]
+        let rowsState = ["deleting": "being deleted", "deleted": "deleted (in the file)", "restored": "restored"]
         for archive in archives {
             rows.append([
                 "\(archive.firstRound)...\(archive.lastRound)", "\(archive.entries)", "\(archive.reports)",
-                "\(archive.bytes)", archive.state, archive.created, archive.file,
+                "\(archive.bytes)", rowsState[archive.state] ?? archive.state, archive.created, archive.file,
             ])
         }
         print(alignedTable(rows))

@@ -27,6 +27,13 @@ struct ReportCommand: AsyncParsableCommand {
         guard utility.isFinite, grossProfit.isFinite else {
             throw ValidationError("--utility and --gross-profit must be finite")
         }
+        // The daemon's limit, said here as a usage error naming the option, as bid does.
+        for (option, value) in [("--utility", utility), ("--gross-profit", grossProfit)]
+        where abs(value) > BidRequest.maximumAmount {
+            throw ValidationError(
+                "\(option): expected a finite number of VC within ±\(BidRequest.maximumAmountText), found \(messageNumber(value))"
+            )
+        }
     }
 
     func run() async throws {

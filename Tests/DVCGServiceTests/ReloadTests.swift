@@ -116,7 +116,10 @@ import Testing
         new.mechanism.minimumShare = old.mechanism.minimumShare / 2
         #expect(
             ReloadRequest.changes(from: old, to: new, fileVSPs: old.vsps)
-                == ["period 1 s -> 0.3 s", "seed \(old.seed) -> \(old.seed + 1)", "mechanism"])
+                == [
+                    "period 1.000 s -> 0.300 s", "seed \(old.seed) -> \(old.seed + 1) (applies at the next start)",
+                    "mechanism",
+                ])
         var learning = old
         learning.mechanism.learns.toggle()
         learning.checkpoint.every = 7

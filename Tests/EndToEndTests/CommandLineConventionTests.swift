@@ -140,6 +140,30 @@ import Testing
             Self.firstLine(misspelt)
                 == "dvcgctl: add-vsp: unknown option '--externel' (did you mean '--external'?); see 'dvcgctl add-vsp --help'",
             "\(misspelt.stderr)")
+        // The daemon's limits are usage errors naming the option, before anything is sent (fifth tour).
+        for (arguments, message) in [
+            (
+                ["add-vsp", "f", "--beta", "1e13", "--xi", "4,5,6"],
+                "--beta: expected a finite number in [0, 1e12], found 10000000000000"
+            ),
+            (
+                ["add-vsp", "f", "--beta", "1", "--xi", "4,5,abc"],
+                "--xi takes comma-separated numbers, e.g. 1.5,0,3, found 'abc'"
+            ),
+            (
+                ["add-vsp", "f", "--beta", "1", "--xi", "4,5,6", "--alpha", "0"],
+                "--alpha: expected a finite number in (0, 1e12], found 0"
+            ),
+            (
+                ["report", "f", "--round", "3", "--utility", "1e13", "--gross-profit", "5"],
+                "--utility: expected a finite number of VC within ±1e12, found 10000000000000"
+            ),
+        ] {
+            let refused = try Tool.run("dvcgctl", ["--socket", "/nonexistent/dvcgd.sock"] + arguments)
+            #expect(refused.status == 2, "\(arguments): \(refused.stderr)")
+            #expect(
+                Self.firstLine(refused).hasPrefix("dvcgctl: \(arguments[0]): \(message); see "), "\(refused.stderr)")
+        }
         let list = try Tool.run("dvcgctl", ["archive", "--list", "--before", "5"])
         #expect(list.status == 2 && list.stderr.hasPrefix("dvcgctl: archive: --list takes no --before or --out"))
     }

@@ -33,6 +33,9 @@ import Testing
             name: "bad duration", yaml: valid.replacingOccurrences(of: "period: 1s", with: "period: 1 sec"),
             errors: ["1:9: period: expected a duration such as 250ms, 1s, 1.5s or 2m, found '1 sec'"]),
         Case(
+            name: "too long a duration", yaml: valid.replacingOccurrences(of: "period: 1s", with: "period: 1000000h"),
+            errors: ["1:9: period: the duration is too long (at most 31 years), found '1000000h'"]),
+        Case(
             name: "zero duration", yaml: valid.replacingOccurrences(of: "period: 1s", with: "period: 0ms"),
             errors: ["1:9: period: the duration must be positive"]),
         Case(

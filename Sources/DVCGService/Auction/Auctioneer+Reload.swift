@@ -95,11 +95,11 @@ extension ReloadRequest {
     ) -> [String] {
         var changes: [String] = []
         if old.period != new.period {
-            // To the microsecond: 300 ms is `0.3 s`, not its binary neighbour 0.30000000000000004.
-            func seconds(_ period: Duration) -> String { messageNumber((period.inSeconds * 1e6).rounded() / 1e6) }
-            changes.append("period \(seconds(old.period)) s -> \(seconds(new.period)) s")
+            // As dvcgctl status and the log print a period: `1.000 s -> 0.250 s`.
+            func seconds(_ period: Duration) -> String { String(format: "%.3f s", period.inSeconds) }
+            changes.append("period \(seconds(old.period)) -> \(seconds(new.period))")
         }
-        if old.seed != new.seed { changes.append("seed \(old.seed) -> \(new.seed)") }
+        if old.seed != new.seed { changes.append("seed \(old.seed) -> \(new.seed) (applies at the next start)") }
         if old.policyPath != new.policyPath { changes.append("policy path") }
         // `mechanism:` sets these five fields; `learning:` the rest of MechanismConfiguration and the checkpoint.
         var learningOnly = old.mechanism
@@ -112,7 +112,8 @@ extension ReloadRequest {
         let learningChanged = learningOnly != new.mechanism || old.checkpoint != new.checkpoint
         for (name, changed) in [
             ("mechanism", mechanismChanged), ("learning", learningChanged),
-            ("log", old.log != new.log), ("reload", old.reload != new.reload), ("ledger", old.ledger != new.ledger),
+            ("log (applies at the next start)", old.log != new.log), ("reload", old.reload != new.reload),
+            ("ledger", old.ledger != new.ledger),
         ] where changed {
             changes.append(name)
         }

@@ -162,7 +162,12 @@ struct YAMLReader {
     /// A positive duration: a number with a unit `ms`, `s`, `m` or `h` (`250ms`, `1s`, `1.5s`, `2m`).
     mutating func duration(_ node: Node, at path: String) -> Duration? {
         guard let text = node.scalar?.string, let duration = Self.parseDuration(text) else {
-            report("expected a duration such as 250ms, 1s, 1.5s or 2m, found \(describe(node))", at: node, path: path)
+            if let text = node.scalar?.string, Self.seconds(of: text) != nil {
+                report("the duration is too long (at most 31 years), found \(describe(node))", at: node, path: path)
+            } else {
+                report(
+                    "expected a duration such as 250ms, 1s, 1.5s or 2m, found \(describe(node))", at: node, path: path)
+            }
             return nil
         }
         guard duration > .zero else {
@@ -174,15 +179,21 @@ struct YAMLReader {
 
     /// Parses `250ms`, `1s`, `1.5s`, `2m`, `1h`; `nil` when malformed.
     static func parseDuration(_ text: String) -> Duration? {
+        guard let seconds = seconds(of: text) else { return nil }
+        let nanoseconds = (seconds * 1e9).rounded()
+        guard nanoseconds < 1e18 else { return nil }
+        return .nanoseconds(Int64(nanoseconds))
+    }
+
+    /// The seconds `250ms`, `1s`, `1.5s`, `2m` or `1h` stand for, however many; `nil` when malformed.
+    static func seconds(of text: String) -> Double? {
         let units: [(String, Double)] = [("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600)]
         for (suffix, seconds) in units where text.hasSuffix(suffix) {
             let number = text.dropLast(suffix.count)
             guard !number.isEmpty, number.allSatisfy({ $0.isNumber || $0 == "." }), let value = Double(number),
-                value.isFinite
+                value.isFinite, (value * seconds).isFinite
             else { return nil }
-            let nanoseconds = (value * seconds * 1e9).rounded()
-            guard nanoseconds < 1e18 else { return nil }
-            return .nanoseconds(Int64(nanoseconds))
+            return value * seconds
         }
         return nil
     }

@@ -45,6 +45,12 @@ public struct CheckpointReport: Sendable, Equatable, Codable {
     /// Total parameters of all tensors.
     public var totalParameters: Int
 
+    /// snake_case keys, as every other JSON of the tools (`total_parameters`).
+    enum CodingKeys: String, CodingKey {
+        case file, valid, reason, untrained, metadata, vsps, networks, tensors
+        case totalParameters = "total_parameters"
+    }
+
     /// Reads `path` and validates it as a policy, as dvcgd does when it loads one.
     ///
     /// - Parameters:

@@ -76,7 +76,18 @@ extension ParsableCommand {
     ) {
         var path: [String] = []
         var level: any ParsableCommand.Type = self
-        for argument in arguments where !argument.hasPrefix("-") {
+        var takesValue = optionsTakingValues(of: level)
+        var skipsNext = false
+        for argument in arguments {
+            // An option's value (`--socket /run/x.sock`) is no verb.
+            if skipsNext {
+                skipsNext = false
+                continue
+            }
+            if argument.hasPrefix("-") {
+                skipsNext = !argument.contains("=") && takesValue.contains(argument)
+                continue
+            }
             let subcommands = level.configuration.subcommands
             guard !subcommands.isEmpty else { break }
             let names = subcommands.map { $0.configuration.commandName ?? "" }
@@ -85,8 +96,22 @@ extension ParsableCommand {
             }
             path.append(argument)
             level = subcommands[index]
+            takesValue = optionsTakingValues(of: level)
         }
         return (path, nil, [], level)
+    }
+
+    /// The options of `command` that take a value, as its help lists them (`--socket <socket>`).
+    private static func optionsTakingValues(of command: any ParsableCommand.Type) -> Set<String> {
+        let help = helpMessage(for: command, includeHidden: true, columns: 10_000)
+        var names: Set<String> = []
+        var rest = Substring(help)
+        while let start = rest.range(of: "--") {
+            let name = rest[start.lowerBound...].prefix { $0 == "-" || $0.isLetter || $0.isNumber }
+            rest = rest[start.upperBound...]
+            if name.count > 2, rest.dropFirst(name.count - 2).hasPrefix(" <") { names.insert(String(name)) }
+        }
+        return names
     }
 
     /// The first `--name` in `arguments` (before a `--`) that `command`'s help does not list, with the
@@ -125,6 +150,12 @@ extension ParsableCommand {
         if let unknown = verb.unknown {
             let nearest = nearestWord(to: unknown, in: verb.choices)
             first = "unknown verb '\(unknown)'" + (nearest.map { " (did you mean '\($0)'?)" } ?? "")
+        } else if verb.path.isEmpty, let option = arguments.first, !verb.command.configuration.subcommands.isEmpty,
+            !arguments.contains(where: { ["-h", "--help", "--version"].contains($0) })
+        {
+            // Options without a verb (`dvcgctl --socket /run/x.sock`): the global options belong to the verbs.
+            let program = configuration.commandName ?? "command"
+            first = "no verb given; options go with one ('\(program) VERB \(option) ...')"
         } else if let (option, nearest) = unknownOption(in: arguments, of: verb.command) {
             first = "unknown option '\(option)'" + (nearest.map { " (did you mean '\($0)'?)" } ?? "")
         } else if let negative = arguments.first(where: isNegativeNumber) {

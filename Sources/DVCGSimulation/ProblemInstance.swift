@@ -15,30 +15,36 @@ public struct ProblemInstance: Hashable, Sendable {
     /// Each VSP's alpha (profit per unit of utility), N values.
     public let alphas: [Double]
 
-    /// Creates an instance, checking every value.
+    /// The largest capacity, beta or xi accepted, as dvcgd accepts in a VSP definition (1e12): beyond it the
+    /// exponentials of eq. (39) and the optimiser's certificate lose their meaning.
+    public static let maximumValue = 1e12
+
+    /// Creates an instance, checking every value: capacities, beta and xi finite numbers in [0, 1e12].
     ///
     /// - Throws: ``InstanceError`` naming the offending field.
     public init(capacities: [Double], beta: [Double], xi: [[Double]], alphas: [Double]? = nil) throws(InstanceError) {
         guard !capacities.isEmpty else { throw .invalid("capacities: expected at least one resource") }
-        for (k, c) in capacities.enumerated() where !c.isFinite || c < 0 {
-            throw .invalid("capacities[\(k)]: expected a finite number >= 0, found \(messageNumber(c))")
+        let range = 0...Self.maximumValue
+        let expected = "expected a finite number in [0, 1e12]"
+        for (k, c) in capacities.enumerated() where !range.contains(c) {
+            throw .invalid("capacities[\(k)]: \(expected), found \(messageNumber(c))")
         }
         guard beta.count == xi.count else {
-            throw .invalid("xi: expected \(beta.count) rows (one per beta), found \(xi.count)")
+            throw .invalid("beta and xi: one xi row per beta, found \(beta.count) betas and \(xi.count) xi rows")
         }
         if let alphas, alphas.count != beta.count {
             throw .invalid("alpha: expected \(beta.count) values (one per beta), found \(alphas.count)")
         }
         var utilities: [ExponentialUtility] = []
         for (i, (b, row)) in zip(beta, xi).enumerated() {
-            guard b.isFinite, b >= 0 else {
-                throw .invalid("beta[\(i)]: expected a finite number >= 0, found \(messageNumber(b))")
+            guard range.contains(b) else {
+                throw .invalid("beta[\(i)]: \(expected), found \(messageNumber(b))")
             }
             guard row.count == capacities.count else {
                 throw .invalid("xi[\(i)]: expected \(capacities.count) values (one per capacity), found \(row.count)")
             }
-            for (k, x) in row.enumerated() where !x.isFinite || x < 0 {
-                throw .invalid("xi[\(i)][\(k)]: expected a finite number >= 0, found \(messageNumber(x))")
+            for (k, x) in row.enumerated() where !range.contains(x) {
+                throw .invalid("xi[\(i)][\(k)]: \(expected), found \(messageNumber(x))")
             }
             do {
                 utilities.append(try ExponentialUtility(beta: b, xi: row))

@@ -51,9 +51,12 @@ struct EvaluateCommand: AsyncParsableCommand {
     /// The colluding members, or nil for truthful bidders.
     func parseBidders(vspCount: Int) throws -> [Int]? {
         if bidders == "truthful" { return nil }
-        if bidders == "learning" { throw ValidationError("--bidders learning is not implemented yet") }
+        if bidders == "learning" {
+            throw ValidationError(
+                "--bidders learning: a learning bidder is measured by 'dvcg experiment dsic' and 'collusion', not here")
+        }
         guard bidders.hasPrefix("collude:") else {
-            throw ValidationError("--bidders must be truthful, learning or collude:i,j")
+            throw ValidationError("--bidders must be truthful or collude:i,j, found '\(bidders)'")
         }
         let members = bidders.dropFirst("collude:".count).split(separator: ",").map { Int($0) }
         guard members.count == 2, let i = members[0], let j = members[1], i != j, i >= 0, j >= 0, i < vspCount,
@@ -143,7 +146,7 @@ struct EvaluateCommand: AsyncParsableCommand {
             print("note         \(note)")
         }
         print("")
-        var rows = [["vsp", "bid (VC)", "tax (VC)", "profit (VC)", "utility (VC)"]]
+        var rows = [["vsp", "bid (VC)", "tax (VC)", "net profit (VC)", "utility (VC)"]]
         for v in report.vsps {
             rows.append([
                 v.id, format(v.bid, digits: 2), format(v.tax, digits: 2), format(v.profit, digits: 2),

@@ -216,7 +216,7 @@ struct TrainCommand: AsyncParsableCommand {
             lastLine = now
             let line =
                 "round \(progress.round)/\(rounds)  welfare/optimum \(format(progress.ratio))  "
-                + "critic loss \(format(progress.criticLoss, digits: 5))  best greedy \(format(progress.bestRatio))  "
+                + "critic loss \(format(progress.criticLoss, digits: 5))  best greedy \(progress.bestRatio > 0 ? format(progress.bestRatio) : "-")  "
                 + Self.eta(elapsed: now - start, done: progress.round, total: rounds) + "\n"
             FileHandle.standardError.write(Data(line.utf8))
         }

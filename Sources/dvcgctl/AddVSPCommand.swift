@@ -14,7 +14,7 @@ struct AddVSPCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The VSP's id: 1 to 64 characters from [A-Za-z0-9._-].")
+    @Argument(help: "The VSP's id: 1 to 64 characters from [A-Za-z0-9._-].", transform: VSPID.argument)
     var id: VSPID
 
     @Flag(name: .long, help: "The VSP bids and reports itself through the API.")
@@ -29,8 +29,16 @@ struct AddVSPCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Simulated VSP: profit per unit of utility (default 1).")
     var alpha: Double?
 
-    @Option(name: .long, help: "Simulated VSP: 'truthful' (default) or 'scaled:C'.")
+    @Option(name: .long, help: "Simulated VSP: 'truthful' (default) or 'scaled:C'.", transform: Self.bidding(_:))
     var bidding: VSPBidding?
+
+    /// `--bidding`'s value, or the usage error that says what it takes.
+    static func bidding(_ text: String) throws -> VSPBidding {
+        guard let bidding = VSPBidding(text) else {
+            throw ValidationError("expected 'truthful' or 'scaled:C' with a number C > 0")
+        }
+        return bidding
+    }
 
     func validate() throws {
         if external {

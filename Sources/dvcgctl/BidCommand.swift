@@ -11,7 +11,7 @@ struct BidCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The bidding VSP's id.")
+    @Argument(help: "The bidding VSP's id.", transform: VSPID.argument)
     var id: VSPID
 
     @Argument(help: "The amount in VC, finite and >= 0.")

@@ -23,7 +23,7 @@ struct DumpLedgerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The last round (inclusive).")
     var to: UInt64?
 
-    @Option(name: .long, help: "Only this VSP's rows.")
+    @Option(name: .long, help: "Only this VSP's rows.", transform: VSPID.argument)
     var vsp: VSPID?
 
     @Option(name: .long, help: "Output format: table (default), jsonl or csv. --json means jsonl.")

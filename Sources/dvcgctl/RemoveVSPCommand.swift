@@ -11,7 +11,7 @@ struct RemoveVSPCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The VSP's id.")
+    @Argument(help: "The VSP's id.", transform: VSPID.argument)
     var id: VSPID
 
     func run() async throws {

@@ -11,7 +11,7 @@ struct ReportCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The reporting VSP's id.")
+    @Argument(help: "The reporting VSP's id.", transform: VSPID.argument)
     var id: VSPID
 
     @Option(name: .long, help: "The round reported on.")

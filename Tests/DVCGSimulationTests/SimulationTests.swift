@@ -45,14 +45,24 @@ import Testing
             "{\"capacities\": [1, 1], \"beta\": [1], \"xi\": [[1]]}",
             "xi[0]: expected 2 values (one per capacity), found 1"
         ),
-        ("{\"capacities\": [1], \"beta\": [1, 2], \"xi\": [[1]]}", "xi: expected 2 rows (one per beta), found 1"),
+        (
+            "{\"capacities\": [1], \"beta\": [1, 2], \"xi\": [[1]]}",
+            "beta and xi: one xi row per beta, found 2 betas and 1 xi rows"
+        ),
         (
             "{\"capacities\": [-1], \"beta\": [1], \"xi\": [[1]]}",
-            "capacities[0]: expected a finite number >= 0, found -1"
+            "capacities[0]: expected a finite number in [0, 1e12], found -1"
         ),
         ("{\"capacities\": [1], \"beta\": [\"x\"], \"xi\": [[1]]}", "beta[0]: expected a number"),
-        ("{\"capacities\": [1], \"beta\": [1], \"xi\": [[-2]]}", "xi[0][0]: expected a finite number >= 0, found -2"),
+        (
+            "{\"capacities\": [1], \"beta\": [1], \"xi\": [[-2]]}",
+            "xi[0][0]: expected a finite number in [0, 1e12], found -2"
+        ),
         ("{\"capacities\": [1], \"beta\": [1], \"xi\": [[1e999]]}", "1e999"),
+        (
+            "{\"capacities\": [1], \"beta\": [1], \"xi\": [[1e200]]}",
+            "xi[0][0]: expected a finite number in [0, 1e12], found 1e+200"
+        ),
         ("{\"capacities\": [], \"beta\": [], \"xi\": []}", "capacities: expected at least one resource"),
         ("not json", "not a JSON object"),
         ("", "not a JSON object"),

@@ -33,6 +33,23 @@ import Testing
             name: "bad duration", yaml: valid.replacingOccurrences(of: "period: 1s", with: "period: 1 sec"),
             errors: ["1:9: period: expected a duration such as 250ms, 1s, 1.5s or 2m, found '1 sec'"]),
         Case(
+            name: "every problem of a roster",
+            yaml: valid.replacingOccurrences(
+                of: "    utility: {beta: 100, xi: [1, 2]}",
+                with: """
+                        utility: {beta: 100, xi: [1]}
+                        bidding: honest
+                      - id: a
+                        utility: {beta: 100, xi: [1, 2]}
+                    """),
+            // A type error does not hide the entry's other problems, and an invalid first `a` does not hide the
+            // second (fifth tour).
+            errors: [
+                "11:30: vsps[0].utility.xi: expected 2 values (one per resource), found 1",
+                "12:14: vsps[0].bidding: expected truthful, scaled:C or fixed:X with a number >= 0, found 'honest'",
+                "13:9: vsps[1].id: duplicate VSP id 'a'",
+            ]),
+        Case(
             name: "too long a duration", yaml: valid.replacingOccurrences(of: "period: 1s", with: "period: 1000000h"),
             errors: ["1:9: period: the duration is too long (at most 31 years), found '1000000h'"]),
         Case(

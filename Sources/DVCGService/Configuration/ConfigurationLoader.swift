@@ -520,17 +520,17 @@ private struct Parser {
     mutating func vsps(_ node: Node, resourceCount: Int?) -> [VSPDefinition]? {
         guard let items = reader.sequence(node, at: "vsps") else { return nil }
         var definitions: [VSPDefinition] = []
-        var ids = Set<VSPID>()
+        // Ids as written, valid entries or not: a broken first vsp-3 does not hide a second one.
+        var ids = Set<String>()
         for (index, item) in items.enumerated() {
             let path = "vsps[\(index)]"
-            if let definition = vsp(item, at: path, resourceCount: resourceCount) {
-                if ids.insert(definition.id).inserted {
-                    definitions.append(definition)
-                } else {
-                    let idNode = item.mapping?["id"]
-                    reader.report("duplicate VSP id '\(definition.id)'", at: idNode ?? item, path: path + ".id")
-                }
+            let idNode = item.mapping?["id"]
+            if let text = idNode?.scalar?.string, !ids.insert(text).inserted, (try? VSPID(text)) != nil {
+                reader.report("duplicate VSP id '\(text)'", at: idNode, path: path + ".id")
+                _ = vsp(item, at: path, resourceCount: resourceCount)
+                continue
             }
+            if let definition = vsp(item, at: path, resourceCount: resourceCount) { definitions.append(definition) }
         }
         return definitions
     }
@@ -591,16 +591,23 @@ private struct Parser {
                     path: path + ".bidding")
             }
         }
-        guard let id, reader.issues.count == before else { return nil }
+        guard let id else { return nil }
+        // The rules of VSPDefinition run even after a field's type error, so that one --check-config reports
+        // every problem of the entry; a field whose type was wrong is nil here, and what the rules say of it
+        // (missing, out of range) is left out, its type error said it.
+        let mistyped = Set(reader.issues[before...].map(\.path))
         var draft = VSPDraft(id: id, kind: kind)
         (draft.beta, draft.xi, draft.alpha) = (fields.beta, fields.xi, fields.alpha)
         (draft.noiseMean, draft.noiseStandardDeviation, draft.bidding) = (
             fields.noiseMean, fields.noiseStandardDeviation, fields.bidding
         )
         do {
-            return try VSPDefinition.validated(draft, resourceCount: resourceCount, naming: .configuration)
+            let definition = try VSPDefinition.validated(draft, resourceCount: resourceCount, naming: .configuration)
+            return mistyped.isEmpty ? definition : nil
         } catch {
             for issue in error.issues {
+                let full = path + "." + issue.path
+                guard !mistyped.contains(where: { $0.hasPrefix(full) || full.hasPrefix($0) }) else { continue }
                 reader.report(
                     issue.message, at: Self.node(at: issue.path, in: item) ?? item, path: path + "." + issue.path)
             }

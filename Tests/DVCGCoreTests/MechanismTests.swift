@@ -65,6 +65,14 @@ import Testing
         // An unfitted bank's low pool: each bid is below the others' together.
         #expect(try Bank.financedBids(bids: [150, 120, 130, 140], pool: 100) == [150, 120, 130, 140])
         #expect(try Bank.financedBids(bids: [10, 1e9], pool: -5) == [10, 1e9])  // no credit line
+        // A pair over-bidding in a market of ten, by hand: each line is max(120, 8 x 12 + 120) = 216, together
+        // 528 against twice max(pool 120, the market by its median bid 10 x 12 = 120) = 240: water-filled to
+        // 8 x 12 + 2 x 72. One over-bidder alone keeps its line of 120 (9 x 12 + 120 = 228 <= 240).
+        let twelves = [Double](repeating: 12, count: 8)
+        #expect(try Bank.financedBids(bids: twelves + [1e9, 1e9], pool: 120) == twelves + [72, 72])
+        #expect(try Bank.financedBids(bids: twelves + [12, 1e9], pool: 120) == twelves + [12, 120])
+        #expect(Bank.waterLevel(of: [1, 2, 3], total: 6) == .infinity)
+        #expect(Bank.waterLevel(of: [1, 5, 5], total: 7) == 3)
         // A VSP without reports first at 2 F_P / N = 2 * 120 / 4 = 60, by hand; the others as before,
         // counting its financed 60: min(1e9, max(120, 60 + 120 + 0)) = 180 for the second, reported, one.
         #expect(

@@ -148,18 +148,25 @@ extension ParsableCommand {
         var first = full.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? ""
         if first.hasPrefix("Error: ") { first.removeFirst("Error: ".count) }
         if let unknown = verb.unknown {
-            let nearest = nearestWord(to: unknown, in: verb.choices)
+            // `add` and `dump` start one verb each: that verb, else the nearest by spelling.
+            let starting = verb.choices.filter { $0.hasPrefix(unknown) }
+            let nearest = starting.count == 1 ? starting[0] : nearestWord(to: unknown, in: verb.choices)
             first = "unknown verb '\(unknown)'" + (nearest.map { " (did you mean '\($0)'?)" } ?? "")
         } else if verb.path.isEmpty, let option = arguments.first, !verb.command.configuration.subcommands.isEmpty,
             !arguments.contains(where: { ["-h", "--help", "--version"].contains($0) })
         {
             // Options without a verb (`dvcgctl --socket /run/x.sock`): the global options belong to the verbs.
             let program = configuration.commandName ?? "command"
-            first = "no verb given; options go with one ('\(program) VERB \(option) ...')"
+            first =
+                arguments.count == 1 && optionsTakingValues(of: verb.command).contains(option)
+                ? "missing value for '\(option)'"
+                : "no verb given; options go with one ('\(program) VERB \(option) ...')"
         } else if let (option, nearest) = unknownOption(in: arguments, of: verb.command) {
             first = "unknown option '\(option)'" + (nearest.map { " (did you mean '\($0)'?)" } ?? "")
-        } else if let negative = arguments.first(where: isNegativeNumber) {
-            first = "\(negative): negative numbers are not accepted (every amount, round and count is >= 0)"
+        } else if let index = arguments.firstIndex(where: isNegativeNumber) {
+            // Named by its option when it has one (`--alpha -1`); values that may be negative (a report's) parse.
+            let option = index > 0 && arguments[index - 1].hasPrefix("--") ? arguments[index - 1] + ": " : ""
+            first = "\(option)\(arguments[index]): a negative number is not accepted here"
         } else if let head = first.first {
             first = head.lowercased() + first.dropFirst()
             // swift-argument-parser's sentences as one clause: "unknown option '--jsno'. Did you mean '--json'?"
@@ -207,7 +214,13 @@ public func requireReadable(_ path: String) throws(CommandFailure) {
     guard descriptor >= 0 else {
         throw .input("\(path): cannot read the file: \(String(cString: strerror(errno)))")
     }
-    close(descriptor)
+    defer { close(descriptor) }
+    // open(2) opens a folder too: say so here, a usage error as a missing file, not an invalid file's exit 1.
+    var info = stat()
+    if fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG {
+        throw .input(
+            "\(path): cannot read the file: \((info.st_mode & S_IFMT) == S_IFDIR ? "a folder" : "not a regular file")")
+    }
 }
 
 /// The whole of the file at `path`, or of standard input for `-`, read with plain read(2) so that pipes and

@@ -25,7 +25,7 @@ public enum VSPKind: String, Codable, Sendable, Equatable, CaseIterable {
 public enum VSPBidding: Codable, Sendable, Equatable {
     /// Bids its true utility at the slice realised last round.
     case truthful
-    /// Bids C times its truthful bid, C finite and >= 0.
+    /// Bids C times its truthful bid, C in [0, 1e12] (the bid itself at most 1e12 VC).
     case scaled(Double)
 
     /// Parses `truthful` or `scaled:C`; `nil` for anything else.
@@ -35,7 +35,7 @@ public enum VSPBidding: Codable, Sendable, Equatable {
             return
         }
         guard text.hasPrefix("scaled:"), let factor = Double(text.dropFirst("scaled:".count)), factor.isFinite,
-            factor >= 0
+            factor >= 0, factor <= BidRequest.maximumAmount
         else { return nil }
         self = .scaled(factor)
     }

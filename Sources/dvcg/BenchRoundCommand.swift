@@ -59,6 +59,10 @@ struct BenchRoundCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        #if DEBUG
+            FileHandle.standardError.write(
+                Data("warning: debug build; build with `swift build -c release` for meaningful figures\n".utf8))
+        #endif
         var results: [Result] = []
         var policies: [(name: String, checkpoint: PolicyCheckpoint)] = []
         for path in policy {

@@ -43,7 +43,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard rounds >= 1 else { throw ValidationError("--rounds must be >= 1") }
+        guard rounds >= 1 else { throw ValidationError("--rounds must be >= 1, found \(rounds)") }
         guard ["dvcg", "nvi"].contains(mechanism) else { throw ValidationError("--mechanism must be dvcg or nvi") }
         _ = try parseBidders(vspCount: Int.max)
     }

@@ -31,7 +31,9 @@ struct InitPolicyCommand: AsyncParsableCommand {
     var out: String
 
     func validate() throws {
-        guard (1...64).contains(resources) else { throw ValidationError("--resources must be between 1 and 64") }
+        guard (1...64).contains(resources) else {
+            throw ValidationError("--resources must be between 1 and 64, found \(resources)")
+        }
         var seen: Set<VSPID> = []
         for id in vsp where !seen.insert(id).inserted { throw ValidationError("--vsp '\(id)' is given twice") }
     }

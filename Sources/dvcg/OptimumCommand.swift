@@ -37,7 +37,7 @@ struct OptimumCommand: AsyncParsableCommand {
         do {
             outcome = try WelfareOptimizer().vcg(capacities: problem.capacities, utilities: problem.utilities)
         } catch {
-            throw CommandFailure.input("\(instance): \(error)")
+            throw CommandFailure.input("\(instance == "-" ? "standard input" : instance): \(error)")
         }
         let report = Report(
             welfare: outcome.optimum.welfare, allocation: outcome.optimum.allocation,

@@ -48,10 +48,10 @@ extension TrainCommand {
         }
     }
 
-    /// The time left at the pace so far, for the progress line: `ETA 1m 05s`, `ETA 12s`, `ETA -` before any.
+    /// The time left when `done` of `total` took `elapsed`, for the progress lines: `ETA 1m 05s`, `ETA 12s`,
+    /// `ETA -` before any.
     static func eta(elapsed: Duration, done: Int, total: Int) -> String {
-        // From 5 % on: the first rounds (before the bill fills and learning starts) run faster than the rest.
-        guard done > 0, total >= done, 20 * done >= total else { return "ETA -" }
+        guard done > 0, total >= done else { return "ETA -" }
         let seconds = Int((elapsed.inSeconds * Double(total - done) / Double(done)).rounded())
         if seconds >= 3600 { return "ETA \(seconds / 3600)h \(String(format: "%02d", seconds / 60 % 60))m" }
         if seconds >= 60 { return "ETA \(seconds / 60)m \(String(format: "%02d", seconds % 60))s" }

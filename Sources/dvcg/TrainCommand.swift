@@ -163,7 +163,7 @@ struct TrainCommand: AsyncParsableCommand {
                 "--vsps must be a number of VSPs in 1...100000 (a range A...B needs --markets random), got '\(vsps)'.")
         }
         guard LearningAlgorithm(rawValue: algorithm) != nil else {
-            throw ValidationError("--algorithm must be mfmarl, marl or maddpg.")
+            throw ValidationError("--algorithm must be mfmarl, marl or maddpg, found '\(algorithm)'.")
         }
         guard ["dvcg", "nvi"].contains(mechanism) else { throw ValidationError("--mechanism must be dvcg or nvi.") }
         guard (0...1).contains(epsilonStart), (0...1).contains(epsilonEnd) else {
@@ -176,9 +176,11 @@ struct TrainCommand: AsyncParsableCommand {
             throw ValidationError("--plot draws the rounds of --markets instance; the shared policy has no rounds.")
         }
         guard billCapacity >= 128 else { throw ValidationError("--bill-capacity must be >= 128 (the batch size).") }
-        guard rounds >= 1, episode >= 1, evaluationInterval >= 1, exploration >= 0 else {
-            throw ValidationError("--rounds, --episode and --eval-every must be >= 1.")
+        for (option, value) in [("--rounds", rounds), ("--episode", episode), ("--eval-every", evaluationInterval)]
+        where value < 1 {
+            throw ValidationError("\(option) must be >= 1, found \(value).")
         }
+        guard exploration >= 0 else { throw ValidationError("--exploration must be >= 0, found \(exploration).") }
     }
 
     func run() async throws {
@@ -207,6 +209,9 @@ struct TrainCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         var lastLine = start - .seconds(2)
+        // The pace of the last printed line's stretch: rounds slow down as the bill fills and learning starts, so
+        // the average since the start would promise too little time left.
+        var paceFrom = (instant: start, round: 0)
         var criticLoss: [(round: Int, loss: Double)] = []
         let result = try PolicyTrainer.train(instance: problem, configuration: configuration, initial: startingPolicy) {
             progress in
@@ -214,10 +219,19 @@ struct TrainCommand: AsyncParsableCommand {
             let now = clock.now
             guard now - lastLine >= .seconds(1) || progress.round == rounds else { return }
             lastLine = now
+            let eta =
+                20 * progress.round < rounds || progress.round <= paceFrom.round
+                ? "ETA -"
+                : Self.eta(
+                    elapsed: now - paceFrom.instant, done: progress.round - paceFrom.round,
+                    total: rounds - paceFrom.round)
+            paceFrom = (now, progress.round)
+            // Before the critic's first update its loss is 0: "-", not a perfect critic.
+            let loss = progress.criticLoss == 0 ? "-" : format(progress.criticLoss, digits: 5)
             let line =
                 "round \(progress.round)/\(rounds)  welfare/optimum \(format(progress.ratio))  "
-                + "critic loss \(format(progress.criticLoss, digits: 5))  best greedy \(progress.bestRatio > 0 ? format(progress.bestRatio) : "-")  "
-                + Self.eta(elapsed: now - start, done: progress.round, total: rounds) + "\n"
+                + "critic loss \(loss)  best greedy \(progress.bestRatio > 0 ? format(progress.bestRatio) : "-")  "
+                + eta + "\n"
             FileHandle.standardError.write(Data(line.utf8))
         }
         if let plot {

@@ -35,7 +35,7 @@ struct AddVSPCommand: AsyncParsableCommand {
     /// `--bidding`'s value, or the usage error that says what it takes.
     static func bidding(_ text: String) throws -> VSPBidding {
         guard let bidding = VSPBidding(text) else {
-            throw ValidationError("expected 'truthful' or 'scaled:C' with a number C > 0")
+            throw ValidationError("expected 'truthful' or 'scaled:C' with a number C in [0, 1e12]")
         }
         return bidding
     }
@@ -66,7 +66,9 @@ struct AddVSPCommand: AsyncParsableCommand {
     }
 
     private func sensitivities() throws -> [Double] {
-        let values = (xi ?? "").split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        let values = (xi ?? "").split(separator: ",", omittingEmptySubsequences: false).map {
+            Double($0.trimmingCharacters(in: .whitespaces))
+        }
         guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
             let bad = (xi ?? "").split(separator: ",", omittingEmptySubsequences: false).first {
                 Double($0.trimmingCharacters(in: .whitespaces)) == nil
@@ -77,7 +79,7 @@ struct AddVSPCommand: AsyncParsableCommand {
         // As a negative --beta: a usage error here, not the daemon's refusal.
         if let negative = values.first(where: { $0! < 0 }) {
             throw ValidationError(
-                "--xi: \(messageNumber(negative!)): negative numbers are not accepted (every amount, round and count is >= 0)"
+                "--xi: \(messageNumber(negative!)): a negative number is not accepted here"
             )
         }
         return values.map { $0! }

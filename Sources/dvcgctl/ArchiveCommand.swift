@@ -66,13 +66,20 @@ struct ArchiveCommand: AsyncParsableCommand {
         guard !FileManager.default.fileExists(atPath: path) else {
             throw CommandFailure.invalid("\(path) exists; an archive file is never overwritten")
         }
+        let folder = (path as NSString).deletingLastPathComponent
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+            throw CommandFailure.invalid("\(path): the folder \(folder) does not exist; create it first")
+        }
         let plan = try await client.send(ControlAPI.PlanArchive.self, ArchivePlanQuery(before: before))
         guard let first = plan.firstRound, let last = plan.lastRound, plan.rounds > 0 else {
             print("nothing to archive before round \(before)")
             return
         }
         let descriptor = open(part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
-        guard descriptor >= 0 else { throw CommandFailure.invalid("\(part): \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else {
+            throw CommandFailure.invalid("\(path): cannot create \(part): \(String(cString: strerror(errno)))")
+        }
         var crc: UInt32 = 0
         var bytes: Int64 = 0
         do {

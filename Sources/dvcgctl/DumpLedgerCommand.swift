@@ -114,6 +114,22 @@ struct DumpLedgerCommand: AsyncParsableCommand {
     /// Says on standard error when part of the range asked for was archived (the ledger now starts later),
     /// so that a short or empty dump is not taken for the whole story. The dump itself is unchanged.
     private func noteArchivedRounds() async {
+        // The ledger's archives name each archived range and its file, a gap among the rounds included
+        // (rounds 50...59 still archived after 1...49 were restored); without access to them, the rounds before
+        // the oldest one in the ledger.
+        let low = from ?? 1
+        let high = to ?? UInt64.max
+        if let archives = try? await global.client.send(ControlAPI.ListArchives.self) {
+            for archive in archives.sorted(by: { $0.firstRound < $1.firstRound })
+            where archive.state != "restored" && archive.firstRound <= high && archive.lastRound >= low {
+                let first = max(archive.firstRound, low)
+                let last = min(archive.lastRound, high)
+                let rounds = first == last ? "round \(first) is" : "rounds \(first)...\(last) are"
+                FileHandle.standardError.write(
+                    Data("dvcgctl: dump-ledger: \(rounds) archived in \(archive.file), no longer in the ledger\n".utf8))
+            }
+            return
+        }
         guard let status = try? await global.client.send(ControlAPI.Status.self),
             let first = status.ledgerFirstRound, first > 1, from ?? 1 < first
         else { return }

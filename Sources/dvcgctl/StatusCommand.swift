@@ -88,7 +88,11 @@ struct StatusCommand: AsyncParsableCommand {
                 ))
         }
         if let safeguard = status.safeguard {
-            pairs.append(("safeguard", "serving \(safeguard.serving), \(safeguard.switches) switches"))
+            pairs.append(
+                (
+                    "safeguard",
+                    "serving \(safeguard.serving), \(safeguard.switches) switch\(safeguard.switches == 1 ? "" : "es")"
+                ))
         }
         pairs.append(("skipped ticks", "\(status.skippedTicks)"))
         if let reload = status.lastReload {
@@ -121,10 +125,16 @@ struct StatusCommand: AsyncParsableCommand {
     }
 }
 
-/// The ledger's rounds for people: `612 rounds`, or `463 rounds (150...612; older ones archived)`.
+/// The ledger's rounds for people: `612 rounds`, `463 rounds (150...612; older ones archived)`, or with archived
+/// rounds between the oldest and the last, `453 rounds (150...612, 10 of them archived; ...)`.
 func ledgerRounds(_ status: StatusResponse) -> String {
-    guard let first = status.ledgerFirstRound, first > 1, status.ledgerRounds > 0 else {
-        return "\(status.ledgerRounds) rounds"
-    }
-    return "\(status.ledgerRounds) rounds (\(first)...\(first + status.ledgerRounds - 1); older ones archived)"
+    guard let first = status.ledgerFirstRound, status.ledgerRounds > 0 else { return "\(status.ledgerRounds) rounds" }
+    let last = status.lastRound?.round ?? first + UInt64(status.ledgerRounds) - 1
+    let span = last >= first ? last - first + 1 : 0
+    let inside = span > UInt64(status.ledgerRounds) ? span - UInt64(status.ledgerRounds) : 0
+    guard first > 1 || inside > 0 else { return "\(status.ledgerRounds) rounds" }
+    var parts = ["\(first)...\(last)"]
+    if inside > 0 { parts[0] += ", \(inside) of them archived" }
+    if first > 1 { parts.append("older ones archived") }
+    return "\(status.ledgerRounds) rounds (\(parts.joined(separator: "; ")))"
 }

@@ -82,6 +82,23 @@ import Testing
         #expect(try Self.contents(ledger, rounds: 1...120).count == before.count)
     }
 
+    /// Restoring an older archive while a newer one is out leaves a gap: status counts the rounds the ledger
+    /// holds, not last - first + 1 (fifth tour: "ledger 4502 rounds" over 4,457 rows).
+    @Test func aGapLeftByAnArchiveIsCountedAsMissing() async throws {
+        let (fixture, ledger) = try await Self.ledger(rounds: 30)
+        defer { try? FileManager.default.removeItem(atPath: fixture.folder) }
+        for (first, last) in [(UInt64(1), UInt64(9)), (10, 19)] {
+            let file = fixture.folder + "/rounds-\(first).jsonl.gz"
+            let archive = try await ledger.writeArchive(first: first, last: last, to: file)
+            _ = try ledger.deleteArchived(archive.plan, crc32: archive.crc32, bytes: archive.bytes, file: file)
+        }
+        #expect(ledger.firstRound == 20 && ledger.missingRounds == 0)
+        _ = try ledger.restoreArchive(from: fixture.folder + "/rounds-1.jsonl.gz")
+        let reopened = try Ledger(path: fixture.configuration.ledgerPath)
+        let count = try await reopened.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM rounds") }
+        #expect(reopened.firstRound == 1 && reopened.missingRounds == 10 && count == 20)
+    }
+
     @Test func theSameRoundsAlwaysSerialiseToTheSameBytes() async throws {
         let (fixture, ledger) = try await Self.ledger(rounds: 30)
         defer { try? FileManager.default.removeItem(atPath: fixture.folder) }

@@ -62,7 +62,9 @@ import Testing
         #expect(missing.stderr.split(separator: "\n").count == 1, "one line: \(missing.stderr)")
         let negative = try Tool.run("dvcg", ["instance", "--vsps", "-3"])
         #expect(negative.status == 2)
-        #expect(Self.firstLine(negative).hasPrefix("dvcg: instance: -3: negative numbers"), "\(negative.stderr)")
+        #expect(
+            Self.firstLine(negative).hasPrefix("dvcg: instance: --vsps: -3: a negative number is not accepted here"),
+            "\(negative.stderr)")
         // swift-argument-parser checks a verb's own rules before unknown options: the unknown option is named.
         let misspelt = try Tool.run("dvcg", ["inspect", "--resorces", "3"])
         #expect(
@@ -115,7 +117,9 @@ import Testing
             "\(typo.stderr)")
         let negative = try Tool.run("dvcgctl", ["bid", "fleet-8", "-5"])
         #expect(negative.status == 2)
-        #expect(Self.firstLine(negative).hasPrefix("dvcgctl: bid: -5: negative numbers"), "\(negative.stderr)")
+        #expect(
+            Self.firstLine(negative).hasPrefix("dvcgctl: bid: -5: a negative number is not accepted here"),
+            "\(negative.stderr)")
         let invalid = try Tool.run("dvcgctl", ["dump-ledger", "--from", "9", "--to", "3"])
         #expect(invalid.status == 2)
         #expect(
@@ -164,6 +168,26 @@ import Testing
             #expect(
                 Self.firstLine(refused).hasPrefix("dvcgctl: \(arguments[0]): \(message); see "), "\(refused.stderr)")
         }
+        // Fifth tour: a verb's prefix, a global option's missing value, a negative value named by its option.
+        for (arguments, message) in [
+            (["add"], "dvcgctl: unknown verb 'add' (did you mean 'add-vsp'?)"),
+            (["--socket"], "dvcgctl: missing value for '--socket'"),
+            (["--socket", "/x.sock"], "dvcgctl: no verb given; options go with one ('dvcgctl VERB --socket ...')"),
+            (
+                ["add-vsp", "f", "--beta", "1", "--xi", "1,2,3", "--alpha", "-1"],
+                "dvcgctl: add-vsp: --alpha: -1: a negative number is not accepted here"
+            ),
+            (
+                ["add-vsp", "f", "--beta", "1", "--xi", "1,2,3", "--bidding", "scaled:1e13"],
+                "dvcgctl: add-vsp: the value 'scaled:1e13' is invalid for '--bidding <bidding>': expected 'truthful' or 'scaled:C' with a number C in [0, 1e12]"
+            ),
+        ] {
+            let refused = try Tool.run("dvcgctl", arguments)
+            #expect(refused.status == 2, "\(arguments): \(refused.stderr)")
+            #expect(Self.firstLine(refused).hasPrefix(message + "; see "), "\(refused.stderr)")
+        }
+        let folder = try Tool.run("dvcg", ["inspect", FileManager.default.temporaryDirectory.path])
+        #expect(folder.status == 2 && folder.stderr.contains(": cannot read the file: a folder"), "\(folder.stderr)")
         let list = try Tool.run("dvcgctl", ["archive", "--list", "--before", "5"])
         #expect(list.status == 2 && list.stderr.hasPrefix("dvcgctl: archive: --list takes no --before or --out"))
     }

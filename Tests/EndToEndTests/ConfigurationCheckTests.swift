@@ -46,8 +46,20 @@ import Testing
             // second (fifth tour).
             errors: [
                 "11:30: vsps[0].utility.xi: expected 2 values (one per resource), found 1",
-                "12:14: vsps[0].bidding: expected truthful, scaled:C or fixed:X with a number >= 0, found 'honest'",
+                "12:14: vsps[0].bidding: expected truthful, scaled:C or fixed:X with a number in [0, 1e12], found 'honest'",
                 "13:9: vsps[1].id: duplicate VSP id 'a'",
+            ]),
+        Case(
+            name: "a mistyped beta hides nothing else",
+            yaml: valid.replacingOccurrences(
+                of: "    utility: {beta: 100, xi: [1, 2]}",
+                with: """
+                        utility: {beta: abc, xi: [1, 2]}
+                        profit: {alpha: -1}
+                    """),
+            errors: [
+                "11:21: vsps[0].utility.beta: expected a number, found 'abc'",
+                "12:21: vsps[0].profit.alpha: expected a finite number in (0, 1e12], found -1",
             ]),
         Case(
             name: "too long a duration", yaml: valid.replacingOccurrences(of: "period: 1s", with: "period: 1000000h"),
@@ -90,7 +102,7 @@ import Testing
             name: "bad bidding strategy",
             yaml: valid + "\n  - id: b\n    utility: {beta: 100, xi: [1, 2]}\n    bidding: greedy",
             errors: [
-                "14:14: vsps[1].bidding: expected truthful, scaled:C or fixed:X with a number >= 0, found 'greedy'"
+                "14:14: vsps[1].bidding: expected truthful, scaled:C or fixed:X with a number in [0, 1e12], found 'greedy'"
             ]),
         Case(
             name: "bad VSP id", yaml: valid + "\n  - id: 'bad id'\n    kind: external",

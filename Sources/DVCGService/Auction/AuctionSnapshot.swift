@@ -26,6 +26,8 @@ public struct AuctionSnapshot: Sendable {
     var ledgerPath: String
     /// The oldest round in the ledger, nil without rounds.
     var ledgerFirstRound: UInt64? = nil
+    /// Rounds between the oldest and the last that the ledger does not hold (archives among them).
+    var ledgerMissingRounds: UInt64 = 0
 
     /// The last committed round, `nil` before the first.
     public var lastRound: RoundNumber? { state.committed?.round }

@@ -174,7 +174,7 @@ public actor Auctioneer {
             state: state, resources: configuration.resources, period: configuration.period,
             learns: configuration.mechanism.learns, policyPath: policy.path, policyChecksum: policy.checksum,
             policyLoadedAt: policyLoadedAt, startedAt: startedAt, nextRoundDue: nextRoundDue, ledgerPath: ledger.path,
-            ledgerFirstRound: ledger.firstRound)
+            ledgerFirstRound: ledger.firstRound, ledgerMissingRounds: ledger.missingRounds)
     }
 
     /// Pauses rounds: ticks pass without a round and without consuming a round number. The switch is in the

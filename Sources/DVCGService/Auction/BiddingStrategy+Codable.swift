@@ -2,16 +2,18 @@ import DVCGControl
 import DVCGMechanism
 
 /// A simulated VSP's strategy as dvcgd.yaml and the ledger's roster events write it: `truthful`, `scaled:C` or
-/// `fixed:X`, C and X finite and >= 0.
+/// `fixed:X`, C and X finite numbers in [0, 1e12]; a simulated bid is at most 1e12 VC, as an external one.
 extension BiddingStrategy: Codable {
-    /// Parses `truthful`, `scaled:C` or `fixed:X`; `nil` for anything else, a negative or a non-finite number.
+    /// Parses `truthful`, `scaled:C` or `fixed:X`; `nil` for anything else or a number outside [0, 1e12].
     public init?(text: String) {
         if text == "truthful" {
             self = .truthful
             return
         }
         let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
-        guard parts.count == 2, let value = Double(parts[1]), value.isFinite, value >= 0 else { return nil }
+        guard parts.count == 2, let value = Double(parts[1]), value.isFinite, value >= 0,
+            value <= BidRequest.maximumAmount
+        else { return nil }
         switch parts[0] {
         case "scaled": self = .scaled(value)
         case "fixed": self = .fixed(value)

@@ -1,3 +1,4 @@
+import DVCGControl
 import DVCGCore
 import DVCGMechanism
 
@@ -39,7 +40,9 @@ struct SimulatedBidders: Sendable {
         for (id, vsp) in vsps {
             let slice = standings[id].map { zip($0.shares, capacities).map { $0 * $1 } }
             let truthful = try vsp.truthfulBid(lastSlice: slice, capacities: capacities, vspCount: vspCount)
-            _ = book.receive(vsp.strategy.bid(truthful: truthful), from: id, for: round, registered: true)
+            // At most the amount an external VSP may bid (1e12 VC): `scaled:C` of a large C stays in the ledger's range.
+            let bid = min(vsp.strategy.bid(truthful: truthful), BidRequest.maximumAmount)
+            _ = book.receive(bid, from: id, for: round, registered: true)
         }
     }
 

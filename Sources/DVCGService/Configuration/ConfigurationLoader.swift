@@ -587,7 +587,7 @@ private struct Parser {
             fields.bidding = BiddingStrategy(text: text)
             if fields.bidding == nil {
                 reader.report(
-                    "expected truthful, scaled:C or fixed:X with a number >= 0, found '\(text)'", at: node,
+                    "expected truthful, scaled:C or fixed:X with a number in [0, 1e12], found '\(text)'", at: node,
                     path: path + ".bidding")
             }
         }
@@ -601,6 +601,11 @@ private struct Parser {
         (draft.noiseMean, draft.noiseStandardDeviation, draft.bidding) = (
             fields.noiseMean, fields.noiseStandardDeviation, fields.bidding
         )
+        if kind == .simulated, !mistyped.isEmpty {
+            // Stand-ins for a mistyped utility, so that the rules still check the rest of the entry.
+            draft.beta = draft.beta ?? 1
+            draft.xi = draft.xi ?? [Double](repeating: 1, count: resourceCount ?? 1)
+        }
         do {
             let definition = try VSPDefinition.validated(draft, resourceCount: resourceCount, naming: .configuration)
             return mistyped.isEmpty ? definition : nil

@@ -153,9 +153,10 @@ struct YAMLReader {
     /// One of `choices`.
     mutating func choice<T>(_ node: Node, at path: String, _ choices: [(String, T)]) -> T? {
         if let text = node.scalar?.string, let match = choices.first(where: { $0.0 == text }) { return match.1 }
+        let nearest = node.scalar.flatMap { nearestWord(to: $0.string, in: choices.map(\.0)) }
         report(
-            "expected one of \(choices.map(\.0).joined(separator: ", ")), found \(describe(node))", at: node, path: path
-        )
+            "expected one of \(choices.map(\.0).joined(separator: ", ")), found \(describe(node))"
+                + (nearest.map { " (did you mean '\($0)'?)" } ?? ""), at: node, path: path)
         return nil
     }
 

@@ -42,7 +42,8 @@ extension StatusResponse {
                 loadedAt: formatter.string(from: snapshot.policyLoadedAt)),
             lastRound: lastRound, learning: snapshot.learns ? .online : .frozen,
             ledgerRounds: state.committed.map {
-                $0.round.value - min($0.round.value, snapshot.ledgerFirstRound ?? 1) + 1
+                let span = $0.round.value - min($0.round.value, snapshot.ledgerFirstRound ?? 1) + 1
+                return span - min(span, snapshot.ledgerMissingRounds)
             }
                 ?? 0,
             ledgerBytes: bytes,

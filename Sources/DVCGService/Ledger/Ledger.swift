@@ -23,13 +23,27 @@ public final class Ledger: Sendable {
     /// by the first commit, so that status counts the rounds without a query.
     let oldestRound = Mutex<UInt64?>(nil)
 
+    /// Rounds between the oldest and the newest that are not in the ledger: archives still out after an older
+    /// one was restored (rounds 50...59 after 1...49 came back). Read with ``oldestRound``; commits add none.
+    let roundsMissing = Mutex<UInt64>(0)
+
     /// The oldest round in the ledger (an archive moves it on), `nil` without rounds.
     public var firstRound: UInt64? { oldestRound.withLock { $0 } }
 
-    /// Reads the oldest round again (after rows were deleted or restored).
+    /// Rounds between the oldest and the newest that the ledger does not hold (``roundsMissing``).
+    public var missingRounds: UInt64 { roundsMissing.withLock { $0 } }
+
+    /// Reads the oldest round, and the rounds missing after it, again (at open, after rows were deleted or
+    /// restored).
     func refreshFirstRound() {
-        let first = try? pool.read { db in try Int64.fetchOne(db, sql: "SELECT min(number) FROM rounds") }
-        oldestRound.withLock { $0 = first.flatMap { $0 }.map { UInt64($0) } }
+        let counts = try? pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT min(number) AS first, max(number) - min(number) + 1 - count(*) AS gap FROM rounds")
+        }
+        let first: Int64? = counts.flatMap { $0["first"] }
+        let gap: Int64? = counts.flatMap { $0["gap"] }
+        oldestRound.withLock { $0 = first.map { UInt64($0) } }
+        roundsMissing.withLock { $0 = UInt64(max(0, gap ?? 0)) }
     }
 
     /// Opens (creating when needed) the ledger and migrates it to the current schema.

@@ -26,7 +26,9 @@ public enum Daemon {
             return (error.description, false)
         }
         do {
-            _ = try LoadedPolicy.load(path: configuration.policyPath, resourceCount: configuration.resources.count)
+            _ = try LoadedPolicy.load(
+                path: configuration.policyPath, resourceCount: configuration.resources.count,
+                maximumBytes: configuration.reload.maximumPolicyBytes)
         } catch {
             return (ConfigurationLoader.issue(at: "policy", file: path, message: error.description).description, false)
         }

@@ -251,7 +251,9 @@ public func readWholeFile(_ path: String) throws(CommandFailure) -> Data {
 public func printJSON(_ value: some Encodable) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    writeStandardOutput(try encoder.encode(value) + Data("\n".utf8))
+    var text = String(decoding: try encoder.encode(value), as: UTF8.self)
+    if text == "[\n\n]" { text = "[]" }  // Foundation's pretty empty array
+    writeStandardOutput(Data((text + "\n").utf8))
 }
 
 /// Writes `data` to standard output, all of it.

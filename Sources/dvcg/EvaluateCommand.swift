@@ -15,7 +15,8 @@ struct EvaluateCommand: AsyncParsableCommand {
             Runs --rounds rounds of the full mechanism (noise, taxes) from the equal split with the \
             policy acting greedily and simulated VSPs bidding, and reports the mean true welfare over the \
             last 100 rounds, the certified optimum, their ratio, the equal-split welfare and per-VSP mean \
-            bid, tax and net profit. VSPs missing from the policy use its template networks.
+            bid, tax, net profit and true utility. VSPs missing from the policy use its template networks (a per-VSP \
+            policy) or its prior (a shared one).
             """
     )
 
@@ -87,8 +88,14 @@ struct EvaluateCommand: AsyncParsableCommand {
         var id: String
         var bid: Double
         var tax: Double
-        var profit: Double
+        /// The net profit: the gross profit G of eq. (5) minus the tax (`net_profit` in JSON).
+        var netProfit: Double
         var utility: Double
+
+        enum CodingKeys: String, CodingKey {
+            case id, bid, tax, utility
+            case netProfit = "net_profit"
+        }
     }
 
     struct Report: Codable {
@@ -130,7 +137,7 @@ struct EvaluateCommand: AsyncParsableCommand {
             vsps: simulated.ids.indices.map { i in
                 VSPReport(
                     id: simulated.ids[i].rawValue, bid: evaluation.meanBids[i], tax: evaluation.meanTaxes[i],
-                    profit: evaluation.meanProfits[i], utility: evaluation.meanUtilities[i])
+                    netProfit: evaluation.meanProfits[i], utility: evaluation.meanUtilities[i])
             })
         if json {
             try printJSON(report)
@@ -149,7 +156,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         var rows = [["vsp", "bid (VC)", "tax (VC)", "net profit (VC)", "utility (VC)"]]
         for v in report.vsps {
             rows.append([
-                v.id, format(v.bid, digits: 2), format(v.tax, digits: 2), format(v.profit, digits: 2),
+                v.id, format(v.bid, digits: 2), format(v.tax, digits: 2), format(v.netProfit, digits: 2),
                 format(v.utility, digits: 2),
             ])
         }

@@ -24,7 +24,8 @@ struct InitPolicyCommand: AsyncParsableCommand {
     var seed: UInt64 = 1
 
     @Option(
-        name: .long, parsing: .upToNextOption, help: "VSP ids to give their own networks (others use the template).")
+        name: .long, parsing: .upToNextOption, help: "VSP ids to give their own networks (others use the template).",
+        transform: VSPID.argument)
     var vsp: [VSPID] = []
 
     @Option(name: .long, help: "The checkpoint file to write (atomically).")

@@ -150,7 +150,9 @@ struct DumpLedgerCommand: AsyncParsableCommand {
         let range =
             from == nil && to == nil
             ? "in the ledger" : "in rounds \(from.map(String.init) ?? "1")...\(to.map(String.init) ?? "(last)")"
+        let nearest = nearestWord(to: vsp.rawValue, in: roster.vsps.map(\.id.rawValue))
         throw CommandFailure.invalid(
-            "--vsp: VSP '\(vsp)' has no rows \(range) (archived rounds excluded) and is not on the roster")
+            "--vsp: VSP '\(vsp)' has no rows \(range) (archived rounds excluded) and is not on the roster"
+                + (nearest.map { " (did you mean '\($0)'?)" } ?? ""))
     }
 }

@@ -24,8 +24,8 @@ struct ReportCommand: AsyncParsableCommand {
     var grossProfit: Double
 
     func validate() throws {
-        guard utility.isFinite, grossProfit.isFinite else {
-            throw ValidationError("--utility and --gross-profit must be finite")
+        for (option, value) in [("--utility", utility), ("--gross-profit", grossProfit)] where !value.isFinite {
+            throw ValidationError("\(option): expected a finite number of VC, found \(value)")
         }
         // The daemon's limit, said here as a usage error naming the option, as bid does.
         for (option, value) in [("--utility", utility), ("--gross-profit", grossProfit)]

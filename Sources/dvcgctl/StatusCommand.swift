@@ -75,7 +75,10 @@ struct StatusCommand: AsyncParsableCommand {
                     ))
             }
             pairs += [
-                ("round duration", "\(format(last.durationMilliseconds, digits: 3)) ms")
+                (
+                    "round duration",
+                    "\(format(last.durationMilliseconds, digits: 3)) ms (the VoI fit after it not included)"
+                )
             ]
         } else {
             pairs.append(("last round", "none yet"))

@@ -16,7 +16,7 @@ import Testing
         #expect(split / optimum < 0.9)
         let vsps = try #require(object["vsps"] as? [[String: Any]])
         #expect(vsps.map { $0["id"] as? String } == (0..<10).map { "vsp-\($0)" })
-        #expect(vsps.allSatisfy { Set($0.keys) == ["id", "bid", "tax", "profit", "utility"] })
+        #expect(vsps.allSatisfy { Set($0.keys) == ["id", "bid", "tax", "net_profit", "utility"] })
     }
 
     @Test func evaluateSaysWhenThePolicyWasTrainedOnAnotherMarket() throws {

@@ -140,9 +140,9 @@ extension MechanismEngine {
 /// exponentiated-gradient ascent on each resource column (s_ic <- s_ic exp(eta m_ic / max_j |m_jc|),
 /// then norm()), warm-started from its last allocation, with the step eta grown on success and halved
 /// on failure. Every participant change restarts it from the realised allocation. The VoI nets change as
-/// they are fitted, so it re-values its allocation with the round's nets (one evaluation per VSP, within the
-/// budget: every round up to N = 100 at the default) and moves to the realised allocation when that is worth
-/// more: a value of the nets of an earlier round would stand as the optimum for good (a tour saw 1778.26 VC from round 20 to 667, efficiency 0.80
+/// they are fitted, so it re-values its allocation with the round's nets (one evaluation per VSP, when a
+/// round's budget has them: up to N = 100 at the default) and moves to the realised allocation when that is
+/// worth more: a value of the nets of an earlier round would stand as the optimum for good (a tour saw 1778.26 VC from round 20 to 667, efficiency 0.80
 /// beside a true 0.996). A round spends at most its budget of VoI-net evaluations (two per VSP per
 /// iteration), carrying fractions over.
 struct VoIOptimumTracker: Sendable {
@@ -168,9 +168,10 @@ struct VoIOptimumTracker: Sendable {
             step = 0.5
             credit = Double(budget) / Double(2 * max(n, 1))
         } else {
-            // Re-valued by this round's nets, half an iteration's evaluations (one per VSP), when the budget
-            // has them: every round up to 100 VSPs at the default 200, every N / 100 rounds above.
-            if credit >= 0.5 {
+            // Re-valued by this round's nets, half an iteration's evaluations (one per VSP), when a round's budget
+            // has them (up to 100 VSPs at the default 200); above, N evaluations at once would be a spike in
+            // one round (100 ms at N = 10,000), so the value stays the nets' of its last iteration.
+            if 2 * n <= budget {
                 welfare = Self.welfare(networks, allocation!)
                 credit -= 0.5
             }

@@ -394,14 +394,16 @@ private func makeEngineForAdaptation(configuration: MechanismConfiguration) thro
                 ids: ids, networks: nets, start: start, startWelfare: welfare(nets, start), budget: 200)
         }
         #expect(estimate >= welfare(nets, start))
-        // The same nets at half their output (outputScale halves every value exactly): half the estimate, with a
-        // budget of one evaluation per VSP, for the re-valuation alone (credit 0.5 on top of less than 1 left).
+        // The same nets at half their output (outputScale halves every value exactly): half the estimate. A budget
+        // of two evaluations per VSP pays the re-valuation and at most one step from the converged allocation,
+        // which the halved nets value as the old ones did (the same argmax): within 0.1 %.
         let halved = nets.map {
             var net = $0; net.outputScale *= 0.5; return net
         }
         let after = tracker.advance(
-            ids: ids, networks: halved, start: start, startWelfare: welfare(halved, start), budget: 4)
-        #expect(abs(after - estimate / 2) <= 1e-9 * abs(estimate), "\(after) vs \(estimate)")
+            ids: ids, networks: halved, start: start, startWelfare: welfare(halved, start), budget: 8)
+        #expect(after >= estimate / 2 - 1e-9 * abs(estimate), "\(after) vs \(estimate)")
+        #expect(after <= estimate / 2 + 1e-3 * abs(estimate), "\(after) vs \(estimate)")
         // A realised allocation worth more than the tracked one replaces it.
         let raised = tracker.advance(ids: ids, networks: halved, start: start, startWelfare: estimate, budget: 0)
         #expect(raised == estimate)

@@ -76,7 +76,8 @@ extension ParsableCommand {
     ) {
         var path: [String] = []
         var level: any ParsableCommand.Type = self
-        var takesValue = optionsTakingValues(of: level)
+        // Read from the help only when an option needs it (`dvcgctl status` renders no help).
+        var takesValue: Set<String>? = nil
         var skipsNext = false
         for argument in arguments {
             // An option's value (`--socket /run/x.sock`) is no verb.
@@ -85,7 +86,9 @@ extension ParsableCommand {
                 continue
             }
             if argument.hasPrefix("-") {
-                skipsNext = !argument.contains("=") && takesValue.contains(argument)
+                guard !argument.contains("=") else { continue }
+                if takesValue == nil { takesValue = listedOptions(of: level).takingValues }
+                skipsNext = takesValue!.contains(argument)
                 continue
             }
             let subcommands = level.configuration.subcommands
@@ -96,22 +99,28 @@ extension ParsableCommand {
             }
             path.append(argument)
             level = subcommands[index]
-            takesValue = optionsTakingValues(of: level)
+            takesValue = nil
         }
         return (path, nil, [], level)
     }
 
-    /// The options of `command` that take a value, as its help lists them (`--socket <socket>`).
-    private static func optionsTakingValues(of command: any ParsableCommand.Type) -> Set<String> {
+    /// The `--name` options `command`'s help lists, and those of them it lists with a value
+    /// (`--socket <socket>`).
+    private static func listedOptions(
+        of command: any ParsableCommand.Type
+    ) -> (all: Set<String>, takingValues: Set<String>) {
         let help = helpMessage(for: command, includeHidden: true, columns: 10_000)
-        var names: Set<String> = []
+        var all: Set<String> = []
+        var takingValues: Set<String> = []
         var rest = Substring(help)
         while let start = rest.range(of: "--") {
             let name = rest[start.lowerBound...].prefix { $0 == "-" || $0.isLetter || $0.isNumber }
             rest = rest[start.upperBound...]
-            if name.count > 2, rest.dropFirst(name.count - 2).hasPrefix(" <") { names.insert(String(name)) }
+            guard name.count > 2 else { continue }
+            all.insert(String(name))
+            if rest.dropFirst(name.count - 2).hasPrefix(" <") { takingValues.insert(String(name)) }
         }
-        return names
+        return (all, takingValues)
     }
 
     /// The first `--name` in `arguments` (before a `--`) that `command`'s help does not list, with the
@@ -120,14 +129,7 @@ extension ParsableCommand {
     static func unknownOption(
         in arguments: [String], of command: any ParsableCommand.Type
     ) -> (option: String, nearest: String?)? {
-        let help = helpMessage(for: command, includeHidden: true, columns: 10_000)
-        var known: Set<String> = ["--help", "--version"]
-        var rest = Substring(help)
-        while let start = rest.range(of: "--") {
-            let name = rest[start.lowerBound...].prefix { $0 == "-" || $0.isLetter || $0.isNumber }
-            if name.count > 2 { known.insert(String(name)) }
-            rest = rest[start.upperBound...]
-        }
+        let known = listedOptions(of: command).all.union(["--help", "--version"])
         for argument in arguments {
             if argument == "--" { break }
             guard argument.hasPrefix("--"), argument.count > 2 else { continue }
@@ -158,7 +160,7 @@ extension ParsableCommand {
             // Options without a verb (`dvcgctl --socket /run/x.sock`): the global options belong to the verbs.
             let program = configuration.commandName ?? "command"
             first =
-                arguments.count == 1 && optionsTakingValues(of: verb.command).contains(option)
+                arguments.count == 1 && listedOptions(of: verb.command).takingValues.contains(option)
                 ? "missing value for '\(option)'"
                 : "no verb given; options go with one ('\(program) VERB \(option) ...')"
         } else if let (option, nearest) = unknownOption(in: arguments, of: verb.command) {

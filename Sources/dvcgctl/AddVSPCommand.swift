@@ -93,9 +93,3 @@ struct AddVSPCommand: AsyncParsableCommand {
         if global.json { try printJSON(answer) } else { print(answer.message) }
     }
 }
-
-/// `--bidding truthful` or `--bidding scaled:C`.
-extension VSPBidding: ExpressibleByArgument {
-    /// The strategy, or `nil` (a usage error) for anything else.
-    public init?(argument: String) { self.init(argument) }
-}

@@ -19,19 +19,17 @@ public final class Ledger: Sendable {
     let pool: DatabasePool
     /// Read-only connections and a thread of their own for `GET /v1/ledger`.
     public let streams: LedgerStreams
-    /// The oldest round in the ledger, `nil` without rounds: read at open, after an archive's deletion, and set
-    /// by the first commit, so that status counts the rounds without a query.
-    let oldestRound = Mutex<UInt64?>(nil)
-
-    /// Rounds between the oldest and the newest that are not in the ledger: archives still out after an older
-    /// one was restored (rounds 50...59 after 1...49 came back). Read with ``oldestRound``; commits add none.
-    let roundsMissing = Mutex<UInt64>(0)
+    /// Where the ledger's rounds lie, so that status counts them without a query: the oldest (`nil` without
+    /// rounds) and how many between it and the newest it does not hold (archives still out after an older one
+    /// was restored: rounds 50...59 after 1...49 came back). Read at open and after an archive's deletion; the
+    /// first commit sets the oldest, and commits add no gap. One lock, so that the two are read as a pair.
+    let extent = Mutex<(oldest: UInt64?, missing: UInt64)>((nil, 0))
 
     /// The oldest round in the ledger (an archive moves it on), `nil` without rounds.
-    public var firstRound: UInt64? { oldestRound.withLock { $0 } }
+    public var firstRound: UInt64? { extent.withLock { $0.oldest } }
 
-    /// Rounds between the oldest and the newest that the ledger does not hold (``roundsMissing``).
-    public var missingRounds: UInt64 { roundsMissing.withLock { $0 } }
+    /// Rounds between the oldest and the newest that the ledger does not hold.
+    public var missingRounds: UInt64 { extent.withLock { $0.missing } }
 
     /// Reads the oldest round, and the rounds missing after it, again (at open, after rows were deleted or
     /// restored).
@@ -42,8 +40,7 @@ public final class Ledger: Sendable {
         }
         let first: Int64? = counts.flatMap { $0["first"] }
         let gap: Int64? = counts.flatMap { $0["gap"] }
-        oldestRound.withLock { $0 = first.map { UInt64($0) } }
-        roundsMissing.withLock { $0 = UInt64(max(0, gap ?? 0)) }
+        extent.withLock { $0 = (first.map { UInt64($0) }, UInt64(max(0, gap ?? 0))) }
     }
 
     /// Opens (creating when needed) the ledger and migrates it to the current schema.
@@ -483,7 +480,7 @@ public final class Ledger: Sendable {
             throw .transactionFailed(
                 path: path, operation: "committing round \(record.outcome.round)", reason: Self.reason(error))
         }
-        oldestRound.withLock { $0 = $0 ?? record.outcome.round.value }
+        extent.withLock { $0.oldest = $0.oldest ?? record.outcome.round.value }
     }
 
     /// Records the outcome of a policy load or reload (table `policy_events`).

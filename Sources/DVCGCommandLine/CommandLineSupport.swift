@@ -46,6 +46,15 @@ extension ParsableCommand {
         let given = arguments ?? Array(CommandLine.arguments.dropFirst())
         let verb = verbPath(in: given)
         let prefix = ([name] + verb.path).joined(separator: ": ")
+        // `help VERB`: swift-argument-parser shows the program's own help for a verb it does not have, exit 0.
+        if given.first == "help", let unknown = verbPath(in: Array(given.dropFirst())).unknown {
+            let nearest = nearestVerb(to: unknown, in: verbPath(in: Array(given.dropFirst())).choices)
+            FileHandle.standardError.write(
+                Data(
+                    ("\(name): help: unknown verb '\(unknown)'" + (nearest.map { " (did you mean '\($0)'?)" } ?? "")
+                        + "; see '\(name) --help'\n").utf8))
+            Foundation.exit(2)
+        }
         do {
             var command = try parseAsRoot(given)
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -77,7 +86,7 @@ extension ParsableCommand {
         var path: [String] = []
         var level: any ParsableCommand.Type = self
         // Read from the help only when an option needs it (`dvcgctl status` renders no help).
-        var takesValue: Set<String>? = nil
+        var takesValue: [String: String]? = nil
         var skipsNext = false
         for argument in arguments {
             // An option's value (`--socket /run/x.sock`) is no verb.
@@ -88,7 +97,7 @@ extension ParsableCommand {
             if argument.hasPrefix("-") {
                 guard !argument.contains("=") else { continue }
                 if takesValue == nil { takesValue = listedOptions(of: level).takingValues }
-                skipsNext = takesValue!.contains(argument)
+                skipsNext = takesValue![argument] != nil
                 continue
             }
             let subcommands = level.configuration.subcommands
@@ -104,21 +113,22 @@ extension ParsableCommand {
         return (path, nil, [], level)
     }
 
-    /// The `--name` options `command`'s help lists, and those of them it lists with a value
-    /// (`--socket <socket>`).
+    /// The `--name` options `command`'s help lists, and those of them it lists with a value, with the value's
+    /// name (`--socket <socket>`: `socket`).
     private static func listedOptions(
         of command: any ParsableCommand.Type
-    ) -> (all: Set<String>, takingValues: Set<String>) {
+    ) -> (all: Set<String>, takingValues: [String: String]) {
         let help = helpMessage(for: command, includeHidden: true, columns: 10_000)
         var all: Set<String> = []
-        var takingValues: Set<String> = []
+        var takingValues: [String: String] = [:]
         var rest = Substring(help)
         while let start = rest.range(of: "--") {
             let name = rest[start.lowerBound...].prefix { $0 == "-" || $0.isLetter || $0.isNumber }
             rest = rest[start.upperBound...]
             guard name.count > 2 else { continue }
             all.insert(String(name))
-            if rest.dropFirst(name.count - 2).hasPrefix(" <") { takingValues.insert(String(name)) }
+            let after = rest.dropFirst(name.count - 2)
+            if after.hasPrefix(" <") { takingValues[String(name)] = String(after.dropFirst(2).prefix { $0 != ">" }) }
         }
         return (all, takingValues)
     }
@@ -139,6 +149,75 @@ extension ParsableCommand {
         return nil
     }
 
+    /// The name `command`'s usage gives the positional argument at `index` of `arguments` (`amount` for the
+    /// `-5` of `bid vsp-1 -5`): the positional arguments before it are counted, the verbs and the values of
+    /// options skipped.
+    static func positionalName(
+        at index: Int, in arguments: [String], verbCount: Int, of command: any ParsableCommand.Type
+    ) -> String? {
+        let takingValues = listedOptions(of: command).takingValues
+        var position = -verbCount
+        var skipsNext = false
+        var afterTerminator = false
+        for argument in arguments[..<index] {
+            if skipsNext {
+                skipsNext = false
+            } else if argument == "--", !afterTerminator {
+                afterTerminator = true
+            } else if !afterTerminator, argument.hasPrefix("-"), !isNegativeNumber(argument) {
+                skipsNext = !argument.contains("=") && takingValues[argument] != nil
+            } else {
+                position += 1
+            }
+        }
+        // `USAGE: dvcgctl bid [--socket <socket>] [--json] <id> <amount> [--round <round>]`: the `<name>`s that
+        // follow no option.
+        var names: [String] = []
+        var afterOption = false
+        for token in command.usageString().split(separator: " ") {
+            let bare = token.trimmingCharacters(in: CharacterSet(charactersIn: "[]."))
+            if bare.hasPrefix("<"), bare.hasSuffix(">"), !afterOption { names.append(String(bare.dropFirst().dropLast())) }
+            afterOption = bare.hasPrefix("-")
+        }
+        guard position >= 0 else { return nil }
+        return position < names.count ? names[position] : names.last
+    }
+
+    /// swift-argument-parser's sentence for a value it cannot read, in the wording of our own checks,
+    /// `OPTION: expected ..., found ...`: `The value 'CSV' is invalid for '--format <format>'. Please provide one
+    /// of 'table', 'jsonl' or 'csv'.` (a choice) reads `--format: expected table, jsonl or csv, found 'CSV' (did
+    /// you mean 'csv'?)`; `... for '--bidding <bidding>': expected ...` (a transform's own message) reads
+    /// `--bidding: expected ...`; a bare `... for '--rounds <rounds>'.` (a number type) says what the
+    /// value is not. nil for any other sentence.
+    static func invalidValueMessage(_ sentence: String) -> String? {
+        let start = "The value '"
+        guard sentence.hasPrefix(start), let middle = sentence.range(of: "' is invalid for '") else { return nil }
+        let value = String(sentence[sentence.index(sentence.startIndex, offsetBy: start.count)..<middle.lowerBound])
+        let afterName = sentence[middle.upperBound...]
+        guard let nameEnd = afterName.firstIndex(of: "'") else { return nil }
+        // `--format <format>` is the option `--format`; a positional `<amount>` keeps its brackets.
+        let named = afterName[..<nameEnd]
+        let option = named.hasPrefix("-") ? String(named.prefix { $0 != " " }) : String(named)
+        let rest = afterName[afterName.index(after: nameEnd)...]
+        if rest.hasPrefix(": ") { return "\(option): \(rest.dropFirst(2))" }
+        if let list = rest.range(of: "Please provide one of ") {
+            let choices = rest[list.upperBound...].split(separator: "'").enumerated().filter { $0.offset % 2 == 0 }
+                .map { String($0.element) }
+            return "\(option): \(choiceMessage(choices, found: value))"
+        }
+        let what =
+            Double(value) == nil ? "a number" : Int64(value) == nil && Double(value)!.rounded() != Double(value)!
+            ? "an integer" : "a smaller number"
+        return "\(option): expected \(what), found '\(value)'"
+    }
+
+    /// The verb `word` stands for: the one verb it starts (`add` and `dump` start one each), else the nearest
+    /// by spelling.
+    static func nearestVerb(to word: String, in verbs: [String]) -> String? {
+        let starting = verbs.filter { $0.hasPrefix(word) }
+        return starting.count == 1 ? starting[0] : nearestWord(to: word, in: verbs)
+    }
+
     /// A usage error as one line, `<prefix>: <message>; see '<program> <verb> --help'`; an unknown verb as
     /// `<prefix>: unknown verb 'stauts' (did you mean 'status'?)`; a negative number, which swift-argument-parser
     /// reads as an option, as such. swift-argument-parser's usage and help lines are left to `--help`.
@@ -150,25 +229,32 @@ extension ParsableCommand {
         var first = full.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? ""
         if first.hasPrefix("Error: ") { first.removeFirst("Error: ".count) }
         if let unknown = verb.unknown {
-            // `add` and `dump` start one verb each: that verb, else the nearest by spelling.
-            let starting = verb.choices.filter { $0.hasPrefix(unknown) }
-            let nearest = starting.count == 1 ? starting[0] : nearestWord(to: unknown, in: verb.choices)
+            let nearest = nearestVerb(to: unknown, in: verb.choices)
             first = "unknown verb '\(unknown)'" + (nearest.map { " (did you mean '\($0)'?)" } ?? "")
         } else if verb.path.isEmpty, let option = arguments.first, !verb.command.configuration.subcommands.isEmpty,
             !arguments.contains(where: { ["-h", "--help", "--version"].contains($0) })
         {
             // Options without a verb (`dvcgctl --socket /run/x.sock`): the global options belong to the verbs.
             let program = configuration.commandName ?? "command"
+            // As swift-argument-parser says it after a verb: `missing value for '--socket <socket>'`.
             first =
-                arguments.count == 1 && listedOptions(of: verb.command).takingValues.contains(option)
-                ? "missing value for '\(option)'"
+                arguments.count == 1
+                ? listedOptions(of: verb.command).takingValues[option].map { "missing value for '\(option) <\($0)>'" }
+                    ?? "no verb given; options go with one ('\(program) VERB \(option) ...')"
                 : "no verb given; options go with one ('\(program) VERB \(option) ...')"
         } else if let (option, nearest) = unknownOption(in: arguments, of: verb.command) {
             first = "unknown option '\(option)'" + (nearest.map { " (did you mean '\($0)'?)" } ?? "")
         } else if let index = arguments.firstIndex(where: isNegativeNumber) {
             // Named by its option when it has one (`--alpha -1`); values that may be negative (a report's) parse.
-            let option = index > 0 && arguments[index - 1].hasPrefix("--") ? arguments[index - 1] + ": " : ""
-            first = "\(option)\(arguments[index]): a negative number is not accepted here"
+            let option =
+                index > 0 && arguments[index - 1].hasPrefix("--") && arguments[index - 1] != "--"
+                ? arguments[index - 1]
+                : positionalName(at: index, in: arguments, verbCount: verb.path.count, of: verb.command).map {
+                    "<\($0)>"
+                }
+            first = (option.map { $0 + ": " } ?? "") + "expected no negative number, found \(arguments[index])"
+        } else if let rewritten = invalidValueMessage(first) {
+            first = rewritten
         } else if let head = first.first {
             first = head.lowercased() + first.dropFirst()
             // swift-argument-parser's sentences as one clause: "unknown option '--jsno'. Did you mean '--json'?"
@@ -370,4 +456,16 @@ public func movingLeadingGlobalOptions(_ arguments: [String], valued: Set<String
     }
     guard !leading.isEmpty, index < arguments.count else { return arguments }
     return [arguments[index]] + leading + arguments[(index + 1)...]
+}
+
+/// A usage error about an option's value, in the one wording of every program:
+/// `--vsps: expected an integer in [1, 100000], found 0`.
+public func valueError(_ option: String, expected: String, found: String) -> ValidationError {
+    ValidationError("\(option): expected \(expected), found \(found)")
+}
+
+/// A usage error about a word outside an option's choices, with the nearest one:
+/// `--mechanism: expected dvcg or nvi, found 'dvgc' (did you mean 'dvcg'?)`.
+public func choiceError(_ option: String, _ choices: [String], found: String) -> ValidationError {
+    ValidationError("\(option): \(choiceMessage(choices, found: found))")
 }

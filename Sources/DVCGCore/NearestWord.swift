@@ -1,11 +1,14 @@
 /// The word of `choices` nearest to `word` by edit distance, when at most 2 edits (or a third of its
-/// length) away, 1 for a word of up to 4 letters (`foo` is not `log`); else the one choice that shares its
-/// first 5 letters (`optimise`: `optimum`); nil otherwise. Letters compare without case.
+/// length) away, 1 for a word of up to 4 letters (`foo` is not `log`); else the one choice it begins, from 3
+/// letters on (`warn`: `warning`); else the one choice that shares its first 5 letters (`optimise`: `optimum`);
+/// nil otherwise. Letters compare without case.
 package func nearestWord(to word: String, in choices: [String]) -> String? {
     let limit = word.count <= 4 ? 1 : max(2, word.count / 3)
     // Case does not count: `FLEET-8` is `fleet-8`.
     let scored = choices.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }.filter { $0.1 <= limit }
     if let nearest = scored.min(by: { $0.1 < $1.1 }) { return nearest.0 }
+    let begun = choices.filter { word.count >= 3 && $0.lowercased().hasPrefix(word.lowercased()) }
+    if begun.count == 1 { return begun[0] }
     let stem = word.prefix(5)
     let sharing = choices.filter { stem.count == 5 && $0.hasPrefix(stem) }
     return sharing.count == 1 ? sharing[0] : nil
@@ -29,4 +32,22 @@ package func editDistance(_ a: String, _ b: String) -> Int {
         }
     }
     return d[x.count][y.count]
+}
+
+/// The bidding strategy `text` was likely meant to be, from its word before any `:`: `truthfull` is
+/// `truthful`, `scale:2` is `scaled:2` (`kinds` without their `:C`, e.g. `["truthful", "scaled"]`); nil
+/// when the word is right (the number is what is wrong) or near none.
+package func nearestBidding(to text: String, kinds: [String]) -> String? {
+    let word = String(text.prefix { $0 != ":" })
+    guard !kinds.contains(word), let kind = nearestWord(to: word, in: kinds) else { return nil }
+    let number = text.dropFirst(word.count)
+    return kind == "truthful" ? kind : kind + (number.isEmpty ? ":C" : number)
+}
+
+/// `expected dvcg or nvi, found 'dvgc' (did you mean 'dvcg'?)`: what a word outside `choices` is told, by
+/// every program and in dvcgd.yaml; `shown` stands for `'found'` where the value is no word (a YAML list).
+package func choiceMessage(_ choices: [String], found: String, shown: String? = nil) -> String {
+    let listed = choices.count <= 1 ? choices.joined() : choices.dropLast().joined(separator: ", ") + " or " + choices.last!
+    let nearest = nearestWord(to: found, in: choices).map { " (did you mean '\($0)'?)" } ?? ""
+    return "expected \(listed), found \(shown ?? "'\(found)'")\(nearest)"
 }

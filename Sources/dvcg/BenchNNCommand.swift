@@ -42,8 +42,9 @@ struct BenchNNCommand: AsyncParsableCommand {
     var peer: String?
 
     func validate() throws {
-        guard vsps >= 1, batch >= 1, hidden >= 1, repetitions >= 1 else {
-            throw ValidationError("--vsps, --batch, --hidden and --repetitions must be at least 1.")
+        for (option, value) in [("--vsps", vsps), ("--batch", batch), ("--hidden", hidden), ("--repetitions", repetitions)]
+        where value < 1 {
+            throw valueError(option, expected: "an integer >= 1", found: "\(value)")
         }
     }
 

@@ -25,11 +25,11 @@ struct BenchOptimumCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard !vsps.isEmpty, vsps.allSatisfy({ (1...1_000_000).contains($0) }) else {
-            throw ValidationError("--vsps takes roster sizes between 1 and 1000000")
+        if let size = vsps.first(where: { !(1...1_000_000).contains($0) }) {
+            throw valueError("--vsps", expected: "roster sizes in [1, 1000000]", found: "\(size)")
         }
         guard (1...10_000).contains(repetitions) else {
-            throw ValidationError("--repetitions must be between 1 and 10000")
+            throw valueError("--repetitions", expected: "an integer in [1, 10000]", found: "\(repetitions)")
         }
     }
 

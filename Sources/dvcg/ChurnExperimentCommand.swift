@@ -61,19 +61,22 @@ struct ChurnExperimentCommand: AsyncParsableCommand {
         guard let events else { return ChurnExperiment.standardEvents(initialVSPs: vsps) }
         return try events.split(separator: ",").map {
             guard let event = ChurnExperiment.Event($0) else {
-                throw ValidationError("--events: '\($0)' is not ROUND:+COUNT or ROUND:-COUNT.")
+                throw valueError("--events", expected: "ROUND:+COUNT or ROUND:-COUNT", found: "'\($0)'")
             }
             return event
         }
     }
 
     func validate() throws {
-        guard (1...100_000).contains(vsps) else { throw ValidationError("--vsps must be in 1...100000.") }
-        guard ["dvcg", "nvi"].contains(mechanism) else { throw ValidationError("--mechanism must be dvcg or nvi.") }
-        guard arrivalRate >= 0, departureRate >= 0, arrivalRate.isFinite, departureRate.isFinite else {
-            throw ValidationError("--arrival-rate and --departure-rate must be finite and >= 0.")
+        guard (1...100_000).contains(vsps) else {
+            throw valueError("--vsps", expected: "an integer in [1, 100000]", found: "\(vsps)")
         }
-        if let rounds, rounds < 1 { throw ValidationError("--rounds must be >= 1.") }
+        guard ["dvcg", "nvi"].contains(mechanism) else { throw choiceError("--mechanism", ["dvcg", "nvi"], found: mechanism) }
+        for (option, rate) in [("--arrival-rate", arrivalRate), ("--departure-rate", departureRate)]
+        where !(rate >= 0 && rate.isFinite) {
+            throw valueError(option, expected: "a finite number >= 0", found: messageNumber(rate))
+        }
+        if let rounds, rounds < 1 { throw valueError("--rounds", expected: "an integer >= 1", found: "\(rounds)") }
         _ = try parsedEvents()
     }
 

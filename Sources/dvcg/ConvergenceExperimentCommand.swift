@@ -36,8 +36,9 @@ struct ConvergenceExperimentCommand: AsyncParsableCommand {
     var algorithms: [String] = ["mfmarl", "maddpg"]
 
     func validate() throws {
-        guard !algorithms.isEmpty, algorithms.allSatisfy({ LearningAlgorithm(rawValue: $0) != nil }) else {
-            throw ValidationError("--algorithms takes one or more of mfmarl, marl, maddpg.")
+        if algorithms.isEmpty { throw ValidationError("--algorithms: give one or more of mfmarl, marl, maddpg") }
+        if let unknown = algorithms.first(where: { LearningAlgorithm(rawValue: $0) == nil }) {
+            throw choiceError("--algorithms", LearningAlgorithm.allCases.map(\.rawValue), found: unknown)
         }
     }
 

@@ -44,8 +44,8 @@ struct EvaluateCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard rounds >= 1 else { throw ValidationError("--rounds must be >= 1, found \(rounds)") }
-        guard ["dvcg", "nvi"].contains(mechanism) else { throw ValidationError("--mechanism must be dvcg or nvi") }
+        guard rounds >= 1 else { throw valueError("--rounds", expected: "an integer >= 1", found: "\(rounds)") }
+        guard ["dvcg", "nvi"].contains(mechanism) else { throw choiceError("--mechanism", ["dvcg", "nvi"], found: mechanism) }
         _ = try parseBidders(vspCount: Int.max)
     }
 
@@ -57,7 +57,7 @@ struct EvaluateCommand: AsyncParsableCommand {
                 "--bidders learning: a learning bidder is measured by 'dvcg experiment dsic' and 'collusion', not here")
         }
         guard bidders.hasPrefix("collude:") else {
-            throw ValidationError("--bidders must be truthful or collude:i,j, found '\(bidders)'")
+            throw choiceError("--bidders", ["truthful", "collude:i,j"], found: bidders)
         }
         let members = bidders.dropFirst("collude:".count).split(separator: ",").map { Int($0) }
         guard members.count == 2, let i = members[0], let j = members[1], i != j, i >= 0, j >= 0, i < vspCount,

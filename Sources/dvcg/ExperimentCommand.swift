@@ -66,7 +66,7 @@ struct IncentiveOptions: ParsableArguments {
             try text.split(separator: ",", omittingEmptySubsequences: false).map { part in
                 let trimmed = part.trimmingCharacters(in: .whitespaces)
                 guard let value = Double(trimmed), value.isFinite, value > 0 else {
-                    throw ValidationError("--factors: '\(trimmed)' is not a finite multiple > 0")
+                    throw valueError("--factors", expected: "finite multiples > 0", found: "'\(trimmed)'")
                 }
                 return value
             }

@@ -33,7 +33,7 @@ struct InitPolicyCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...64).contains(resources) else {
-            throw ValidationError("--resources must be between 1 and 64, found \(resources)")
+            throw valueError("--resources", expected: "an integer in [1, 64]", found: "\(resources)")
         }
         var seen: Set<VSPID> = []
         for id in vsp where !seen.insert(id).inserted { throw ValidationError("--vsp '\(id)' is given twice") }

@@ -25,7 +25,7 @@ struct InstanceCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...100_000).contains(vsps) else {
-            throw ValidationError("--vsps must be between 1 and 100000, got \(vsps)")
+            throw valueError("--vsps", expected: "an integer in [1, 100000]", found: "\(vsps)")
         }
     }
 

@@ -17,7 +17,9 @@ struct InstanceOptions: ParsableArguments {
         guard (instance == nil) != (vsps == nil) else {
             throw ValidationError("Give exactly one of --instance FILE and --vsps N.")
         }
-        if let vsps, !(1...100_000).contains(vsps) { throw ValidationError("--vsps must be in 1...100000.") }
+        if let vsps, !(1...100_000).contains(vsps) {
+            throw valueError("--vsps", expected: "an integer in [1, 100000]", found: "\(vsps)")
+        }
     }
 
     /// The instance: read from the file or drawn with `ProblemInstance.paper(vspCount:seed:)`.

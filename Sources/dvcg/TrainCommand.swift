@@ -141,17 +141,17 @@ struct TrainCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard ["instance", "random"].contains(markets) else {
-            throw ValidationError("--markets must be instance or random.")
+            throw choiceError("--markets", ["instance", "random"], found: markets)
         }
         if markets == "random" {
             guard instance == nil else {
                 throw ValidationError("--markets random trains on drawn markets; drop --instance.")
             }
             if vsps != nil, sizeRange.map({ $0.lowerBound >= 1 }) != true {
-                throw ValidationError("--vsps must be N or a range A...B with 1 <= A <= B, got '\(vsps!)'.")
+                throw valueError("--vsps", expected: "N or a range A...B with 1 <= A <= B", found: "'\(vsps!)'")
             }
-            guard priorSteps >= 1, imitationSteps >= 1 else {
-                throw ValidationError("--prior-steps and --imitation-steps must be >= 1.")
+            for (option, value) in [("--prior-steps", priorSteps), ("--imitation-steps", imitationSteps)] where value < 1 {
+                throw valueError(option, expected: "an integer >= 1", found: "\(value)")
             }
             return
         }
@@ -159,28 +159,33 @@ struct TrainCommand: AsyncParsableCommand {
             throw ValidationError("Give exactly one of --instance FILE and --vsps N (or --markets random).")
         }
         if let vsps, Int(vsps).map({ (1...100_000).contains($0) }) != true {
-            throw ValidationError(
-                "--vsps must be a number of VSPs in 1...100000 (a range A...B needs --markets random), got '\(vsps)'.")
+            throw valueError(
+                "--vsps", expected: "an integer in [1, 100000] (a range A...B needs --markets random)",
+                found: "'\(vsps)'")
         }
         guard LearningAlgorithm(rawValue: algorithm) != nil else {
-            throw ValidationError("--algorithm must be mfmarl, marl or maddpg, found '\(algorithm)'.")
+            throw choiceError("--algorithm", LearningAlgorithm.allCases.map(\.rawValue), found: algorithm)
         }
-        guard ["dvcg", "nvi"].contains(mechanism) else { throw ValidationError("--mechanism must be dvcg or nvi.") }
-        guard (0...1).contains(epsilonStart), (0...1).contains(epsilonEnd) else {
-            throw ValidationError("--epsilon-start and --epsilon-end must be in [0, 1].")
+        guard ["dvcg", "nvi"].contains(mechanism) else { throw choiceError("--mechanism", ["dvcg", "nvi"], found: mechanism) }
+        for (option, value) in [
+            ("--epsilon-start", epsilonStart), ("--epsilon-end", epsilonEnd), ("--restart-below-fit", restartBelowFit),
+        ] where !(0...1).contains(value) {
+            throw valueError(option, expected: "a number in [0, 1]", found: messageNumber(value))
         }
-        guard (0...1).contains(restartBelowFit), restartPatience >= 1 else {
-            throw ValidationError("--restart-below-fit must be in [0, 1] and --restart-patience >= 1.")
+        guard restartPatience >= 1 else {
+            throw valueError("--restart-patience", expected: "an integer >= 1", found: "\(restartPatience)")
         }
         if plot != nil, markets == "random" {
             throw ValidationError("--plot draws the rounds of --markets instance; the shared policy has no rounds.")
         }
-        guard billCapacity >= 128 else { throw ValidationError("--bill-capacity must be >= 128 (the batch size).") }
+        guard billCapacity >= 128 else {
+            throw valueError("--bill-capacity", expected: "an integer >= 128 (the batch size)", found: "\(billCapacity)")
+        }
         for (option, value) in [("--rounds", rounds), ("--episode", episode), ("--eval-every", evaluationInterval)]
         where value < 1 {
-            throw ValidationError("\(option) must be >= 1, found \(value).")
+            throw valueError(option, expected: "an integer >= 1", found: "\(value)")
         }
-        guard exploration >= 0 else { throw ValidationError("--exploration must be >= 0, found \(exploration).") }
+        guard exploration >= 0 else { throw valueError("--exploration", expected: "an integer >= 0", found: "\(exploration)") }
     }
 
     func run() async throws {

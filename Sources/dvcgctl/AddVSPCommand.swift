@@ -35,7 +35,9 @@ struct AddVSPCommand: AsyncParsableCommand {
     /// `--bidding`'s value, or the usage error that says what it takes.
     static func bidding(_ text: String) throws -> VSPBidding {
         guard let bidding = VSPBidding(text) else {
-            throw ValidationError("expected 'truthful' or 'scaled:C' with a number C in [0, 1e12]")
+            let nearest = nearestBidding(to: text, kinds: ["truthful", "scaled"]).map { " (did you mean '\($0)'?)" }
+            throw ValidationError(
+                "expected truthful or scaled:C with a number C in [0, 1e12], found '\(text)'\(nearest ?? "")")
         }
         return bidding
     }
@@ -89,7 +91,22 @@ struct AddVSPCommand: AsyncParsableCommand {
         let request = AddVSPRequest(
             id: id, kind: external ? .external : .simulated,
             utility: try beta.map { UtilityBody(beta: $0, xi: try sensitivities()) }, alpha: alpha, bidding: bidding)
-        let answer = try await global.client.send(ControlAPI.AddVSP.self, request)
+        let answer: ControlAPI.AddVSP.Response
+        do {
+            answer = try await global.client.send(ControlAPI.AddVSP.self, request)
+        } catch ControlClientError.refused(let status, let code, let message) {
+            throw ControlClientError.refused(status: status, code: code, message: Self.naming(message))
+        }
         if global.json { try printJSON(answer) } else { print(answer.message) }
+    }
+
+    /// The daemon's refusal with the request field it names (`utility.xi: expected 3 values ...`) said as
+    /// the option that set it (`--xi: ...`): only the daemon knows the number of resources.
+    static func naming(_ message: String) -> String {
+        let options = ["utility.beta": "--beta", "utility.xi": "--xi", "alpha": "--alpha", "bidding": "--bidding"]
+        for (field, option) in options where message.hasPrefix(field + ": ") {
+            return option + message.dropFirst(field.count)
+        }
+        return message
     }
 }

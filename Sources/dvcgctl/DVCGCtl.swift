@@ -62,7 +62,8 @@ struct GlobalOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The daemon's control socket.", discussion: "Default: $DVCG_SOCKET, else /run/dvcg/dvcgd.sock."))
+            "The daemon's control socket.", discussion: "Default: $DVCG_SOCKET, else /run/dvcg/dvcgd.sock.",
+            valueName: "path"))
     var socket: String?
 
     @Flag(name: .long, help: "Print the daemon's answer as JSON, for scripts.")

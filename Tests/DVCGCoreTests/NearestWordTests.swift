@@ -15,5 +15,10 @@ import Testing
             nearestWord(to: "foo", in: ["log", "seed", "vsps"]) == nil, "two edits of three letters is another word")
         #expect(nearestWord(to: "sed", in: ["seed", "log"]) == "seed")
         #expect(nearestWord(to: "FLEET-8", in: ["fleet-7", "fleet-8"]) == "fleet-8", "case does not count")
+        let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+        #expect(nearestWord(to: "warn", in: levels) == "warning", "the one choice it begins")
+        #expect(nearestWord(to: "crit", in: levels) == "critical")
+        #expect(nearestWord(to: "ca", in: ["cache", "seed"]) == nil, "fewer than 3 letters begin nothing")
+        #expect(nearestWord(to: "vsp-", in: ["vsp-10", "vsp-11"]) == nil, "it begins two")
     }
 }

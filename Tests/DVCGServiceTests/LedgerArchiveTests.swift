@@ -235,7 +235,7 @@ import Testing
                 folder: "/")
         } throws: { error in
             (error as? ConfigurationError)?.description
-                == "t.yaml:7:23: ledger.retention.rounds: 0 is out of range (must be >= 1)"
+                == "t.yaml:7:23: ledger.retention.rounds: expected an integer >= 1, found 0"
         }
     }
 }

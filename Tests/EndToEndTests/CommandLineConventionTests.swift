@@ -63,8 +63,26 @@ import Testing
         let negative = try Tool.run("dvcg", ["instance", "--vsps", "-3"])
         #expect(negative.status == 2)
         #expect(
-            Self.firstLine(negative).hasPrefix("dvcg: instance: --vsps: -3: a negative number is not accepted here"),
+            Self.firstLine(negative).hasPrefix("dvcg: instance: --vsps: expected no negative number, found -3"),
             "\(negative.stderr)")
+        // One wording for a value out of its range or choices, ours and swift-argument-parser's alike.
+        for (arguments, message) in [
+            (["instance", "--vsps", "0"], "dvcg: instance: --vsps: expected an integer in [1, 100000], found 0"),
+            (
+                ["train", "--vsps", "3", "--out", "p", "--algorithm", "mfmral"],
+                "dvcg: train: --algorithm: expected mfmarl, marl or maddpg, found 'mfmral' (did you mean 'mfmarl'?)"
+            ),
+            (
+                ["train", "--vsps", "3", "--out", "p", "--epsilon-end", "2"],
+                "dvcg: train: --epsilon-end: expected a number in [0, 1], found 2"
+            ),
+            (["instance", "--vsps", "x"], "dvcg: instance: --vsps: expected a number, found 'x'"),
+            (["help", "optimu"], "dvcg: help: unknown verb 'optimu' (did you mean 'optimum'?)"),
+        ] {
+            let refused = try Tool.run("dvcg", arguments)
+            #expect(refused.status == 2, "\(arguments): \(refused.stderr)")
+            #expect(Self.firstLine(refused).hasPrefix(message + "; see "), "\(refused.stderr)")
+        }
         // swift-argument-parser checks a verb's own rules before unknown options: the unknown option is named.
         let misspelt = try Tool.run("dvcg", ["inspect", "--resorces", "3"])
         #expect(
@@ -118,7 +136,7 @@ import Testing
         let negative = try Tool.run("dvcgctl", ["bid", "fleet-8", "-5"])
         #expect(negative.status == 2)
         #expect(
-            Self.firstLine(negative).hasPrefix("dvcgctl: bid: -5: a negative number is not accepted here"),
+            Self.firstLine(negative).hasPrefix("dvcgctl: bid: <amount>: expected no negative number, found -5"),
             "\(negative.stderr)")
         let invalid = try Tool.run("dvcgctl", ["dump-ledger", "--from", "9", "--to", "3"])
         #expect(invalid.status == 2)
@@ -171,16 +189,31 @@ import Testing
         // Fifth tour: a verb's prefix, a global option's missing value, a negative value named by its option.
         for (arguments, message) in [
             (["add"], "dvcgctl: unknown verb 'add' (did you mean 'add-vsp'?)"),
-            (["--socket"], "dvcgctl: missing value for '--socket'"),
+            (["--socket"], "dvcgctl: missing value for '--socket <path>'"),
+            (["status", "--socket"], "dvcgctl: status: missing value for '--socket <path>'"),
             (["--socket", "/x.sock"], "dvcgctl: no verb given; options go with one ('dvcgctl VERB --socket ...')"),
             (
                 ["add-vsp", "f", "--beta", "1", "--xi", "1,2,3", "--alpha", "-1"],
-                "dvcgctl: add-vsp: --alpha: -1: a negative number is not accepted here"
+                "dvcgctl: add-vsp: --alpha: expected no negative number, found -1"
             ),
             (
                 ["add-vsp", "f", "--beta", "1", "--xi", "1,2,3", "--bidding", "scaled:1e13"],
-                "dvcgctl: add-vsp: the value 'scaled:1e13' is invalid for '--bidding <bidding>': expected 'truthful' or 'scaled:C' with a number C in [0, 1e12]"
+                "dvcgctl: add-vsp: --bidding: expected truthful or scaled:C with a number C in [0, 1e12], found 'scaled:1e13'"
             ),
+            // Seventh tour: a misspelt choice gets the nearest one, a positional argument is named by its usage,
+            // swift-argument-parser's own sentences read as ours, `help` of no verb is a usage error.
+            (
+                ["add-vsp", "f", "--beta", "1", "--xi", "1,2,3", "--bidding", "truthfull"],
+                "dvcgctl: add-vsp: --bidding: expected truthful or scaled:C with a number C in [0, 1e12], found 'truthfull' (did you mean 'truthful'?)"
+            ),
+            (
+                ["dump-ledger", "--format", "CSV"],
+                "dvcgctl: dump-ledger: --format: expected table, jsonl or csv, found 'CSV' (did you mean 'csv'?)"
+            ),
+            (["bid", "f", "x"], "dvcgctl: bid: <amount>: expected a number, found 'x'"),
+            (["bid", "--round", "3", "f", "--", "-5"], "dvcgctl: bid: <amount>: expected no negative number, found -5"),
+            (["dump-ledger", "--from", "1.5"], "dvcgctl: dump-ledger: --from: expected an integer, found '1.5'"),
+            (["help", "stat"], "dvcgctl: help: unknown verb 'stat' (did you mean 'status'?)"),
         ] {
             let refused = try Tool.run("dvcgctl", arguments)
             #expect(refused.status == 2, "\(arguments): \(refused.stderr)")

@@ -80,7 +80,7 @@ import Testing
             errors: ["11:30: vsps[0].utility.xi: expected 2 values (one per resource), found 3"]),
         Case(
             name: "negative capacity", yaml: valid.replacingOccurrences(of: "capacity: 2", with: "capacity: -2"),
-            errors: ["4:33: resources[1].capacity: -2 is out of range (must be > 0)"]),
+            errors: ["4:33: resources[1].capacity: expected a number > 0, found -2"]),
         Case(
             name: "bad socket mode",
             yaml: valid.replacingOccurrences(
@@ -88,12 +88,23 @@ import Testing
             errors: ["9:9: control.mode: expected an octal file mode such as 0660, found '999'"]),
         Case(
             name: "unknown log target", yaml: valid + "\nlog: {target: syslog}",
-            errors: ["12:15: log.target: expected one of auto, journal, stderr, found 'syslog'"]),
+            errors: ["12:15: log.target: expected auto, journal or stderr, found 'syslog'"]),
+        Case(
+            name: "a misspelt choice", yaml: valid + "\nlog: {level: warn}",
+            errors: [
+                "12:14: log.level: expected trace, debug, info, notice, warning, error or critical, found 'warn' (did you mean 'warning'?)"
+            ]),
+        Case(
+            name: "a misspelt bidding strategy",
+            yaml: valid + "\n  - id: b\n    utility: {beta: 100, xi: [1, 2]}\n    bidding: truthfull",
+            errors: [
+                "14:14: vsps[1].bidding: expected truthful, scaled:C or fixed:X with a number in [0, 1e12], found 'truthfull' (did you mean 'truthful'?)"
+            ]),
         Case(
             name: "learning out of range", yaml: valid + "\nlearning: {mode: online, batch_size: 0, soft_update: 2}",
             errors: [
-                "12:38: learning.batch_size: 0 is out of range (must be in [1, 1000000])",
-                "12:54: learning.soft_update: 2 is out of range (must be in [0, 1])",
+                "12:38: learning.batch_size: expected an integer in [1, 1000000], found 0",
+                "12:54: learning.soft_update: expected a number in [0, 1], found 2",
             ]),
         Case(
             name: "YAML syntax", yaml: "period: [1s\nresources: 2\n",

@@ -586,9 +586,12 @@ private struct Parser {
         if let node = map["bidding"], let text = reader.string(node, at: path + ".bidding") {
             fields.bidding = BiddingStrategy(text: text)
             if fields.bidding == nil {
+                let nearest = nearestBidding(to: text, kinds: ["truthful", "scaled", "fixed"]).map {
+                    " (did you mean '\($0)'?)"
+                }
                 reader.report(
-                    "expected truthful, scaled:C or fixed:X with a number in [0, 1e12], found '\(text)'", at: node,
-                    path: path + ".bidding")
+                    "expected truthful, scaled:C or fixed:X with a number in [0, 1e12], found '\(text)'\(nearest ?? "")",
+                    at: node, path: path + ".bidding")
             }
         }
         guard let id else { return nil }

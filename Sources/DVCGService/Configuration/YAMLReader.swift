@@ -117,7 +117,7 @@ struct YAMLReader {
             return nil
         }
         guard range.contains(value) else {
-            report("\(text) is out of range (\(Self.describe(range)))", at: node, path: path)
+            report("expected a number \(Self.describe(range)), found \(text)", at: node, path: path)
             return nil
         }
         return value
@@ -131,9 +131,8 @@ struct YAMLReader {
         }
         guard range.contains(value) else {
             let bounds =
-                range.upperBound == Int.max
-                ? "must be >= \(range.lowerBound)" : "must be in [\(range.lowerBound), \(range.upperBound)]"
-            report("\(value) is out of range (\(bounds))", at: node, path: path)
+                range.upperBound == Int.max ? ">= \(range.lowerBound)" : "in [\(range.lowerBound), \(range.upperBound)]"
+            report("expected an integer \(bounds), found \(value)", at: node, path: path)
             return nil
         }
         return value
@@ -153,10 +152,9 @@ struct YAMLReader {
     /// One of `choices`.
     mutating func choice<T>(_ node: Node, at path: String, _ choices: [(String, T)]) -> T? {
         if let text = node.scalar?.string, let match = choices.first(where: { $0.0 == text }) { return match.1 }
-        let nearest = node.scalar.flatMap { nearestWord(to: $0.string, in: choices.map(\.0)) }
         report(
-            "expected one of \(choices.map(\.0).joined(separator: ", ")), found \(describe(node))"
-                + (nearest.map { " (did you mean '\($0)'?)" } ?? ""), at: node, path: path)
+            choiceMessage(choices.map(\.0), found: node.scalar?.string ?? "", shown: describe(node)), at: node,
+            path: path)
         return nil
     }
 
@@ -259,14 +257,13 @@ struct YAMLReader {
 
     private static func describe(_ range: ClosedRange<Double>) -> String {
         if range.lowerBound == .leastNonzeroMagnitude {
-            return range.upperBound == .greatestFiniteMagnitude
-                ? "must be > 0" : "must be > 0 and <= \(text(range.upperBound))"
+            return range.upperBound == .greatestFiniteMagnitude ? "> 0" : "in (0, \(text(range.upperBound))]"
         }
         switch (range.lowerBound == -.greatestFiniteMagnitude, range.upperBound == .greatestFiniteMagnitude) {
-        case (true, true): return "any number"
-        case (false, true): return "must be >= \(text(range.lowerBound))"
-        case (true, false): return "must be <= \(text(range.upperBound))"
-        case (false, false): return "must be in [\(text(range.lowerBound)), \(text(range.upperBound))]"
+        case (true, true): return ""
+        case (false, true): return ">= \(text(range.lowerBound))"
+        case (true, false): return "<= \(text(range.upperBound))"
+        case (false, false): return "in [\(text(range.lowerBound)), \(text(range.upperBound))]"
         }
     }
 

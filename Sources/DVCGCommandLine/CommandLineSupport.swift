@@ -176,7 +176,9 @@ extension ParsableCommand {
         var afterOption = false
         for token in command.usageString().split(separator: " ") {
             let bare = token.trimmingCharacters(in: CharacterSet(charactersIn: "[]."))
-            if bare.hasPrefix("<"), bare.hasSuffix(">"), !afterOption { names.append(String(bare.dropFirst().dropLast())) }
+            if bare.hasPrefix("<"), bare.hasSuffix(">"), !afterOption {
+                names.append(String(bare.dropFirst().dropLast()))
+            }
             afterOption = bare.hasPrefix("-")
         }
         guard position >= 0 else { return nil }
@@ -206,8 +208,10 @@ extension ParsableCommand {
             return "\(option): \(choiceMessage(choices, found: value))"
         }
         let what =
-            Double(value) == nil ? "a number" : Int64(value) == nil && Double(value)!.rounded() != Double(value)!
-            ? "an integer" : "a smaller number"
+            Double(value) == nil
+            ? "a number"
+            : Int64(value) == nil && Double(value)!.rounded() != Double(value)!
+                ? "an integer" : "a smaller number"
         return "\(option): expected \(what), found '\(value)'"
     }
 

@@ -47,7 +47,8 @@ package func nearestBidding(to text: String, kinds: [String]) -> String? {
 /// `expected dvcg or nvi, found 'dvgc' (did you mean 'dvcg'?)`: what a word outside `choices` is told, by
 /// every program and in dvcgd.yaml; `shown` stands for `'found'` where the value is no word (a YAML list).
 package func choiceMessage(_ choices: [String], found: String, shown: String? = nil) -> String {
-    let listed = choices.count <= 1 ? choices.joined() : choices.dropLast().joined(separator: ", ") + " or " + choices.last!
+    let listed =
+        choices.count <= 1 ? choices.joined() : choices.dropLast().joined(separator: ", ") + " or " + choices.last!
     let nearest = nearestWord(to: found, in: choices).map { " (did you mean '\($0)'?)" } ?? ""
     return "expected \(listed), found \(shown ?? "'\(found)'")\(nearest)"
 }

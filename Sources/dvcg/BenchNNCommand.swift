@@ -42,7 +42,9 @@ struct BenchNNCommand: AsyncParsableCommand {
     var peer: String?
 
     func validate() throws {
-        for (option, value) in [("--vsps", vsps), ("--batch", batch), ("--hidden", hidden), ("--repetitions", repetitions)]
+        for (option, value) in [
+            ("--vsps", vsps), ("--batch", batch), ("--hidden", hidden), ("--repetitions", repetitions),
+        ]
         where value < 1 {
             throw valueError(option, expected: "an integer >= 1", found: "\(value)")
         }

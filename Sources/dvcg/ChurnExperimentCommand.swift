@@ -71,7 +71,9 @@ struct ChurnExperimentCommand: AsyncParsableCommand {
         guard (1...100_000).contains(vsps) else {
             throw valueError("--vsps", expected: "an integer in [1, 100000]", found: "\(vsps)")
         }
-        guard ["dvcg", "nvi"].contains(mechanism) else { throw choiceError("--mechanism", ["dvcg", "nvi"], found: mechanism) }
+        guard ["dvcg", "nvi"].contains(mechanism) else {
+            throw choiceError("--mechanism", ["dvcg", "nvi"], found: mechanism)
+        }
         for (option, rate) in [("--arrival-rate", arrivalRate), ("--departure-rate", departureRate)]
         where !(rate >= 0 && rate.isFinite) {
             throw valueError(option, expected: "a finite number >= 0", found: messageNumber(rate))

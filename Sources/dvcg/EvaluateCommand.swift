@@ -45,7 +45,9 @@ struct EvaluateCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard rounds >= 1 else { throw valueError("--rounds", expected: "an integer >= 1", found: "\(rounds)") }
-        guard ["dvcg", "nvi"].contains(mechanism) else { throw choiceError("--mechanism", ["dvcg", "nvi"], found: mechanism) }
+        guard ["dvcg", "nvi"].contains(mechanism) else {
+            throw choiceError("--mechanism", ["dvcg", "nvi"], found: mechanism)
+        }
         _ = try parseBidders(vspCount: Int.max)
     }
 

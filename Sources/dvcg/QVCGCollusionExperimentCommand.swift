@@ -38,7 +38,9 @@ struct QVCGCollusionExperimentCommand: AsyncParsableCommand {
     var lagrangian = false
 
     func validate() throws {
-        guard step > 0, step <= 0.5 else { throw valueError("--step", expected: "a number in (0, 0.5]", found: messageNumber(step)) }
+        guard step > 0, step <= 0.5 else {
+            throw valueError("--step", expected: "a number in (0, 0.5]", found: messageNumber(step))
+        }
         // The exact solver visits ((1/q + 1)(1/q + 2)/2)^3 bundle pairs per VSP: 12 million at q = 0.05.
         guard lagrangian || step >= 0.05 - 1e-12 else {
             throw ValidationError("the exact solver is for --step >= 0.05; add --lagrangian for finer grids.")

@@ -150,7 +150,8 @@ struct TrainCommand: AsyncParsableCommand {
             if vsps != nil, sizeRange.map({ $0.lowerBound >= 1 }) != true {
                 throw valueError("--vsps", expected: "N or a range A...B with 1 <= A <= B", found: "'\(vsps!)'")
             }
-            for (option, value) in [("--prior-steps", priorSteps), ("--imitation-steps", imitationSteps)] where value < 1 {
+            for (option, value) in [("--prior-steps", priorSteps), ("--imitation-steps", imitationSteps)]
+            where value < 1 {
                 throw valueError(option, expected: "an integer >= 1", found: "\(value)")
             }
             return
@@ -166,7 +167,9 @@ struct TrainCommand: AsyncParsableCommand {
         guard LearningAlgorithm(rawValue: algorithm) != nil else {
             throw choiceError("--algorithm", LearningAlgorithm.allCases.map(\.rawValue), found: algorithm)
         }
-        guard ["dvcg", "nvi"].contains(mechanism) else { throw choiceError("--mechanism", ["dvcg", "nvi"], found: mechanism) }
+        guard ["dvcg", "nvi"].contains(mechanism) else {
+            throw choiceError("--mechanism", ["dvcg", "nvi"], found: mechanism)
+        }
         for (option, value) in [
             ("--epsilon-start", epsilonStart), ("--epsilon-end", epsilonEnd), ("--restart-below-fit", restartBelowFit),
         ] where !(0...1).contains(value) {
@@ -179,13 +182,16 @@ struct TrainCommand: AsyncParsableCommand {
             throw ValidationError("--plot draws the rounds of --markets instance; the shared policy has no rounds.")
         }
         guard billCapacity >= 128 else {
-            throw valueError("--bill-capacity", expected: "an integer >= 128 (the batch size)", found: "\(billCapacity)")
+            throw valueError(
+                "--bill-capacity", expected: "an integer >= 128 (the batch size)", found: "\(billCapacity)")
         }
         for (option, value) in [("--rounds", rounds), ("--episode", episode), ("--eval-every", evaluationInterval)]
         where value < 1 {
             throw valueError(option, expected: "an integer >= 1", found: "\(value)")
         }
-        guard exploration >= 0 else { throw valueError("--exploration", expected: "an integer >= 0", found: "\(exploration)") }
+        guard exploration >= 0 else {
+            throw valueError("--exploration", expected: "an integer >= 0", found: "\(exploration)")
+        }
     }
 
     func run() async throws {

@@ -211,7 +211,10 @@ import Testing
                 "dvcgctl: dump-ledger: --format: expected table, jsonl or csv, found 'CSV' (did you mean 'csv'?)"
             ),
             (["bid", "f", "x"], "dvcgctl: bid: <amount>: expected a number, found 'x'"),
-            (["bid", "--round", "3", "f", "--", "-5"], "dvcgctl: bid: <amount>: expected no negative number, found -5"),
+            (
+                ["bid", "--round", "3", "f", "--", "-5"],
+                "dvcgctl: bid: <amount>: expected no negative number, found -5"
+            ),
             (["dump-ledger", "--from", "1.5"], "dvcgctl: dump-ledger: --from: expected an integer, found '1.5'"),
             (["help", "stat"], "dvcgctl: help: unknown verb 'stat' (did you mean 'status'?)"),
         ] {

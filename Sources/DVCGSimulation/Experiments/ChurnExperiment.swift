@@ -199,7 +199,8 @@ public struct ChurnExperiment: Sendable {
                 let slice = zip(entry.realisedShares, capacities).map { $0 * $1 }
                 let utility = try members[i].vsp.utility.value(at: slice)
                 let gross = members[i].vsp.profit.grossProfit(utility: utility, using: &profitNoise)
-                try engine.record(report: FinancialReport(vsp: entry.vsp, round: outcome.round, utility: utility, grossProfit: gross))
+                try engine.record(
+                    report: FinancialReport(vsp: entry.vsp, round: outcome.round, utility: utility, grossProfit: gross))
                 members[i].lastSlice = slice
                 welfare += utility
                 if entry.voiFitted { fitted += 1 }

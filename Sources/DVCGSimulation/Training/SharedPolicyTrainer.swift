@@ -79,7 +79,8 @@ public enum SharedPolicyTrainer {
         var generator = SeededGenerator(seed: configuration.seed)
         var networks = NetworkSet(architecture: architecture, using: &generator)
         networks.voi.outputScale = Float(configuration.voiOutputScale)
-        networks.voi = trainPrior(networks.voi, configuration: configuration, k: k, using: &generator, progress: progress)
+        networks.voi = trainPrior(
+            networks.voi, configuration: configuration, k: k, using: &generator, progress: progress)
         if configuration.metaSteps > 0 {
             networks.voi = metaTrainPrior(
                 networks.voi, configuration: configuration, k: k, using: &generator, progress: progress)
@@ -149,7 +150,8 @@ public enum SharedPolicyTrainer {
                 Float(beta * (1 - Foundation.exp(-zip(xi, share).reduce(0) { $0 + $1.0 * $1.1 })))
             }
             let count = 1 + generator.nextInt(below: 12)
-            var share = (0..<k).map { _ in Foundation.exp(generator.uniform(Foundation.log(1e-3), Foundation.log(0.5))) }
+            var share = (0..<k).map { _ in Foundation.exp(generator.uniform(Foundation.log(1e-3), Foundation.log(0.5)))
+            }
             var inputs = Matrix(rows: count, columns: k)
             var targets = Matrix(rows: count, columns: 1)
             for r in 0..<count {
@@ -184,7 +186,8 @@ public enum SharedPolicyTrainer {
             if step % 500 == 0 || step == steps {
                 progress(
                     SharedTrainingProgress(
-                        phase: "meta", step: step, steps: steps, loss: error / Double(step % 500 == 0 ? 500 : step % 500),
+                        phase: "meta", step: step, steps: steps,
+                        loss: error / Double(step % 500 == 0 ? 500 : step % 500),
                         agreement: 0))
                 error = 0
             }
@@ -210,7 +213,8 @@ public enum SharedPolicyTrainer {
                 var row = [Float](repeating: 0, count: 2 * k)
                 for c in 0..<k {
                     row[c] = Float(generator.uniform(-3, 3))
-                    row[k + c] = Float(generator.nextUniform() < 0.5 ? generator.uniform(-2, 2) : generator.uniform(-0.3, 0.3))
+                    row[k + c] = Float(
+                        generator.nextUniform() < 0.5 ? generator.uniform(-2, 2) : generator.uniform(-0.3, 0.3))
                 }
                 for c in 0..<(2 * k) { inputs[r, c] = row[c] }
                 let rule = MechanismEngine.ruleLevels(observation: row, levels: levels)
@@ -270,7 +274,8 @@ public struct SharedReinforcementConfiguration: Sendable, Equatable, Codable {
 
     /// The recipe of docs/learning.md.
     public init(
-        episodes: Int = 40, episodeLength: Int = 200, vspRange: ClosedRange<Int> = 5...100, evaluationInterval: Int = 10,
+        episodes: Int = 40, episodeLength: Int = 200, vspRange: ClosedRange<Int> = 5...100,
+        evaluationInterval: Int = 10,
         evaluationSizes: [Int] = [10, 30, 50], evaluationRounds: Int = 300,
         learning: LearningConfiguration = LearningConfiguration(
             explorationStart: 0.2, explorationEnd: 0.02, explorationRounds: 200), seed: UInt64 = 1
@@ -295,8 +300,10 @@ extension SharedPolicyTrainer {
         for n in sizes {
             for seed: UInt64 in [101, 102, 103] {
                 let instance = ProblemInstance.paper(vspCount: n, seed: seed)
-                let optimum = try WelfareOptimizer().solve(capacities: instance.capacities, utilities: instance.utilities)
-                    .welfare
+                let optimum = try WelfareOptimizer().solve(
+                    capacities: instance.capacities, utilities: instance.utilities
+                )
+                .welfare
                 let engine = try PolicyTrainer.engine(
                     policy: policy, instance: instance, configuration: MechanismConfiguration(), seed: seed)
                 let market = SimulatedMarket(
@@ -320,7 +327,10 @@ extension SharedPolicyTrainer {
     ) throws -> (policy: PolicyCheckpoint, ratio: Double, evaluations: [(episode: Int, ratio: Double)]) {
         var generator = SeededGenerator(seed: configuration.seed)
         var current = policy
-        var best = (policy: policy, ratio: try evaluate(policy, sizes: configuration.evaluationSizes, rounds: configuration.evaluationRounds))
+        var best = (
+            policy: policy,
+            ratio: try evaluate(policy, sizes: configuration.evaluationSizes, rounds: configuration.evaluationRounds)
+        )
         var evaluations = [(episode: 0, ratio: best.ratio)]
         progress(0, best.ratio)
         var mechanism = MechanismConfiguration(learns: true, learning: configuration.learning)
@@ -343,7 +353,8 @@ extension SharedPolicyTrainer {
             current.explorationAges = [:]
             var ratio: Double? = nil
             if episode % configuration.evaluationInterval == 0 || episode == configuration.episodes {
-                let score = try evaluate(current, sizes: configuration.evaluationSizes, rounds: configuration.evaluationRounds)
+                let score = try evaluate(
+                    current, sizes: configuration.evaluationSizes, rounds: configuration.evaluationRounds)
                 evaluations.append((episode, score))
                 if score > best.ratio { best = (current, score) }
                 ratio = score

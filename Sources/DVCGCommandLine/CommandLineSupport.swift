@@ -315,6 +315,21 @@ public func requireReadable(_ path: String) throws(CommandFailure) {
     }
 }
 
+/// Refuses, before any work, an output file that could not be written (exit 2): a folder, or a path whose folder
+/// is missing or not writable, named with the system's reason (`cannot write the file: No such file or
+/// directory`), so that minutes of training are not lost to a typo in `--out`.
+public func requireWritable(_ path: String) throws(CommandFailure) {
+    var info = stat()
+    if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+        throw .input("\(path): cannot write the file: a folder")
+    }
+    let slash = path.lastIndex(of: "/")
+    let folder = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+    guard access(folder, W_OK | X_OK) == 0 else {
+        throw .input("\(path): cannot write the file: \(String(cString: strerror(errno)))")
+    }
+}
+
 /// The whole of the file at `path`, or of standard input for `-`, read with plain read(2) so that pipes and
 /// `/dev/stdin` work as files do. A file that cannot be opened or read is a usage error naming the path and
 /// the system's reason (`cannot read the file: No such file or directory`).

@@ -324,7 +324,7 @@ public struct LedgerRow: Codable, Sendable, Equatable {
     public var bid: Double
     /// Its loan K of eq. (13) in VC.
     public var loan: Double
-    /// Its realised shares s~_i, one per resource, in [0, 1] (the wire's `slice`, docs/glossary.md).
+    /// Its realised shares s~_i, one per resource, in [0, 1] (`realised_shares`, as the SQL column).
     public var realisedShares: [Double]
     /// Its tax Z of eq. (18) in VC.
     public var tax: Double
@@ -361,7 +361,7 @@ public struct LedgerRow: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case round, vsp, bid, loan, tax, externality, interest
-        case realisedShares = "slice"
+        case realisedShares = "realised_shares"
         case utilityEstimate = "utility_estimate"
         case alphaHat = "alpha_hat"
         case voiFitted = "voi_fitted"

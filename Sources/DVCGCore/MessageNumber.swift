@@ -5,3 +5,6 @@ public func messageNumber(_ value: Double) -> String {
     if value.isFinite, value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
     return value.description
 }
+
+/// `1 value`, `3 values`: a count and its noun for messages (nouns that take an `s`).
+package func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }

@@ -30,10 +30,10 @@ public struct ProblemInstance: Hashable, Sendable {
             throw .invalid("capacities[\(k)]: \(expected), found \(messageNumber(c))")
         }
         guard beta.count == xi.count else {
-            throw .invalid("beta and xi: one xi row per beta, found \(beta.count) betas and \(xi.count) xi rows")
+            throw .invalid("xi: expected \(counted(beta.count, "row")) (one per beta), found \(xi.count)")
         }
         if let alphas, alphas.count != beta.count {
-            throw .invalid("alpha: expected \(beta.count) values (one per beta), found \(alphas.count)")
+            throw .invalid("alpha: expected \(counted(beta.count, "value")) (one per beta), found \(alphas.count)")
         }
         var utilities: [ExponentialUtility] = []
         for (i, (b, row)) in zip(beta, xi).enumerated() {
@@ -41,7 +41,7 @@ public struct ProblemInstance: Hashable, Sendable {
                 throw .invalid("beta[\(i)]: \(expected), found \(messageNumber(b))")
             }
             guard row.count == capacities.count else {
-                throw .invalid("xi[\(i)]: expected \(capacities.count) values (one per capacity), found \(row.count)")
+                throw .invalid("xi[\(i)]: expected \(counted(capacities.count, "value")) (one per capacity), found \(row.count)")
             }
             for (k, x) in row.enumerated() where !range.contains(x) {
                 throw .invalid("xi[\(i)][\(k)]: \(expected), found \(messageNumber(x))")

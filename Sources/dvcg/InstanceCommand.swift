@@ -1,4 +1,5 @@
 import ArgumentParser
+import DVCGCheckpoint
 import DVCGCommandLine
 import DVCGSimulation
 import Foundation
@@ -33,10 +34,10 @@ struct InstanceCommand: AsyncParsableCommand {
         var data = ProblemInstance.paper(vspCount: vsps, seed: seed).jsonData()
         data.append(Data("\n".utf8))
         if let out {
-            do {
-                try data.write(to: URL(fileURLWithPath: out), options: .atomic)
+            do throws(FileIOError) {
+                try writeAtomically([UInt8](data), to: out)
             } catch {
-                throw CommandFailure.input("\(out): cannot write the file: \(fileProblem(error))")
+                throw CommandFailure.input(error.description)
             }
             print("wrote an instance of \(vsps) VSP\(vsps == 1 ? "" : "s") (seed \(seed)) to \(out)")
         } else {

@@ -195,6 +195,7 @@ struct TrainCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        for path in [out] + (plot.map { [$0] } ?? []) { try requireWritable(path) }
         if markets == "random" { return try trainShared() }
         let problem = try loadMarket()
         var learning = LearningConfiguration()
@@ -247,8 +248,8 @@ struct TrainCommand: AsyncParsableCommand {
         }
         if let plot {
             let svg = Self.trainingPlot(evaluations: result.evaluations, criticLoss: criticLoss)
-            do { try Data(svg.utf8).write(to: URL(fileURLWithPath: plot), options: .atomic) } catch {
-                throw CommandFailure.invalid("\(plot): cannot write the file: \(fileProblem(error))")
+            do throws(FileIOError) { try writeAtomically(Array(svg.utf8), to: plot) } catch {
+                throw CommandFailure.invalid(error.description)
             }
         }
         var policy = result.policy
@@ -258,7 +259,9 @@ struct TrainCommand: AsyncParsableCommand {
             "{\"algorithm\": \"\(algorithm)\", \"mechanism\": \"\(mechanism)\", \(source), \"rounds\": \(rounds), "
             + "\"episode\": \(episode), \"exploration\": \(exploration), \"training_seed\": \(trainingSeed), "
             + "\"best_round\": \(result.bestRound), \"best_ratio\": \(result.bestRatio)}"
-        do { try policy.write(to: out) } catch { throw CommandFailure.invalid("\(out): \(error)") }
+        do { try policy.write(to: out) } catch {
+            throw CommandFailure.invalid("\(out): \(FileIOError.message("\(error)", withoutPath: out))")
+        }
         let seconds = (clock.now - start) / .seconds(1)
         if !result.learnerRestarts.isEmpty {
             let list = result.learnerRestarts.map { "\($0.vsp.rawValue)@\($0.round)" }.joined(separator: " ")
@@ -313,7 +316,9 @@ struct TrainCommand: AsyncParsableCommand {
             + "\"prior_steps\": \(priorSteps), \"meta_steps\": \(metaSteps), \"imitation_steps\": \(imitationSteps), "
             + "\"training_seed\": \(trainingSeed), "
             + "\"voi_output_scale\": \(configuration.voiOutputScale)\(reinforcement)}"
-        do { try policy.write(to: out) } catch { throw CommandFailure.invalid("\(out): \(error)") }
+        do { try policy.write(to: out) } catch {
+            throw CommandFailure.invalid("\(out): \(FileIOError.message("\(error)", withoutPath: out))")
+        }
         let seconds = (clock.now - start) / .seconds(1)
         print(
             "wrote \(out): shared policy for rosters of \(range.lowerBound)...\(range.upperBound) VSPs (\(format(seconds, digits: 1)) s)"

@@ -105,10 +105,31 @@ struct DumpLedgerCommand: AsyncParsableCommand {
         flush()
         if !printedHeader {
             try await refuseUnknownVSP(rows: 0)
-            // On standard error, so that a redirected dump stays empty.
-            FileHandle.standardError.write(Data("dvcgctl: dump-ledger: no ledger rows match\n".utf8))
+            // On standard error, so that a redirected dump stays empty; with what was asked and what the ledger
+            // holds, so that an empty answer is not taken for an empty ledger.
+            FileHandle.standardError.write(Data("dvcgctl: dump-ledger: \(await emptyDumpMessage())\n".utf8))
         }
         await noteArchivedRounds()
+    }
+
+    /// `no ledger rows in rounds 900...999 for VSP 'x' (the ledger holds rounds 1...40)`.
+    private func emptyDumpMessage() async -> String {
+        let asked =
+            switch (from, to) {
+            case (nil, nil): "no ledger rows"
+            case (let from?, nil): "no ledger rows from round \(from) on"
+            case (nil, let to?): "no ledger rows up to round \(to)"
+            case (let from?, let to?): from == to ? "no ledger rows in round \(from)" : "no ledger rows in rounds \(from)...\(to)"
+            }
+        let subject = vsp.map { " for VSP '\($0.rawValue)'" } ?? ""
+        guard let status = try? await global.client.send(ControlAPI.Status.self) else { return asked + subject }
+        let held =
+            switch (status.ledgerFirstRound, status.lastRound?.round) {
+            case (let first?, let last?) where status.ledgerRounds > 0:
+                first == last ? "the ledger holds round \(first)" : "the ledger holds rounds \(first)...\(last)"
+            default: "the ledger holds no round yet"
+            }
+        return "\(asked)\(subject) (\(held))"
     }
 
     /// Says on standard error when part of the range asked for was archived (the ledger now starts later),

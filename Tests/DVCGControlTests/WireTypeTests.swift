@@ -19,7 +19,7 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(row)) as? [String: Any])
         #expect(
             Set(object.keys) == [
-                "round", "vsp", "bid", "loan", "slice", "tax", "utility_estimate", "externality", "interest",
+                "round", "vsp", "bid", "loan", "realised_shares", "tax", "utility_estimate", "externality", "interest",
                 "alpha_hat",
             ])
         #expect(

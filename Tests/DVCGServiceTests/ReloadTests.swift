@@ -1,6 +1,8 @@
 import DVCGCore
 import DVCGMechanism
+import DVCGSimulation
 import Foundation
+import Logging
 import Synchronization
 import Testing
 
@@ -126,5 +128,44 @@ import Testing
         #expect(ReloadRequest.changes(from: old, to: learning, fileVSPs: old.vsps) == ["learning"])
         let edited = ReloadRequest.changes(from: old, to: old, fileVSPs: Array(old.vsps.dropLast()))
         #expect(edited.count == 1 && edited[0].hasPrefix("vsps edited but not applied"), "\(edited)")
+        var logged = old
+        logged.log.level = .debug
+        logged.log.floorWarningRounds = 7
+        #expect(
+            ReloadRequest.changes(from: old, to: logged, fileVSPs: old.vsps) == [
+                "log.level \(old.log.level.rawValue) -> debug (applies at the next start)",
+                "log.floor_warning_rounds \(old.log.floorWarningRounds) -> 7",
+            ])
+    }
+
+    /// What applies at the next start only (the seed, the log's sink and level) stays in force after a reload, so
+    /// that the simulated reports keep their seed until the restart the message promises, and a second reload
+    /// is compared with what runs, not with the file the first one read (seventh tour).
+    @Test func whatAppliesAtTheNextStartStaysInForceAcrossReloads() throws {
+        let fixture = try AuctionFixture(vsps: 2)
+        defer { try? FileManager.default.removeItem(atPath: fixture.folder) }
+        let old = fixture.configuration
+        let instance = try ProblemInstance(
+            capacities: [1, 2, 3], beta: [100, 110], xi: [[1, 2, 3], [1, 2, 3]], alphas: [1.1, 1.1])
+        let path = fixture.folder + "/edited.yaml"
+        var inForce = old
+        for (seed, level) in [(old.seed + 1, "debug"), (old.seed + 2, "trace")] {
+            let yaml = TestbedConfiguration(
+                period: "1s", seed: seed,
+                resources: zip(["a", "b", "c"], [1.0, 2, 3]).map { .init(name: $0, capacity: $1) },
+                instance: instance, idPrefix: "sim-", noiseStandardDeviation: 0.5, socket: "state/s.sock",
+                log: ("stderr", level)
+            ).yaml
+            try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+            let candidate = try ReloadRequest(configuration: inForce, configurationPath: path).prepare().get()
+            #expect(candidate.configuration.seed == old.seed, "the seed in force until the next start")
+            #expect(candidate.configuration.log.level == old.log.level)
+            #expect(candidate.changes.contains("seed \(old.seed) -> \(seed) (applies at the next start)"), "\(candidate.changes)")
+            #expect(
+                candidate.changes.contains("log.level \(old.log.level.rawValue) -> \(level) (applies at the next start)"),
+                "\(candidate.changes)")
+            // The next reload starts from what is in force.
+            inForce = candidate.configuration
+        }
     }
 }

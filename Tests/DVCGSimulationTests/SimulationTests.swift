@@ -47,7 +47,7 @@ import Testing
         ),
         (
             "{\"capacities\": [1], \"beta\": [1, 2], \"xi\": [[1]]}",
-            "beta and xi: one xi row per beta, found 2 betas and 1 xi rows"
+            "xi: expected 2 rows (one per beta), found 1"
         ),
         (
             "{\"capacities\": [-1], \"beta\": [1], \"xi\": [[1]]}",

@@ -300,6 +300,14 @@ import Testing
                     == "dvcgctl: dump-ledger: --vsp: VSP 'nobody' has no rows in the ledger (archived rounds excluded) and is not on the roster\n",
                 "\(nobody.stderr)")
         }
+        // An empty table says what was asked and what the ledger holds (seventh tour).
+        let empty = try ctl(["dump-ledger", "--from", "1000000", "--vsp", "ext-1"])
+        #expect(empty.status == 0 && empty.stdout.isEmpty, "\(empty.stdout)")
+        #expect(
+            Self.matches(
+                empty.stderr,
+                #"^dvcgctl: dump-ledger: no ledger rows from round 1000000 on for VSP 'ext-1' \(the ledger holds rounds? 1(\.\.\.[0-9]+)?\)\n$"#
+            ), "\(empty.stderr)")
         // A second removal names the round the first takes effect at.
         #expect(try ctl(["remove-vsp", "ext-1"]).status == 0)
         let twice = try ctl(["remove-vsp", "ext-1"])

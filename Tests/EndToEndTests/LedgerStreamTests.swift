@@ -57,7 +57,7 @@ import Testing
         let last = try #require(try JSONSerialization.jsonObject(with: Data(split.last ?? Data())) as? [String: Any])
         #expect(first["round"] as? Int == 1 && first["vsp"] as? String == "bulk-0000002", "\(first)")
         #expect(last["round"] as? Int == 2 && last["vsp"] as? String == "vsp-3", "\(last)")
-        for key in ["bid", "loan", "slice", "tax"] { #expect(first[key] != nil, "\(key) in \(first)") }
+        for key in ["bid", "loan", "realised_shares", "tax"] { #expect(first[key] != nil, "\(key) in \(first)") }
         // Paged and streamed: the daemon's peak memory grows by less than a quarter of what it sent.
         let growth = after - before
         #expect(growth * 4 < body.count, "peak RSS grew \(growth) bytes while sending \(body.count)")

@@ -79,6 +79,11 @@ struct ReloadRequest: Sendable {
             let fileVSPs = next.vsps
             next.vsps = current.vsps
             let changes = configurationPath == nil ? [] : Self.changes(from: current, to: next, fileVSPs: fileVSPs)
+            // What applies at the next start only stays as it is in force (the seed of the simulated reports, the
+            // log's sink and level, the metrics listener), so that the next reload is compared with what runs.
+            next.seed = current.seed
+            (next.log.target, next.log.level) = (current.log.target, current.log.level)
+            next.metrics = current.metrics
             return .success(ReloadCandidate(configuration: next, policy: policy, changes: changes))
         } catch {
             return .failure(ReloadFailure(message: error.description, policyPath: next.policyPath))
@@ -87,9 +92,11 @@ struct ReloadRequest: Sendable {
 }
 
 extension ReloadRequest {
-    /// The top-level keys a reload from `old` to `new` changes, as the reload's message lists them
-    /// (`period 1 s -> 0.5 s`, `mechanism`), and a note when the file's `vsps:` differ from the roster it
-    /// started with: the YAML roster is read at the first start only (docs/dvcgd.md, "Policies and reload").
+    /// What a reload from `old` (in force) to `new` (the file) changes, as the reload's message lists it: a
+    /// value with its old and new one (`period 1.000 s -> 0.250 s`, `log.level info -> debug`), a section by its
+    /// name (`mechanism`), what applies at the next start only said so, and a note when the file's `vsps:`
+    /// differ from the roster it started with: the YAML roster is read at the first start only (docs/dvcgd.md,
+    /// "Policies and reload").
     static func changes(
         from old: DaemonConfiguration, to new: DaemonConfiguration, fileVSPs: [VSPDefinition]
     ) -> [String] {
@@ -110,14 +117,27 @@ extension ReloadRequest {
         learningOnly.minimumShare = new.mechanism.minimumShare
         let mechanismChanged = learningOnly != old.mechanism
         let learningChanged = learningOnly != new.mechanism || old.checkpoint != new.checkpoint
-        for (name, changed) in [
-            ("mechanism", mechanismChanged), ("learning", learningChanged),
-            ("log (applies at the next start)", old.log != new.log), ("reload", old.reload != new.reload),
-            ("ledger", old.ledger != new.ledger),
-        ] where changed {
+        for (name, changed) in [("mechanism", mechanismChanged), ("learning", learningChanged)] where changed {
             changes.append(name)
         }
-        if old.metrics != new.metrics { changes.append("metrics (metrics.listen is read at start only)") }
+        let nextStart = " (applies at the next start)"
+        if old.log.target != new.log.target {
+            changes.append("log.target \(old.log.target.rawValue) -> \(new.log.target.rawValue)\(nextStart)")
+        }
+        if old.log.level != new.log.level {
+            changes.append("log.level \(old.log.level.rawValue) -> \(new.log.level.rawValue)\(nextStart)")
+        }
+        if old.log.floorWarningRounds != new.log.floorWarningRounds {
+            changes.append("log.floor_warning_rounds \(old.log.floorWarningRounds) -> \(new.log.floorWarningRounds)")
+        }
+        for (name, changed) in [("reload", old.reload != new.reload), ("ledger", old.ledger != new.ledger)]
+        where changed {
+            changes.append(name)
+        }
+        if old.metrics != new.metrics {
+            func address(_ metrics: MetricsConfiguration) -> String { metrics.listen?.description ?? "none" }
+            changes.append("metrics.listen \(address(old.metrics)) -> \(address(new.metrics))\(nextStart)")
+        }
         if fileVSPs != old.vsps {
             changes.append(
                 "vsps edited but not applied: the file's roster is read at the first start only "

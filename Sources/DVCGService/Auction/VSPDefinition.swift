@@ -76,7 +76,7 @@ public struct VSPDefinition: Sendable, Equatable, Codable {
             if let resourceCount, xi.count != resourceCount {
                 issue(
                     .xi(nil),
-                    "expected \(resourceCount) value\(resourceCount == 1 ? "" : "s") (one per resource), found \(xi.count)"
+                    "expected \(counted(resourceCount, "value")) (one per resource), found \(xi.count)"
                 )
             } else {
                 for (index, value) in xi.enumerated() { check(value, .xi(index), in: range, numbers) }

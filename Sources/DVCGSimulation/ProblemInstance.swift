@@ -41,7 +41,8 @@ public struct ProblemInstance: Hashable, Sendable {
                 throw .invalid("beta[\(i)]: \(expected), found \(messageNumber(b))")
             }
             guard row.count == capacities.count else {
-                throw .invalid("xi[\(i)]: expected \(counted(capacities.count, "value")) (one per capacity), found \(row.count)")
+                throw .invalid(
+                    "xi[\(i)]: expected \(counted(capacities.count, "value")) (one per capacity), found \(row.count)")
             }
             for (k, x) in row.enumerated() where !range.contains(x) {
                 throw .invalid("xi[\(i)][\(k)]: \(expected), found \(messageNumber(x))")

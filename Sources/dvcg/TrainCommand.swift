@@ -85,7 +85,7 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(name: .customLong("eval-every"), help: "Rounds between greedy evaluations.")
     var evaluationInterval = 500
 
-    @Option(help: "Rounds over which exploration falls from 1 to 0.1.")
+    @Option(help: "Rounds over which exploration falls from --epsilon-start to --epsilon-end.")
     var exploration = 5_000
 
     @Option(name: .customLong("epsilon-start"), help: "Exploration rate at a VSP's first round.")
@@ -221,8 +221,8 @@ struct TrainCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         var lastLine = start - .seconds(2)
-        // The pace of the last printed line's stretch: rounds slow down as the bill fills and learning starts, so
-        // the average since the start would promise too little time left.
+        // The pace of the last printed line's stretch, once learning has started: rounds slow down as the bill
+        // fills and learning starts, so the average since the start would promise too little time left.
         var paceFrom = (instant: start, round: 0)
         var criticLoss: [(round: Int, loss: Double)] = []
         let result = try PolicyTrainer.train(instance: problem, configuration: configuration, initial: startingPolicy) {
@@ -231,12 +231,16 @@ struct TrainCommand: AsyncParsableCommand {
             let now = clock.now
             guard now - lastLine >= .seconds(1) || progress.round == rounds else { return }
             lastLine = now
+            // Before the critic's first update the rounds are cheap (no learning step yet): no ETA from them.
+            let learning = progress.criticLoss != 0
             let eta =
-                20 * progress.round < rounds || progress.round <= paceFrom.round
-                ? "ETA -"
-                : Self.eta(
-                    elapsed: now - paceFrom.instant, done: progress.round - paceFrom.round,
-                    total: rounds - paceFrom.round)
+                progress.round == rounds
+                ? "ETA 0s"
+                : !learning || 20 * progress.round < rounds || progress.round <= paceFrom.round
+                    ? "ETA -"
+                    : Self.eta(
+                        elapsed: now - paceFrom.instant, done: progress.round - paceFrom.round,
+                        total: rounds - paceFrom.round)
             paceFrom = (now, progress.round)
             // Before the critic's first update its loss is 0: "-", not a perfect critic.
             let loss = progress.criticLoss == 0 ? "-" : format(progress.criticLoss, digits: 5)

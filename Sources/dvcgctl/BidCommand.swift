@@ -21,8 +21,13 @@ struct BidCommand: AsyncParsableCommand {
     var round: UInt64?
 
     func validate() throws {
-        // The daemon's own limit and wording, refused here as a usage error, as a negative amount is.
-        guard BidRequest.accepts(amount) else { throw ValidationError(BidRequest.refusal(of: amount)) }
+        // The daemon's own limit and wording, refused here as a usage error, as a negative amount is, and named
+        // as the usage names the argument (the API's field `amount` is `<amount>` here).
+        guard BidRequest.accepts(amount) else {
+            let refusal = BidRequest.refusal(of: amount)
+            throw ValidationError(
+                refusal.hasPrefix("amount: ") ? "<amount>" + refusal.dropFirst("amount".count) : refusal)
+        }
     }
 
     func run() async throws {

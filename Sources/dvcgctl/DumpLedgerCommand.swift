@@ -119,7 +119,8 @@ struct DumpLedgerCommand: AsyncParsableCommand {
             case (nil, nil): "no ledger rows"
             case (let from?, nil): "no ledger rows from round \(from) on"
             case (nil, let to?): "no ledger rows up to round \(to)"
-            case (let from?, let to?): from == to ? "no ledger rows in round \(from)" : "no ledger rows in rounds \(from)...\(to)"
+            case (let from?, let to?):
+                from == to ? "no ledger rows in round \(from)" : "no ledger rows in rounds \(from)...\(to)"
             }
         let subject = vsp.map { " for VSP '\($0.rawValue)'" } ?? ""
         guard let status = try? await global.client.send(ControlAPI.Status.self) else { return asked + subject }

@@ -58,6 +58,11 @@ struct StatusCommand: AsyncParsableCommand {
             }
             if let truth = last.trueEfficiency {
                 efficiency.append("true \(format(truth, digits: 3)) (simulated VSPs)")
+            } else {
+                // Said, not left out: a reader who saw `true` yesterday should not wonder where it went.
+                efficiency.append(
+                    "true not known (only for a round of simulated VSPs, up to 1,000: an external VSP's utility is its own)"
+                )
             }
             if !efficiency.isEmpty { pairs.append(("efficiency", efficiency.joined(separator: ", "))) }
             if let fitted = last.fittedVSPs {

@@ -89,7 +89,9 @@ import Testing
     @Test func unknownAlgorithmsAndBiddersAreUsageErrors() throws {
         let train = try Tool.run("dvcg", ["train", "--vsps", "3", "--algorithm", "ddpg", "--out", "/tmp/x"])
         #expect(train.status == 2)
-        #expect(train.stderr.contains("--algorithm must be mfmarl, marl or maddpg"))
+        #expect(
+            train.stderr.contains("dvcg: train: --algorithm: expected mfmarl, marl or maddpg, found 'ddpg'"),
+            "\(train.stderr)")
         let evaluate = try Tool.run("dvcg", ["evaluate", "--vsps", "3", "--policy", "p", "--bidders", "collude:1"])
         #expect(evaluate.status == 2)
         let both = try Tool.run("dvcg", ["train", "--vsps", "3", "--instance", "f", "--out", "/tmp/x"])

@@ -55,8 +55,9 @@ extension ParsableCommand {
                         + "; see '\(name) --help'\n").utf8))
             Foundation.exit(2)
         }
+        let read = readingNegativeValues(given, verb: verb)
         do {
-            var command = try parseAsRoot(given)
+            var command = try parseAsRoot(read)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -71,7 +72,7 @@ extension ParsableCommand {
             }
             if exitCode(for: error) == .validationFailure {
                 FileHandle.standardError.write(
-                    Data((usageMessage(for: error, arguments: given, prefix: prefix, verb: verb) + "\n").utf8))
+                    Data((usageMessage(for: error, arguments: read, prefix: prefix, verb: verb) + "\n").utf8))
                 Foundation.exit(2)
             }
             exit(withError: error)
@@ -111,6 +112,44 @@ extension ParsableCommand {
             takesValue = nil
         }
         return (path, nil, [], level)
+    }
+
+    /// The arguments with each negative number where a value goes read as one, so that the verb's own check
+    /// says what is wrong with it (`--vsps: expected an integer in [1, 100000], found -3`): joined to the
+    /// option before it that takes a value (`--vsps=-3`), or, as the last arguments' first positional value
+    /// with no option after it, behind a `--` (`bid fleet-8 -- -5`). swift-argument-parser would read it as
+    /// an option.
+    static func readingNegativeValues(
+        _ arguments: [String],
+        verb: (path: [String], unknown: String?, choices: [String], command: any ParsableCommand.Type)
+    ) -> [String] {
+        guard verb.unknown == nil, let firstNegative = arguments.firstIndex(where: isNegativeNumber),
+            !arguments[..<firstNegative].contains("--")
+        else { return arguments }
+        let takingValues = listedOptions(of: verb.command).takingValues
+        var read: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument == "--" {
+                read += arguments[index...]
+                break
+            }
+            if takingValues[argument] != nil, index + 1 < arguments.count, isNegativeNumber(arguments[index + 1]) {
+                read.append(argument + "=" + arguments[index + 1])
+                index += 2
+                continue
+            }
+            if isNegativeNumber(argument), index > 0, takingValues[arguments[index - 1]] == nil,
+                !arguments[(index + 1)...].contains(where: { $0.hasPrefix("-") && !isNegativeNumber($0) })
+            {
+                read += ["--"] + arguments[index...]
+                break
+            }
+            read.append(argument)
+            index += 1
+        }
+        return read
     }
 
     /// The `--name` options `command`'s help lists, and those of them it lists with a value, with the value's
@@ -240,15 +279,20 @@ extension ParsableCommand {
         {
             // Options without a verb (`dvcgctl --socket /run/x.sock`): the global options belong to the verbs.
             let program = configuration.commandName ?? "command"
+            let listed = listedOptions(of: verb.command)
+            let name = String(option.prefix { $0 != "=" })
             // As swift-argument-parser says it after a verb: `missing value for '--socket <socket>'`.
             first =
-                arguments.count == 1
-                ? listedOptions(of: verb.command).takingValues[option].map { "missing value for '\(option) <\($0)>'" }
+                !listed.all.contains(name)
+                ? "unknown option '\(name)'"
+                    + (nearestWord(to: name, in: listed.all.sorted()).map { " (did you mean '\($0)'?)" } ?? "")
+                : arguments.count == 1
+                ? listed.takingValues[option].map { "missing value for '\(option) <\($0)>'" }
                     ?? "no verb given; options go with one ('\(program) VERB \(option) ...')"
                 : "no verb given; options go with one ('\(program) VERB \(option) ...')"
         } else if let (option, nearest) = unknownOption(in: arguments, of: verb.command) {
             first = "unknown option '\(option)'" + (nearest.map { " (did you mean '\($0)'?)" } ?? "")
-        } else if let index = arguments.firstIndex(where: isNegativeNumber) {
+        } else if let index = arguments.prefix(while: { $0 != "--" }).firstIndex(where: isNegativeNumber) {
             // Named by its option when it has one (`--alpha -1`); values that may be negative (a report's) parse.
             let option =
                 index > 0 && arguments[index - 1].hasPrefix("--") && arguments[index - 1] != "--"
@@ -325,6 +369,10 @@ public func requireWritable(_ path: String) throws(CommandFailure) {
     }
     let slash = path.lastIndex(of: "/")
     let folder = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+    // A file where the folder should be (`out.svg/x`): access(2) would say "Permission denied".
+    if stat(folder, &info) == 0, (info.st_mode & S_IFMT) != S_IFDIR {
+        throw .input("\(path): cannot write the file: \(folder) is not a folder")
+    }
     guard access(folder, W_OK | X_OK) == 0 else {
         throw .input("\(path): cannot write the file: \(String(cString: strerror(errno)))")
     }
@@ -355,8 +403,10 @@ public func readWholeFile(_ path: String) throws(CommandFailure) -> Data {
 }
 
 /// Writes `value` as pretty JSON with sorted keys, and a newline, to standard output.
-public func printJSON(_ value: some Encodable) throws {
+public func printJSON(_ value: some Encodable, snakeCaseKeys: Bool = false) throws {
     let encoder = JSONEncoder()
+    // The benchmarks' results are plain Swift values: their keys as every other JSON key of ours (`median_ms`).
+    if snakeCaseKeys { encoder.keyEncodingStrategy = .convertToSnakeCase }
     encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
     var text = String(decoding: try encoder.encode(value), as: UTF8.self)
     if text == "[\n\n]" { text = "[]" }  // Foundation's pretty empty array
@@ -487,4 +537,13 @@ public func valueError(_ option: String, expected: String, found: String) -> Val
 /// `--mechanism: expected dvcg or nvi, found 'dvgc' (did you mean 'dvcg'?)`.
 public func choiceError(_ option: String, _ choices: [String], found: String) -> ValidationError {
     ValidationError("\(option): \(choiceMessage(choices, found: found))")
+}
+
+/// Warns on standard error, in the programs' one format (`dvcg: bench: warning: ...`), that a benchmark runs in a
+/// debug build, whose figures mean little; with `--json` too, so that a script sees it.
+public func warnIfDebugBuild(_ prefix: String) {
+    #if DEBUG
+        FileHandle.standardError.write(
+            Data("\(prefix): warning: debug build; build with 'swift build -c release' for meaningful figures\n".utf8))
+    #endif
 }

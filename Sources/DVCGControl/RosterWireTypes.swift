@@ -402,17 +402,25 @@ public struct LedgerRow: Codable, Sendable, Equatable {
 /// The answer to `POST /v1/reload`, `/v1/pause`, `/v1/resume`, `/v1/rounds`, `DELETE /v1/vsps/{id}`
 /// and an accepted `POST /v1/vsps` or report: what happened, in one line.
 public struct ActionResponse: Codable, Sendable, Equatable {
-    /// A short machine-readable outcome, e.g. `reloaded`, `paused`, `scheduled`, `recorded`.
+    /// A short machine-readable outcome, e.g. `reloaded`, `paused`, `already_paused`, `scheduled`, `recorded`.
     public var outcome: String
     /// One line for people.
     public var message: String
     /// The round the action concerns or takes effect at, when there is one.
     public var round: UInt64?
+    /// `POST /v1/rounds`: the committed round, as `GET /v1/status` reports it (full precision).
+    public var lastRound: LastRoundStatus?
 
     /// Creates an action answer.
-    public init(outcome: String, message: String, round: UInt64? = nil) {
+    public init(outcome: String, message: String, round: UInt64? = nil, lastRound: LastRoundStatus? = nil) {
         self.outcome = outcome
         self.message = message
         self.round = round
+        self.lastRound = lastRound
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case outcome, message, round
+        case lastRound = "last_round"
     }
 }

@@ -75,8 +75,13 @@ public struct LastRoundStatus: Codable, Sendable, Equatable {
     public var pool: Double
     /// The noise scale sigma of eq. (16) (dimensionless).
     public var noiseScale: Double
-    /// How long the round took, in milliseconds.
+    /// How long the round took, in milliseconds: from its tick to its durable commit, as the daemon measured it;
+    /// for a round committed before a restart (``restored``), from its start to the write of its ledger rows
+    /// (the commit itself not included), as the ledger holds it.
     public var durationMilliseconds: Double
+    /// True when the round was committed before the daemon's last restart (its figures read back from the
+    /// ledger); absent otherwise.
+    public var restored: Bool?
     /// The number of VSPs that took part.
     public var participants: Int
     /// The bank's efficiency estimate: the welfare estimate over the VoI nets' optimum estimate, in [0, 1]
@@ -97,8 +102,9 @@ public struct LastRoundStatus: Codable, Sendable, Equatable {
     public init(
         round: UInt64, welfareEstimate: Double, pool: Double, noiseScale: Double, durationMilliseconds: Double,
         participants: Int, efficiencyEstimate: Double? = nil, trueEfficiency: Double? = nil, fittedVSPs: Int? = nil,
-        taxedAboveBid: [VSPID]? = nil, atShareFloor: [VSPID]? = nil
+        taxedAboveBid: [VSPID]? = nil, atShareFloor: [VSPID]? = nil, restored: Bool? = nil
     ) {
+        self.restored = restored
         self.taxedAboveBid = taxedAboveBid
         self.atShareFloor = atShareFloor
         self.round = round
@@ -113,7 +119,7 @@ public struct LastRoundStatus: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case round, pool, participants
+        case round, pool, participants, restored
         case welfareEstimate = "welfare_estimate"
         case noiseScale = "noise_scale"
         case durationMilliseconds = "duration_ms"

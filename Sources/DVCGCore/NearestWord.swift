@@ -1,6 +1,6 @@
 /// The word of `choices` nearest to `word` by edit distance, when at most 2 edits (or a third of its
 /// length) away, 1 for a word of up to 4 letters (`foo` is not `log`); else the one choice it begins, from 3
-/// letters on (`warn`: `warning`); else the one choice that shares its first 5 letters (`optimise`: `optimum`);
+/// letters on (`warn`: `warning`); else the one choice it abbreviates (`jsn`: `jsonl`); else the one choice that shares its first 5 letters (`optimise`: `optimum`);
 /// nil otherwise. Letters compare without case.
 package func nearestWord(to word: String, in choices: [String]) -> String? {
     let limit = word.count <= 4 ? 1 : max(2, word.count / 3)
@@ -9,9 +9,24 @@ package func nearestWord(to word: String, in choices: [String]) -> String? {
     if let nearest = scored.min(by: { $0.1 < $1.1 }) { return nearest.0 }
     let begun = choices.filter { word.count >= 3 && $0.lowercased().hasPrefix(word.lowercased()) }
     if begun.count == 1 { return begun[0] }
+    // An abbreviation: its letters in order in one choice with the same first letter (`jsn`: `jsonl`, `tbl`:
+    // `table`), from 3 letters on.
+    let abbreviated = choices.filter { word.count >= 3 && isAbbreviation(word.lowercased(), of: $0.lowercased()) }
+    if abbreviated.count == 1 { return abbreviated[0] }
     let stem = word.prefix(5)
     let sharing = choices.filter { stem.count == 5 && $0.hasPrefix(stem) }
     return sharing.count == 1 ? sharing[0] : nil
+}
+
+/// Whether `word`'s letters appear in order in `choice`, beginning with its first letter.
+private func isAbbreviation(_ word: String, of choice: String) -> Bool {
+    guard let first = word.first, choice.first == first else { return false }
+    var rest = Substring(choice)
+    for letter in word {
+        guard let index = rest.firstIndex(of: letter) else { return false }
+        rest = rest[rest.index(after: index)...]
+    }
+    return true
 }
 
 /// The Damerau-Levenshtein (optimal string alignment) distance between `a` and `b`: insertions,

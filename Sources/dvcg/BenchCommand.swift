@@ -7,6 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract:
             "Measure the speed of the optimum solver, the neural networks, rounds and the control socket (use a release build).",
+        usage: "dvcg bench <verb> [<option> ...]",
         subcommands: [
             BenchOptimumCommand.self, BenchNNCommand.self, BenchTrainCommand.self, BenchRoundCommand.self,
             BenchControlCommand.self,

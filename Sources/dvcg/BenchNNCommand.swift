@@ -57,12 +57,13 @@ struct BenchNNCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        warnIfDebugBuild("dvcg: bench: nn")
         if let peer {
             let workloads = try PeerWorkloads(
                 vsps: vsps, repetitions: repetitions, folder: URL(fileURLWithPath: peer)
             ).run()
             if json {
-                try printJSON(workloads)
+                try printJSON(workloads, snakeCaseKeys: true)
             } else {
                 for w in workloads {
                     print("\(w.name) N = \(w.vsps): \(String(format: "%.1f", w.medianMicroseconds)) us")
@@ -137,11 +138,11 @@ struct BenchNNCommand: AsyncParsableCommand {
                 medianMicroseconds: median(parts[2]), targetMicroseconds: nil),
         ]
         if json {
-            try printJSON(results)
+            // Names without the table's indentation of the step's parts.
+            try printJSON(
+                results.map { Result(name: $0.name.trimmingCharacters(in: .whitespaces), medianMicroseconds: $0.medianMicroseconds, targetMicroseconds: $0.targetMicroseconds) },
+                snakeCaseKeys: true)
         } else {
-            #if DEBUG
-                print("warning: debug build; build with `swift build -c release` for meaningful figures")
-            #endif
             print(
                 "dvcg bench nn: K = \(k), \(levels) levels, actor \(architecture.actor), critic \(architecture.critic), voi \(architecture.voi), median of \(repetitions)"
             )

@@ -46,10 +46,7 @@ struct BenchOptimumCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        #if DEBUG
-            FileHandle.standardError.write(
-                Data("warning: debug build; build with `swift build -c release` for meaningful figures\n".utf8))
-        #endif
+        warnIfDebugBuild("dvcg: bench: optimum")
         let solver = WelfareOptimizer()
         let clock = ContinuousClock()
         var rows: [Row] = []

@@ -59,10 +59,7 @@ struct BenchRoundCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        #if DEBUG
-            FileHandle.standardError.write(
-                Data("warning: debug build; build with `swift build -c release` for meaningful figures\n".utf8))
-        #endif
+        warnIfDebugBuild("dvcg: bench: round")
         var results: [Result] = []
         var policies: [(name: String, checkpoint: PolicyCheckpoint)] = []
         for path in policy {
@@ -127,7 +124,7 @@ struct BenchRoundCommand: AsyncParsableCommand {
             }
         }
         if json {
-            try printJSON(results)
+            try printJSON(results, snakeCaseKeys: true)
             return
         }
         var rows = [["policy", "vsps", "learning", "median ms", "p99 ms", "fit ms", "total ms", "max RSS MB"]]

@@ -14,6 +14,7 @@ struct DVCGCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dvcg",
         abstract: "Offline tool for the dual-currency VCG auction with value of information (DVCG).",
+        usage: "dvcg <verb> [<argument> ...]",
         discussion: """
             Computes the exact social-welfare optimum and VCG payments of an instance, draws instances \
             from the paper's distributions, writes, inspects, trains and evaluates policy checkpoints, runs \

@@ -155,7 +155,7 @@ struct EvaluateCommand: AsyncParsableCommand {
             print("note         \(note)")
         }
         print("")
-        var rows = [["vsp", "bid (VC)", "tax (VC)", "net profit (VC)", "utility (VC)"]]
+        var rows = [["VSP", "bid (VC)", "tax (VC)", "net profit (VC)", "utility (VC)"]]
         for v in report.vsps {
             rows.append([
                 v.id, format(v.bid, digits: 2), format(v.tax, digits: 2), format(v.netProfit, digits: 2),

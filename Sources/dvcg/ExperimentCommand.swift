@@ -11,6 +11,7 @@ struct ExperimentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "experiment",
         abstract: "Reproduce the paper's experiments as CSV and SVG files (use a release build).",
+        usage: "dvcg experiment <verb> [<option> ...]",
         subcommands: [
             WelfareExperimentCommand.self, ConvergenceExperimentCommand.self, DSICExperimentCommand.self,
             CollusionExperimentCommand.self, AblationExperimentCommand.self, ExchangeExperimentCommand.self,

@@ -31,7 +31,9 @@ struct InspectCommand: AsyncParsableCommand {
     func validate() throws {
         // As dvcgd.yaml: at least one resource is needed.
         guard resources >= 1 else {
-            throw ValidationError("--resources \(resources): a configuration has at least one resource")
+            throw valueError(
+                "--resources", expected: "an integer >= 1 (a configuration has at least one resource)",
+                found: "\(resources)")
         }
     }
 

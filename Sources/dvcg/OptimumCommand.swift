@@ -51,10 +51,14 @@ struct OptimumCommand: AsyncParsableCommand {
             "social welfare   \(format(report.welfare, digits: 2)) VC  (certified gap <= \(String(format: "%.1e", report.gap_bound)) VC)"
         )
         print("VSPs             \(problem.vspCount)")
-        print("capacities       \(problem.capacities.map { format($0, digits: 4) }.joined(separator: ", "))")
+        print("capacities       \(problem.capacities.map { "\($0)" }.joined(separator: ", "))")
         print("")
+        // The paper's three resources by name, as dvcgctl's tables have them; other instances by number.
+        let names =
+            problem.capacities.count == TestbedConfiguration.paperResources.count
+            ? TestbedConfiguration.paperResources.map(\.name) : problem.capacities.indices.map { "resource \($0)" }
         var rows = [
-            ["vsp"] + problem.capacities.indices.map { "s[\($0)]" } + [
+            ["VSP"] + names.map { "\($0) (share)" } + [
                 "utility (VC)", "SW_-i (VC)", "VCG payment (VC)",
             ]
         ]
@@ -62,7 +66,7 @@ struct OptimumCommand: AsyncParsableCommand {
         for i in 0..<problem.vspCount {
             let utility = (try? problem.utilities[i].value(at: report.allocation[i])) ?? 0
             rows.append(
-                [ids[i].rawValue] + report.allocation[i].map { format($0, digits: 6) }
+                [ids[i].rawValue] + report.allocation[i].map { format($0, digits: 4) }
                     + [
                         format(utility, digits: 2), format(report.welfare_without[i], digits: 2),
                         format(report.vcg_payments[i], digits: 2),

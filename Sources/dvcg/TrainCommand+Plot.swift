@@ -33,7 +33,13 @@ extension TrainCommand {
             guard svg.hasPrefix(open) else { return svg }
             return #"<svg y="\#(y)" "# + svg.dropFirst(open.count)
         }
-        return open + #"width="640" height="800">"# + "\n" + placed(ratio, y: 0) + "\n" + placed(loss, y: 400)
+        // No update of the critic in the rounds trained (fewer than the bill's warm-up): the panel says so.
+        let lossPanel =
+            criticLoss.isEmpty
+            ? #"<svg y="400" width="640" height="400"><text x="320" y="30" text-anchor="middle" font-size="16">Critic loss</text>"#
+                + #"<text x="320" y="200" text-anchor="middle" font-size="13">no update of the critic in these rounds</text></svg>"#
+            : placed(loss, y: 400)
+        return open + #"width="640" height="800">"# + "\n" + placed(ratio, y: 0) + "\n" + lossPanel
             + "\n</svg>\n"
     }
 

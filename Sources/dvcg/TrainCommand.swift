@@ -139,14 +139,33 @@ struct TrainCommand: AsyncParsableCommand {
         return a...b
     }
 
+    /// Options only the shared policy's training (`--markets random`) reads.
+    static let randomMarketOptions = ["--prior-steps", "--rl-episodes", "--meta-steps", "--imitation-steps"]
+    /// Options only a per-VSP policy's training (`--markets instance`) reads: its rounds, exploration and bill.
+    static let instanceOptions = [
+        "--instance", "--plot", "--seed", "--algorithm", "--mechanism", "--rounds", "--episode", "--eval-every",
+        "--exploration", "--epsilon-start", "--epsilon-end", "--share-scaled-reward", "--bill-capacity",
+        "--restart-below-fit", "--restart-patience", "--initial",
+    ]
+
+    /// The first of `options` the command line gives (before a `--`), as `--name` or `--name=value`.
+    static func firstGiven(of options: [String], in arguments: [String] = CommandLine.arguments) -> String? {
+        let given = arguments.prefix { $0 != "--" }.map { String($0.prefix { $0 != "=" }) }
+        return options.first { given.contains($0) }
+    }
+
     func validate() throws {
         guard ["instance", "random"].contains(markets) else {
             throw choiceError("--markets", ["instance", "random"], found: markets)
         }
+        // An option the chosen training does not read is refused, not silently ignored (eighth tour).
+        if let option = Self.firstGiven(of: markets == "random" ? Self.instanceOptions : Self.randomMarketOptions) {
+            throw ValidationError(
+                markets == "random"
+                    ? "\(option): applies to --markets instance (a per-VSP policy trained over rounds); --markets random trains the shared policy without rounds"
+                    : "\(option): applies to --markets random (the shared policy) only")
+        }
         if markets == "random" {
-            guard instance == nil else {
-                throw ValidationError("--markets random trains on drawn markets; drop --instance.")
-            }
             if vsps != nil, sizeRange.map({ $0.lowerBound >= 1 }) != true {
                 throw valueError("--vsps", expected: "N or a range A...B with 1 <= A <= B", found: "'\(vsps!)'")
             }
@@ -177,9 +196,6 @@ struct TrainCommand: AsyncParsableCommand {
         }
         guard restartPatience >= 1 else {
             throw valueError("--restart-patience", expected: "an integer >= 1", found: "\(restartPatience)")
-        }
-        if plot != nil, markets == "random" {
-            throw ValidationError("--plot draws the rounds of --markets instance; the shared policy has no rounds.")
         }
         guard billCapacity >= 128 else {
             throw valueError(
@@ -227,7 +243,8 @@ struct TrainCommand: AsyncParsableCommand {
         var criticLoss: [(round: Int, loss: Double)] = []
         let result = try PolicyTrainer.train(instance: problem, configuration: configuration, initial: startingPolicy) {
             progress in
-            if plot != nil, progress.criticLoss.isFinite { criticLoss.append((progress.round, progress.criticLoss)) }
+            // Before the critic's first update its loss reads 0: no point, as the progress line says "-".
+            if plot != nil, progress.criticLoss.isFinite, progress.criticLoss != 0 { criticLoss.append((progress.round, progress.criticLoss)) }
             let now = clock.now
             guard now - lastLine >= .seconds(1) || progress.round == rounds else { return }
             lastLine = now
@@ -274,6 +291,15 @@ struct TrainCommand: AsyncParsableCommand {
         print(
             "wrote \(out): best greedy welfare/optimum \(format(result.bestRatio)) at round \(result.bestRound) "
                 + "(optimum \(format(result.optimum, digits: 2)) VC, \(format(seconds, digits: 1)) s)")
+        // A policy that serves less than splitting every resource equally is said to be so (eighth tour).
+        let equalSplit = result.optimum > 0 ? problem.equalSplitWelfare() / result.optimum : 0
+        if result.bestRatio < equalSplit {
+            FileHandle.standardError.write(
+                Data(
+                    ("dvcg: train: warning: the best greedy welfare/optimum \(format(result.bestRatio)) is below the "
+                        + "equal split's \(format(equalSplit)): train longer (--rounds, --exploration) or serve the "
+                        + "shared policy (--markets random)\n").utf8))
+        }
     }
 
     /// `--markets random`: the shared policy (``SharedPolicyTrainer``).

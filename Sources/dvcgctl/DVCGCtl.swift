@@ -10,6 +10,7 @@ struct DVCGCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dvcgctl",
         abstract: "Inspect and steer the DVCG auction daemon dvcgd over its control socket.",
+        usage: "dvcgctl [--socket <path>] [--json] <verb> [<argument> ...]",
         discussion: """
             Talks HTTP/1.1 + JSON to dvcgd's Unix socket. Errors are one line, `dvcgctl: VERB: message`. \
             Exit status: 0 ok, 1 refused by the daemon (its message is printed), 2 usage error, 3 daemon \

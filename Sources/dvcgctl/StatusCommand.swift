@@ -82,7 +82,10 @@ struct StatusCommand: AsyncParsableCommand {
             pairs += [
                 (
                     "round duration",
-                    "\(format(last.durationMilliseconds, digits: 3)) ms (the VoI fit after it not included)"
+                    last.restored == true
+                        ? "\(format(last.durationMilliseconds, digits: 3)) ms from its start to its ledger write "
+                            + "(committed before the restart; the commit and the VoI fit after it not included)"
+                        : "\(format(last.durationMilliseconds, digits: 3)) ms (the VoI fit after it not included)"
                 )
             ]
         } else {
@@ -136,13 +139,13 @@ struct StatusCommand: AsyncParsableCommand {
 /// The ledger's rounds for people: `612 rounds`, `463 rounds (150...612; older ones archived)`, or with archived
 /// rounds between the oldest and the last, `453 rounds (150...612, 10 of them archived; ...)`.
 func ledgerRounds(_ status: StatusResponse) -> String {
-    guard let first = status.ledgerFirstRound, status.ledgerRounds > 0 else { return "\(status.ledgerRounds) rounds" }
+    guard let first = status.ledgerFirstRound, status.ledgerRounds > 0 else { return counted(Int(status.ledgerRounds), "round") }
     let last = status.lastRound?.round ?? first + UInt64(status.ledgerRounds) - 1
     let span = last >= first ? last - first + 1 : 0
     let inside = span > UInt64(status.ledgerRounds) ? span - UInt64(status.ledgerRounds) : 0
-    guard first > 1 || inside > 0 else { return "\(status.ledgerRounds) rounds" }
+    guard first > 1 || inside > 0 else { return counted(Int(status.ledgerRounds), "round") }
     var parts = ["\(first)...\(last)"]
     if inside > 0 { parts[0] += ", \(inside) of them archived" }
     if first > 1 { parts.append("older ones archived") }
-    return "\(status.ledgerRounds) rounds (\(parts.joined(separator: "; ")))"
+    return "\(counted(Int(status.ledgerRounds), "round")) (\(parts.joined(separator: "; ")))"
 }

@@ -20,5 +20,10 @@ import Testing
         #expect(nearestWord(to: "crit", in: levels) == "critical")
         #expect(nearestWord(to: "ca", in: ["cache", "seed"]) == nil, "fewer than 3 letters begin nothing")
         #expect(nearestWord(to: "vsp-", in: ["vsp-10", "vsp-11"]) == nil, "it begins two")
+        let formats = ["table", "jsonl", "csv"]
+        #expect(nearestWord(to: "jsn", in: formats) == "jsonl", "the one choice it abbreviates")
+        #expect(nearestWord(to: "tbl", in: formats) == "table")
+        #expect(nearestWord(to: "sjn", in: formats) == nil, "an abbreviation begins with the choice's first letter")
+        #expect(nearestWord(to: "vsp", in: ["vsp-10", "vsp-11"]) == nil, "it abbreviates two")
     }
 }

@@ -64,8 +64,14 @@ struct AuctionFixture {
         #expect(try Ledger(path: fixture.configuration.ledgerPath).recover().engineStateDeltas.count == 7)
         #expect(await restarted.snapshot().openRound == RoundNumber(1_001))
         #expect(await restarted.snapshot().vsps == 4)
+        // Status says the restored round's figures are the ledger's (its duration without the commit), and
+        // the next round's are measured again.
+        let restoredStatus = StatusResponse(await restarted.snapshot(), now: Date())
+        #expect(restoredStatus.lastRound?.round == 1_000 && restoredStatus.lastRound?.restored == true)
         let next = await restarted.runRound()
         #expect(next?.round == RoundNumber(1_001))
+        let measured = StatusResponse(await restarted.snapshot(), now: Date())
+        #expect(measured.lastRound?.round == 1_001 && measured.lastRound?.restored == nil)
     }
 
     @Test func rosterChangesApplyAtTheNextBoundaryAndSurviveARestart() async throws {
@@ -152,7 +158,7 @@ struct AuctionFixture {
         #expect(snapshot.state.committed?.summary?.participants == 2)
         #expect(snapshot.state.committed?.summary?.welfareEstimate == outcome.welfareEstimate)
         #expect(snapshot.state.standings[try VSPID("sim-0")]?.shares == outcome.entries[0].realisedShares)
-        #expect(snapshot.statusLine.hasPrefix("round 1: 2 VSPs, welfare "))
+        #expect(snapshot.statusLine.hasPrefix("round 1: 2 VSPs, welfare estimate "))
 
         var state = snapshot.state
         let removal = RosterEvent(

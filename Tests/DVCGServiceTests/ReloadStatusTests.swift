@@ -36,14 +36,14 @@ import Testing
         #expect(await auctioneer.reload(trigger: "test").succeeded == false)
         for _ in 0..<3 { await auctioneer.runRound() }
         let refused = await auctioneer.snapshot().statusLine
-        #expect(refused.hasPrefix("round 3: 1 VSPs, welfare "))
+        #expect(refused.hasPrefix("round 3: 1 VSP, welfare estimate "))
         #expect(refused.contains("; reload failed, serving the previous policy: "))
         #expect(refused.contains("K = 2"))
 
         try shipped.write(to: URL(fileURLWithPath: fixture.folder + "/policy.safetensors"))
         #expect(await auctioneer.reload(trigger: "test").succeeded)
         await auctioneer.runRound()
-        #expect(await auctioneer.snapshot().statusLine.hasPrefix("round 4: 1 VSPs, welfare "))
+        #expect(await auctioneer.snapshot().statusLine.hasPrefix("round 4: 1 VSP, welfare estimate "))
         #expect(await !auctioneer.snapshot().statusLine.contains("reload failed"))
 
         // A change that needs a restart is refused at the key's value, as configuration errors are.

@@ -63,7 +63,7 @@ import Testing
         let negative = try Tool.run("dvcg", ["instance", "--vsps", "-3"])
         #expect(negative.status == 2)
         #expect(
-            Self.firstLine(negative).hasPrefix("dvcg: instance: --vsps: expected no negative number, found -3"),
+            Self.firstLine(negative).hasPrefix("dvcg: instance: --vsps: expected an integer in [1, 100000], found -3"),
             "\(negative.stderr)")
         // One wording for a value out of its range or choices, ours and swift-argument-parser's alike.
         for (arguments, message) in [
@@ -78,6 +78,16 @@ import Testing
             ),
             (["instance", "--vsps", "x"], "dvcg: instance: --vsps: expected a number, found 'x'"),
             (["help", "optimu"], "dvcg: help: unknown verb 'optimu' (did you mean 'optimum'?)"),
+            // Eighth tour: an option the chosen training does not read is refused, not ignored.
+            (
+                ["train", "--markets", "random", "--plot", "x.svg", "--out", "p"],
+                "dvcg: train: --plot: applies to --markets instance (a per-VSP policy trained over rounds); --markets random trains the shared policy without rounds"
+            ),
+            (
+                ["train", "--vsps", "3", "--prior-steps", "10", "--out", "p"],
+                "dvcg: train: --prior-steps: applies to --markets random (the shared policy) only"
+            ),
+            (["bench", "nn", "--vsps", "-2"], "dvcg: bench: nn: --vsps: expected an integer >= 1, found -2"),
         ] {
             let refused = try Tool.run("dvcg", arguments)
             #expect(refused.status == 2, "\(arguments): \(refused.stderr)")
@@ -90,7 +100,11 @@ import Testing
                 == "dvcg: inspect: unknown option '--resorces' (did you mean '--resources'?); see 'dvcg inspect --help'",
             "\(misspelt.stderr)")
         let noResources = try Tool.run("dvcg", ["inspect", "--resources", "0", "x.safetensors"])
-        #expect(noResources.status == 2 && noResources.stderr.contains("--resources 0: a configuration has at least"))
+        #expect(
+            noResources.status == 2
+                && noResources.stderr.contains(
+                    "--resources: expected an integer >= 1 (a configuration has at least one resource), found 0"),
+            "\(noResources.stderr)")
         let nested = try Tool.run("dvcg", ["bench", "optimun"])
         #expect(
             Self.firstLine(nested)
@@ -136,7 +150,8 @@ import Testing
         let negative = try Tool.run("dvcgctl", ["bid", "fleet-8", "-5"])
         #expect(negative.status == 2)
         #expect(
-            Self.firstLine(negative).hasPrefix("dvcgctl: bid: <amount>: expected no negative number, found -5"),
+            Self.firstLine(negative).hasPrefix(
+                "dvcgctl: bid: <amount>: expected a finite number of VC in [0, 1e12], found -5"),
             "\(negative.stderr)")
         let invalid = try Tool.run("dvcgctl", ["dump-ledger", "--from", "9", "--to", "3"])
         #expect(invalid.status == 2)
@@ -194,7 +209,7 @@ import Testing
             (["--socket", "/x.sock"], "dvcgctl: no verb given; options go with one ('dvcgctl VERB --socket ...')"),
             (
                 ["add-vsp", "f", "--beta", "1", "--xi", "1,2,3", "--alpha", "-1"],
-                "dvcgctl: add-vsp: --alpha: expected no negative number, found -1"
+                "dvcgctl: add-vsp: --alpha: expected a finite number in (0, 1e12], found -1"
             ),
             (
                 ["add-vsp", "f", "--beta", "1", "--xi", "1,2,3", "--bidding", "scaled:1e13"],
@@ -213,15 +228,29 @@ import Testing
             (["bid", "f", "x"], "dvcgctl: bid: <amount>: expected a number, found 'x'"),
             (
                 ["bid", "--round", "3", "f", "--", "-5"],
-                "dvcgctl: bid: <amount>: expected no negative number, found -5"
+                "dvcgctl: bid: <amount>: expected a finite number of VC in [0, 1e12], found -5"
             ),
             (["dump-ledger", "--from", "1.5"], "dvcgctl: dump-ledger: --from: expected an integer, found '1.5'"),
             (["help", "stat"], "dvcgctl: help: unknown verb 'stat' (did you mean 'status'?)"),
+            // Eighth tour: an unknown option without a verb is named as such; an abbreviation gets its choice.
+            (["--bogus"], "dvcgctl: unknown option '--bogus'"),
+            (["-V"], "dvcgctl: unknown option '-V'"),
+            (["status", "--jsno"], "dvcgctl: status: unknown option '--jsno' (did you mean '--json'?)"),
+            (
+                ["dump-ledger", "--format", "jsn"],
+                "dvcgctl: dump-ledger: --format: expected table, jsonl or csv, found 'jsn' (did you mean 'jsonl'?)"
+            ),
         ] {
             let refused = try Tool.run("dvcgctl", arguments)
             #expect(refused.status == 2, "\(arguments): \(refused.stderr)")
             #expect(Self.firstLine(refused).hasPrefix(message + "; see "), "\(refused.stderr)")
         }
+        // A file where the output's folder should be is said to be one, not "Permission denied" (eighth tour).
+        let underAFile = try Tool.run("dvcg", ["train", "--vsps", "3", "--rounds", "5", "--out", file + "/p.safetensors"])
+        #expect(
+            underAFile.status == 2
+                && underAFile.stderr.contains("cannot write the file: \(file) is not a folder"),
+            "\(underAFile.stderr)")
         let folder = try Tool.run("dvcg", ["inspect", FileManager.default.temporaryDirectory.path])
         #expect(folder.status == 2 && folder.stderr.contains(": cannot read the file: a folder"), "\(folder.stderr)")
         let list = try Tool.run("dvcgctl", ["archive", "--list", "--before", "5"])

@@ -63,10 +63,10 @@ import Testing
             ]),
         Case(
             name: "too long a duration", yaml: valid.replacingOccurrences(of: "period: 1s", with: "period: 1000000h"),
-            errors: ["1:9: period: the duration is too long (at most 31 years), found '1000000h'"]),
+            errors: ["1:9: period: expected a duration of at most 31 years, found '1000000h'"]),
         Case(
             name: "zero duration", yaml: valid.replacingOccurrences(of: "period: 1s", with: "period: 0ms"),
-            errors: ["1:9: period: the duration must be positive"]),
+            errors: ["1:9: period: expected a positive duration such as 250ms or 1s, found '0ms'"]),
         Case(
             name: "unknown key", yaml: valid.replacingOccurrences(of: "period: 1s", with: "period: 1s\nperod: 2s"),
             errors: [

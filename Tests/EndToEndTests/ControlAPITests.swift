@@ -89,6 +89,17 @@ import Testing
         #expect(ran.status == 0 && ran.stdout.hasPrefix("round \(round + 1): "), "\(ran.stdout)")
         #expect(try Self.ctl(fixture, ["resume"]).stdout.contains("runs at the next tick"))
         #expect(try Self.ctl(fixture, ["pause", "--json"]).stdout.contains(#""outcome" : "paused""#))
+        // A second pause changes nothing, and says so to a script too (eighth tour).
+        #expect(try Self.ctl(fixture, ["pause", "--json"]).stdout.contains(#""outcome" : "already_paused""#))
+        // round --json carries the round's figures at full precision, as status does.
+        let ranJSON = try Self.ctl(fixture, ["round", "--json"])
+        let ranObject =
+            try JSONSerialization.jsonObject(with: Data(ranJSON.stdout.utf8)) as? [String: Any] ?? [:]
+        let figures = ranObject["last_round"] as? [String: Any] ?? [:]
+        #expect(
+            ranObject["outcome"] as? String == "committed" && figures["round"] as? Int == ranObject["round"] as? Int
+                && figures["welfare_estimate"] as? Double != nil && figures["participants"] as? Int != nil,
+            "\(ranJSON.stdout)")
         let reload = try Self.ctl(fixture, ["reload"])
         #expect(reload.status == 0 && reload.stdout.contains("policy"), "\(reload.stdout)\(reload.stderr)")
 

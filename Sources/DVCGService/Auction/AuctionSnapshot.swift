@@ -55,13 +55,13 @@ public struct AuctionSnapshot: Sendable {
 
     /// The state and last round, as STATUS= begins.
     private var auctionLine: String {
-        if state.paused { return "paused; \(vsps) VSPs; next round \(openRound)" }
-        guard let committed = state.committed else { return "waiting for round \(openRound); \(vsps) VSPs" }
+        if state.paused { return "paused; \(counted(vsps, "VSP")); next round \(openRound)" }
+        guard let committed = state.committed else { return "waiting for round \(openRound); \(counted(vsps, "VSP"))" }
         // A round committed before a restart: say what was restored.
         guard let summary = committed.summary, !committed.restored else {
-            return "restored after round \(committed.round): \(vsps) VSPs; next round \(openRound)"
+            return "restored after round \(committed.round): \(counted(vsps, "VSP")); next round \(openRound)"
         }
         return
-            "round \(committed.round): \(summary.participants) VSPs, welfare \(String(format: "%.3f", summary.welfareEstimate))"
+            "round \(committed.round): \(counted(summary.participants, "VSP")), welfare estimate \(String(format: "%.2f", summary.welfareEstimate)) VC"
     }
 }

@@ -162,7 +162,7 @@ struct YAMLReader {
     mutating func duration(_ node: Node, at path: String) -> Duration? {
         guard let text = node.scalar?.string, let duration = Self.parseDuration(text) else {
             if let text = node.scalar?.string, Self.seconds(of: text) != nil {
-                report("the duration is too long (at most 31 years), found \(describe(node))", at: node, path: path)
+                report("expected a duration of at most 31 years, found \(describe(node))", at: node, path: path)
             } else {
                 report(
                     "expected a duration such as 250ms, 1s, 1.5s or 2m, found \(describe(node))", at: node, path: path)
@@ -170,7 +170,7 @@ struct YAMLReader {
             return nil
         }
         guard duration > .zero else {
-            report("the duration must be positive", at: node, path: path)
+            report("expected a positive duration such as 250ms or 1s, found \(describe(node))", at: node, path: path)
             return nil
         }
         return duration

@@ -70,6 +70,9 @@ struct ArchiveRoutes {
                 do {
                     let record = try ledger.deleteArchived(
                         digest.plan, crc32: body.crc32, bytes: body.bytes, file: body.file)
+                    // Status (and dump-ledger's "the ledger holds rounds ...") says the new range at once, not
+                    // from the next round on.
+                    await auctioneer.publishStatus()
                     environment.logger.notice(
                         "archived rounds",
                         metadata: [

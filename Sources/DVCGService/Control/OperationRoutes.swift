@@ -27,7 +27,7 @@ struct OperationRoutes {
             do throws(LedgerError) { changed = try await auctioneer.pause() } catch { throw Self.unrecorded(error) }
             let next = await auctioneer.snapshot().openRound
             return ActionResponse(
-                outcome: "paused", message: "\(changed ? "" : "already ")paused before round \(next)", round: next.value
+                outcome: changed ? "paused" : "already_paused", message: "\(changed ? "" : "already ")paused before round \(next)", round: next.value
             )
         }
         routes.register(ControlAPI.Resume.self, environment) {
@@ -35,7 +35,7 @@ struct OperationRoutes {
             do throws(LedgerError) { changed = try await auctioneer.resume() } catch { throw Self.unrecorded(error) }
             let next = await auctioneer.snapshot().openRound
             return ActionResponse(
-                outcome: "resumed", message: "\(changed ? "" : "already running: ")round \(next) runs at the next tick",
+                outcome: changed ? "resumed" : "already_running", message: "\(changed ? "" : "already running: ")round \(next) runs at the next tick",
                 round: next.value)
         }
         routes.register(ControlAPI.RunRound.self, environment) {
@@ -49,11 +49,13 @@ struct OperationRoutes {
                     .serviceUnavailable, "round_abandoned",
                     "the round was abandoned (see the daemon's log); nothing was committed")
             }
+            let status = StatusResponse(await auctioneer.snapshot(), now: Date())
             return ActionResponse(
                 outcome: "committed",
                 message:
-                    "round \(outcome.round): \(outcome.entries.count) VSPs, welfare estimate \(String(format: "%.2f", outcome.welfareEstimate)) VC",
-                round: outcome.round.value)
+                    "round \(outcome.round): \(counted(outcome.entries.count, "VSP")), welfare estimate \(String(format: "%.2f", outcome.welfareEstimate)) VC",
+                round: outcome.round.value,
+                lastRound: status.lastRound?.round == outcome.round.value ? status.lastRound : nil)
         }
         return routes
     }

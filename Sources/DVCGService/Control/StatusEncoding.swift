@@ -29,7 +29,8 @@ extension StatusResponse {
                     participants: summary.participants, efficiencyEstimate: summary.efficiencyEstimate,
                     trueEfficiency: summary.trueEfficiency, fittedVSPs: summary.fittedVSPs,
                     taxedAboveBid: summary.taxedAboveBid.isEmpty ? nil : summary.taxedAboveBid,
-                    atShareFloor: summary.atShareFloor.isEmpty ? nil : summary.atShareFloor)
+                    atShareFloor: summary.atShareFloor.isEmpty ? nil : summary.atShareFloor,
+                    restored: committed.restored ? true : nil)
             }
         }
         let fault = state.ledgerHealth.fault

@@ -156,8 +156,14 @@ public enum Daemon {
                     service: ArchiveService(ledger: ledger, retention: retention, directory: directory, logger: logger))
             )
         }
+        // swift-service-lifecycle's own lines at debug ("Starting service sl-service=AuctionService<...>(...)")
+        // print whole service values, and say "Service finished" of services that ended as designed: at
+        // log.level debug they would bury our own lines, so the group logs from info up.
+        var groupLogger = logger
+        groupLogger.logLevel = max(logger.logLevel, .info)
         let group = ServiceGroup(
-            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: groupLogger))
         try await group.run()
     }
 }

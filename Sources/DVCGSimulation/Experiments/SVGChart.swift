@@ -60,7 +60,8 @@ public struct SVGChart: Sendable {
             y1 += 1
         }
         let pad = 0.05 * (y1 - y0)
-        y0 -= pad
+        // Values that are never negative (a loss, a ratio) get no negative tick from the padding.
+        y0 = ys.min()! >= 0 ? max(0, y0 - pad) : y0 - pad
         y1 += pad
         let sx: (Double) -> Double = { left + (tx($0) - x0) / max(x1 - x0, 1e-12) * (width - left - right) }
         let sy: (Double) -> Double = { top + (y1 - $0) / (y1 - y0) * (height - top - bottom) }

@@ -287,9 +287,9 @@ extension ParsableCommand {
                 ? "unknown option '\(name)'"
                     + (nearestWord(to: name, in: listed.all.sorted()).map { " (did you mean '\($0)'?)" } ?? "")
                 : arguments.count == 1
-                ? listed.takingValues[option].map { "missing value for '\(option) <\($0)>'" }
-                    ?? "no verb given; options go with one ('\(program) VERB \(option) ...')"
-                : "no verb given; options go with one ('\(program) VERB \(option) ...')"
+                    ? listed.takingValues[option].map { "missing value for '\(option) <\($0)>'" }
+                        ?? "no verb given; options go with one ('\(program) VERB \(option) ...')"
+                    : "no verb given; options go with one ('\(program) VERB \(option) ...')"
         } else if let (option, nearest) = unknownOption(in: arguments, of: verb.command) {
             first = "unknown option '\(option)'" + (nearest.map { " (did you mean '\($0)'?)" } ?? "")
         } else if let index = arguments.prefix(while: { $0 != "--" }).firstIndex(where: isNegativeNumber) {

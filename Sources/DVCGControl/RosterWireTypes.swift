@@ -384,7 +384,7 @@ public struct LedgerRow: Codable, Sendable, Equatable {
             ([String(round), vsp.rawValue, n(bid), n(loan)] + realisedShares.map(n)
             + [
                 n(utilityEstimate), n(externality), n(interest), n(alphaHat), n(tax),
-                voiFitted.map { $0 ? "1" : "0" } ?? "",
+                voiFitted.map { $0 ? "true" : "false" } ?? "",
             ]).joined(separator: ",")
     }
 

@@ -140,7 +140,11 @@ struct BenchNNCommand: AsyncParsableCommand {
         if json {
             // Names without the table's indentation of the step's parts.
             try printJSON(
-                results.map { Result(name: $0.name.trimmingCharacters(in: .whitespaces), medianMicroseconds: $0.medianMicroseconds, targetMicroseconds: $0.targetMicroseconds) },
+                results.map {
+                    Result(
+                        name: $0.name.trimmingCharacters(in: .whitespaces), medianMicroseconds: $0.medianMicroseconds,
+                        targetMicroseconds: $0.targetMicroseconds)
+                },
                 snakeCaseKeys: true)
         } else {
             print(

@@ -244,7 +244,9 @@ struct TrainCommand: AsyncParsableCommand {
         let result = try PolicyTrainer.train(instance: problem, configuration: configuration, initial: startingPolicy) {
             progress in
             // Before the critic's first update its loss reads 0: no point, as the progress line says "-".
-            if plot != nil, progress.criticLoss.isFinite, progress.criticLoss != 0 { criticLoss.append((progress.round, progress.criticLoss)) }
+            if plot != nil, progress.criticLoss.isFinite, progress.criticLoss != 0 {
+                criticLoss.append((progress.round, progress.criticLoss))
+            }
             let now = clock.now
             guard now - lastLine >= .seconds(1) || progress.round == rounds else { return }
             lastLine = now

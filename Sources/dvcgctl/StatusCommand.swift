@@ -139,7 +139,9 @@ struct StatusCommand: AsyncParsableCommand {
 /// The ledger's rounds for people: `612 rounds`, `463 rounds (150...612; older ones archived)`, or with archived
 /// rounds between the oldest and the last, `453 rounds (150...612, 10 of them archived; ...)`.
 func ledgerRounds(_ status: StatusResponse) -> String {
-    guard let first = status.ledgerFirstRound, status.ledgerRounds > 0 else { return counted(Int(status.ledgerRounds), "round") }
+    guard let first = status.ledgerFirstRound, status.ledgerRounds > 0 else {
+        return counted(Int(status.ledgerRounds), "round")
+    }
     let last = status.lastRound?.round ?? first + UInt64(status.ledgerRounds) - 1
     let span = last >= first ? last - first + 1 : 0
     let inside = span > UInt64(status.ledgerRounds) ? span - UInt64(status.ledgerRounds) : 0

@@ -29,7 +29,7 @@ import Testing
         #expect(row.csvLine == "7,vsp-1,120.5,118.0,0.25,0.5,0.0,119.0,2.0,1.0,1.25,3.25,")
         var fitted = row
         fitted.voiFitted = true
-        #expect(fitted.csvLine.hasSuffix(",3.25,1"))
+        #expect(fitted.csvLine.hasSuffix(",3.25,true"), "a boolean as JSON writes it")
     }
 
     /// A CSV number is the shortest form that reads back to the value at its precision: a Float32 network's

@@ -246,7 +246,8 @@ import Testing
             #expect(Self.firstLine(refused).hasPrefix(message + "; see "), "\(refused.stderr)")
         }
         // A file where the output's folder should be is said to be one, not "Permission denied" (eighth tour).
-        let underAFile = try Tool.run("dvcg", ["train", "--vsps", "3", "--rounds", "5", "--out", file + "/p.safetensors"])
+        let underAFile = try Tool.run(
+            "dvcg", ["train", "--vsps", "3", "--rounds", "5", "--out", file + "/p.safetensors"])
         #expect(
             underAFile.status == 2
                 && underAFile.stderr.contains("cannot write the file: \(file) is not a folder"),

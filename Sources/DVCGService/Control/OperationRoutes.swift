@@ -27,7 +27,8 @@ struct OperationRoutes {
             do throws(LedgerError) { changed = try await auctioneer.pause() } catch { throw Self.unrecorded(error) }
             let next = await auctioneer.snapshot().openRound
             return ActionResponse(
-                outcome: changed ? "paused" : "already_paused", message: "\(changed ? "" : "already ")paused before round \(next)", round: next.value
+                outcome: changed ? "paused" : "already_paused",
+                message: "\(changed ? "" : "already ")paused before round \(next)", round: next.value
             )
         }
         routes.register(ControlAPI.Resume.self, environment) {
@@ -35,7 +36,8 @@ struct OperationRoutes {
             do throws(LedgerError) { changed = try await auctioneer.resume() } catch { throw Self.unrecorded(error) }
             let next = await auctioneer.snapshot().openRound
             return ActionResponse(
-                outcome: changed ? "resumed" : "already_running", message: "\(changed ? "" : "already running: ")round \(next) runs at the next tick",
+                outcome: changed ? "resumed" : "already_running",
+                message: "\(changed ? "" : "already running: ")round \(next) runs at the next tick",
                 round: next.value)
         }
         routes.register(ControlAPI.RunRound.self, environment) {

@@ -51,12 +51,23 @@ extension MechanismEngine {
         }
         // One dictionary lookup per participant; later passes use these positions.
         let slots = ids.map { agents.index(forKey: $0)! }
-        let nets = slots.map { agents.values[$0].networks }
+        // Each participant's networks and state, read once in place (Dictionary.Values' getter would copy the
+        // whole agent, its networks', optimisers' and buffers' references, at every read).
+        var nets: [NetworkSet] = []
+        var states: [VSPState] = []
+        nets.reserveCapacity(n)
+        states.reserveCapacity(n)
+        for slot in slots {
+            Self.lend(&agents.values[slot]) { agent in
+                nets.append(agent.networks)
+                states.append(agent.state)
+            }
+        }
         do {
             // The participants' state s~_{t-1}, renormalised over those taking part.
             var raw: [Double] = []
             raw.reserveCapacity(n * k)
-            for slot in slots { raw.append(contentsOf: agents.values[slot].state.share) }
+            for state in states { raw.append(contentsOf: state.share) }
             let previous = try Allocation.normalizing(raw, vspCount: n, resourceCount: k)
 
             // 1-2. Pool and loans (bank); a shared policy's marginal values come with the VoI.
@@ -67,7 +78,7 @@ extension MechanismEngine {
             let pool = try Bank.pool(voi: voi)
             let unreported =
                 configuration.limitsUnreportedCredit
-                ? slots.map { agents.values[$0].state.voiFit.lastReport == nil } : nil
+                ? states.map { $0.voiFit.lastReport == nil } : nil
             let financed = try Bank.financedBids(bids: bidList, pool: pool, unreported: unreported)
             let loans = try Bank.loans(bids: financed, pool: pool)
 
@@ -77,7 +88,7 @@ extension MechanismEngine {
                     Self.sharedObservations(previous, marginals: $0.marginals, prices: $0.prices)
                 } ?? Self.observations(previous, meanField: configuration.learning.meanField)
             let logits = actorLogits(actors: shared.map { [$0.networks.actor] } ?? nets.map(\.actor), observations)
-            var actions = chooseActions(logits: logits, ages: slots.map { agents.values[$0].state.age })
+            var actions = chooseActions(logits: logits, ages: states.map(\.age))
             var proposal = try actionSpace.apply(actions, to: previous)
             // Online learning with a safeguard: the bank values the learner's greedy proposal, the loaded
             // policy's and the equal split; the better of the baselines serves while the learner is worse.
@@ -118,7 +129,7 @@ extension MechanismEngine {
                 var probing = generator
                 var probed = false
                 for i in 0..<n {
-                    let state = agents.values[slots[i]].state
+                    let state = states[i]
                     let young = state.probes < settings.probeRounds && !state.voiFit.isFitted(settings)
                     guard
                         young
@@ -162,14 +173,14 @@ extension MechanismEngine {
             // bill's maxima").
             let billIsEmpty = maximumPool == 0
             for i in 0..<n {
-                let agent = agents.values[slots[i]]
+                let agent = states[i]
                 let others = welfareEstimate - realisedUtility[i]
                 let without = try Bank.clampedWelfareWithout(
                     estimate: estimates[i], maximumPool: billIsEmpty ? welfareEstimate : maximumPool,
-                    maximumPoolWithout: billIsEmpty ? others : agent.state.maximumPoolWithout)
+                    maximumPoolWithout: billIsEmpty ? others : agent.maximumPoolWithout)
                 var externality = try Bank.externality(welfareWithout: without, othersWelfare: others)
                 if configuration.capsExternality { externality = min(externality, max(0, realisedUtility[i])) }
-                let fitted = agent.state.voiFit.isFitted(configuration.voiFit)
+                let fitted = agent.voiFit.isFitted(configuration.voiFit)
                 let protected = configuration.protectsUnfittedVSPs && !fitted
                 let interest = try Bank.interest(
                     loan: loans[i],
@@ -177,13 +188,13 @@ extension MechanismEngine {
                         ? unfittedUtilityEstimate(
                             agent, network: nets[i].voi, fallback: loans[i], estimate: utilityEstimates[i])
                         : utilityEstimates[i])
-                let alphaHat = agent.state.alphaEstimator.estimate(configuration.alphaMethod)
+                let alphaHat = agent.alphaEstimator.estimate(configuration.alphaMethod)
                 var tax = try Bank.tax(
                     alphaHat: alphaHat, externality: externality, interest: interest,
                     chargesInterest: configuration.chargesInterest)
                 if protected {
                     tax = min(tax, financed[i])
-                } else if configuration.capsExternality, let last = agent.state.voiFit.lastReport {
+                } else if configuration.capsExternality, let last = agent.voiFit.lastReport {
                     // Fitted: never more than the VSP's own last report says its slice was worth (a
                     // truthful bid), except for the interest, which its bid controls (docs/learning.md).
                     tax = min(tax, max(alphaHat * interest, last.utility))
@@ -216,7 +227,7 @@ extension MechanismEngine {
                     agents.values[slots[i]].state.recentShares.removeFirst()
                 }
                 agents.values[slots[i]].state.maximumPoolWithout = Self.billMaximum(
-                    agents.values[slots[i]].state.maximumPoolWithout, welfareEstimate - realisedUtility[i], keep: keep)
+                    states[i].maximumPoolWithout, welfareEstimate - realisedUtility[i], keep: keep)
             }
             maximumPool = Self.billMaximum(maximumPool, welfareEstimate, keep: keep)
             if let rewards {
@@ -249,8 +260,8 @@ extension MechanismEngine {
     /// the interest measures the bid against what the VSP reported rather than the bank's unfitted
     /// model; before any report, `fallback` (the loan for the interest, which is then 0; the bid for the
     /// noise scale).
-    func unfittedUtilityEstimate(_ agent: VSPAgent, network: MLP, fallback: Double, estimate: Double) -> Double {
-        guard let last = agent.state.voiFit.lastReport else { return fallback }
+    func unfittedUtilityEstimate(_ state: VSPState, network: MLP, fallback: Double, estimate: Double) -> Double {
+        guard let last = state.voiFit.lastReport else { return fallback }
         let before = Double(network.evaluate(floats(last.share))[0])
         return last.utility + estimate - before
     }
@@ -347,6 +358,13 @@ extension MechanismEngine {
 }
 
 /// The index of the largest value (the first on ties), relative to the collection's start.
+extension MechanismEngine {
+    /// Lends the agent in place to `body`: through Dictionary.Values' `_modify` accessor, `lend(&agents.values[i])`
+    /// reads what `body` needs without the copy of the whole agent that the getter makes.
+    @inline(__always)
+    static func lend(_ agent: inout VSPAgent, _ body: (inout VSPAgent) -> Void) { body(&agent) }
+}
+
 func argmax(_ values: ArraySlice<Float>) -> Int {
     var best = values.startIndex
     for index in values.indices where values[index] > values[best] { best = index }

@@ -310,25 +310,37 @@ public struct MechanismEngine: Sendable {
     ///   non-finite value, ``EngineError/reportForUnknownRound(_:_:)`` when the VSP took no part in
     ///   that round or it is older than ``reportWindow`` of its rounds.
     public mutating func record(report: FinancialReport) throws(EngineError) {
-        guard var agent = agents[report.vsp] else { throw .unknownVSP(report.vsp) }
+        // Checked first, then changed in place through the dictionary's storage: a copy of the agent taken out
+        // and written back would copy its networks' and buffers' storage (at N = 10,000, a copy per report).
+        guard let slot = agents.index(forKey: report.vsp) else { throw .unknownVSP(report.vsp) }
         guard report.utility.isFinite, report.grossProfit.isFinite else {
             throw .invalidReport(
                 report.vsp, "utility \(report.utility) and gross profit \(report.grossProfit) must be finite")
         }
-        guard let recorded = agent.state.recentShares.last(where: { $0.round == report.round }) else {
-            throw .reportForUnknownRound(report.vsp, report.round)
+        let keep = configuration.voiFit.minimumReports
+        let collects = configuration.learns || isShared
+        var failure: EngineError? = nil
+        Self.lend(&agents.values[slot]) { agent in
+            guard let recorded = agent.state.recentShares.last(where: { $0.round == report.round }) else {
+                failure = .reportForUnknownRound(report.vsp, report.round)
+                return
+            }
+            var estimator = agent.state.alphaEstimator
+            do throws(MechanismError) {
+                try estimator.record(utility: report.utility, grossProfit: report.grossProfit)
+            } catch {
+                failure = .mechanism(error)
+                return
+            }
+            let prediction = Double(agent.networks.voi.evaluate(floats(recorded.share))[0])
+            agent.state.alphaEstimator = estimator
+            agent.state.voiFit.note(
+                round: report.round, share: recorded.share, utility: report.utility, prediction: prediction, keep: keep)
+            if collects {
+                agent.reports.append(recorded.share.map(Float.init) + [Float(report.utility)])
+                agent.reportsSinceFit += 1
+            }
         }
-        do { try agent.state.alphaEstimator.record(utility: report.utility, grossProfit: report.grossProfit) } catch {
-            throw .mechanism(error)
-        }
-        let prediction = Double(agent.networks.voi.evaluate(floats(recorded.share))[0])
-        agent.state.voiFit.note(
-            round: report.round, share: recorded.share, utility: report.utility, prediction: prediction,
-            keep: configuration.voiFit.minimumReports)
-        if configuration.learns || isShared {
-            agent.reports.append(recorded.share.map(Float.init) + [Float(report.utility)])
-            agent.reportsSinceFit += 1
-        }
-        agents[report.vsp] = agent
+        if let failure { throw failure }
     }
 }

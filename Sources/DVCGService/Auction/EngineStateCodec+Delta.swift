@@ -202,7 +202,28 @@ extension EngineStateCodec {
 
     /// How many values at the start of `window` are the last values of `previous`: a sliding window keeps
     /// those and appends the rest.
+    private static func keptPrefix(of window: [RecordedShare], after previous: [RecordedShare]) -> Int {
+        // The rounds of a window increase: the values kept are those up to the previous window's last round,
+        // checked once (not at every candidate length, as for a window without rounds).
+        guard let last = previous.last?.round else { return 0 }
+        let kept = window.prefix { $0.round <= last }.count
+        if kept <= previous.count {
+            let offset = previous.count - kept
+            var equal = true
+            for index in 0..<kept where window[index] != previous[offset + index] {
+                equal = false
+                break
+            }
+            if equal { return kept }
+        }
+        return keptPrefix(of: window as [RecordedShare], afterAny: previous)
+    }
+
     private static func keptPrefix<Element: Equatable>(of window: [Element], after previous: [Element]) -> Int {
+        keptPrefix(of: window, afterAny: previous)
+    }
+
+    private static func keptPrefix<Element: Equatable>(of window: [Element], afterAny previous: [Element]) -> Int {
         var kept = min(window.count, previous.count)
         while kept > 0 {
             if window[..<kept].elementsEqual(previous[(previous.count - kept)...]) { return kept }

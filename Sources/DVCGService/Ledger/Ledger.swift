@@ -546,7 +546,15 @@ public final class Ledger: Sendable {
     }
 
     private static func json(_ values: [Double]) -> String {
-        "[" + values.map { String($0) }.joined(separator: ",") + "]"
+        // One string grown in place (a round writes two such arrays per VSP).
+        var text = "["
+        text.reserveCapacity(2 + 24 * values.count)
+        for (index, value) in values.enumerated() {
+            if index > 0 { text.append(",") }
+            text.append(value.description)
+        }
+        text.append("]")
+        return text
     }
 
     static func reason(_ error: any Error) -> String {

@@ -141,7 +141,8 @@ extension ParsableCommand {
                 continue
             }
             if isNegativeNumber(argument), index > 0, takingValues[arguments[index - 1]] == nil,
-                !arguments[(index + 1)...].contains(where: { $0.hasPrefix("-") && !isNegativeNumber($0) })
+                !arguments[(index + 1)...].contains(where: { $0.hasPrefix("-") && !isNegativeNumber($0) }),
+                positionalName(at: index, in: arguments, verbCount: verb.path.count, of: verb.command) != nil
             {
                 read += ["--"] + arguments[index...]
                 break

@@ -251,7 +251,9 @@ extension ParsableCommand {
             Double(value) == nil
             ? "a number"
             : Int64(value) == nil && Double(value)!.rounded() != Double(value)!
-                ? "an integer" : "a smaller number"
+                ? "an integer"
+                // An option that takes a count or a round number (`--from -1`): not "a smaller number".
+                : Double(value)! < 0 ? "an integer >= 0" : "a smaller number"
         return "\(option): expected \(what), found '\(value)'"
     }
 
@@ -318,9 +320,12 @@ extension ParsableCommand {
     }
 }
 
-/// Whether `argument` is a negative number (`-5`, `-0.5`), which swift-argument-parser takes for an option.
+/// Whether `argument` is a negative number (`-5`, `-0.5`) or begins a list with one (`-1,2,3`), which
+/// swift-argument-parser takes for an option.
 func isNegativeNumber(_ argument: String) -> Bool {
-    argument.count > 1 && argument.hasPrefix("-") && Double(argument) != nil
+    guard argument.count > 1, argument.hasPrefix("-") else { return false }
+    let first = argument.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: false)[0]
+    return Double(first) != nil
 }
 
 /// Why a file could not be read or written, as dvcgd says it (`No such file or directory`): the system's own
@@ -547,4 +552,11 @@ public func warnIfDebugBuild(_ prefix: String) {
         FileHandle.standardError.write(
             Data("\(prefix): warning: debug build; build with 'swift build -c release' for meaningful figures\n".utf8))
     #endif
+}
+
+/// Refuses a count below `minimum` in the one wording: `--rounds: expected an integer >= 1, found -1`.
+public func requireAtLeast(_ minimum: Int, _ counts: [(option: String, value: Int)]) throws {
+    if let low = counts.first(where: { $0.value < minimum }) {
+        throw valueError(low.option, expected: "an integer >= \(minimum)", found: "\(low.value)")
+    }
 }

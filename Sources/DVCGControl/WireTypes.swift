@@ -50,17 +50,21 @@ public struct PolicyStatus: Codable, Sendable, Equatable {
     public var checksum: String
     /// When it was loaded, ISO 8601.
     public var loadedAt: String
+    /// True for a random initialisation (`dvcg init-policy`), whose allocation and welfare estimate mean nothing
+    /// until it is trained; absent otherwise.
+    public var untrained: Bool?
 
     /// Creates a policy status.
-    public init(path: String, version: Int, checksum: String, loadedAt: String) {
+    public init(path: String, version: Int, checksum: String, loadedAt: String, untrained: Bool? = nil) {
         self.path = path
         self.version = version
         self.checksum = checksum
         self.loadedAt = loadedAt
+        self.untrained = untrained
     }
 
     enum CodingKeys: String, CodingKey {
-        case path, version, checksum
+        case path, version, checksum, untrained
         case loadedAt = "loaded_at"
     }
 }

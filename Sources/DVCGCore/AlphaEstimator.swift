@@ -85,14 +85,23 @@ public struct AlphaEstimator: Hashable, Sendable, Codable {
     ///
     /// Least squares falls back to the ratio form when all reported utilities are (numerically)
     /// equal, since the slope is then undetermined.
+    ///
+    /// A profit per unit of utility is positive: an estimate at or below 0 (reports whose gross profit falls
+    /// as their utility rises, or negative profits; a VSP's own false reports could otherwise turn its tax
+    /// into a payment from the bank) says the reports do not carry alpha, and ``prior`` stands.
     public func estimate(_ method: Method = .ordinaryLeastSquares) -> Double {
+        let fitted = unguardedEstimate(method)
+        return fitted.isFinite && fitted > 0 ? fitted : Self.prior
+    }
+
+    private func unguardedEstimate(_ method: Method) -> Double {
         switch method {
         case .ratio:
             return ratioCount >= 2 ? sumRatio / Double(ratioCount) : Self.prior
         case .ordinaryLeastSquares:
             guard count >= 2 else { return Self.prior }
             let varianceU = utilityDeviationSquares / Double(count)
-            guard varianceU > 1e-12 * max(1, meanUtility * meanUtility) else { return estimate(.ratio) }
+            guard varianceU > 1e-12 * max(1, meanUtility * meanUtility) else { return unguardedEstimate(.ratio) }
             return coDeviations / utilityDeviationSquares
         }
     }

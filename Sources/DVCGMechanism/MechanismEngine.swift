@@ -255,6 +255,10 @@ public struct MechanismEngine: Sendable {
             if fromPolicy == nil, architecture.kind != policy.architecture.kind || policy.architecture.kind == .shared {
                 agent.networks.voi = old.networks.voi
                 agent.voiOptimizer = old.voiOptimizer
+            } else if agent.networks.voi != old.networks.voi {
+                // A new VoI net: the errors judged the old one, so the VSP counts as unfitted until the new net
+                // has explained as many of its reports (its last report, a fact about the VSP, stays).
+                agent.state.voiFit.recentErrors = []
             }
             if policy.architecture.kind == architecture.kind, !isShared {
                 // Same kind, per VSP: bills and reports are kept, optimiser moments restart (as before).

@@ -30,6 +30,8 @@ struct AblationExperimentCommand: AsyncParsableCommand {
     @Option(help: "The instance seed.")
     var seed: UInt64 = 1
 
+    func validate() throws { try requireAtLeast(1, [("--vsps", vsps)]) }
+
     func run() async throws {
         let instance = ProblemInstance.paper(vspCount: vsps, seed: seed)
         let optimum = try WelfareOptimizer().solve(capacities: instance.capacities, utilities: instance.utilities)

@@ -19,6 +19,8 @@ struct ExchangeExperimentCommand: AsyncParsableCommand {
     @Option(help: "Auction rounds.")
     var rounds = 500
 
+    func validate() throws { try requireAtLeast(1, [("--rounds", rounds)]) }
+
     func run() async throws {
         let sizes = [10, 20, 30, 40, 50]
         let k = 3.0

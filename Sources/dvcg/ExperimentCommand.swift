@@ -74,12 +74,17 @@ struct IncentiveOptions: ParsableArguments {
         })
     var factors: [Double] = [0.5, 0.8, 1.25, 2]
 
+    func validate() throws {
+        try requireAtLeast(2, [("--vsps", vsps)])
+        try requireAtLeast(1, [("--rounds", rounds), ("--training-rounds", trainingRounds)])
+        guard joinRound >= 0, joinRound < rounds else {
+            throw valueError(
+                "--join-round", expected: "an integer in [0, \(rounds - 1)] (before --rounds)", found: "\(joinRound)")
+        }
+    }
+
     /// The instance and a policy for it (loaded or trained).
     func prepare() throws -> (ProblemInstance, PolicyCheckpoint) {
-        guard vsps >= 2 else { throw CommandFailure.invalid("--vsps must be at least 2, got \(vsps)") }
-        guard joinRound >= 0, joinRound < rounds else {
-            throw CommandFailure.invalid("--join-round must be in 0..<\(rounds) (--rounds), got \(joinRound)")
-        }
         let instance = ProblemInstance.paper(vspCount: vsps, seed: seed)
         if let policy {
             do { return (instance, try PolicyCheckpoint.load(from: policy)) } catch {
@@ -92,7 +97,7 @@ struct IncentiveOptions: ParsableArguments {
             instance: instance,
             configuration: TrainingConfiguration(rounds: trainingRounds, evaluationInterval: 500, mechanism: mechanism))
         FileHandle.standardError.write(
-            Data("trained the N = 5 policy: greedy welfare/optimum \(format(result.bestRatio))\n".utf8))
+            Data("trained the N = \(vsps) policy: greedy welfare/optimum \(format(result.bestRatio))\n".utf8))
         return (instance, result.policy)
     }
 

@@ -4,7 +4,7 @@ import DVCGCore
 import DVCGSimulation
 import Foundation
 
-/// `dvcg optimum --instance FILE [--json]`: the exact welfare optimum and classic VCG payments.
+/// `dvcg optimum --instance FILE | --vsps N [--seed S] [--json]`: the exact welfare optimum and classic VCG payments.
 struct OptimumCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "optimum",
@@ -16,8 +16,7 @@ struct OptimumCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "The instance file (JSON), as written by `dvcg instance`, or - for standard input.")
-    var instance: String
+    @OptionGroup var market: InstanceOptions
 
     @Flag(name: .long, help: "Print {welfare, allocation, welfare_without, vcg_payments, gap_bound} as JSON.")
     var json = false
@@ -32,7 +31,8 @@ struct OptimumCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let problem = try loadInstance(instance)
+        let problem = try market.load()
+        let instance = market.instance ?? "the drawn instance"
         let outcome: VCGOutcome
         do {
             outcome = try WelfareOptimizer().vcg(capacities: problem.capacities, utilities: problem.utilities)

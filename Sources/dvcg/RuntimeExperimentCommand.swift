@@ -22,6 +22,8 @@ struct RuntimeExperimentCommand: AsyncParsableCommand {
     @Option(help: "Training rounds.")
     var rounds = 500
 
+    func validate() throws { try requireAtLeast(1, [("--rounds", rounds)] + vsps.map { ("--vsps", $0) }) }
+
     @Flag(help: "Also time QVCG at q = 0.01 (allocation and VCG payments; minutes at N = 50).")
     var fine = false
 

@@ -240,6 +240,8 @@ struct TrainCommand: AsyncParsableCommand {
         // The pace of the last printed line's stretch, once learning has started: rounds slow down as the bill
         // fills and learning starts, so the average since the start would promise too little time left.
         var paceFrom = (instant: start, round: 0)
+        // Whether the critic had started learning at the start of that stretch.
+        var paceFromLearning = false
         var criticLoss: [(round: Int, loss: Double)] = []
         let result = try PolicyTrainer.train(instance: problem, configuration: configuration, initial: startingPolicy) {
             progress in
@@ -250,12 +252,15 @@ struct TrainCommand: AsyncParsableCommand {
             let now = clock.now
             guard now - lastLine >= .seconds(1) || progress.round == rounds else { return }
             lastLine = now
-            // Before the critic's first update the rounds are cheap (no learning step yet): no ETA from them.
+            // Before the critic's first update the rounds are cheap (no learning step yet): no ETA from a stretch
+            // that holds any of them (the second tour saw "ETA 1s" at round 128 of a run that had 5 s left).
             let learning = progress.criticLoss != 0
+            let stretchLearned = paceFromLearning
+            paceFromLearning = learning
             let eta =
                 progress.round == rounds
                 ? "ETA 0s"
-                : !learning || 20 * progress.round < rounds || progress.round <= paceFrom.round
+                : !stretchLearned || 20 * progress.round < rounds || progress.round <= paceFrom.round
                     ? "ETA -"
                     : Self.eta(
                         elapsed: now - paceFrom.instant, done: progress.round - paceFrom.round,

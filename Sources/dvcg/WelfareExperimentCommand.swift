@@ -34,6 +34,8 @@ struct WelfareExperimentCommand: AsyncParsableCommand {
     @Option(parsing: .upToNextOption, help: "Instance seeds.")
     var seeds: [UInt64] = [1, 2, 3]
 
+    func validate() throws { try requireAtLeast(1, vsps.map { ("--vsps", $0) }) }
+
     /// The learners and their policy-file suffixes.
     static let learners: [(LearningAlgorithm, String)] = [(.mfmarl, ""), (.marl, "-marl"), (.maddpg, "-maddpg")]
 

@@ -54,10 +54,10 @@ struct AddVSPCommand: AsyncParsableCommand {
             // The daemon's limits (dvcgd.yaml(5), vsps), said here as usage errors naming the options.
             let limit = BidRequest.maximumAmount
             let text = BidRequest.maximumAmountText
-            if let beta, !(beta.isFinite && beta <= limit) {
+            if let beta, !(beta.isFinite && beta >= 0 && beta <= limit) {
                 throw ValidationError("--beta: expected a finite number in [0, \(text)], found \(messageNumber(beta))")
             }
-            if let large = try sensitivities().first(where: { !($0.isFinite && $0 <= limit) }) {
+            if let large = try sensitivities().first(where: { !($0.isFinite && $0 >= 0 && $0 <= limit) }) {
                 throw ValidationError("--xi: expected finite numbers in [0, \(text)], found \(messageNumber(large))")
             }
             if let alpha, !(alpha.isFinite && alpha > 0 && alpha <= limit) {
@@ -81,7 +81,7 @@ struct AddVSPCommand: AsyncParsableCommand {
         // As a negative --beta: a usage error here, not the daemon's refusal.
         if let negative = values.first(where: { $0! < 0 }) {
             throw ValidationError(
-                "--xi: \(messageNumber(negative!)): a negative number is not accepted here"
+                "--xi: expected finite numbers in [0, \(BidRequest.maximumAmountText)], found \(messageNumber(negative!))"
             )
         }
         return values.map { $0! }

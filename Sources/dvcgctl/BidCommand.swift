@@ -32,7 +32,7 @@ struct BidCommand: AsyncParsableCommand {
 
     func run() async throws {
         let answer = try await global.client.send(
-            ControlAPI.SubmitBid.self, BidRequest(vsp: id, round: round, amount: amount))
+            ControlAPI.SubmitBid.self, BidRequest(vsp: id, round: round, amount: amount + 0))
         if global.json {
             try printJSON(answer)
         } else {

@@ -148,7 +148,9 @@ struct DumpLedgerCommand: AsyncParsableCommand {
                 let last = min(archive.lastRound, high)
                 let rounds = first == last ? "round \(first) is" : "rounds \(first)...\(last) are"
                 FileHandle.standardError.write(
-                    Data("dvcgctl: dump-ledger: \(rounds) archived in \(archive.file), no longer in the ledger\n".utf8))
+                    Data(
+                        "dvcgctl: dump-ledger: note: \(rounds) archived in \(archive.file), no longer in the ledger\n"
+                            .utf8))
             }
             return
         }
@@ -159,7 +161,7 @@ struct DumpLedgerCommand: AsyncParsableCommand {
         let rounds = (from ?? 1) == last ? "round \(last) is" : "rounds \(from ?? 1)...\(last) are"
         FileHandle.standardError.write(
             Data(
-                "dvcgctl: dump-ledger: \(rounds) archived, no longer in the ledger; 'dvcgctl archive --list' names the files\n"
+                "dvcgctl: dump-ledger: note: \(rounds) archived, no longer in the ledger; 'dvcgctl archive --list' names the files\n"
                     .utf8))
     }
 

@@ -30,6 +30,13 @@ struct StatusCommand: AsyncParsableCommand {
                 "\(status.policy.path) (v\(status.policy.version), checksum \(status.policy.checksum), loaded \(status.policy.loadedAt))"
             ),
         ]
+        if status.policy.untrained == true {
+            pairs.append(
+                (
+                    "warning",
+                    "the policy is untrained (dvcg init-policy): its allocation and welfare estimate mean nothing until it is trained"
+                ))
+        }
         if let last = status.lastRound {
             pairs += [
                 (

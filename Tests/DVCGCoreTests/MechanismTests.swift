@@ -234,6 +234,19 @@ import Testing
         #expect(abs(estimator.estimate() - 1.3) < 1e-15)
     }
 
+    @Test func anEstimateAtOrBelowZeroGivesThePrior() throws {
+        // Gross profit falling as utility rises: slope -0.5 by hand, which would make a tax a payment.
+        var falling = AlphaEstimator()
+        for u in [80.0, 100, 120] { try falling.record(utility: u, grossProfit: 200 - 0.5 * u) }
+        #expect(falling.estimate(.ordinaryLeastSquares) == AlphaEstimator.prior)
+        // A negative utility's report (dvcgctl report --utility -5) and a loss: mean G/U is -0.2 - 0.6 < 0.
+        var losses = AlphaEstimator()
+        try losses.record(utility: 5, grossProfit: -1)
+        try losses.record(utility: 5, grossProfit: -3)
+        #expect(losses.estimate(.ratio) == AlphaEstimator.prior)
+        #expect(losses.estimate(.ordinaryLeastSquares) == AlphaEstimator.prior, "no variance of U: the ratio form")
+    }
+
     @Test func nonFiniteReportLeavesEstimatorUnchanged() throws {
         var estimator = AlphaEstimator()
         try estimator.record(utility: 10, grossProfit: 12)

@@ -215,6 +215,21 @@ private func bids(_ count: Int, _ amount: Double = 100) -> [VSPID: Double] {
         #expect(engine.networks(of: id("new")) == engine.checkpoint().template)
     }
 
+    @Test func aNewVoINetIsJudgedAfreshAfterAReload() throws {
+        var engine = try makeEngine(count: 3)
+        _ = try engine.runRound(round: RoundNumber(1), bids: bids(3))
+        for vsp in engine.roster {
+            try engine.record(report: FinancialReport(vsp: vsp, round: RoundNumber(1), utility: 50, grossProfit: 50))
+        }
+        #expect(engine.voiFit(of: id("v0"))?.recentErrors.count == 1)
+        try engine.replacePolicy(engine.checkpoint())
+        #expect(engine.voiFit(of: id("v0"))?.recentErrors.count == 1, "the same net: its errors stand")
+        try engine.replacePolicy(try makeEngine(count: 3, seed: 9).checkpoint())
+        // The errors judged the old net (the second tour saw 11 of 11 fitted after loading an untrained policy).
+        #expect(engine.voiFit(of: id("v0"))?.recentErrors == [], "a new net is judged on its own reports")
+        #expect(engine.voiFit(of: id("v0"))?.lastReport?.utility == 50, "the VSP's last report stays")
+    }
+
     @Test func replacingThePolicyKeepsRosterAndShares() throws {
         var engine = try makeEngine(count: 3)
         _ = try engine.runRound(round: RoundNumber(1), bids: bids(3))

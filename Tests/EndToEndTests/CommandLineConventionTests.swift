@@ -57,7 +57,9 @@ import Testing
             "\(typo.stderr)")
         let missing = try Tool.run("dvcg", ["optimum"])
         #expect(missing.status == 2)
-        #expect(Self.firstLine(missing).hasPrefix("dvcg: optimum: missing expected argument"), "\(missing.stderr)")
+        #expect(
+            Self.firstLine(missing).hasPrefix("dvcg: optimum: give exactly one of --instance FILE and --vsps N"),
+            "\(missing.stderr)")
         #expect(missing.stderr.hasSuffix("; see 'dvcg optimum --help'\n"), "\(missing.stderr)")
         #expect(missing.stderr.split(separator: "\n").count == 1, "one line: \(missing.stderr)")
         let negative = try Tool.run("dvcg", ["instance", "--vsps", "-3"])
@@ -139,6 +141,9 @@ import Testing
         // `-` is standard input, and the same instance gives the same answer.
         let piped = try Tool.run("dvcg", ["optimum", "--instance", "-", "--json"], input: instance.stdout)
         #expect(piped.status == 0 && piped.stdout == json.stdout, "\(piped.stderr)")
+        // --vsps N --seed S draws the instance dvcg instance writes, as every verb that needs a market does.
+        let drawn = try Tool.run("dvcg", ["optimum", "--vsps", "4", "--seed", "3", "--json"])
+        #expect(drawn.status == 0 && drawn.stdout == json.stdout, "\(drawn.stderr)")
     }
 
     @Test func dvcgctlUsageErrorsExit2AndHelpListsTheGlobalOptions() throws {
@@ -303,10 +308,22 @@ import Testing
         let status = try ctl(["status"])
         #expect(Self.matches(status.stdout, #"welfare estimate -?[0-9]+\.[0-9]{2} VC, pool -?[0-9]+\.[0-9]{2} VC"#))
         #expect(status.stdout.contains("when resumed (paused"), "\(status.stdout)")
+        #expect(!status.stdout.contains("untrained"), "the fixture's policy carries no untrained mark")
         // ext-1 took part in the last round: the true efficiency is said unknown, not left out (seventh tour).
         #expect(status.stdout.contains("true not known (only for a round of simulated VSPs"), "\(status.stdout)")
         let json = try ctl(["--json", "vsps"])
         #expect(json.stdout.contains("120.123456"), "\(json.stdout)")
+        // A policy from dvcg init-policy: status says what that means (second tour of 2026-12-04).
+        let initialised = try Tool.run("dvcg", ["init-policy", "--out", fixture.policyPath + ".new"])
+        #expect(initialised.status == 0, "\(initialised.stderr)")
+        try FileManager.default.removeItem(atPath: fixture.policyPath)
+        try FileManager.default.moveItem(atPath: fixture.policyPath + ".new", toPath: fixture.policyPath)
+        #expect(try ctl(["reload"]).status == 0)
+        let untrained = try ctl(["status"])
+        #expect(
+            untrained.stdout.contains("warning         the policy is untrained (dvcg init-policy)"),
+            "\(untrained.stdout)")
+        #expect(try ctl(["--json", "status"]).stdout.contains(#""untrained" : true"#))
         let table = try ctl(["dump-ledger", "--vsp", "ext-1"])
         #expect(
             Self.matches(table.stdout, #"^round +VSP +bid \(VC\) +loan \(VC\) +bandwidth \(share\) "#),

@@ -28,6 +28,8 @@ public struct AuctionSnapshot: Sendable {
     var ledgerFirstRound: UInt64? = nil
     /// Rounds between the oldest and the last that the ledger does not hold (archives among them).
     var ledgerMissingRounds: UInt64 = 0
+    /// Whether the policy is a random initialisation (`dvcg init-policy`).
+    var policyUntrained = false
 
     /// The last committed round, `nil` before the first.
     public var lastRound: RoundNumber? { state.committed?.round }

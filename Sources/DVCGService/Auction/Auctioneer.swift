@@ -174,7 +174,8 @@ public actor Auctioneer {
             state: state, resources: configuration.resources, period: configuration.period,
             learns: configuration.mechanism.learns, policyPath: policy.path, policyChecksum: policy.checksum,
             policyLoadedAt: policyLoadedAt, startedAt: startedAt, nextRoundDue: nextRoundDue, ledgerPath: ledger.path,
-            ledgerFirstRound: ledger.firstRound, ledgerMissingRounds: ledger.missingRounds)
+            ledgerFirstRound: ledger.firstRound, ledgerMissingRounds: ledger.missingRounds,
+            policyUntrained: policy.isUntrained)
     }
 
     /// Pauses rounds: ticks pass without a round and without consuming a round number. The switch is in the
@@ -239,6 +240,8 @@ public actor Auctioneer {
     /// Takes a bid for a round (the bid endpoint of the control API); an accepted bid is in the ledger before
     /// this returns, so it survives kill -9 until its round commits.
     public func receiveBid(_ amount: Double, from vsp: VSPID, for round: RoundNumber) -> BidDecision {
+        // -0 is 0 (IEEE 754: -0 + 0 is +0), so no screen shows a bid of -0.00 VC.
+        let amount = amount + 0
         var book = state.bidBook
         // The open round's roster includes the changes queued for its boundary.
         let decision = book.receive(amount, from: vsp, for: round, registered: state.roster.upcoming[vsp] != nil)

@@ -40,7 +40,8 @@ extension StatusResponse {
             secondsToNextRound: toNext, vspCount: state.roster.active.count,
             policy: PolicyStatus(
                 path: snapshot.policyPath, version: PolicyCheckpoint.formatVersion, checksum: snapshot.policyChecksum,
-                loadedAt: formatter.string(from: snapshot.policyLoadedAt)),
+                loadedAt: formatter.string(from: snapshot.policyLoadedAt),
+                untrained: snapshot.policyUntrained ? true : nil),
             lastRound: lastRound, learning: snapshot.learns ? .online : .frozen,
             ledgerRounds: state.committed.map {
                 let span = $0.round.value - min($0.round.value, snapshot.ledgerFirstRound ?? 1) + 1

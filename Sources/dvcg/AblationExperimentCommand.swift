@@ -37,7 +37,12 @@ struct AblationExperimentCommand: AsyncParsableCommand {
         let optimum = try WelfareOptimizer().solve(capacities: instance.capacities, utilities: instance.utilities)
             .welfare
         var lines = ["algorithm,mechanism,ratio,total_tax,profit_truthful,profit_half,profit_double"]
-        var table = [["algorithm", "mechanism", "ratio", "total tax", "profit x1", "profit x0.5", "profit x2"]]
+        var table = [
+            [
+                "algorithm", "mechanism", "ratio", "total tax (VC)", "profit x1 (VC)", "profit x0.5 (VC)",
+                "profit x2 (VC)",
+            ]
+        ]
         var points: [String: [(Double, Double)]] = [:]
         for (algorithm, suffix) in [("mfmarl", ""), ("marl", "-marl")] {
             let path = "\(policies)/n\(vsps)s\(seed)\(suffix).safetensors"
@@ -67,8 +72,8 @@ struct AblationExperimentCommand: AsyncParsableCommand {
                 let tax = evaluation.meanTaxes.reduce(0, +)
                 lines.append("\(algorithm),\(mechanism),\(ratio),\(tax),\(profits[0]),\(profits[1]),\(profits[2])")
                 table.append([
-                    algorithm, mechanism, format(ratio), format(tax, digits: 2), format(profits[0], digits: 3),
-                    format(profits[1], digits: 3), format(profits[2], digits: 3),
+                    algorithm, mechanism, format(ratio), format(tax, digits: 2), format(profits[0], digits: 2),
+                    format(profits[1], digits: 2), format(profits[2], digits: 2),
                 ])
                 points["\(algorithm)-\(mechanism)", default: []] = [
                     (0.5, profits[1]), (1, profits[0]), (2, profits[2]),

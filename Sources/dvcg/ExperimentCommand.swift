@@ -117,11 +117,18 @@ struct IncentiveOptions: ParsableArguments {
 
     /// Prints rows as an aligned table.
     func show(_ rows: [StrategyExperiment.Row], profitLabel: String) {
-        var table = [["mechanism", "factor", profitLabel, "tax", "welfare", "others' tax", "others taxed > bid"]]
+        // VC with two decimals, as every table for people (the CSV has them in full).
+        var table = [
+            [
+                "mechanism", "factor", "\(profitLabel) (VC)", "tax (VC)", "welfare (VC)", "others' tax (VC)",
+                "others taxed > bid (%)",
+            ]
+        ]
         for r in rows {
             table.append([
-                r.mechanism, format(r.factor, digits: 2), format(r.profit, digits: 3), format(r.tax, digits: 3),
-                format(r.welfare, digits: 2), format(r.othersTax, digits: 3), format(r.othersTaxedAboveBid, digits: 3),
+                r.mechanism, format(r.factor, digits: 2), format(r.profit, digits: 2), format(r.tax, digits: 2),
+                format(r.welfare, digits: 2), format(r.othersTax, digits: 2),
+                format(100 * r.othersTaxedAboveBid, digits: 1),
             ])
         }
         print(alignedTable(table))
@@ -131,6 +138,8 @@ struct IncentiveOptions: ParsableArguments {
     func learnedBidding(instance: ProblemInstance, policy: PolicyCheckpoint, members: [Int], name: String) throws {
         var results: [StrategyExperiment.LearnedBidding] = []
         for interest in [true, false] {
+            FileHandle.standardError.write(
+                Data("\(name): training a learning (DDPG) bidder under \(interest ? "dvcg" : "nvi")\n".utf8))
             results.append(
                 try StrategyExperiment.learnBidding(
                     instance: instance, policy: policy, members: members, chargesInterest: interest))
@@ -141,11 +150,11 @@ struct IncentiveOptions: ParsableArguments {
                 "\($0.mechanism),\($0.members.map(String.init).joined(separator: " ")),\($0.multiple),\($0.learnedProfit),\($0.truthfulProfit)"
             }.joined(separator: "\n") + "\n"
         try write(csv, to: name)
-        var table = [["mechanism", "learned multiple", "learned profit", "truthful profit"]]
+        var table = [["mechanism", "learned multiple", "learned profit (VC)", "truthful profit (VC)"]]
         for r in results {
             table.append([
-                r.mechanism, format(r.multiple, digits: 3), format(r.learnedProfit, digits: 3),
-                format(r.truthfulProfit, digits: 3),
+                r.mechanism, format(r.multiple, digits: 3), format(r.learnedProfit, digits: 2),
+                format(r.truthfulProfit, digits: 2),
             ])
         }
         print("\nlearning (DDPG) bidder, VSPs \(members):")
@@ -160,11 +169,24 @@ struct IncentiveOptions: ParsableArguments {
         let (instance, policy) = try prepare()
         let factors = Set([1] + self.factors).sorted()
         var rows: [StrategyExperiment.Row] = []
-        for interest in [true, false] {
+        let clock = ContinuousClock()
+        let start = clock.now
+        for (index, interest) in [true, false].enumerated() {
             rows += try StrategyExperiment.run(
                 instance: instance, policy: policy, members: members, factors: factors, chargesInterest: interest,
                 rounds: rounds, joinRound: joinRound, silent: silent,
-                mechanism: MechanismConfiguration(limitsUnreportedCredit: !noUnreportedCreditLine))
+                mechanism: MechanismConfiguration(limitsUnreportedCredit: !noUnreportedCreditLine)
+            ) { row, done, total in
+                // A line per setting on standard error, as train's progress: these runs take minutes.
+                let settings = 2 * total
+                let finished = index * total + done
+                let elapsed = (clock.now - start) / .seconds(1)
+                let left = elapsed / Double(finished) * Double(settings - finished)
+                FileHandle.standardError.write(
+                    Data(
+                        ("\(name): \(row.mechanism) factor \(format(row.factor, digits: 2)) done (\(finished) of \(settings))  "
+                            + "ETA \(Int(left.rounded()))s\n").utf8))
+            }
         }
         try write(csv(rows), to: "\(name).csv")
         let chart = SVGChart(

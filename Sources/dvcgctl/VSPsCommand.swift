@@ -22,7 +22,7 @@ struct VSPsCommand: AsyncParsableCommand {
         let list = try await global.client.send(ControlAPI.ListVSPs.self)
         if global.json { return try printJSON(list) }
         var rows = [
-            ["VSP", "kind", "status", "last round"] + list.resources.map { "\($0) (share)" } + [
+            ["VSP", "kind", "status", "participation"] + list.resources.map { "\($0) (share)" } + [
                 "last bid (VC)", "last tax (VC)", "alpha-hat", "VoI fitted",
             ]
         ]

@@ -120,12 +120,26 @@ import Testing
             ReloadRequest.changes(from: old, to: new, fileVSPs: old.vsps)
                 == [
                     "period 1.000 s -> 0.300 s", "seed \(old.seed) -> \(old.seed + 1) (applies at the next start)",
-                    "mechanism",
+                    "mechanism.minimum_share \(old.mechanism.minimumShare) -> \(new.mechanism.minimumShare)",
                 ])
+        var noNoise = old
+        noNoise.mechanism.addsNoise.toggle()
+        #expect(
+            ReloadRequest.changes(from: old, to: noNoise, fileVSPs: old.vsps)
+                == ["mechanism.noise \(old.mechanism.addsNoise) -> \(!old.mechanism.addsNoise)"])
         var learning = old
         learning.mechanism.learns.toggle()
         learning.checkpoint.every = 7
-        #expect(ReloadRequest.changes(from: old, to: learning, fileVSPs: old.vsps) == ["learning"])
+        let mode = { (learns: Bool) in learns ? "online" : "frozen" }
+        #expect(
+            ReloadRequest.changes(from: old, to: learning, fileVSPs: old.vsps)
+                == [
+                    "learning.mode \(mode(old.mechanism.learns)) -> \(mode(!old.mechanism.learns))",
+                    "learning (other settings)",
+                ])
+        var checkpointOnly = old
+        checkpointOnly.checkpoint.every = 7
+        #expect(ReloadRequest.changes(from: old, to: checkpointOnly, fileVSPs: old.vsps) == ["learning"])
         let edited = ReloadRequest.changes(from: old, to: old, fileVSPs: Array(old.vsps.dropLast()))
         #expect(edited.count == 1 && edited[0].hasPrefix("vsps edited but not applied"), "\(edited)")
         var logged = old

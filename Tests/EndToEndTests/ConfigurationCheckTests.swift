@@ -108,7 +108,12 @@ import Testing
             ]),
         Case(
             name: "YAML syntax", yaml: "period: [1s\nresources: 2\n",
-            errors: ["2:10: while parsing a flow sequence, did not find expected ',' or ']'"]),
+            errors: ["1:9: a flow sequence begun here: did not find expected ',' or ']' at 2:10"]),
+        Case(
+            // The line to fix is the unclosed `{`, not where libyaml gave up (second tour of 2026-12-04).
+            name: "an unclosed flow mapping",
+            yaml: "period: 1s\nresources:\n  - {name: cache, capacity: 1, unit: share\nmechanism:\n  noise: true\n",
+            errors: ["3:5: a flow mapping begun here: did not find expected ',' or '}' at 4:10"]),
         Case(
             name: "bad bidding strategy",
             yaml: valid + "\n  - id: b\n    utility: {beta: 100, xi: [1, 2]}\n    bidding: greedy",

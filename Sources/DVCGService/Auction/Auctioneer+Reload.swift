@@ -93,8 +93,8 @@ struct ReloadRequest: Sendable {
 
 extension ReloadRequest {
     /// What a reload from `old` (in force) to `new` (the file) changes, as the reload's message lists it: a
-    /// value with its old and new one (`period 1.000 s -> 0.250 s`, `log.level info -> debug`), a section by its
-    /// name (`mechanism`), what applies at the next start only said so, and a note when the file's `vsps:`
+    /// value with its old and new one (`period 1.000 s -> 0.250 s`, `mechanism.noise true -> false`, `log.level
+    /// info -> debug`), a section by its name (`learning`, `ledger`), what applies at the next start only said so, and a note when the file's `vsps:`
     /// differ from the roster it started with: the YAML roster is read at the first start only (docs/dvcgd.md,
     /// "Policies and reload").
     static func changes(
@@ -115,10 +115,29 @@ extension ReloadRequest {
         learningOnly.alphaMethod = new.mechanism.alphaMethod
         learningOnly.exactCounterfactualLimit = new.mechanism.exactCounterfactualLimit
         learningOnly.minimumShare = new.mechanism.minimumShare
-        let mechanismChanged = learningOnly != old.mechanism
-        let learningChanged = learningOnly != new.mechanism || old.checkpoint != new.checkpoint
-        for (name, changed) in [("mechanism", mechanismChanged), ("learning", learningChanged)] where changed {
-            changes.append(name)
+        // Each mechanism field by its dvcgd.yaml(5) name with its old and new value (the second tour of 2026-12-04
+        // read just "mechanism" and could not tell which of the taxes' settings moved).
+        func alpha(_ method: AlphaEstimator.Method) -> String { method == .ratio ? "ratio" : "least_squares" }
+        for (name, before, after) in [
+            ("interest", "\(old.mechanism.chargesInterest)", "\(new.mechanism.chargesInterest)"),
+            ("noise", "\(old.mechanism.addsNoise)", "\(new.mechanism.addsNoise)"),
+            ("alpha_estimator", alpha(old.mechanism.alphaMethod), alpha(new.mechanism.alphaMethod)),
+            (
+                "exact_counterfactuals_up_to", "\(old.mechanism.exactCounterfactualLimit)",
+                "\(new.mechanism.exactCounterfactualLimit)"
+            ),
+            ("minimum_share", "\(old.mechanism.minimumShare)", "\(new.mechanism.minimumShare)"),
+        ] where before != after {
+            changes.append("mechanism.\(name) \(before) -> \(after)")
+        }
+        if old.mechanism.learns != new.mechanism.learns {
+            func mode(_ learns: Bool) -> String { learns ? "online" : "frozen" }
+            changes.append("learning.mode \(mode(old.mechanism.learns)) -> \(mode(new.mechanism.learns))")
+        }
+        var otherLearning = learningOnly
+        otherLearning.learns = new.mechanism.learns
+        if otherLearning != new.mechanism || old.checkpoint != new.checkpoint {
+            changes.append(old.mechanism.learns == new.mechanism.learns ? "learning" : "learning (other settings)")
         }
         let nextStart = " (applies at the next start)"
         if old.log.target != new.log.target {

@@ -28,6 +28,22 @@ struct YAMLReader {
             switch error {
             case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
                 .composer(let context, let problem, let mark, _):
+                // Where the construct began, when libyaml says so: an unclosed `{` is the line to fix, not the one
+                // two lines on where the parser gave up (second tour of 2026-12-04).
+                if let context, !context.text.isEmpty, context.mark.line >= 1,
+                    context.mark.line < mark.line
+                        || (context.mark.line == mark.line && context.mark.column < mark.column)
+                {
+                    var construct = context.text
+                    for lead in ["while parsing ", "while scanning "] where construct.hasPrefix(lead) {
+                        construct.removeFirst(lead.count)
+                    }
+                    issues.append(
+                        ConfigurationIssue(
+                            file: file, line: context.mark.line, column: context.mark.column, path: "",
+                            message: "\(construct) begun here: \(problem) at \(mark.line):\(mark.column)"))
+                    return
+                }
                 let message = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ", ")
                 issues.append(
                     ConfigurationIssue(file: file, line: mark.line, column: mark.column, path: "", message: message))

@@ -44,10 +44,12 @@ public enum StrategyExperiment {
     ///     is then ignored).
     ///   - silent: Whether the members file no financial reports (``SimulatedMarket/silent``).
     ///   - mechanism: The rest of the mechanism (its `chargesInterest` is replaced by the argument).
+    ///   - progress: Called after each factor's row, with how many of the factors are done.
     public static func run(
         instance: ProblemInstance, policy: PolicyCheckpoint, members: [Int], factors: [Double],
         chargesInterest: Bool, rounds: Int = 500, window: Int = 400, seeds: [UInt64] = [1, 2, 3], joinRound: Int = 0,
-        silent: Bool = false, mechanism: MechanismConfiguration = MechanismConfiguration()
+        silent: Bool = false, mechanism: MechanismConfiguration = MechanismConfiguration(),
+        progress: ((_ row: Row, _ done: Int, _ total: Int) -> Void)? = nil
     ) throws -> [Row] {
         var configuration = mechanism
         configuration.chargesInterest = chargesInterest
@@ -82,6 +84,7 @@ public enum StrategyExperiment {
                     others.reduce(0) { $0 + evaluation.taxAboveBid[$1] } / (Double(max(others.count, 1)) * c)
             }
             rows.append(row)
+            progress?(row, rows.count, all.count)
         }
         return rows
     }

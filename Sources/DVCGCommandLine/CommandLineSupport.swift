@@ -55,6 +55,15 @@ extension ParsableCommand {
                         + "; see '\(name) --help'\n").utf8))
             Foundation.exit(2)
         }
+        // `optimun --help`: swift-argument-parser shows the program's help, exit 0, and hides the typo.
+        if let unknown = verb.unknown, given.contains(where: { ["-h", "--help"].contains($0) }) {
+            let nearest = nearestVerb(to: unknown, in: verb.choices)
+            FileHandle.standardError.write(
+                Data(
+                    ("\(prefix): unknown verb '\(unknown)'" + (nearest.map { " (did you mean '\($0)'?)" } ?? "")
+                        + "; see '\(([name] + verb.path).joined(separator: " ")) --help'\n").utf8))
+            Foundation.exit(2)
+        }
         let read = readingNegativeValues(given, verb: verb)
         do {
             var command = try parseAsRoot(read)
@@ -98,7 +107,7 @@ extension ParsableCommand {
             if argument.hasPrefix("-") {
                 guard !argument.contains("=") else { continue }
                 if takesValue == nil { takesValue = listedOptions(of: level).takingValues }
-                skipsNext = takesValue![argument] != nil
+                skipsNext = takesValue![argument] != nil || argument == "--generate-completion-script"
                 continue
             }
             let subcommands = level.configuration.subcommands
@@ -173,13 +182,20 @@ extension ParsableCommand {
         return (all, takingValues)
     }
 
+    /// swift-argument-parser's own options, which no help lists.
+    static var builtinOptions: Set<String> {
+        [
+            "--help", "--version", "--generate-completion-script", "--experimental-dump-help",
+        ]
+    }
+
     /// The first `--name` in `arguments` (before a `--`) that `command`'s help does not list, with the
     /// nearest listed one: swift-argument-parser runs a verb's `validate()` before it looks for unknown options,
     /// so `add-vsp x --externel` would otherwise be told to give `--external`.
     static func unknownOption(
         in arguments: [String], of command: any ParsableCommand.Type
     ) -> (option: String, nearest: String?)? {
-        let known = listedOptions(of: command).all.union(["--help", "--version"])
+        let known = listedOptions(of: command).all.union(builtinOptions)
         for argument in arguments {
             if argument == "--" { break }
             guard argument.hasPrefix("--"), argument.count > 2 else { continue }
@@ -241,7 +257,11 @@ extension ParsableCommand {
         let named = afterName[..<nameEnd]
         let option = named.hasPrefix("-") ? String(named.prefix { $0 != " " }) : String(named)
         let rest = afterName[afterName.index(after: nameEnd)...]
-        if rest.hasPrefix(": ") { return "\(option): \(rest.dropFirst(2))" }
+        if rest.hasPrefix(": ") {
+            // A transform's own error already names the option (`--factors: expected ...`).
+            let reason = rest.dropFirst(2)
+            return reason.hasPrefix(option + ":") ? String(reason) : "\(option): \(reason)"
+        }
         if let list = rest.range(of: "Please provide one of ") {
             let choices = rest[list.upperBound...].split(separator: "'").enumerated().filter { $0.offset % 2 == 0 }
                 .map { String($0.element) }
@@ -278,7 +298,7 @@ extension ParsableCommand {
             let nearest = nearestVerb(to: unknown, in: verb.choices)
             first = "unknown verb '\(unknown)'" + (nearest.map { " (did you mean '\($0)'?)" } ?? "")
         } else if verb.path.isEmpty, let option = arguments.first, !verb.command.configuration.subcommands.isEmpty,
-            !arguments.contains(where: { ["-h", "--help", "--version"].contains($0) })
+            !arguments.contains(where: { $0 == "-h" || builtinOptions.contains(String($0.prefix { $0 != "=" })) })
         {
             // Options without a verb (`dvcgctl --socket /run/x.sock`): the global options belong to the verbs.
             let program = configuration.commandName ?? "command"
@@ -304,6 +324,9 @@ extension ParsableCommand {
                     "<\($0)>"
                 }
             first = (option.map { $0 + ": " } ?? "") + "expected no negative number, found \(arguments[index])"
+        } else if first.hasPrefix("Can't generate completion scripts for '") {
+            let shell = first.dropFirst("Can't generate completion scripts for '".count).prefix { $0 != "'" }
+            first = "--generate-completion-script: \(choiceMessage(["zsh", "bash", "fish"], found: String(shell)))"
         } else if let rewritten = invalidValueMessage(first) {
             first = rewritten
         } else if let head = first.first {

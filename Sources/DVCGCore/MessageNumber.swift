@@ -2,7 +2,7 @@
 /// any other as Swift's shortest text that reads back to the same value (`0.15`, `1e-300`, `inf`, `nan`), so a
 /// refusal quotes what was sent without the `1100000000000.0` of `Double.description`.
 public func messageNumber(_ value: Double) -> String {
-    if value.isFinite, value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+    if value.isFinite, value == value.rounded(), abs(value) < 9e18 { return String(Int64(value)) }
     return value.description
 }
 

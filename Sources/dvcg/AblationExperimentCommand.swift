@@ -33,6 +33,7 @@ struct AblationExperimentCommand: AsyncParsableCommand {
     func validate() throws { try requireAtLeast(1, [("--vsps", vsps)]) }
 
     func run() async throws {
+        warnIfDebugBuild("dvcg: experiment: ablation")
         let instance = ProblemInstance.paper(vspCount: vsps, seed: seed)
         let optimum = try WelfareOptimizer().solve(capacities: instance.capacities, utilities: instance.utilities)
             .welfare

@@ -17,7 +17,7 @@ struct BenchControlCommand: AsyncParsableCommand {
         abstract: "Measure round timing and control-socket latency under concurrent clients (release build).",
         discussion: """
             Starts the dvcgd built beside this dvcg (or --daemon) on a temporary configuration (N VSPs of \
-            ProblemInstance.paper(vspCount: N, seed: 1), an untrained policy, the given period), lets it run \
+            the market of `dvcg instance --vsps N --seed 1`, an untrained policy, the given period), lets it run \
             alone for --seconds, then loads it for another --seconds with: --clients keep-alive connections \
             that each send GET /v1/status as soon as their last answer is complete (one load thread polls them \
             all, as wrk does, so the load generator leaves the daemon its CPU); --dumps connections that each \

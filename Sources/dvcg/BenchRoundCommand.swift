@@ -16,14 +16,14 @@ struct BenchRoundCommand: AsyncParsableCommand {
         commandName: "round",
         abstract: "Measure the latency of one mechanism round (use a release build).",
         discussion: """
-            Registers N VSPs of ProblemInstance.paper(vspCount: N, seed: 1) with template networks (or \
-            each --policy in turn), then times MechanismEngine.runRound with truthful bids (frozen, greedy policy; exact \
+            Registers the N VSPs of `dvcg instance --vsps N --seed 1` with template networks (or \
+            each --policy in turn), then times the mechanism's round with truthful bids (frozen, greedy policy; exact \
             counterfactuals up to N = 64, first order above) and reports the median and p99 latency \
             and the peak resident memory (getrusage maxrss). With --learning, each timed round also \
             runs one online update of every VSP (target < 50 ms at N = 50). Targets of the frozen \
             round: 2 ms at N = 50, 100 ms at N = 10,000. A shared policy's bank fits the VoI nets to \
-            each round's reports between rounds, as the daemon does after a commit \
-            (MechanismEngine.fitVoINets): that is timed apart, as "fit", and "total" is round plus fit.
+            each round's reports between rounds, as the daemon does after a commit: that is timed apart, \
+            as "fit", and "total" is round plus fit.
             """
     )
 
@@ -56,6 +56,11 @@ struct BenchRoundCommand: AsyncParsableCommand {
         /// Round plus fit, per round.
         var totalMedianMilliseconds: Double
         var maxRSSMegabytes: Double
+    }
+
+    func validate() throws {
+        try requireAtLeast(5, [("--rounds", rounds)])
+        try requireAtLeast(1, vsps.map { ("--vsps", $0) })
     }
 
     func run() async throws {

@@ -13,7 +13,7 @@ struct BenchTrainCommand: AsyncParsableCommand {
         commandName: "train",
         abstract: "Measure the wall time of DVCG-MFMARL training (use a release build).",
         discussion: """
-            Trains on ProblemInstance.paper(vspCount: N, seed: 1) for --rounds rounds (one round of the \
+            Trains on the market of `dvcg instance --vsps N --seed 1` for --rounds rounds (one round of the \
             mechanism with exploration and one online update of every VSP's VoI net, critic and actor per \
             round, no evaluations) and reports the wall time and its split between rounds and updates. \
             Targets: under 60 s at N = 10 and under 300 s at N = 50 for 500 rounds.

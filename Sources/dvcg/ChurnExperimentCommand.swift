@@ -104,6 +104,7 @@ struct ChurnExperimentCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        warnIfDebugBuild("dvcg: experiment: churn")
         let checkpoint: PolicyCheckpoint
         do { checkpoint = try PolicyCheckpoint.load(from: policy) } catch {
             throw CommandFailure.invalid("\(policy): \(error)")

@@ -11,7 +11,7 @@ struct ConvergenceExperimentCommand: AsyncParsableCommand {
         commandName: "convergence",
         abstract: "Figs. 4-5: greedy welfare / optimum of DVCG-MFMARL and DVCG-MADDPG against training rounds.",
         discussion: """
-            For each --algorithms learner, trains on ProblemInstance.paper(vspCount: N, seed: --seed) with \
+            For each --algorithms learner, trains on the market of `dvcg instance --vsps N --seed S` with \
             the same seeds and evaluates the greedy policy (200 rounds from the equal split, mean of the \
             last 100) every --every rounds. Writes convergence.csv (one greedy-ratio column per algorithm) \
             and convergence.svg with the equal split for reference.
@@ -36,6 +36,7 @@ struct ConvergenceExperimentCommand: AsyncParsableCommand {
     var algorithms: [String] = ["mfmarl", "maddpg"]
 
     func validate() throws {
+        try requireAtLeast(1, [("--vsps", vsps), ("--rounds", rounds), ("--every", every)])
         if algorithms.isEmpty { throw ValidationError("--algorithms: give one or more of mfmarl, marl, maddpg") }
         if let unknown = algorithms.first(where: { LearningAlgorithm(rawValue: $0) == nil }) {
             throw choiceError("--algorithms", LearningAlgorithm.allCases.map(\.rawValue), found: unknown)
@@ -43,6 +44,7 @@ struct ConvergenceExperimentCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        warnIfDebugBuild("dvcg: experiment: convergence")
         let instance = ProblemInstance.paper(vspCount: vsps, seed: seed)
         var mechanism = MechanismConfiguration()
         mechanism.learning.explorationRounds = rounds / 2

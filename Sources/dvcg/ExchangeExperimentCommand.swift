@@ -22,6 +22,7 @@ struct ExchangeExperimentCommand: AsyncParsableCommand {
     func validate() throws { try requireAtLeast(1, [("--rounds", rounds)]) }
 
     func run() async throws {
+        warnIfDebugBuild("dvcg: experiment: exchange")
         let sizes = [10, 20, 30, 40, 50]
         let k = 3.0
         let series: [(String, (Int) -> Double)] = [

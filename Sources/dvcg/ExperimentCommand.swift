@@ -213,6 +213,7 @@ struct DSICExperimentCommand: AsyncParsableCommand {
     @OptionGroup var options: IncentiveOptions
 
     func run() async throws {
+        warnIfDebugBuild("dvcg: experiment: dsic")
         try options.runStrategyExperiment(
             members: [0], name: "dsic",
             title: "Fig. 7: profit of VSP 0 bidding factor x truthful (N = \(options.vsps))",
@@ -231,6 +232,7 @@ struct CollusionExperimentCommand: AsyncParsableCommand {
     @OptionGroup var options: IncentiveOptions
 
     func run() async throws {
+        warnIfDebugBuild("dvcg: experiment: collusion")
         try options.runStrategyExperiment(
             members: [0, 1], name: "collusion",
             title: "Fig. 8: joint profit of colluding VSPs 0 and 1 (N = \(options.vsps))",

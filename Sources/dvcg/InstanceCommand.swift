@@ -15,7 +15,7 @@ struct InstanceCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "The number of VSPs N (1 to 100000).")
+    @Option(name: .long, help: "The number of VSPs N, in [1, 100000].")
     var vsps: Int
 
     @Option(name: .long, help: "The seed of the random generator (an unsigned 64-bit integer).")

@@ -10,8 +10,8 @@ struct QVCGCollusionExperimentCommand: AsyncParsableCommand {
         commandName: "qvcg-collusion",
         abstract: "Fig. 9: collusion of VSPs 0 and 1 under QVCG, by exhaustive search over scaled utility reports.",
         discussion: """
-            On the N = 5 market of the DSIC and collusion experiments (ProblemInstance.paper(vspCount: 5, \
-            seed: --seed)), VSPs 0 and 1 report their utility tables scaled: every pair of separate factors \
+            On the N = 5 market of the DSIC and collusion experiments (`dvcg instance --vsps 5 \
+            --seed S`), VSPs 0 and 1 report their utility tables scaled: every pair of separate factors \
             (f0, f1) on the grid 0.25 ... 4 (18 values, 324 schemes; the diagonal is a common factor) and, \
             for both together, the value factor f with the curvature xi scaled by 0.5, 0.75, 1.5 or 2 (72 \
             schemes). For each scheme QVCG (grid step --step) allocates and charges VCG payments from the \
@@ -48,6 +48,7 @@ struct QVCGCollusionExperimentCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        warnIfDebugBuild("dvcg: experiment: qvcg-collusion")
         let instance = ProblemInstance.paper(vspCount: 5, seed: seed)
         let search = QVCGCollusion(
             utilities: instance.utilities, colluders: [0, 1], solver: QuantizedVCG(step: step), exact: !lagrangian)

@@ -28,6 +28,7 @@ struct RuntimeExperimentCommand: AsyncParsableCommand {
     var fine = false
 
     func run() async throws {
+        warnIfDebugBuild("dvcg: experiment: runtime")
         let paper: [Int: Double] = [10: 1_570, 50: 36_600]
         var rows: [(Int, Double)] = []
         var qvcg: [String: [(Int, Double)]] = [:]

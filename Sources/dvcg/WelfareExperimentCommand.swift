@@ -49,6 +49,7 @@ struct WelfareExperimentCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        warnIfDebugBuild("dvcg: experiment: welfare")
         var rows: [Row] = []
         for n in vsps {
             for seed in seeds {

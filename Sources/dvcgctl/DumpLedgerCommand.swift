@@ -175,8 +175,14 @@ struct DumpLedgerCommand: AsyncParsableCommand {
             from == nil && to == nil
             ? "in the ledger" : "in rounds \(from.map(String.init) ?? "1")...\(to.map(String.init) ?? "(last)")"
         let nearest = nearestWord(to: vsp.rawValue, in: roster.vsps.map(\.id.rawValue))
+        // A VSP removed before the rounds an archive took away had its rows there: say so first (third tour).
+        let oldest = (try? await global.client.send(ControlAPI.Status.self))?.ledgerFirstRound ?? 1
+        let archived =
+            oldest > 1
+            ? "; rounds 1...\(oldest - 1) are archived, and its rows may be there ('dvcgctl archive --list' names the files)"
+            : ""
         throw CommandFailure.invalid(
-            "--vsp: VSP '\(vsp)' has no rows \(range) (archived rounds excluded) and is not on the roster"
+            "--vsp: VSP '\(vsp)' has no rows \(range) and is not on the roster\(archived)"
                 + (nearest.map { " (did you mean '\($0)'?)" } ?? ""))
     }
 }

@@ -90,6 +90,17 @@ import Testing
                 "dvcg: train: --prior-steps: applies to --markets random (the shared policy) only"
             ),
             (["bench", "nn", "--vsps", "-2"], "dvcg: bench: nn: --vsps: expected an integer >= 1, found -2"),
+            // Third tour: a typo before --help, counts of experiments and benchmarks, a transform's own message.
+            (["optimun", "--help"], "dvcg: unknown verb 'optimun' (did you mean 'optimum'?)"),
+            (
+                ["experiment", "convergence", "--every", "0"],
+                "dvcg: experiment: convergence: --every: expected an integer >= 1, found 0"
+            ),
+            (
+                ["experiment", "dsic", "--factors", "0"],
+                "dvcg: experiment: dsic: --factors: expected finite multiples > 0, found '0'"
+            ),
+            (["bench", "round", "--rounds", "4"], "dvcg: bench: round: --rounds: expected an integer >= 5, found 4"),
         ] {
             let refused = try Tool.run("dvcg", arguments)
             #expect(refused.status == 2, "\(arguments): \(refused.stderr)")
@@ -240,6 +251,15 @@ import Testing
             // Eighth tour: an unknown option without a verb is named as such; an abbreviation gets its choice.
             (["--bogus"], "dvcgctl: unknown option '--bogus'"),
             (["-V"], "dvcgctl: unknown option '-V'"),
+            (
+                ["--generate-completion-script", "tcsh"],
+                "dvcgctl: --generate-completion-script: expected zsh, bash or fish, found 'tcsh'"
+            ),
+            (
+                ["add-vsp", "a b", "--external"],
+                "dvcgctl: add-vsp: <id>: expected 1 to 64 characters from [A-Za-z0-9._-], found 'a b'"
+            ),
+            (["stauts", "-h"], "dvcgctl: unknown verb 'stauts' (did you mean 'status'?)"),
             (["status", "--jsno"], "dvcgctl: status: unknown option '--jsno' (did you mean '--json'?)"),
             (
                 ["dump-ledger", "--format", "jsn"],
@@ -295,6 +315,18 @@ import Testing
             "report", "ext-1", "--round", String(number), "--utility", "-1", "--gross-profit", "-2.5",
         ])
         #expect(negative.status == 0, "\(negative.stderr)")
+        // A report far from the VSP's bid is recorded, and named in the log (third tour).
+        #expect(!fixture.stderr.contains("report far from its bid"), "-1 VC on a bid of 120.12 VC is not far")
+        #expect(try ctl(["bid", "ext-1", "120.123456"]).status == 0)
+        let second = try ctl(["round"])
+        let secondNumber = second.stdout.split(separator: ":").first.map { $0.dropFirst("round ".count) } ?? ""
+        let far = try ctl([
+            "report", "ext-1", "--round", String(secondNumber), "--utility", "5000", "--gross-profit", "5000",
+        ])
+        #expect(far.status == 0, "\(far.stderr)")
+        #expect(
+            fixture.wait { fixture.stderr.contains("report far from its bid") && fixture.stderr.contains("vsp=ext-1") },
+            "\(fixture.stderr)")
         let absurd = try ctl(["bid", "ext-1", "1100000000000"])
         #expect(
             absurd.status == 2
@@ -346,7 +378,7 @@ import Testing
             #expect(nobody.status == 1, "\(format): \(nobody.stdout)")
             #expect(
                 nobody.stderr
-                    == "dvcgctl: dump-ledger: --vsp: VSP 'nobody' has no rows in the ledger (archived rounds excluded) and is not on the roster\n",
+                    == "dvcgctl: dump-ledger: --vsp: VSP 'nobody' has no rows in the ledger and is not on the roster\n",
                 "\(nobody.stderr)")
         }
         // An empty table says what was asked and what the ledger holds (seventh tour).

@@ -2,6 +2,7 @@ import DVCGControl
 import DVCGCore
 import DVCGMechanism
 import Foundation
+import Logging
 import Synchronization
 
 /// Why a report was refused.
@@ -89,6 +90,17 @@ extension Auctioneer {
         case .reported: throw .alreadyReported(report.vsp, report.round)
         case .took: break
         }
+        if case .took(let bid) = participation, Self.isFarFromBid(utility: report.utility, bid: bid) {
+            // The bank believes reports: one far from the bid moves this VSP's VoI net, the pool and the others'
+            // externalities (the third tour's 100,000 VC on a bid of 130 taxed nine truthful VSPs above their
+            // bids). Recorded all the same, and named here, where an operator looks for the cause.
+            logger.warning(
+                "report far from its bid",
+                metadata: [
+                    "vsp": "\(report.vsp)", "round": "\(report.round)", "utility": "\(report.utility)",
+                    "bid": "\(bid)",
+                ])
+        }
         var updated = engine
         do { try updated.record(report: report) } catch {
             switch error {
@@ -104,6 +116,10 @@ extension Auctioneer {
         }
         engine = updated
     }
+
+    /// Whether a reported utility is more than ten times the VSP's bid for that round (or below minus ten times
+    /// it), with a floor of 1 VC: a truthful VSP bids about its utility.
+    static func isFarFromBid(utility: Double, bid: Double) -> Bool { abs(utility) > 10 * max(bid, 1) }
 
     /// Notes when the loop will start the next round (for `seconds_to_next_round`) and publishes the status.
     public func noteNextRound(in delay: Duration) {

@@ -300,7 +300,11 @@ extension Auctioneer {
                 refusal: .invalid)
         }
         newEngine.configuration = candidate.configuration.mechanism
-        let changes = candidate.changes.isEmpty ? "" : "; changed: " + candidate.changes.joined(separator: ", ")
+        // A reload that changes nothing says so (third tour), rather than only naming the policy it loaded again.
+        let changes =
+            candidate.changes.isEmpty
+            ? (newPolicy.checksum == policy.checksum ? "; nothing changed" : "; the configuration is unchanged")
+            : "; changed: " + candidate.changes.joined(separator: ", ")
         let message =
             "policy \(newPolicy.path) (\(newPolicy.checksum))"
             + (newPolicy.isUntrained ? ", untrained (dvcg init-policy): its networks are a random initialisation" : "")

@@ -11,8 +11,8 @@ extension Ledger {
         case unknownVSP
         /// The VSP has entries, but none in this round.
         case notInRound
-        /// It took part and has not reported yet.
-        case took
+        /// It took part, with this bid in VC, and has not reported yet.
+        case took(bid: Double)
         /// It took part and has already reported.
         case reported
     }
@@ -39,16 +39,15 @@ extension Ledger {
     public func participation(of vsp: VSPID, in round: RoundNumber) throws(LedgerError) -> Participation {
         do {
             return try pool.read { db in
-                let took =
-                    try Bool.fetchOne(
-                        db, sql: "SELECT 1 FROM round_entries WHERE round = ? AND vsp = ?",
-                        arguments: [Int64(round.value), vsp.rawValue]) ?? false
-                if took {
+                let bid = try Double.fetchOne(
+                    db, sql: "SELECT bid FROM round_entries WHERE round = ? AND vsp = ?",
+                    arguments: [Int64(round.value), vsp.rawValue])
+                if let bid {
                     let reported =
                         try Bool.fetchOne(
                             db, sql: "SELECT 1 FROM reports WHERE round = ? AND vsp = ?",
                             arguments: [Int64(round.value), vsp.rawValue]) ?? false
-                    return reported ? .reported : .took
+                    return reported ? .reported : .took(bid: bid)
                 }
                 let known =
                     try Bool.fetchOne(

@@ -86,6 +86,9 @@ public struct LastRoundStatus: Codable, Sendable, Equatable {
     /// True when the round was committed before the daemon's last restart (its figures read back from the
     /// ledger); absent otherwise.
     public var restored: Bool?
+    /// VSPs on the roster now that took no part in the round (no bid, or registered since), by id; absent when
+    /// none (`dvcgctl vsps` says why of each).
+    public var absent: [VSPID]?
     /// The number of VSPs that took part.
     public var participants: Int
     /// The bank's efficiency estimate: the welfare estimate over the VoI nets' optimum estimate, in [0, 1]
@@ -106,9 +109,10 @@ public struct LastRoundStatus: Codable, Sendable, Equatable {
     public init(
         round: UInt64, welfareEstimate: Double, pool: Double, noiseScale: Double, durationMilliseconds: Double,
         participants: Int, efficiencyEstimate: Double? = nil, trueEfficiency: Double? = nil, fittedVSPs: Int? = nil,
-        taxedAboveBid: [VSPID]? = nil, atShareFloor: [VSPID]? = nil, restored: Bool? = nil
+        taxedAboveBid: [VSPID]? = nil, atShareFloor: [VSPID]? = nil, restored: Bool? = nil, absent: [VSPID]? = nil
     ) {
         self.restored = restored
+        self.absent = absent
         self.taxedAboveBid = taxedAboveBid
         self.atShareFloor = atShareFloor
         self.round = round
@@ -123,7 +127,7 @@ public struct LastRoundStatus: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case round, pool, participants, restored
+        case round, pool, participants, restored, absent
         case welfareEstimate = "welfare_estimate"
         case noiseScale = "noise_scale"
         case durationMilliseconds = "duration_ms"

@@ -41,7 +41,7 @@ struct StatusCommand: AsyncParsableCommand {
             pairs += [
                 (
                     "last round",
-                    "\(last.round): \(last.participants) VSPs took part\(absent(last.participants, of: status.vspCount)), welfare estimate \(format(last.welfareEstimate, digits: 2)) VC, pool \(format(last.pool, digits: 2)) VC"
+                    "\(last.round): \(last.participants) VSPs took part\(absent(last, of: status.vspCount)), welfare estimate \(format(last.welfareEstimate, digits: 2)) VC, pool \(format(last.pool, digits: 2)) VC"
                 ),
                 ("noise scale", format(last.noiseScale, digits: 4)),
             ]
@@ -137,9 +137,15 @@ struct StatusCommand: AsyncParsableCommand {
     }
 
     /// Why fewer VSPs took part in the last round than are on the roster, or nothing.
-    func absent(_ participants: Int, of roster: Int) -> String {
-        guard participants < roster else { return "" }
-        return " (\(roster - participants) of the roster did not: no bid, or joined since; see dvcgctl vsps)"
+    /// ` (2 of the roster did not: ext-1, fleet-7; see dvcgctl vsps for why)`, the first five by name.
+    func absent(_ last: LastRoundStatus, of roster: Int) -> String {
+        guard let absent = last.absent, !absent.isEmpty else {
+            guard last.participants < roster else { return "" }
+            return " (\(roster - last.participants) of the roster did not: no bid, or joined since; see dvcgctl vsps)"
+        }
+        let named = absent.map(\.rawValue).sorted(by: naturalOrder)
+        let shown = named.prefix(5).joined(separator: ", ") + (named.count > 5 ? " and \(named.count - 5) more" : "")
+        return " (\(absent.count) of the roster did not: \(shown); see dvcgctl vsps for why)"
     }
 }
 

@@ -389,6 +389,13 @@ import Testing
                 empty.stderr,
                 #"^dvcgctl: dump-ledger: no ledger rows from round 1000000 on for VSP 'ext-1' \(the ledger holds rounds? 1(\.\.\.[0-9]+)?\)\n$"#
             ), "\(empty.stderr)")
+        // A round ext-1 sits out: status names it (third tour).
+        #expect(try ctl(["round"]).status == 0)
+        #expect(try ctl(["round"]).status == 0)
+        let sitting = try ctl(["status"])
+        #expect(
+            sitting.stdout.contains("(1 of the roster did not: ext-1; see dvcgctl vsps for why)"), "\(sitting.stdout)")
+        #expect(try ctl(["--json", "status"]).stdout.contains(#""absent" : ["#))
         // A second removal names the round the first takes effect at.
         #expect(try ctl(["remove-vsp", "ext-1"]).status == 0)
         let twice = try ctl(["remove-vsp", "ext-1"])

@@ -10,6 +10,12 @@ extension Auctioneer {
 }
 
 extension StatusResponse {
+    /// The VSPs on the roster whose standing is not of `round`: they took no part in it; nil when none.
+    static func absent(from state: AuctionState, in round: RoundNumber) -> [VSPID]? {
+        let absent = state.roster.active.keys.filter { state.standings[$0]?.round != round }
+        return absent.isEmpty ? nil : absent.sorted()
+    }
+
     /// `GET /v1/status` for an auction at `now`.
     init(_ snapshot: AuctionSnapshot, now: Date) {
         let state = snapshot.state
@@ -30,7 +36,8 @@ extension StatusResponse {
                     trueEfficiency: summary.trueEfficiency, fittedVSPs: summary.fittedVSPs,
                     taxedAboveBid: summary.taxedAboveBid.isEmpty ? nil : summary.taxedAboveBid,
                     atShareFloor: summary.atShareFloor.isEmpty ? nil : summary.atShareFloor,
-                    restored: committed.restored ? true : nil)
+                    restored: committed.restored ? true : nil,
+                    absent: Self.absent(from: state, in: committed.round))
             }
         }
         let fault = state.ledgerHealth.fault

@@ -86,6 +86,8 @@ public struct LastRoundStatus: Codable, Sendable, Equatable {
     /// True when the round was committed before the daemon's last restart (its figures read back from the
     /// ledger); absent otherwise.
     public var restored: Bool?
+    /// When it was committed, ISO 8601 (so that a reader sees how old the figures are, while paused).
+    public var committedAt: String?
     /// VSPs on the roster now that took no part in the round (no bid, or registered since), by id; absent when
     /// none (`dvcgctl vsps` says why of each).
     public var absent: [VSPID]?
@@ -109,8 +111,10 @@ public struct LastRoundStatus: Codable, Sendable, Equatable {
     public init(
         round: UInt64, welfareEstimate: Double, pool: Double, noiseScale: Double, durationMilliseconds: Double,
         participants: Int, efficiencyEstimate: Double? = nil, trueEfficiency: Double? = nil, fittedVSPs: Int? = nil,
-        taxedAboveBid: [VSPID]? = nil, atShareFloor: [VSPID]? = nil, restored: Bool? = nil, absent: [VSPID]? = nil
+        taxedAboveBid: [VSPID]? = nil, atShareFloor: [VSPID]? = nil, restored: Bool? = nil, absent: [VSPID]? = nil,
+        committedAt: String? = nil
     ) {
+        self.committedAt = committedAt
         self.restored = restored
         self.absent = absent
         self.taxedAboveBid = taxedAboveBid
@@ -128,6 +132,7 @@ public struct LastRoundStatus: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case round, pool, participants, restored, absent
+        case committedAt = "committed_at"
         case welfareEstimate = "welfare_estimate"
         case noiseScale = "noise_scale"
         case durationMilliseconds = "duration_ms"

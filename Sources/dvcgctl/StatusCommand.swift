@@ -41,7 +41,7 @@ struct StatusCommand: AsyncParsableCommand {
             pairs += [
                 (
                     "last round",
-                    "\(last.round): \(last.participants) VSPs took part\(absent(last, of: status.vspCount)), welfare estimate \(format(last.welfareEstimate, digits: 2)) VC, pool \(format(last.pool, digits: 2)) VC"
+                    "\(last.round)\(last.committedAt.map { " (committed \($0))" } ?? ""): \(last.participants) VSPs took part\(absent(last, of: status.vspCount)), welfare estimate \(format(last.welfareEstimate, digits: 2)) VC, pool \(format(last.pool, digits: 2)) VC"
                 ),
                 ("noise scale", format(last.noiseScale, digits: 4)),
             ]

@@ -166,7 +166,8 @@ struct AuctionFixture {
         var next = outcome
         next.round = RoundNumber(2)
         next.entries = [outcome.entries[1]]
-        state.commit(next, changes: [removal], duration: .milliseconds(3))
+        let at = Date(timeIntervalSince1970: 1_800_000_000)
+        state.commit(next, changes: [removal], duration: .milliseconds(3), at: at)
         #expect(state.standings[try VSPID("sim-0")] == nil, "a removed VSP has no standing")
         #expect(
             state.committed
@@ -176,7 +177,7 @@ struct AuctionFixture {
                         participants: 1, welfareEstimate: next.welfareEstimate, pool: next.pool,
                         noiseScale: next.noiseScale,
                         duration: .milliseconds(3), efficiencyEstimate: next.efficiencyEstimate,
-                        fittedVSPs: next.entries.filter(\.voiFitted).count)))
+                        fittedVSPs: next.entries.filter(\.voiFitted).count, committedAt: at)))
     }
 
     @Test func simulatedBiddersBidBeforeTheRoundAndReportAfterIt() async throws {

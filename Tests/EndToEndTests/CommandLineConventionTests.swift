@@ -396,6 +396,10 @@ import Testing
         #expect(
             sitting.stdout.contains("(1 of the roster did not: ext-1; see dvcgctl vsps for why)"), "\(sitting.stdout)")
         #expect(try ctl(["--json", "status"]).stdout.contains(#""absent" : ["#))
+        // When it was committed: while paused, how old the figures are (third tour).
+        #expect(
+            Self.matches(sitting.stdout, #"last round +[0-9]+ \(committed 20[0-9-]+T[0-9:]+Z\): "#), "\(sitting.stdout)"
+        )
         // A second removal names the round the first takes effect at.
         #expect(try ctl(["remove-vsp", "ext-1"]).status == 0)
         let twice = try ctl(["remove-vsp", "ext-1"])

@@ -41,6 +41,7 @@ struct AuctionState: Sendable {
                     noiseScale: row.noiseScale, duration: .microseconds(Int64((max(0, row.seconds) * 1e6).rounded())),
                     efficiencyEstimate: row.efficiencyEstimate, trueEfficiency: row.trueEfficiency,
                     fittedVSPs: entries.filter { $0.voiFitted == true }.count,
+                    committedAt: Date(timeIntervalSince1970: row.committed),
                     taxedAboveBid: recovery.standings.filter {
                         $0.value.round == last && Self.isTaxedAboveBid(tax: $0.value.tax, bid: $0.value.bid)
                     }.keys.sorted())
@@ -58,9 +59,10 @@ struct AuctionState: Sendable {
     /// - Parameters:
     ///   - floor: s_min; a participant whose every proposed share is at most twice it is at the floor.
     ///   - floorRounds: The summary lists a VSP at the floor for more than this many rounds in a row.
+    ///   - committedAt: When the ledger committed it.
     mutating func commit(
         _ outcome: RoundOutcome, changes: [RosterEvent], duration: Duration, trueEfficiency: Double? = nil,
-        safeguardSwitches: Int = 0, floor: Double = 0, floorRounds: Int = .max
+        safeguardSwitches: Int = 0, floor: Double = 0, floorRounds: Int = .max, at committedAt: Date = Date()
     ) {
         var streaks: [VSPID: Int] = [:]
         for entry in outcome.entries where entry.proposedShares.allSatisfy({ $0 <= 2 * floor }) {
@@ -73,7 +75,7 @@ struct AuctionState: Sendable {
                 participants: outcome.entries.count, welfareEstimate: outcome.welfareEstimate, pool: outcome.pool,
                 noiseScale: outcome.noiseScale, duration: duration, efficiencyEstimate: outcome.efficiencyEstimate,
                 trueEfficiency: trueEfficiency, fittedVSPs: outcome.entries.filter(\.voiFitted).count,
-                serving: outcome.serving, safeguardSwitches: safeguardSwitches,
+                committedAt: committedAt, serving: outcome.serving, safeguardSwitches: safeguardSwitches,
                 taxedAboveBid: outcome.entries.filter { Self.isTaxedAboveBid(tax: $0.tax, bid: $0.bid) }.map(\.vsp),
                 atShareFloor: streaks.filter { $0.value > floorRounds }.keys.sorted()))
         for entry in outcome.entries {
@@ -113,6 +115,8 @@ struct RoundSummary: Sendable, Equatable {
     var trueEfficiency: Double? = nil
     /// Participants whose VoI net was fitted.
     var fittedVSPs: Int = 0
+    /// When it was committed (after a restart, when its rows were written).
+    var committedAt: Date? = nil
     /// What served the round while learning online with a safeguard.
     var serving: ServingPolicy? = nil
     /// The safeguard's switches since the policy was loaded.

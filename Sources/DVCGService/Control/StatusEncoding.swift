@@ -37,7 +37,8 @@ extension StatusResponse {
                     taxedAboveBid: summary.taxedAboveBid.isEmpty ? nil : summary.taxedAboveBid,
                     atShareFloor: summary.atShareFloor.isEmpty ? nil : summary.atShareFloor,
                     restored: committed.restored ? true : nil,
-                    absent: Self.absent(from: state, in: committed.round))
+                    absent: Self.absent(from: state, in: committed.round),
+                    committedAt: summary.committedAt.map { formatter.string(from: $0) })
             }
         }
         let fault = state.ledgerHealth.fault

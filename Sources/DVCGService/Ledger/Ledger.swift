@@ -229,6 +229,8 @@ public final class Ledger: Sendable {
         public var trueEfficiency: Double?
         /// From the round's start to its commit, in seconds.
         public var seconds: Double
+        /// When its rows were written (`rounds.committed`), seconds since 1970.
+        public var committed: Double = 0
     }
 
     /// How many round_entries rows a restart reads at most to find the last row of the roster's VSPs that were not
@@ -258,7 +260,7 @@ public final class Ledger: Sendable {
                         db,
                         sql: """
                             SELECT pool, noise_scale, welfare_estimate, efficiency_estimate, true_efficiency,
-                                committed - started FROM rounds ORDER BY number DESC LIMIT 1
+                                committed - started, committed FROM rounds ORDER BY number DESC LIMIT 1
                             """)
                 )
             }
@@ -297,7 +299,7 @@ public final class Ledger: Sendable {
         let lastRoundRow = rows.round.map { row in
             RecoveredRound(
                 pool: row[0], noiseScale: row[1], welfareEstimate: row[2], efficiencyEstimate: row[3],
-                trueEfficiency: row[4], seconds: row[5])
+                trueEfficiency: row[4], seconds: row[5], committed: row[6])
         }
         return Recovery(
             lastRound: rows.last.map { RoundNumber(UInt64($0)) }, rosterEvents: events, engineState: rows.state,

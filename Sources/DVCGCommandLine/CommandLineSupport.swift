@@ -47,22 +47,16 @@ extension ParsableCommand {
         let verb = verbPath(in: given)
         let prefix = ([name] + verb.path).joined(separator: ": ")
         // `help VERB`: swift-argument-parser shows the program's own help for a verb it does not have, exit 0.
-        if given.first == "help", let unknown = verbPath(in: Array(given.dropFirst())).unknown {
-            let nearest = nearestVerb(to: unknown, in: verbPath(in: Array(given.dropFirst())).choices)
-            FileHandle.standardError.write(
-                Data(
-                    ("\(name): help: unknown verb '\(unknown)'" + (nearest.map { " (did you mean '\($0)'?)" } ?? "")
-                        + "; see '\(name) --help'\n").utf8))
-            Foundation.exit(2)
+        if given.first == "help" {
+            let helped = verbPath(in: Array(given.dropFirst()))
+            if let unknown = helped.unknown {
+                exitWithUnknownVerb(unknown, in: helped.choices, prefix: "\(name): help", command: name)
+            }
         }
         // `optimun --help`: swift-argument-parser shows the program's help, exit 0, and hides the typo.
         if let unknown = verb.unknown, given.contains(where: { ["-h", "--help"].contains($0) }) {
-            let nearest = nearestVerb(to: unknown, in: verb.choices)
-            FileHandle.standardError.write(
-                Data(
-                    ("\(prefix): unknown verb '\(unknown)'" + (nearest.map { " (did you mean '\($0)'?)" } ?? "")
-                        + "; see '\(([name] + verb.path).joined(separator: " ")) --help'\n").utf8))
-            Foundation.exit(2)
+            exitWithUnknownVerb(
+                unknown, in: verb.choices, prefix: prefix, command: ([name] + verb.path).joined(separator: " "))
         }
         let read = readingNegativeValues(given, verb: verb)
         do {
@@ -284,6 +278,18 @@ extension ParsableCommand {
         return starting.count == 1 ? starting[0] : nearestWord(to: word, in: verbs)
     }
 
+    /// `unknown verb 'stauts' (did you mean 'status'?)`: a word where one of `verbs` was expected.
+    static func unknownVerb(_ word: String, in verbs: [String]) -> String {
+        "unknown verb '\(word)'" + (nearestVerb(to: word, in: verbs).map { " (did you mean '\($0)'?)" } ?? "")
+    }
+
+    /// Prints `<prefix>: unknown verb ...; see '<command> --help'` on standard error and exits 2.
+    static func exitWithUnknownVerb(_ word: String, in verbs: [String], prefix: String, command: String) -> Never {
+        FileHandle.standardError.write(
+            Data("\(prefix): \(unknownVerb(word, in: verbs)); see '\(command) --help'\n".utf8))
+        Foundation.exit(2)
+    }
+
     /// A usage error as one line, `<prefix>: <message>; see '<program> <verb> --help'`; an unknown verb as
     /// `<prefix>: unknown verb 'stauts' (did you mean 'status'?)`; a negative number, which swift-argument-parser
     /// reads as an option, as such. swift-argument-parser's usage and help lines are left to `--help`.
@@ -295,8 +301,7 @@ extension ParsableCommand {
         var first = full.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? ""
         if first.hasPrefix("Error: ") { first.removeFirst("Error: ".count) }
         if let unknown = verb.unknown {
-            let nearest = nearestVerb(to: unknown, in: verb.choices)
-            first = "unknown verb '\(unknown)'" + (nearest.map { " (did you mean '\($0)'?)" } ?? "")
+            first = unknownVerb(unknown, in: verb.choices)
         } else if verb.path.isEmpty, let option = arguments.first, !verb.command.configuration.subcommands.isEmpty,
             !arguments.contains(where: { $0 == "-h" || builtinOptions.contains(String($0.prefix { $0 != "=" })) })
         {

@@ -1,7 +1,7 @@
 /// The word of `choices` nearest to `word` by edit distance, when at most 2 edits (or a third of its
 /// length) away, 1 for a word of up to 4 letters (`foo` is not `log`); else the one choice it begins, from 3
-/// letters on (`warn`: `warning`); else the one choice it abbreviates (`jsn`: `jsonl`); else the one choice that shares its first 5 letters (`optimise`: `optimum`);
-/// nil otherwise. Letters compare without case.
+/// letters on (`warn`: `warning`); else the one choice it abbreviates (`jsn`: `jsonl`); else the one choice
+/// that shares its first 5 letters (`optimise`: `optimum`); nil otherwise. Letters compare without case.
 package func nearestWord(to word: String, in choices: [String]) -> String? {
     let limit = word.count <= 4 ? 1 : max(2, word.count / 3)
     // Case does not count: `FLEET-8` is `fleet-8`.

@@ -173,28 +173,28 @@ extension MechanismEngine {
             // bill's maxima").
             let billIsEmpty = maximumPool == 0
             for i in 0..<n {
-                let agent = states[i]
+                let state = states[i]
                 let others = welfareEstimate - realisedUtility[i]
                 let without = try Bank.clampedWelfareWithout(
                     estimate: estimates[i], maximumPool: billIsEmpty ? welfareEstimate : maximumPool,
-                    maximumPoolWithout: billIsEmpty ? others : agent.maximumPoolWithout)
+                    maximumPoolWithout: billIsEmpty ? others : state.maximumPoolWithout)
                 var externality = try Bank.externality(welfareWithout: without, othersWelfare: others)
                 if configuration.capsExternality { externality = min(externality, max(0, realisedUtility[i])) }
-                let fitted = agent.voiFit.isFitted(configuration.voiFit)
+                let fitted = state.voiFit.isFitted(configuration.voiFit)
                 let protected = configuration.protectsUnfittedVSPs && !fitted
                 let interest = try Bank.interest(
                     loan: loans[i],
                     utilityEstimate: protected
                         ? unfittedUtilityEstimate(
-                            agent, network: nets[i].voi, fallback: loans[i], estimate: utilityEstimates[i])
+                            state, network: nets[i].voi, fallback: loans[i], estimate: utilityEstimates[i])
                         : utilityEstimates[i])
-                let alphaHat = agent.alphaEstimator.estimate(configuration.alphaMethod)
+                let alphaHat = state.alphaEstimator.estimate(configuration.alphaMethod)
                 var tax = try Bank.tax(
                     alphaHat: alphaHat, externality: externality, interest: interest,
                     chargesInterest: configuration.chargesInterest)
                 if protected {
                     tax = min(tax, financed[i])
-                } else if configuration.capsExternality, let last = agent.voiFit.lastReport {
+                } else if configuration.capsExternality, let last = state.voiFit.lastReport {
                     // Fitted: never more than the VSP's own last report says its slice was worth (a
                     // truthful bid), except for the interest, which its bid controls (docs/learning.md).
                     tax = min(tax, max(alphaHat * interest, last.utility))
@@ -357,7 +357,6 @@ extension MechanismEngine {
     }
 }
 
-/// The index of the largest value (the first on ties), relative to the collection's start.
 extension MechanismEngine {
     /// Lends the agent in place to `body`: through Dictionary.Values' `_modify` accessor, `lend(&agents.values[i])`
     /// reads what `body` needs without the copy of the whole agent that the getter makes.
@@ -365,6 +364,7 @@ extension MechanismEngine {
     static func lend(_ agent: inout VSPAgent, _ body: (inout VSPAgent) -> Void) { body(&agent) }
 }
 
+/// The index of the largest value (the first on ties), relative to the collection's start.
 func argmax(_ values: ArraySlice<Float>) -> Int {
     var best = values.startIndex
     for index in values.indices where values[index] > values[best] { best = index }

@@ -180,12 +180,11 @@ struct IncentiveOptions: ParsableArguments {
                 // A line per setting on standard error, as train's progress: these runs take minutes.
                 let settings = 2 * total
                 let finished = index * total + done
-                let elapsed = (clock.now - start) / .seconds(1)
-                let left = elapsed / Double(finished) * Double(settings - finished)
+                let eta = TrainCommand.eta(elapsed: clock.now - start, done: finished, total: settings)
                 FileHandle.standardError.write(
                     Data(
                         ("\(name): \(row.mechanism) factor \(format(row.factor, digits: 2)) done (\(finished) of \(settings))  "
-                            + "ETA \(Int(left.rounded()))s\n").utf8))
+                            + "\(eta)\n").utf8))
             }
         }
         try write(csv(rows), to: "\(name).csv")

@@ -94,9 +94,9 @@ struct ReloadRequest: Sendable {
 extension ReloadRequest {
     /// What a reload from `old` (in force) to `new` (the file) changes, as the reload's message lists it: a
     /// value with its old and new one (`period 1.000 s -> 0.250 s`, `mechanism.noise true -> false`, `log.level
-    /// info -> debug`), a section by its name (`learning`, `ledger`), what applies at the next start only said so, and a note when the file's `vsps:`
-    /// differ from the roster it started with: the YAML roster is read at the first start only (docs/dvcgd.md,
-    /// "Policies and reload").
+    /// info -> debug`), a section by its name (`learning`, `ledger`), what applies at the next start only said
+    /// so, and a note when the file's `vsps:` differ from the roster it started with: the YAML roster is read at
+    /// the first start only (docs/dvcgd.md, "Policies and reload").
     static func changes(
         from old: DaemonConfiguration, to new: DaemonConfiguration, fileVSPs: [VSPDefinition]
     ) -> [String] {

@@ -127,7 +127,7 @@ extension EngineStateCodec {
         if fields.contains(.age) { writer.zigzag(vsp.age) }
         if fields.contains(.voiCalibrated) { writer.byte(vsp.voiCalibrated ? 1 : 0) }
         if fields.contains(.recentShares) {
-            let kept = keptPrefix(of: vsp.recentShares, after: before.recentShares)
+            let kept = keptShares(of: vsp.recentShares, after: before.recentShares)
             writer.varint(UInt64(kept))
             writer.varint(UInt64(vsp.recentShares.count - kept))
             for recorded in vsp.recentShares[kept...] {
@@ -200,9 +200,8 @@ extension EngineStateCodec {
         if fields.contains(.probes) { vsp.probes = try reader.zigzag() }
     }
 
-    /// How many values at the start of `window` are the last values of `previous`: a sliding window keeps
-    /// those and appends the rest.
-    private static func keptPrefix(of window: [RecordedShare], after previous: [RecordedShare]) -> Int {
+    /// ``keptPrefix(of:after:)`` for a window of recorded shares, found from their rounds.
+    private static func keptShares(of window: [RecordedShare], after previous: [RecordedShare]) -> Int {
         // The rounds of a window increase: the values kept are those up to the previous window's last round,
         // checked once (not at every candidate length, as for a window without rounds).
         guard let last = previous.last?.round else { return 0 }
@@ -216,14 +215,12 @@ extension EngineStateCodec {
             }
             if equal { return kept }
         }
-        return keptPrefix(of: window as [RecordedShare], afterAny: previous)
+        return keptPrefix(of: window, after: previous)
     }
 
+    /// How many values at the start of `window` are the last values of `previous`: a sliding window keeps
+    /// those and appends the rest.
     private static func keptPrefix<Element: Equatable>(of window: [Element], after previous: [Element]) -> Int {
-        keptPrefix(of: window, afterAny: previous)
-    }
-
-    private static func keptPrefix<Element: Equatable>(of window: [Element], afterAny previous: [Element]) -> Int {
         var kept = min(window.count, previous.count)
         while kept > 0 {
             if window[..<kept].elementsEqual(previous[(previous.count - kept)...]) { return kept }

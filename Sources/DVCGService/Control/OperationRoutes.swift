@@ -51,13 +51,14 @@ struct OperationRoutes {
                     .serviceUnavailable, "round_abandoned",
                     "the round was abandoned (see the daemon's log); nothing was committed")
             }
-            let status = StatusResponse(await auctioneer.snapshot(), now: Date())
+            // The round's figures as status has them, without the rest of a status (file sizes, countdown).
+            let lastRound = StatusResponse.lastRound(of: await auctioneer.snapshot().state)
             return ActionResponse(
                 outcome: "committed",
                 message:
                     "round \(outcome.round): \(counted(outcome.entries.count, "VSP")), welfare estimate \(String(format: "%.2f", outcome.welfareEstimate)) VC",
                 round: outcome.round.value,
-                lastRound: status.lastRound?.round == outcome.round.value ? status.lastRound : nil)
+                lastRound: lastRound?.round == outcome.round.value ? lastRound : nil)
         }
         return routes
     }

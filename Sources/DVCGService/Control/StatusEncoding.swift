@@ -16,6 +16,24 @@ extension StatusResponse {
         return absent.isEmpty ? nil : absent.sorted()
     }
 
+    /// The last committed round as status reports it (and `POST /v1/rounds` answers it), nil before the first.
+    static func lastRound(of state: AuctionState) -> LastRoundStatus? {
+        state.committed.flatMap { committed in
+            committed.summary.map { summary in
+                LastRoundStatus(
+                    round: committed.round.value, welfareEstimate: summary.welfareEstimate, pool: summary.pool,
+                    noiseScale: summary.noiseScale, durationMilliseconds: summary.duration.inSeconds * 1e3,
+                    participants: summary.participants, efficiencyEstimate: summary.efficiencyEstimate,
+                    trueEfficiency: summary.trueEfficiency, fittedVSPs: summary.fittedVSPs,
+                    taxedAboveBid: summary.taxedAboveBid.isEmpty ? nil : summary.taxedAboveBid,
+                    atShareFloor: summary.atShareFloor.isEmpty ? nil : summary.atShareFloor,
+                    restored: committed.restored ? true : nil,
+                    absent: absent(from: state, in: committed.round),
+                    committedAt: summary.committedAt.map { ISO8601DateFormatter().string(from: $0) })
+            }
+        }
+    }
+
     /// `GET /v1/status` for an auction at `now`.
     init(_ snapshot: AuctionSnapshot, now: Date) {
         let state = snapshot.state
@@ -27,20 +45,7 @@ extension StatusResponse {
             bytes += (attributes?[.size] as? NSNumber)?.uint64Value ?? 0
         }
         let formatter = ISO8601DateFormatter()
-        let lastRound = state.committed.flatMap { committed in
-            committed.summary.map { summary in
-                LastRoundStatus(
-                    round: committed.round.value, welfareEstimate: summary.welfareEstimate, pool: summary.pool,
-                    noiseScale: summary.noiseScale, durationMilliseconds: summary.duration.inSeconds * 1e3,
-                    participants: summary.participants, efficiencyEstimate: summary.efficiencyEstimate,
-                    trueEfficiency: summary.trueEfficiency, fittedVSPs: summary.fittedVSPs,
-                    taxedAboveBid: summary.taxedAboveBid.isEmpty ? nil : summary.taxedAboveBid,
-                    atShareFloor: summary.atShareFloor.isEmpty ? nil : summary.atShareFloor,
-                    restored: committed.restored ? true : nil,
-                    absent: Self.absent(from: state, in: committed.round),
-                    committedAt: summary.committedAt.map { formatter.string(from: $0) })
-            }
-        }
+        let lastRound = Self.lastRound(of: state)
         let fault = state.ledgerHealth.fault
         self.init(
             state: fault != nil ? .degraded : state.paused ? .paused : .running,

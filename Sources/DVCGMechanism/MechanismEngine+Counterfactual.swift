@@ -98,40 +98,50 @@ extension MechanismEngine {
         let k = resourceCount
         let l = levelCount
         let observations = Self.observations(previous, meanField: configuration.learning.meanField)
-        let levels = (0..<n).map { j in
-            let logits = nets[j].actorTarget.evaluate(observations[j])
-            return (0..<k).map { c in argmax(logits[(c * l)..<((c + 1) * l)]) }
-        }
+        let levels = Self.greedyLevels((0..<n).map { nets[$0].actorTarget.evaluate(observations[$0])[...] }, k: k, l: l)
         return approximateCounterfactualWelfare(nets: nets, previous: previous, levels: levels)
     }
 
     /// The first-order counterfactual of ``counterfactualWelfare(nets:previous:)`` above the exact
-    /// limit, given each VSP's target-actor levels at the actual state (`levels[j][c]`): O(N).
-    func approximateCounterfactualWelfare(nets: [NetworkSet], previous: Allocation, levels: [[Int]]) -> [Double] {
+    /// limit, given each VSP's target-actor levels at the actual state (`levels[j * K + c]`): O(N).
+    ///
+    /// - Parameter known: The VoI values and input gradients (row-major N x K) at the allocation the levels give,
+    ///   when the caller has them; else they are computed here.
+    func approximateCounterfactualWelfare(
+        nets: [NetworkSet], previous: Allocation, levels: [Int],
+        at known: (values: [Double], gradients: [Double])? = nil
+    ) -> [Double] {
         let n = previous.vspCount
         let k = resourceCount
         var scaled = [Double](repeating: 0, count: n * k)
         var totals = [Double](repeating: 0, count: k)
         for j in 0..<n {
             for c in 0..<k {
-                let level = levels[j][c]
+                let level = levels[j * k + c]
                 let t = max(previous[j, c] * (1 + actionSpace.levels[level]), actionSpace.minimumShare)
                 scaled[j * k + c] = t
                 totals[c] += t
             }
         }
-        let (values, elasticities) = voiValuesAndElasticities(
-            nets: nets, shares: (0..<n).map { j in (0..<k).map { scaled[j * k + $0] / totals[$0] } })
-        let total = values.reduce(0, +)
+        var shares = scaled
+        for index in shares.indices { shares[index] /= totals[index % k] }
+        let (values, gradients) =
+            known ?? Self.voiValuesAndGradients(nets, shares: shares, resourceCount: k)
+        // (df_j/ds_jc) s_jc per VSP and resource, and their sum per resource.
+        var elasticities = gradients
         var elasticity = [Double](repeating: 0, count: k)
-        for j in 0..<n { for c in 0..<k { elasticity[c] += elasticities[j][c] } }
+        for index in elasticities.indices {
+            elasticities[index] *= shares[index]
+            elasticity[index % k] += elasticities[index]
+        }
+        let total = values.reduce(0, +)
         return (0..<n).map { i in
             var estimate = total - values[i]
             for c in 0..<k {
                 let rest = totals[c] - scaled[i * k + c]
                 guard rest > 0 else { continue }
                 // Without i, the others' shares of c grow by the factor totals / rest.
-                estimate += (elasticity[c] - elasticities[i][c]) * (totals[c] / rest - 1)
+                estimate += (elasticity[c] - elasticities[i * k + c]) * (totals[c] / rest - 1)
             }
             return estimate
         }
@@ -143,10 +153,12 @@ extension MechanismEngine {
         var elasticities: [[Double]] = []
         values.reserveCapacity(shares.count)
         elasticities.reserveCapacity(shares.count)
+        guard let first = nets.first else { return ([], []) }
+        var workspace = MLPWorkspace(layerSizes: first.voi.layerSizes)
+        var gradient = [Double](repeating: 0, count: resourceCount)
         for (j, s) in shares.enumerated() {
-            let (value, gradient) = nets[j].voi.valueAndInputGradient(floats(s))
-            values.append(Double(value))
-            elasticities.append(zip(gradient, s).map { Double($0) * $1 })
+            values.append(workspace.valueAndGradient(nets[j].voi, at: s, gradient: &gradient))
+            elasticities.append(zip(gradient, s).map { $0 * $1 })
         }
         return (values, elasticities)
     }
@@ -178,6 +190,7 @@ extension MechanismEngine {
         for j in 0..<n { for c in 0..<k { elasticity[c] += elasticities[j][c] } }
         let meanBid = max(bids.reduce(0, +) / Double(n), 1e-9)
         _ = neutral
+        var workspace = MLPWorkspace(layerSizes: nets[0].voi.layerSizes)
         return (0..<n).map { i in
             var counterfactualTotals = totals
             var own = [Double](repeating: 0, count: k)
@@ -186,7 +199,7 @@ extension MechanismEngine {
                 counterfactualTotals[c] += t0 - scaled[i * k + c]
                 own[c] = t0 / counterfactualTotals[c]
             }
-            let ownCounterfactual = Double(nets[i].voi.evaluate(floats(own))[0])
+            let ownCounterfactual = workspace.value(nets[i].voi, at: own)
             var reward = values[i] - ownCounterfactual
             for c in 0..<k {
                 reward -= (elasticity[c] - elasticities[i][c]) * (totals[c] / counterfactualTotals[c] - 1)

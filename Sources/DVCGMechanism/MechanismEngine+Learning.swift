@@ -30,6 +30,7 @@ extension MechanismEngine {
     /// its VoI net. Does nothing unless ``MechanismConfiguration/learns``.
     @discardableResult
     public mutating func learn() -> LearningReport {
+        voiNetsChangedSinceRound = true
         guard configuration.learns else { return LearningReport(updatedVSPs: 0, criticLoss: 0, voiLoss: 0) }
         if var learner = shared {
             // One update of the shared actor and critic; the bank fits the VoI nets at each round.

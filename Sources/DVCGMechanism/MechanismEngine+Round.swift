@@ -72,9 +72,7 @@ extension MechanismEngine {
 
             // 1-2. Pool and loans (bank); a shared policy's marginal values come with the VoI.
             let marginalValues = isShared ? MarginalValues.of(previous, nets: nets) : nil
-            let voi =
-                marginalValues?.values
-                ?? (0..<n).map { Double(nets[$0].voi.evaluate(floats(previous.shares(of: $0)))[0]) }
+            let voi = marginalValues?.values ?? Self.voiValues(nets, previous)
             let pool = try Bank.pool(voi: voi)
             let unreported =
                 configuration.limitsUnreportedCredit
@@ -147,7 +145,15 @@ extension MechanismEngine {
                     generator = probing
                 }
             }
-            let utilityEstimates = (0..<n).map { Double(nets[$0].voi.evaluate(floats(proposal.shares(of: $0)))[0]) }
+            // A shared policy's counterfactual acts by its target actor's greedy levels; when they are the round's own
+            // actions (a frozen policy, nobody probing), its shares are the proposal, whose VoI values and gradients
+            // are then computed once for both.
+            let counterfactualLevels =
+                isShared && n > max(1, configuration.exactCounterfactualLimit)
+                ? sharedTargetLevels(observations, actorLogits: logits) : nil
+            let atProposal: (values: [Double], gradients: [Double])? =
+                counterfactualLevels == actions ? Self.voiValuesAndGradients(nets, proposal) : nil
+            let utilityEstimates = atProposal?.values ?? Self.voiValues(nets, proposal)
             let proposedWelfare = utilityEstimates.reduce(0, +)
 
             // 4. Noise (NSP).
@@ -157,13 +163,13 @@ extension MechanismEngine {
             let realised = try NSP.perturbedAllocation(proposal, scale: scale, using: &noiseGenerator)
 
             // 5. Counterfactual welfare without each VSP, externality, interest, tax (bank).
-            let realisedUtility =
-                realised == proposal
-                ? utilityEstimates : (0..<n).map { Double(nets[$0].voi.evaluate(floats(realised.shares(of: $0)))[0]) }
+            let realisedUtility = realised == proposal ? utilityEstimates : Self.voiValues(nets, realised)
             let welfareEstimate = realisedUtility.reduce(0, +)
             let estimates =
                 marginalValues.map {
-                    sharedCounterfactualWelfare(nets: nets, previous: previous, marginals: $0.marginals)
+                    sharedCounterfactualWelfare(
+                        nets: nets, previous: previous, marginals: $0.marginals, levels: counterfactualLevels,
+                        atProposal: atProposal)
                 } ?? counterfactualWelfare(nets: nets, previous: previous)
             var entries: [RoundEntry] = []
             entries.reserveCapacity(n)
@@ -172,6 +178,9 @@ extension MechanismEngine {
             // externality of (17) within [0, U~_i] rather than none (docs/learning.md, "Roster changes reset the
             // bill's maxima").
             let billIsEmpty = maximumPool == 0
+            let fittedFlags = states.map { $0.voiFit.isFitted(configuration.voiFit) }
+            let reportedValues =
+                configuration.protectsUnfittedVSPs ? Self.valuesAtLastReports(nets, states, fitted: fittedFlags) : nil
             for i in 0..<n {
                 let state = states[i]
                 let others = welfareEstimate - realisedUtility[i]
@@ -180,13 +189,14 @@ extension MechanismEngine {
                     maximumPoolWithout: billIsEmpty ? others : state.maximumPoolWithout)
                 var externality = try Bank.externality(welfareWithout: without, othersWelfare: others)
                 if configuration.capsExternality { externality = min(externality, max(0, realisedUtility[i])) }
-                let fitted = state.voiFit.isFitted(configuration.voiFit)
+                let fitted = fittedFlags[i]
                 let protected = configuration.protectsUnfittedVSPs && !fitted
                 let interest = try Bank.interest(
                     loan: loans[i],
                     utilityEstimate: protected
-                        ? unfittedUtilityEstimate(
-                            state, network: nets[i].voi, fallback: loans[i], estimate: utilityEstimates[i])
+                        ? Self.unfittedUtilityEstimate(
+                            state, valueAtLastReport: reportedValues?[i], fallback: loans[i],
+                            estimate: utilityEstimates[i])
                         : utilityEstimates[i])
                 let alphaHat = state.alphaEstimator.estimate(configuration.alphaMethod)
                 var tax = try Bank.tax(
@@ -228,7 +238,9 @@ extension MechanismEngine {
                 }
                 agents.values[slots[i]].state.maximumPoolWithout = Self.billMaximum(
                     states[i].maximumPoolWithout, welfareEstimate - realisedUtility[i], keep: keep)
+                agents.values[slots[i]].realisedUtilityEstimate = (round, realisedUtility[i])
             }
+            voiNetsChangedSinceRound = false
             maximumPool = Self.billMaximum(maximumPool, welfareEstimate, keep: keep)
             if let rewards {
                 appendTransitions(ids: ids, observations: observations, actions: actions, rewards: rewards)
@@ -260,10 +272,28 @@ extension MechanismEngine {
     /// the interest measures the bid against what the VSP reported rather than the bank's unfitted
     /// model; before any report, `fallback` (the loan for the interest, which is then 0; the bid for the
     /// noise scale).
-    func unfittedUtilityEstimate(_ state: VSPState, network: MLP, fallback: Double, estimate: Double) -> Double {
-        guard let last = state.voiFit.lastReport else { return fallback }
-        let before = Double(network.evaluate(floats(last.share))[0])
+    ///
+    /// - Parameter valueAtLastReport: f_i(s_last) (``valuesAtLastReports(_:_:fitted:)``), nil without a report.
+    static func unfittedUtilityEstimate(
+        _ state: VSPState, valueAtLastReport: Double?, fallback: Double, estimate: Double
+    ) -> Double {
+        guard let last = state.voiFit.lastReport, let before = valueAtLastReport else { return fallback }
         return last.utility + estimate - before
+    }
+
+    /// f_i(s_last) of every unfitted participant with a report, by its VoI net at the share of its newest report
+    /// (nil for the others), in one pass.
+    static func valuesAtLastReports(_ nets: [NetworkSet], _ states: [VSPState], fitted: [Bool]) -> [Double?] {
+        let reported = states.indices.filter { !fitted[$0] && states[$0].voiFit.lastReport != nil }
+        var values = [Double?](repeating: nil, count: states.count)
+        guard let first = reported.first else { return values }
+        let k = states[first].voiFit.lastReport!.share.count
+        var inputs: [Double] = []
+        inputs.reserveCapacity(reported.count * k)
+        for i in reported { inputs.append(contentsOf: states[i].voiFit.lastReport!.share) }
+        let evaluated = VoIEvaluation.evaluate(nets, inputs: inputs, k: k, participants: reported, gradients: false)
+        for (r, i) in reported.enumerated() { values[i] = evaluated.values[r] }
+        return values
     }
 
     /// Actor inputs [o_i, o-bar_i] (2K values each) of every VSP of `allocation`; o-bar_i is the
@@ -306,9 +336,27 @@ extension MechanismEngine {
 
     /// sum_i f_i(s_i) of an allocation by the participants' VoI nets, in VC.
     static func voiWelfare(_ nets: [NetworkSet], _ allocation: Allocation) -> Double {
-        var total = 0.0
-        for i in 0..<allocation.vspCount { total += Double(nets[i].voi.evaluate(floats(allocation.shares(of: i)))[0]) }
-        return total
+        voiValues(nets, allocation).reduce(0, +)
+    }
+
+    /// f_i(s_i) of every participant of an allocation by its VoI net, in VC.
+    static func voiValues(_ nets: [NetworkSet], _ allocation: Allocation) -> [Double] {
+        VoIEvaluation.evaluate(nets, inputs: allocation.shares, k: allocation.resourceCount, gradients: false).values
+    }
+
+    /// f_i(s_i) of every participant of an allocation and its input gradient df_i/ds_i (row-major N x K), in VC
+    /// and VC per unit of share.
+    static func voiValuesAndGradients(_ nets: [NetworkSet], _ allocation: Allocation) -> (
+        values: [Double], gradients: [Double]
+    ) {
+        voiValuesAndGradients(nets, shares: allocation.shares, resourceCount: allocation.resourceCount)
+    }
+
+    /// ``voiValuesAndGradients(_:_:)`` of shares row-major N x K.
+    static func voiValuesAndGradients(_ nets: [NetworkSet], shares: [Double], resourceCount k: Int) -> (
+        values: [Double], gradients: [Double]
+    ) {
+        VoIEvaluation.evaluate(nets, inputs: shares, k: k, gradients: true)
     }
 
     /// Level indices, row-major N x K, from each participant's actor logits (K L values): greedy

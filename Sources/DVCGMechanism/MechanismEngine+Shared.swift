@@ -22,17 +22,10 @@ public struct MarginalValues: Sendable, Equatable {
     static func of(_ allocation: Allocation, nets: [NetworkSet]) -> MarginalValues {
         let n = allocation.vspCount
         let k = allocation.resourceCount
-        var values = [Double](repeating: 0, count: n)
-        var marginals = [Double](repeating: 0, count: n * k)
+        let (values, marginals) = VoIEvaluation.evaluate(nets, inputs: allocation.shares, k: k, gradients: true)
         var prices = [Double](repeating: 0, count: k)
         for i in 0..<n {
-            let share = allocation.shares(of: i)
-            let (value, gradient) = nets[i].voi.valueAndInputGradient(floats(share))
-            values[i] = Double(value)
-            for c in 0..<k {
-                marginals[i * k + c] = Double(gradient[c])
-                prices[c] += allocation[i, c] * Double(gradient[c])
-            }
+            for c in 0..<k { prices[c] += allocation[i, c] * marginals[i * k + c] }
         }
         return MarginalValues(values: values, marginals: marginals, prices: prices)
     }
@@ -88,23 +81,42 @@ extension MechanismEngine {
         }
     }
 
+    /// The shared target actor's greedy levels (row-major N x K) on the round's actor inputs, for the approximate
+    /// counterfactual of ``sharedCounterfactualWelfare(nets:previous:marginals:levels:atProposal:)``: the learner's
+    /// own greedy levels from `actorLogits` when the two actors are equal (a frozen policy).
+    func sharedTargetLevels(_ observations: [[Float]], actorLogits: [ArraySlice<Float>]) -> [Int] {
+        let networks = shared!.networks
+        let k = resourceCount
+        let l = levelCount
+        if networks.actorTarget == networks.actor { return Self.greedyLevels(actorLogits, k: k, l: l) }
+        let n = observations.count
+        let logits = networks.actorTarget.forward(
+            Matrix(rows: n, columns: 2 * k, values: observations.flatMap { $0 }))
+        return Self.greedyLevels(
+            (0..<n).map { logits.values[($0 * k * l)..<(($0 + 1) * k * l)] }, k: k, l: l)
+    }
+
     /// SW'_-i of eqs. (31)-(33) under a shared policy: as ``counterfactualWelfare(nets:previous:)``, with
     /// the shared target actor acting on the counterfactual inputs (the others' shares renormalised
     /// without i, N - 1 VSPs, prices recomputed without i from the marginal values at the actual shares).
-    func sharedCounterfactualWelfare(nets: [NetworkSet], previous: Allocation, marginals: [Double]) -> [Double] {
+    ///
+    /// - Parameters:
+    ///   - levels: Above ``MechanismConfiguration/exactCounterfactualLimit`` VSPs, the target actor's levels on the
+    ///     round's inputs (``sharedTargetLevels(_:actorLogits:)``), for the first-order approximation; nil for the
+    ///     exact rollout.
+    ///   - atProposal: The VoI values and gradients at the allocation `levels` give, when the caller has them (it
+    ///     is the round's proposal when the levels are its actions).
+    func sharedCounterfactualWelfare(
+        nets: [NetworkSet], previous: Allocation, marginals: [Double], levels: [Int]?,
+        atProposal: (values: [Double], gradients: [Double])? = nil
+    ) -> [Double] {
         let n = previous.vspCount
         guard n > 1 else { return [0] }
         let k = resourceCount
         let l = levelCount
         let target = shared!.networks.actorTarget
-        guard n <= configuration.exactCounterfactualLimit else {
-            let prices = (0..<k).map { c in (0..<n).reduce(0.0) { $0 + previous[$1, c] * marginals[$1 * k + c] } }
-            let observations = Self.sharedObservations(previous, marginals: marginals, prices: prices)
-            let logits = target.forward(Matrix(rows: n, columns: 2 * k, values: observations.flatMap { $0 }))
-            let levels = (0..<n).map { j in
-                (0..<k).map { c in argmax(logits.values[(j * k * l + c * l)..<(j * k * l + (c + 1) * l)]) }
-            }
-            return approximateCounterfactualWelfare(nets: nets, previous: previous, levels: levels)
+        if let levels {
+            return approximateCounterfactualWelfare(nets: nets, previous: previous, levels: levels, at: atProposal)
         }
         // Row r = i * (n - 1) + position of j among the others: VSP j's inputs when i is absent.
         var rows: [Float] = []

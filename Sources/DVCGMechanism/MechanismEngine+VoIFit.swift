@@ -24,6 +24,7 @@ extension MechanismEngine {
     public mutating func fitVoINets() -> Int {
         guard isShared, !voiFittedSinceRound else { return 0 }
         voiFittedSinceRound = true
+        voiNetsChangedSinceRound = true
         let settings = configuration.voiFit
         var budget = settings.stepBudget
         let waiting = roster.filter { agents[$0]!.reportsSinceFit > 0 }
@@ -105,6 +106,7 @@ extension MechanismEngine {
     ///   - reports: Per registered VSP, (realised share, reported utility) pairs, oldest first.
     ///   - steps: Adam steps per VSP.
     public mutating func refitVoINets(from reports: [VSPID: [(share: [Double], utility: Double)]], steps: Int) {
+        voiNetsChangedSinceRound = true
         guard isShared else { return }
         for (id, rows) in reports {
             guard var agent = agents.removeValue(forKey: id) else { continue }

@@ -43,6 +43,10 @@ public struct MechanismEngine: Sendable {
     /// Whether the bank has fitted since the last round (``fitVoINets()``): one fit, one step budget,
     /// per round, whether the host calls it between rounds or the round does.
     var voiFittedSinceRound = false
+    /// Whether any VoI net may have changed since the last round ran (a fit, an update, a reload, a restore):
+    /// until then a report of that round is judged by the prediction the round computed
+    /// (``VSPAgent/realisedUtilityEstimate``) rather than by evaluating the net again.
+    var voiNetsChangedSinceRound = true
     /// The bank's running estimate of the VoI optimum (``RoundOutcome/estimatedOptimum``).
     var optimumTracker = VoIOptimumTracker()
     /// The policy as loaded: the baseline the safeguard serves while the learner is worse.
@@ -223,6 +227,7 @@ public struct MechanismEngine: Sendable {
     ///   ``EngineError/criticInputMismatch(policy:engine:)`` or
     ///   ``EngineError/actionLevelsMismatch(policy:engine:)``; the engine is then unchanged.
     public mutating func replacePolicy(_ policy: PolicyCheckpoint) throws(EngineError) {
+        voiNetsChangedSinceRound = true
         guard policy.architecture.resourceCount == resourceCount else {
             throw .resourceCountMismatch(policy: policy.architecture.resourceCount, resources: resourceCount)
         }
@@ -290,6 +295,7 @@ public struct MechanismEngine: Sendable {
     ///   value out of range, ``EngineError/outsideJointRoster(_:)`` for a VSP a joint critic has
     ///   no slot for; the engine is then unchanged.
     public mutating func restore(_ state: EngineState) throws(EngineError) {
+        voiNetsChangedSinceRound = true
         for (id, vsp) in state.vsps {
             if let joint = architecture.jointRoster, !joint.contains(id.rawValue) { throw .outsideJointRoster(id) }
             guard vsp.share.count == resourceCount, vsp.share.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 1 }) else {
@@ -323,6 +329,7 @@ public struct MechanismEngine: Sendable {
         }
         let keep = configuration.voiFit.minimumReports
         let collects = configuration.learns || isShared
+        let roundValueHolds = !voiNetsChangedSinceRound
         var failure: EngineError? = nil
         Self.lend(&agents.values[slot]) { agent in
             guard let recorded = agent.state.recentShares.last(where: { $0.round == report.round }) else {
@@ -336,7 +343,11 @@ public struct MechanismEngine: Sendable {
                 failure = .mechanism(error)
                 return
             }
-            let prediction = Double(agent.networks.voi.evaluate(floats(recorded.share))[0])
+            // The round's own f_i(s~_i) while the net is the one it used (the same evaluation, bit for bit).
+            let prediction =
+                roundValueHolds && agent.realisedUtilityEstimate?.round == report.round
+                ? agent.realisedUtilityEstimate!.value
+                : Double(agent.networks.voi.evaluate(floats(recorded.share))[0])
             agent.state.alphaEstimator = estimator
             agent.state.voiFit.note(
                 round: report.round, share: recorded.share, utility: report.utility, prediction: prediction, keep: keep)

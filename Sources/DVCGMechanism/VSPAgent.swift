@@ -37,6 +37,9 @@ struct VSPAgent: Sendable {
     var voiFit = 1.0
     /// VoI updates since registration or the last restart (only counted when restarts are on).
     var voiUpdates = 0
+    /// f_i(s~_i) of the VSP's realised share in the last round it took part in, by the net of that round (not
+    /// persisted; used only while ``MechanismEngine/voiNetsChangedSinceRound`` is false).
+    var realisedUtilityEstimate: (round: RoundNumber, value: Double)?
 
     /// A learner with empty buffers and no optimiser state yet.
     ///

@@ -91,6 +91,40 @@ private func index(_ vsp: VSPID) -> Int { Int(vsp.rawValue.dropFirst())! }
         }
     }
 
+    /// A report of the round just run is judged by the VoI value the round computed (no second evaluation) only
+    /// while no net changed since; the bank's fit records are then what evaluating the net gives, and after a fit,
+    /// a reload or an update the net is evaluated again. Above the exact counterfactual limit too (70 VSPs), where
+    /// the counterfactual may reuse the proposal's values.
+    @Test(arguments: [12, 70])
+    func aReportIsJudgedByTheRoundsOwnValueOnlyWhileTheNetIsUnchanged(vsps: Int) throws {
+        var configuration = MechanismConfiguration()
+        configuration.voiFit.stepBudget = 40
+        var engine = try MechanismEngine(
+            policy: sharedPolicy(), resources: Resource.paperDefaults, configuration: configuration, seed: 1)
+        for i in 0..<vsps { try engine.register(id("v\(i)")) }
+        for _ in 0..<12 {
+            var evaluated = engine
+            let round = (engine.lastRound?.next) ?? RoundNumber(1)
+            var bids: [VSPID: Double] = [:]
+            for vsp in engine.roster { bids[vsp] = utility(index(vsp), engine.share(of: vsp)!) }
+            let outcome = try engine.runRound(round: round, bids: bids)
+            _ = try evaluated.runRound(round: round, bids: bids)
+            #expect(!engine.voiNetsChangedSinceRound)
+            evaluated.voiNetsChangedSinceRound = true  // as after a fit: every prediction evaluated afresh
+            for entry in outcome.entries {
+                let u = utility(index(entry.vsp), entry.realisedShares)
+                let report = FinancialReport(vsp: entry.vsp, round: round, utility: u, grossProfit: u)
+                try engine.record(report: report)
+                try evaluated.record(report: report)
+            }
+            #expect(engine.state == evaluated.state)
+            #expect(engine.fitVoINets() > 0, "the nets change between rounds")
+            #expect(engine.voiNetsChangedSinceRound)
+            _ = evaluated.fitVoINets()
+        }
+        #expect(engine.roster.allSatisfy { engine.voiFit(of: $0)?.recentErrors.isEmpty == false })
+    }
+
     @Test(arguments: [1, 1_000])
     func theSharedPolicyServesARosterOfAnySize(count: Int) throws {
         var engine = try MechanismEngine(policy: sharedPolicy(), resources: Resource.paperDefaults, seed: 1)

@@ -35,6 +35,37 @@ import Testing
         }
     }
 
+    /// The round's workspace evaluates many nets without allocating, and gives what `evaluate` and
+    /// `valueAndInputGradient` give, bit for bit (same BLAS calls, same order), for ReLU and tanh nets and any
+    /// output scale; its gradient also matches central finite differences.
+    @Test(arguments: [Activation.relu, .tanh])
+    func aWorkspaceGivesEvaluatesValuesAndGradientsBitForBit(activation: Activation) {
+        var generator = SeededGenerator(seed: 11)
+        var nets = (0..<4).map { _ in MLP(layerSizes: [3, 64, 64, 1], activation: activation, using: &generator) }
+        nets[1].outputScale = 250
+        var workspace = MLPWorkspace(layerSizes: [3, 64, 64, 1])
+        var gradient = [Double](repeating: .nan, count: 7)
+        for (index, net) in nets.enumerated() {
+            for _ in 0..<5 {
+                let input = (0..<3).map { _ in generator.nextUniform() }
+                let floats = input.map(Float.init)
+                #expect(workspace.value(net, at: input) == Double(net.evaluate(floats)[0]))
+                let (value, expected) = net.valueAndInputGradient(floats)
+                #expect(workspace.valueAndGradient(net, at: input[...], gradient: &gradient, from: 4) == Double(value))
+                #expect(Array(gradient[4..<7]) == expected.map(Double.init), "net \(index)")
+                for c in 0..<3 {
+                    var up = floats
+                    var down = floats
+                    up[c] += 1e-3
+                    down[c] -= 1e-3
+                    let difference = (Double(net.evaluate(up)[0]) - Double(net.evaluate(down)[0])) / 2e-3
+                    #expect(abs(difference - gradient[4 + c]) <= 2e-2 * max(1, abs(difference)))
+                }
+            }
+        }
+        #expect(gradient[0..<4].allSatisfy { $0.isNaN }, "only the given range is written")
+    }
+
     @Test func initialisationFollowsPyTorchBoundsAndIsReproducible() {
         var g1 = SeededGenerator(seed: 7)
         var g2 = SeededGenerator(seed: 7)

@@ -117,4 +117,62 @@ import Testing
         #expect(afterArchive == standings)
         #expect(ledger.firstRound == 5, "status counts the rounds from the oldest left")
     }
+
+    /// The overlapped commit (entries on the commit's thread while the round's rest is made) writes what
+    /// `commit` writes; an abandoned one, or one whose entries SQLite refuses, leaves nothing of the round and
+    /// the ledger writable.
+    @Test func anOverlappedCommitWritesWhatCommitWritesAndAnAbandonedOneNothing() throws {
+        let folder = NSTemporaryDirectory() + "dvcg-ledger-overlap-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let plain = try Ledger(path: folder + "/plain.sqlite")
+        let overlapped = try Ledger(path: folder + "/overlapped.sqlite")
+        let report = FinancialReport(vsp: try VSPID("v-a"), round: RoundNumber(1), utility: -2.5, grossProfit: 1e-7)
+        let first = Self.record(
+            round: 1, entries: [try Self.entry("v-a", 120.125), try Self.entry("v.b_9", 0)], reports: [report])
+        try plain.commit(first)
+        let commit = overlapped.beginCommit(of: first.outcome)
+        commit.insert(reports: first.reports)
+        try commit.finish(first)
+        commit.abandon()  // after finish: nothing
+
+        func rows(_ ledger: Ledger, _ sql: String) throws -> [[DatabaseValue]] {
+            try ledger.pool.read { db in try Row.fetchAll(db, sql: sql).map { Array($0.databaseValues) } }
+        }
+        let tables = [
+            """
+            SELECT round, vsp, bid, loan, voi, proposed_shares, realised_shares, utility_estimate, welfare_without,
+                externality, interest, alpha_hat, tax, voi_fitted FROM round_entries ORDER BY vsp
+            """,
+            "SELECT vsp, round, utility, gross_profit FROM reports",
+            "SELECT number, started, pool, noise_scale, proposed_welfare, welfare_estimate, policy_checksum, empty FROM rounds",
+            "SELECT round, delta FROM engine_state_deltas",
+        ]
+        for sql in tables { #expect(try rows(overlapped, sql) == rows(plain, sql), "\(sql)") }
+        #expect(try rows(overlapped, "SELECT count(*) FROM round_entries") == [[Int64(2).databaseValue]])
+
+        // Abandoned after its entries and reports went in: nothing of round 2.
+        let second = Self.record(round: 2, entries: [try Self.entry("v-a", 1)], reports: [])
+        let abandoned = overlapped.beginCommit(of: second.outcome)
+        abandoned.insert(reports: [
+            FinancialReport(vsp: try VSPID("v-a"), round: RoundNumber(2), utility: 1, grossProfit: 1)
+        ])
+        abandoned.abandon()
+        abandoned.abandon()
+        #expect(try rows(overlapped, "SELECT max(number) FROM rounds") == [[Int64(1).databaseValue]])
+        #expect(
+            try rows(overlapped, "SELECT count(*) FROM round_entries WHERE round = 2") == [[Int64(0).databaseValue]])
+        #expect(try rows(overlapped, "SELECT count(*) FROM reports WHERE round = 2") == [[Int64(0).databaseValue]])
+
+        // Entries SQLite refuses (a VSP twice): finish throws, nothing of the round is there, and round 2 commits next.
+        let refused = Self.record(round: 2, entries: [try Self.entry("v-a", 1), try Self.entry("v-a", 2)], reports: [])
+        let failing = overlapped.beginCommit(of: refused.outcome)
+        #expect(throws: LedgerError.self) { try failing.finish(refused) }
+        #expect(
+            try rows(overlapped, "SELECT count(*) FROM round_entries WHERE round = 2") == [[Int64(0).databaseValue]])
+        let retry = overlapped.beginCommit(of: second.outcome)
+        try retry.finish(second)
+        #expect(try rows(overlapped, "SELECT max(number) FROM rounds") == [[Int64(2).databaseValue]])
+        #expect(try overlapped.recover().lastRound == RoundNumber(2))
+    }
 }

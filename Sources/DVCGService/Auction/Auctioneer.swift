@@ -333,7 +333,11 @@ public actor Auctioneer {
             let (_, bids) = next.bidBook.close()
             let engineStart = clock.now
             let outcome = try engine.runRound(round: round, bids: bids)
+            // The round's entries go to the ledger on the commit's thread while this one makes the rest of the round.
+            let commit = ledger.beginCommit(of: outcome)
+            defer { commit.abandon() }
             let reports = try nextBidders.reports(after: outcome, capacities: capacities, seed: configuration.seed)
+            commit.insert(reports: reports)
             for report in reports { try engine.record(report: report) }
             learn(after: outcome)
             var phases = RoundPhases(engine: engineStart.duration(to: clock.now))
@@ -349,7 +353,7 @@ public actor Auctioneer {
             phases.stateBytes = engineState.byteCount
             let trueEfficiency = trueEfficiency(of: outcome, reports: reports, bidders: nextBidders)
             let commitStart = clock.now
-            try ledger.commit(
+            try commit.finish(
                 RoundRecord(
                     outcome: outcome, started: started, policyChecksum: policy.checksum, reports: reports,
                     engineState: engineState, trueEfficiency: trueEfficiency))

@@ -408,81 +408,99 @@ public final class Ledger: Sendable {
     public func commit(_ record: RoundRecord) throws(LedgerError) {
         do {
             try pool.write { db in
-                let outcome = record.outcome
-                try db.execute(
-                    sql: """
-                        INSERT INTO rounds (number, started, committed, pool, noise_scale, proposed_welfare, welfare_estimate,
-                            policy_checksum, empty, optimum_estimate, efficiency_estimate, true_efficiency)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        Int64(outcome.round.value), record.started.timeIntervalSince1970, Date().timeIntervalSince1970,
-                        outcome.pool, outcome.noiseScale, outcome.proposedWelfare, outcome.welfareEstimate,
-                        record.policyChecksum,
-                        outcome.entries.isEmpty, outcome.optimumEstimate, outcome.efficiencyEstimate,
-                        record.trueEfficiency,
-                    ])
-                // Prepared once per transaction: a round at N = 10,000 inserts 20,000 rows, bound with SQLite's
-                // own calls (GRDB's StatementArguments cost about 1 us per value: 190 of a 240 ms commit).
-                let insertEntry = try db.cachedStatement(
-                    sql: """
-                        INSERT INTO round_entries (round, vsp, bid, loan, voi, proposed_shares, realised_shares,
-                            utility_estimate, welfare_without, externality, interest, alpha_hat, tax, voi_fitted)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """)
-                let round = Int64(outcome.round.value)
-                for entry in outcome.entries {
-                    let row = RowBinder(insertEntry.sqliteStatement)
-                    row.bind(1, round)
-                    row.bind(2, entry.vsp.rawValue)
-                    row.bind(3, entry.bid)
-                    row.bind(4, entry.loan)
-                    row.bind(5, entry.voi)
-                    row.bind(6, Self.json(entry.proposedShares))
-                    row.bind(7, Self.json(entry.realisedShares))
-                    row.bind(8, entry.utilityEstimate)
-                    row.bind(9, entry.welfareWithout)
-                    row.bind(10, entry.externality)
-                    row.bind(11, entry.interest)
-                    row.bind(12, entry.alphaHat)
-                    row.bind(13, entry.tax)
-                    row.bind(14, Int64(entry.voiFitted ? 1 : 0))
-                    try row.step(db)
-                }
-                sqlite3_reset(insertEntry.sqliteStatement)
-                let insertReport = try db.cachedStatement(
-                    sql:
-                        "INSERT OR REPLACE INTO reports (vsp, round, utility, gross_profit, received) VALUES (?, ?, ?, ?, ?)"
-                )
-                let received = Date().timeIntervalSince1970
-                for report in record.reports {
-                    let row = RowBinder(insertReport.sqliteStatement)
-                    row.bind(1, report.vsp.rawValue)
-                    row.bind(2, Int64(report.round.value))
-                    row.bind(3, report.utility)
-                    row.bind(4, report.grossProfit)
-                    row.bind(5, received)
-                    try row.step(db)
-                }
-                sqlite3_reset(insertReport.sqliteStatement)
-                switch record.engineState {
-                case .snapshot(let snapshot):
-                    try db.execute(
-                        sql: "INSERT OR REPLACE INTO engine_state (id, round, snapshot) VALUES (1, ?, ?)",
-                        arguments: [Int64(outcome.round.value), snapshot])
-                    try db.execute(sql: "DELETE FROM engine_state_deltas")
-                case .delta(let delta):
-                    try db.execute(
-                        sql: "INSERT INTO engine_state_deltas (round, delta) VALUES (?, ?)",
-                        arguments: [Int64(outcome.round.value), delta])
-                }
-                try Self.clearAcknowledged(upTo: outcome.round, in: db)
+                try Self.insertEntries(of: record.outcome, into: db)
+                try Self.insertRest(of: record, into: db)
             }
         } catch {
             throw .transactionFailed(
                 path: path, operation: "committing round \(record.outcome.round)", reason: Self.reason(error))
         }
         extent.withLock { $0.oldest = $0.oldest ?? record.outcome.round.value }
+    }
+
+    /// A round's entries (`round_entries`), inserted before its `rounds` row within the transaction (the foreign
+    /// key is checked at the commit).
+    static func insertEntries(of outcome: RoundOutcome, into db: Database) throws {
+        try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
+        // Prepared once per transaction: a round at N = 10,000 inserts 20,000 rows, bound with SQLite's
+        // own calls (GRDB's StatementArguments cost about 1 us per value: 190 of a 240 ms commit).
+        let insertEntry = try db.cachedStatement(
+            sql: """
+                INSERT INTO round_entries (round, vsp, bid, loan, voi, proposed_shares, realised_shares,
+                    utility_estimate, welfare_without, externality, interest, alpha_hat, tax, voi_fitted)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        let round = Int64(outcome.round.value)
+        for entry in outcome.entries {
+            let row = RowBinder(insertEntry.sqliteStatement)
+            row.bind(1, round)
+            row.bind(2, entry.vsp.rawValue)
+            row.bind(3, entry.bid)
+            row.bind(4, entry.loan)
+            row.bind(5, entry.voi)
+            row.bind(6, Self.json(entry.proposedShares))
+            row.bind(7, Self.json(entry.realisedShares))
+            row.bind(8, entry.utilityEstimate)
+            row.bind(9, entry.welfareWithout)
+            row.bind(10, entry.externality)
+            row.bind(11, entry.interest)
+            row.bind(12, entry.alphaHat)
+            row.bind(13, entry.tax)
+            row.bind(14, Int64(entry.voiFitted ? 1 : 0))
+            try row.step(db)
+        }
+        sqlite3_reset(insertEntry.sqliteStatement)
+    }
+
+    /// The rest of a round's transaction: its `rounds` row, the reports filed after it (unless inserted already),
+    /// the engine's state and the acknowledgements it settles.
+    static func insertRest(of record: RoundRecord, into db: Database, includingReports: Bool = true) throws {
+        let outcome = record.outcome
+        try db.execute(
+            sql: """
+                INSERT INTO rounds (number, started, committed, pool, noise_scale, proposed_welfare, welfare_estimate,
+                    policy_checksum, empty, optimum_estimate, efficiency_estimate, true_efficiency)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                Int64(outcome.round.value), record.started.timeIntervalSince1970, Date().timeIntervalSince1970,
+                outcome.pool, outcome.noiseScale, outcome.proposedWelfare, outcome.welfareEstimate,
+                record.policyChecksum,
+                outcome.entries.isEmpty, outcome.optimumEstimate, outcome.efficiencyEstimate,
+                record.trueEfficiency,
+            ])
+        if includingReports { try insertReports(record.reports, into: db) }
+        switch record.engineState {
+        case .snapshot(let snapshot):
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO engine_state (id, round, snapshot) VALUES (1, ?, ?)",
+                arguments: [Int64(outcome.round.value), snapshot])
+            try db.execute(sql: "DELETE FROM engine_state_deltas")
+        case .delta(let delta):
+            try db.execute(
+                sql: "INSERT INTO engine_state_deltas (round, delta) VALUES (?, ?)",
+                arguments: [Int64(outcome.round.value), delta])
+        }
+        try Self.clearAcknowledged(upTo: outcome.round, in: db)
+    }
+
+    /// Reports filed after a round (`reports`), within its transaction.
+    static func insertReports(_ reports: [FinancialReport], into db: Database) throws {
+        let insertReport = try db.cachedStatement(
+            sql:
+                "INSERT OR REPLACE INTO reports (vsp, round, utility, gross_profit, received) VALUES (?, ?, ?, ?, ?)"
+        )
+        let received = Date().timeIntervalSince1970
+        for report in reports {
+            let row = RowBinder(insertReport.sqliteStatement)
+            row.bind(1, report.vsp.rawValue)
+            row.bind(2, Int64(report.round.value))
+            row.bind(3, report.utility)
+            row.bind(4, report.grossProfit)
+            row.bind(5, received)
+            try row.step(db)
+        }
+        sqlite3_reset(insertReport.sqliteStatement)
     }
 
     /// Records the outcome of a policy load or reload (table `policy_events`).

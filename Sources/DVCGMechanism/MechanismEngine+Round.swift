@@ -17,10 +17,15 @@ extension MechanismEngine {
     /// - Parameters:
     ///   - round: t, after the last round run.
     ///   - bids: Sealed bids in VC by VSP; every key registered, every amount finite and >= 0.
+    ///   - entriesReady: Called once with the round's entries as soon as they are final, before the engine's own
+    ///     bookkeeping of the round (a daemon starts writing them to its ledger meanwhile); not called when nobody
+    ///     bid or when the round throws before its entries are made. Nothing after the call throws.
     /// - Returns: The outcome, entries sorted by VSP id; no entries when nobody bid.
     /// - Throws: ``EngineError/roundNotAfterLast(round:last:)``, ``EngineError/unknownVSP(_:)``,
     ///   ``EngineError/invalidBid(_:_:)``, ``EngineError/mechanism(_:)``; the engine is then unchanged.
-    public mutating func runRound(round: RoundNumber, bids: [VSPID: Double]) throws(EngineError) -> RoundOutcome {
+    public mutating func runRound(
+        round: RoundNumber, bids: [VSPID: Double], entriesReady: (([RoundEntry]) -> Void)? = nil
+    ) throws(EngineError) -> RoundOutcome {
         if let lastRound, round <= lastRound { throw .roundNotAfterLast(round: round, last: lastRound) }
         for (id, amount) in bids {
             guard agents[id] != nil else { throw .unknownVSP(id) }
@@ -219,6 +224,7 @@ extension MechanismEngine {
             }
 
             // Commit: nothing above threw, and nothing below throws.
+            entriesReady?(entries)
             agentsBefore = nil
             var rewards: [Double]? = nil
             if configuration.learns, decision?.serving != .equalSplit {

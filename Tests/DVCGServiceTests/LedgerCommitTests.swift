@@ -131,7 +131,7 @@ import Testing
         let first = Self.record(
             round: 1, entries: [try Self.entry("v-a", 120.125), try Self.entry("v.b_9", 0)], reports: [report])
         try plain.commit(first)
-        let commit = overlapped.beginCommit(of: first.outcome)
+        let commit = overlapped.beginCommit(round: first.outcome.round, entries: first.outcome.entries)
         commit.insert(reports: first.reports)
         try commit.finish(first)
         commit.abandon()  // after finish: nothing
@@ -153,7 +153,7 @@ import Testing
 
         // Abandoned after its entries and reports went in: nothing of round 2.
         let second = Self.record(round: 2, entries: [try Self.entry("v-a", 1)], reports: [])
-        let abandoned = overlapped.beginCommit(of: second.outcome)
+        let abandoned = overlapped.beginCommit(round: second.outcome.round, entries: second.outcome.entries)
         abandoned.insert(reports: [
             FinancialReport(vsp: try VSPID("v-a"), round: RoundNumber(2), utility: 1, grossProfit: 1)
         ])
@@ -166,11 +166,11 @@ import Testing
 
         // Entries SQLite refuses (a VSP twice): finish throws, nothing of the round is there, and round 2 commits next.
         let refused = Self.record(round: 2, entries: [try Self.entry("v-a", 1), try Self.entry("v-a", 2)], reports: [])
-        let failing = overlapped.beginCommit(of: refused.outcome)
+        let failing = overlapped.beginCommit(round: refused.outcome.round, entries: refused.outcome.entries)
         #expect(throws: LedgerError.self) { try failing.finish(refused) }
         #expect(
             try rows(overlapped, "SELECT count(*) FROM round_entries WHERE round = 2") == [[Int64(0).databaseValue]])
-        let retry = overlapped.beginCommit(of: second.outcome)
+        let retry = overlapped.beginCommit(round: second.outcome.round, entries: second.outcome.entries)
         try retry.finish(second)
         #expect(try rows(overlapped, "SELECT max(number) FROM rounds") == [[Int64(2).databaseValue]])
         #expect(try overlapped.recover().lastRound == RoundNumber(2))

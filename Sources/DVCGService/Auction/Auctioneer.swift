@@ -332,10 +332,16 @@ public actor Auctioneer {
                 vspCount: next.roster.active.count)
             let (_, bids) = next.bidBook.close()
             let engineStart = clock.now
-            let outcome = try engine.runRound(round: round, bids: bids)
-            // The round's entries go to the ledger on the commit's thread while this one makes the rest of the round.
-            let commit = ledger.beginCommit(of: outcome)
-            defer { commit.abandon() }
+            // The round's entries go to the ledger on the commit's thread, from the moment the engine has made them,
+            // while this one makes the rest of the round.
+            let ledger = ledger
+            var begun: RoundCommit? = nil
+            defer { begun?.abandon() }
+            let outcome = try engine.runRound(round: round, bids: bids) { entries in
+                begun = ledger.beginCommit(round: round, entries: entries)
+            }
+            let commit = begun ?? ledger.beginCommit(round: round, entries: outcome.entries)
+            begun = commit
             let reports = try nextBidders.reports(after: outcome, capacities: capacities, seed: configuration.seed)
             commit.insert(reports: reports)
             for report in reports { try engine.record(report: report) }

@@ -15,15 +15,18 @@ extension Ledger {
     /// Until ``RoundCommit/finish(_:)`` or ``RoundCommit/abandon()`` the ledger's writer is held, so the caller
     /// writes nothing else to the ledger meanwhile (it would wait for the commit, which waits for it).
     ///
-    /// - Parameter outcome: The mechanism's outcome; its entries are inserted at once.
+    /// - Parameters:
+    ///   - round: The round.
+    ///   - entries: Its entries (the outcome's), inserted at once: the engine hands them over before its own
+    ///     bookkeeping of the round (``MechanismEngine/runRound(round:bids:entriesReady:)``).
     /// - Returns: The pending commit; end it with ``RoundCommit/finish(_:)`` or ``RoundCommit/abandon()``.
-    public func beginCommit(of outcome: RoundOutcome) -> RoundCommit {
-        let commit = RoundCommit(round: outcome.round)
+    public func beginCommit(round: RoundNumber, entries: [RoundEntry]) -> RoundCommit {
+        let commit = RoundCommit(round: round)
         let thread = Thread {
             var failure: LedgerError? = nil
             do {
                 try self.pool.write { db in
-                    try Self.insertEntries(of: outcome, into: db)
+                    try Self.insertEntries(entries, of: round, into: db)
                     var reportsInserted = false
                     while true {
                         switch commit.nextStep() {
@@ -38,12 +41,12 @@ extension Ledger {
                         }
                     }
                 }
-                self.extent.withLock { $0.oldest = $0.oldest ?? outcome.round.value }
+                self.extent.withLock { $0.oldest = $0.oldest ?? round.value }
             } catch is RoundCommit.Abandoned {
                 failure = nil
             } catch {
                 failure = .transactionFailed(
-                    path: self.path, operation: "committing round \(outcome.round)", reason: Self.reason(error))
+                    path: self.path, operation: "committing round \(round)", reason: Self.reason(error))
             }
             commit.end(failure)
         }
@@ -53,7 +56,7 @@ extension Ledger {
     }
 }
 
-/// A round's transaction in progress on its own thread (``Ledger/beginCommit(of:)``).
+/// A round's transaction in progress on its own thread (``Ledger/beginCommit(round:entries:)``).
 public final class RoundCommit: Sendable {
     /// Thrown inside the transaction to roll it back when the caller abandons the round.
     struct Abandoned: Error {}
@@ -84,7 +87,8 @@ public final class RoundCommit: Sendable {
     /// Adds the rest of the round (its `rounds` row, its reports unless handed over already, the engine state) and
     /// commits; waits for the commit.
     ///
-    /// - Parameter record: The round's record; its outcome is the one the commit began with (precondition).
+    /// - Parameter record: The round's record; its outcome is of the round the commit began with, with the entries it
+    ///   began with (precondition for the round).
     /// - Throws: ``LedgerError``; nothing of the round is then in the ledger.
     public func finish(_ record: RoundRecord) throws(LedgerError) {
         precondition(record.outcome.round == round, "RoundCommit.finish: another round's record")

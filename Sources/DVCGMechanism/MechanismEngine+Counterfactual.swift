@@ -123,17 +123,8 @@ extension MechanismEngine {
                 totals[c] += t
             }
         }
-        var shares = scaled
-        for index in shares.indices { shares[index] /= totals[index % k] }
-        let (values, gradients) =
-            known ?? Self.voiValuesAndGradients(nets, shares: shares, resourceCount: k)
-        // (df_j/ds_jc) s_jc per VSP and resource, and their sum per resource.
-        var elasticities = gradients
-        var elasticity = [Double](repeating: 0, count: k)
-        for index in elasticities.indices {
-            elasticities[index] *= shares[index]
-            elasticity[index % k] += elasticities[index]
-        }
+        let (values, elasticities, elasticity) = voiValuesAndElasticities(
+            nets: nets, scaled: scaled, totals: totals, known: known)
         let total = values.reduce(0, +)
         return (0..<n).map { i in
             var estimate = total - values[i]
@@ -147,20 +138,22 @@ extension MechanismEngine {
         }
     }
 
-    /// f_j(s_j) and, per resource, (df_j/ds_jc) s_jc for every VSP j, from its VoI net.
-    func voiValuesAndElasticities(nets: [NetworkSet], shares: [[Double]]) -> ([Double], [[Double]]) {
-        var values: [Double] = []
-        var elasticities: [[Double]] = []
-        values.reserveCapacity(shares.count)
-        elasticities.reserveCapacity(shares.count)
-        guard let first = nets.first else { return ([], []) }
-        var workspace = MLPWorkspace(layerSizes: first.voi.layerSizes)
-        var gradient = [Double](repeating: 0, count: resourceCount)
-        for (j, s) in shares.enumerated() {
-            values.append(workspace.valueAndGradient(nets[j].voi, at: s, gradient: &gradient))
-            elasticities.append(zip(gradient, s).map { $0 * $1 })
+    /// At the shares s_jc = scaled_jc / totals_c: f_j(s_j) for every VSP j, (df_j/ds_jc) s_jc (row-major N x K)
+    /// and its sum over j per resource, from the VoI nets, or from `known` values and input gradients at those shares.
+    func voiValuesAndElasticities(
+        nets: [NetworkSet], scaled: [Double], totals: [Double], known: (values: [Double], gradients: [Double])? = nil
+    ) -> (values: [Double], elasticities: [Double], sums: [Double]) {
+        let k = totals.count
+        var shares = scaled
+        for index in shares.indices { shares[index] /= totals[index % k] }
+        let (values, gradients) = known ?? Self.voiValuesAndGradients(nets, shares: shares, resourceCount: k)
+        var elasticities = gradients
+        var sums = [Double](repeating: 0, count: k)
+        for index in elasticities.indices {
+            elasticities[index] *= shares[index]
+            sums[index % k] += elasticities[index]
         }
-        return (values, elasticities)
+        return (values, elasticities, sums)
     }
 
     /// The per-VSP difference reward of a round, in units of the mean bid: r_i = W(s*) - W(s*
@@ -184,10 +177,7 @@ extension MechanismEngine {
                 totals[c] += t
             }
         }
-        let proposal = (0..<n).map { j in (0..<k).map { scaled[j * k + $0] / totals[$0] } }
-        let (values, elasticities) = voiValuesAndElasticities(nets: nets, shares: proposal)
-        var elasticity = [Double](repeating: 0, count: k)
-        for j in 0..<n { for c in 0..<k { elasticity[c] += elasticities[j][c] } }
+        let (values, elasticities, elasticity) = voiValuesAndElasticities(nets: nets, scaled: scaled, totals: totals)
         let meanBid = max(bids.reduce(0, +) / Double(n), 1e-9)
         _ = neutral
         var workspace = MLPWorkspace(layerSizes: nets[0].voi.layerSizes)
@@ -202,7 +192,7 @@ extension MechanismEngine {
             let ownCounterfactual = workspace.value(nets[i].voi, at: own)
             var reward = values[i] - ownCounterfactual
             for c in 0..<k {
-                reward -= (elasticity[c] - elasticities[i][c]) * (totals[c] / counterfactualTotals[c] - 1)
+                reward -= (elasticity[c] - elasticities[i * k + c]) * (totals[c] / counterfactualTotals[c] - 1)
             }
             guard configuration.learning.shareScaledReward else { return reward / meanBid }
             var meanShare = 0.0

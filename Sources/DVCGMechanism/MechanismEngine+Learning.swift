@@ -30,8 +30,8 @@ extension MechanismEngine {
     /// its VoI net. Does nothing unless ``MechanismConfiguration/learns``.
     @discardableResult
     public mutating func learn() -> LearningReport {
-        voiNetsChangedSinceRound = true
         guard configuration.learns else { return LearningReport(updatedVSPs: 0, criticLoss: 0, voiLoss: 0) }
+        voiNetsChangedSinceRound = true
         if var learner = shared {
             // One update of the shared actor and critic; the bank fits the VoI nets at each round.
             shared = nil

@@ -74,6 +74,7 @@ extension MechanismEngine {
             raw.reserveCapacity(n * k)
             for state in states { raw.append(contentsOf: state.share) }
             let previous = try Allocation.normalizing(raw, vspCount: n, resourceCount: k)
+            let fittedFlags = states.map { $0.voiFit.isFitted(configuration.voiFit) }
 
             // 1-2. Pool and loans (bank); a shared policy's marginal values come with the VoI.
             let marginalValues = isShared ? MarginalValues.of(previous, nets: nets) : nil
@@ -133,7 +134,7 @@ extension MechanismEngine {
                 var probed = false
                 for i in 0..<n {
                     let state = states[i]
-                    let young = state.probes < settings.probeRounds && !state.voiFit.isFitted(settings)
+                    let young = state.probes < settings.probeRounds && !fittedFlags[i]
                     guard
                         young
                             || (settings.refreshProbability > 0 && probing.nextUniform() < settings.refreshProbability)
@@ -183,7 +184,6 @@ extension MechanismEngine {
             // externality of (17) within [0, U~_i] rather than none (docs/learning.md, "Roster changes reset the
             // bill's maxima").
             let billIsEmpty = maximumPool == 0
-            let fittedFlags = states.map { $0.voiFit.isFitted(configuration.voiFit) }
             let reportedValues =
                 configuration.protectsUnfittedVSPs ? Self.valuesAtLastReports(nets, states, fitted: fittedFlags) : nil
             for i in 0..<n {

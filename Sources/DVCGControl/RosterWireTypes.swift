@@ -322,6 +322,9 @@ public struct LedgerRow: Codable, Sendable, Equatable {
     public var vsp: VSPID
     /// Its sealed bid x in VC.
     public var bid: Double
+    /// The bid the bank financed, x^ in VC: the sealed bid up to the bank's credit line (docs/learning.md, "Bids
+    /// above the pool"), what the loan (13) and the noise (16) use; `nil` for rows older than that column.
+    public var financedBid: Double?
     /// Its loan K of eq. (13) in VC.
     public var loan: Double
     /// Its realised shares s~_i, one per resource, in [0, 1] (`realised_shares`, as the SQL column).
@@ -344,8 +347,9 @@ public struct LedgerRow: Codable, Sendable, Equatable {
     public init(
         round: UInt64, vsp: VSPID, bid: Double, loan: Double, realisedShares: [Double], tax: Double,
         utilityEstimate: Double,
-        externality: Double, interest: Double, alphaHat: Double, voiFitted: Bool? = nil
+        externality: Double, interest: Double, alphaHat: Double, voiFitted: Bool? = nil, financedBid: Double? = nil
     ) {
+        self.financedBid = financedBid
         self.round = round
         self.vsp = vsp
         self.bid = bid
@@ -365,6 +369,7 @@ public struct LedgerRow: Codable, Sendable, Equatable {
         case utilityEstimate = "utility_estimate"
         case alphaHat = "alpha_hat"
         case voiFitted = "voi_fitted"
+        case financedBid = "financed_bid"
     }
 
     /// The CSV header matching ``csvLine``, in the order of `dvcgctl dump-ledger`'s table: the realised shares'
@@ -372,7 +377,7 @@ public struct LedgerRow: Codable, Sendable, Equatable {
     ///
     /// - Parameter resources: The resources' names, K of them.
     public static func csvHeader(resources: [String]) -> String {
-        (["round", "vsp", "bid", "loan"] + resources.map { "\($0)_share" }
+        (["round", "vsp", "bid", "financed_bid", "loan"] + resources.map { "\($0)_share" }
             + ["utility_estimate", "externality", "interest", "alpha_hat", "tax", "voi_fitted"]).joined(separator: ",")
     }
 
@@ -381,7 +386,7 @@ public struct LedgerRow: Codable, Sendable, Equatable {
     public var csvLine: String {
         let n = Self.csvNumber
         return
-            ([String(round), vsp.rawValue, n(bid), n(loan)] + realisedShares.map(n)
+            ([String(round), vsp.rawValue, n(bid), financedBid.map(n) ?? "", n(loan)] + realisedShares.map(n)
             + [
                 n(utilityEstimate), n(externality), n(interest), n(alphaHat), n(tax),
                 voiFitted.map { $0 ? "true" : "false" } ?? "",

@@ -64,13 +64,14 @@ struct DumpLedgerCommand: AsyncParsableCommand {
             let names = resourceNames.count == resources ? resourceNames : (0..<resources).map { "resource \($0)" }
             var rows: [[String]] = []
             rows.append(
-                ["round", "VSP", "bid (VC)", "loan (VC)"] + names.map { "\($0) (share)" }
+                ["round", "VSP", "bid (VC)", "financed bid (VC)", "loan (VC)"] + names.map { "\($0) (share)" }
                     + ["U* (VC)", "externality (VC)", "interest (VC)", "alpha-hat", "tax (VC)", "VoI fitted"])
             page.sort { $0.round != $1.round ? $0.round < $1.round : naturalOrder($0.vsp.rawValue, $1.vsp.rawValue) }
             for row in page {
                 rows.append(
                     [
                         String(row.round), row.vsp.rawValue, DVCGCommandLine.format(row.bid, digits: 2),
+                        row.financedBid.map { DVCGCommandLine.format($0, digits: 2) } ?? "-",
                         DVCGCommandLine.format(row.loan, digits: 2),
                     ]
                         + row.realisedShares.map { DVCGCommandLine.format($0, digits: 4) }

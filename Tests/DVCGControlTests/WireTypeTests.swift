@@ -24,12 +24,18 @@ import Testing
             ])
         #expect(
             LedgerRow.csvHeader(resources: ["bandwidth", "computing", "cache"])
-                == "round,vsp,bid,loan,bandwidth_share,computing_share,cache_share,utility_estimate,externality,"
-                + "interest,alpha_hat,tax,voi_fitted")
-        #expect(row.csvLine == "7,vsp-1,120.5,118.0,0.25,0.5,0.0,119.0,2.0,1.0,1.25,3.25,")
+                == "round,vsp,bid,financed_bid,loan,bandwidth_share,computing_share,cache_share,utility_estimate,"
+                + "externality,interest,alpha_hat,tax,voi_fitted")
+        #expect(row.csvLine == "7,vsp-1,120.5,,118.0,0.25,0.5,0.0,119.0,2.0,1.0,1.25,3.25,", "older rows: no x^")
         var fitted = row
         fitted.voiFitted = true
         #expect(fitted.csvLine.hasSuffix(",3.25,true"), "a boolean as JSON writes it")
+        fitted.financedBid = 100.25
+        #expect(fitted.csvLine.hasPrefix("7,vsp-1,120.5,100.25,118.0,"))
+        let financed = try #require(
+            try JSONSerialization.jsonObject(with: JSONEncoder().encode(fitted)) as? [String: Any])
+        #expect(financed["financed_bid"] as? Double == 100.25)
+        #expect(try JSONDecoder().decode(LedgerRow.self, from: JSONEncoder().encode(fitted)) == fitted)
     }
 
     /// A CSV number is the shortest form that reads back to the value at its precision: a Float32 network's

@@ -52,14 +52,13 @@ import Testing
 
         let ledger = try Ledger(path: path)
         #expect(try read("noise_scale", "utility_estimate") == before, "every value reads back under its new name")
+        let applied: [String] = [
+            "v1", "v2", "v3-efficiency", "v4-archive", "v5-durable-requests", "v6-state-deltas", "v7-reports-by-round",
+            "v8-archived-standings", "v9-financed-bid",
+        ]
         #expect(
             try Self.values(path, "SELECT identifier FROM grdb_migrations ORDER BY identifier")
-                == [
-                    ["v1".databaseValue], ["v2".databaseValue], ["v3-efficiency".databaseValue],
-                    ["v4-archive".databaseValue], ["v5-durable-requests".databaseValue],
-                    ["v6-state-deltas".databaseValue], ["v7-reports-by-round".databaseValue],
-                    ["v8-archived-standings".databaseValue],
-                ])
+                == applied.map { [$0.databaseValue] })
 
         let recovery = try ledger.recover()
         #expect(recovery.lastRound == RoundNumber(5))
@@ -77,6 +76,7 @@ import Testing
             #expect(row.vsp.rawValue == String.fromDatabaseValue(old[1]))
             #expect(row.utilityEstimate == Double.fromDatabaseValue(old[7]))
             #expect(row.tax == Double.fromDatabaseValue(old[12]))
+            #expect(row.financedBid == nil, "an older row's financed bid is not known")
         }
     }
 
@@ -160,8 +160,12 @@ import Testing
         #expect(snapshot[4] == 2, "a version 2 snapshot")
 
         let ledger = try Ledger(path: path)
-        #expect(try read() == before, "every row reads back equal")
-        #expect(try migrations().last == ["v8-archived-standings".databaseValue])
+        // Every row reads back equal; v9 adds round_entries.financed_bid, NULL in older rows.
+        var after = try read()
+        #expect(after[1].allSatisfy { $0.last == .null })
+        after[1] = after[1].map { Array($0.dropLast()) }
+        #expect(after == before, "every row reads back equal")
+        #expect(try migrations().last == ["v9-financed-bid".databaseValue])
         let recovery = try ledger.recover()
         #expect(recovery.lastRound == RoundNumber(4) && recovery.engineStateDeltas.isEmpty)
         let saved = try EngineStateCodec.decode(snapshot)

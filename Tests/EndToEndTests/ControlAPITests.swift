@@ -75,8 +75,8 @@ import Testing
         let csv = try Self.ctl(fixture, ["dump-ledger", "--format", "csv", "--from", "1", "--to", "1"])
         #expect(
             csv.stdout.hasPrefix(
-                "round,vsp,bid,loan,bandwidth_share,computing_share,cache_share,utility_estimate,externality,interest,"
-                    + "alpha_hat,tax,voi_fitted\n"), "\(csv.stdout)")
+                "round,vsp,bid,financed_bid,loan,bandwidth_share,computing_share,cache_share,utility_estimate,"
+                    + "externality,interest,alpha_hat,tax,voi_fitted\n"), "\(csv.stdout)")
         #expect(csv.stdout.split(separator: "\n").count == 3, "a header and round 1's two rows")
 
         let added = try Self.ctl(fixture, ["add-vsp", "sim-9", "--beta", "150", "--xi", "1,2,3"])

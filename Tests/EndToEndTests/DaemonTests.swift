@@ -285,7 +285,8 @@ let engineStateRound = """
             try Row.fetchAll(
                 $0,
                 sql: """
-                    SELECT e.round, e.vsp, e.bid, e.loan, r.pool FROM round_entries e JOIN rounds r ON r.number = e.round
+                    SELECT e.round, e.vsp, e.bid, e.financed_bid, e.loan, r.pool FROM round_entries e
+                    JOIN rounds r ON r.number = e.round
                     WHERE e.round BETWEEN ? AND ? ORDER BY e.round, e.vsp
                     """, arguments: [boundary, boundary + 5])
         }
@@ -304,6 +305,13 @@ let engineStateRound = """
             #expect(pool > 0)
             #expect((greedy["bid"] as Double) > 1e3 * pool)
             #expect(abs((greedy["loan"] as Double) - pool * line / financedTotal) <= 1e-9 * pool)
+            // The ledger keeps what was financed beside the bid, so the loan can be checked from it alone.
+            #expect(abs((greedy["financed_bid"] as Double) - line) <= 1e-9 * line)
+            for other in others { #expect((other["financed_bid"] as Double) == (other["bid"] as Double)) }
+            let ledgerTotal = entries.reduce(0.0) { $0 + ($1["financed_bid"] as Double) }
+            #expect(
+                abs((greedy["loan"] as Double) - pool * (greedy["financed_bid"] as Double) / ledgerTotal) <= 1e-9 * pool
+            )
         }
         let warnings = fixture.stderr.components(separatedBy: "\n").filter {
             $0.contains("VSP bid above the bank's credit line, financed up to it")

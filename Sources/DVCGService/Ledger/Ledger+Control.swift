@@ -107,7 +107,7 @@ extension Ledger {
     ) throws -> [LedgerRow] {
         var sql = """
             SELECT round, vsp, bid, loan, realised_shares, tax, utility_estimate, externality, interest, alpha_hat,
-                voi_fitted
+                voi_fitted, financed_bid
             FROM round_entries WHERE round >= ? AND round <= ?
             """
         var arguments: StatementArguments = [Int64(clamping: filter.from), Int64(clamping: filter.to)]
@@ -132,7 +132,8 @@ extension Ledger {
             return LedgerRow(
                 round: UInt64(row[0] as Int64), vsp: vsp, bid: row[2], loan: row[3],
                 realisedShares: Self.shares(row[4]), tax: row[5], utilityEstimate: row[6], externality: row[7],
-                interest: row[8], alphaHat: row[9], voiFitted: (row[10] as Int64?).map { $0 != 0 })
+                interest: row[8], alphaHat: row[9], voiFitted: (row[10] as Int64?).map { $0 != 0 },
+                financedBid: row[11])
         }
     }
 

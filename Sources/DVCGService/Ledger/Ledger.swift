@@ -8,7 +8,7 @@ import Synchronization
 /// The ledger: SQLite in WAL mode (GRDB `DatabasePool`) under the state directory.
 ///
 /// Schema (migrations `v1`, `v2`, `v3-efficiency`, `v4-archive`, `v5-durable-requests`, `v6-state-deltas`,
-/// `v7-reports-by-round`, `v8-archived-standings`): `rounds`,
+/// `v7-reports-by-round`, `v8-archived-standings`, `v9-financed-bid`): `rounds`,
 /// `round_entries`, `reports`, `roster_events`, `policy_events`, `engine_state` and `engine_state_deltas`,
 /// `pending_bids`, `pending_reports`, `operator_state`, and `archives` and `archived_standings`; the column names are docs/glossary.md's. One round (its rows,
 /// its reports and the engine's state: a full snapshot or the round's delta) is one transaction, so after a crash the
@@ -180,6 +180,11 @@ public final class Ledger: Sendable {
                     """)
         }
         registerArchivedStandingsMigration(in: &migrator)
+        // v9: the bid the bank financed, x^_i (the sealed bid up to the credit line, Bank.financedBids), beside the
+        // sealed bid, so that a loan (13) can be checked from the ledger alone. Older rows have NULL there.
+        migrator.registerMigration("v9-financed-bid") { db in
+            try db.execute(sql: "ALTER TABLE round_entries ADD COLUMN financed_bid REAL")
+        }
         return migrator
     }
 
@@ -427,8 +432,8 @@ public final class Ledger: Sendable {
         let insertEntry = try db.cachedStatement(
             sql: """
                 INSERT INTO round_entries (round, vsp, bid, loan, voi, proposed_shares, realised_shares,
-                    utility_estimate, welfare_without, externality, interest, alpha_hat, tax, voi_fitted)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    utility_estimate, welfare_without, externality, interest, alpha_hat, tax, voi_fitted, financed_bid)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         let number = Int64(round.value)
         for entry in entries {
@@ -447,6 +452,7 @@ public final class Ledger: Sendable {
             row.bind(12, entry.alphaHat)
             row.bind(13, entry.tax)
             row.bind(14, Int64(entry.voiFitted ? 1 : 0))
+            row.bind(15, entry.financedBid)
             try row.step(db)
         }
         sqlite3_reset(insertEntry.sqliteStatement)

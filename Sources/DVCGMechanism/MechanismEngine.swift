@@ -323,24 +323,17 @@ public struct MechanismEngine: Sendable {
         // Checked first, then changed in place through the dictionary's storage: a copy of the agent taken out
         // and written back would copy its networks' and buffers' storage (at N = 10,000, a copy per report).
         guard let slot = agents.index(forKey: report.vsp) else { throw .unknownVSP(report.vsp) }
-        guard report.utility.isFinite, report.grossProfit.isFinite else {
-            throw .invalidReport(
-                report.vsp, "utility \(report.utility) and gross profit \(report.grossProfit) must be finite")
-        }
         let keep = configuration.voiFit.minimumReports
         let collects = configuration.learns || isShared
         let roundValueHolds = !voiNetsChangedSinceRound
         var failure: EngineError? = nil
         Self.lend(&agents.values[slot]) { agent in
-            guard let recorded = agent.state.recentShares.last(where: { $0.round == report.round }) else {
-                failure = .reportForUnknownRound(report.vsp, report.round)
-                return
-            }
-            var estimator = agent.state.alphaEstimator
-            do throws(MechanismError) {
-                try estimator.record(utility: report.utility, grossProfit: report.grossProfit)
+            let recorded: RecordedShare
+            let estimator: AlphaEstimator
+            do throws(EngineError) {
+                (recorded, estimator) = try Self.accepted(report, by: agent)
             } catch {
-                failure = .mechanism(error)
+                failure = error
                 return
             }
             // The round's own f_i(s~_i) while the net is the one it used (the same evaluation, bit for bit).
@@ -357,5 +350,35 @@ public struct MechanismEngine: Sendable {
             }
         }
         if let failure { throw failure }
+    }
+
+    /// Checks a report as ``record(report:)`` does, changing nothing, so that a caller can make the report durable
+    /// first and then record it in place, knowing it will be taken (no copy of the engine to fall back on).
+    ///
+    /// - Throws: What ``record(report:)`` would throw for it.
+    public func check(report: FinancialReport) throws(EngineError) {
+        guard let slot = agents.index(forKey: report.vsp) else { throw .unknownVSP(report.vsp) }
+        _ = try Self.accepted(report, by: agents.values[slot])
+    }
+
+    /// The recorded share a report is for and the VSP's alpha-hat estimator with the report added, or why the
+    /// report cannot be taken: a non-finite value, or a round the VSP took no part in (or too old).
+    private static func accepted(_ report: FinancialReport, by agent: borrowing VSPAgent) throws(EngineError) -> (
+        RecordedShare, AlphaEstimator
+    ) {
+        guard report.utility.isFinite, report.grossProfit.isFinite else {
+            throw .invalidReport(
+                report.vsp, "utility \(report.utility) and gross profit \(report.grossProfit) must be finite")
+        }
+        guard let recorded = agent.state.recentShares.last(where: { $0.round == report.round }) else {
+            throw .reportForUnknownRound(report.vsp, report.round)
+        }
+        var estimator = agent.state.alphaEstimator
+        do throws(MechanismError) {
+            try estimator.record(utility: report.utility, grossProfit: report.grossProfit)
+        } catch {
+            throw .mechanism(error)
+        }
+        return (recorded, estimator)
     }
 }

@@ -83,6 +83,35 @@ private func bids(_ count: Int, _ amount: Double = 100) -> [VSPID: Double] {
         #expect(EngineError.unknownVSP(id("x")).description == "VSP 'x' is not registered")
     }
 
+    /// The daemon checks a report, writes it to the ledger, then records it in place (no copy of the engine to fall
+    /// back on): check(report:) must refuse exactly what record(report:) refuses, and change nothing.
+    @Test func checkingAReportRefusesWhatRecordingRefusesAndChangesNothing() throws {
+        var engine = try makeEngine(count: 2)
+        _ = try engine.runRound(round: RoundNumber(5), bids: bids(2))
+        let refused = [
+            FinancialReport(vsp: id("v0"), round: RoundNumber(4), utility: 1, grossProfit: 1),
+            FinancialReport(vsp: id("x"), round: RoundNumber(5), utility: 1, grossProfit: 1),
+            FinancialReport(vsp: id("v1"), round: RoundNumber(5), utility: .nan, grossProfit: 1),
+            FinancialReport(vsp: id("v1"), round: RoundNumber(5), utility: 1, grossProfit: .infinity),
+        ]
+        let state = engine.state
+        for report in refused {
+            var checked: EngineError? = nil
+            do { try engine.check(report: report) } catch { checked = error }
+            var recorded: EngineError? = nil
+            var copy = engine
+            do { try copy.record(report: report) } catch { recorded = error }
+            #expect(checked != nil && checked == recorded, "\(report)")
+            #expect(engine.state == state && copy.state == state)
+        }
+        let good = FinancialReport(vsp: id("v0"), round: RoundNumber(5), utility: 30, grossProfit: 28)
+        try engine.check(report: good)
+        #expect(engine.state == state, "checking changes nothing")
+        try engine.record(report: good)
+        #expect(engine.state.vsps[id("v0")]?.voiFit.reports == 1)
+        #expect(engine.state.vsps[id("v1")] == state.vsps[id("v1")])
+    }
+
     @Test func exactCounterfactualOfTwoVSPsIsTheOtherHoldingEverything() throws {
         var engine = try makeEngine(count: 2, configuration: MechanismConfiguration(addsNoise: false))
         let nets = [try #require(engine.networks(of: id("v0"))), try #require(engine.networks(of: id("v1")))]

@@ -39,7 +39,7 @@ extension MechanismEngine {
             guard learner.bill.count >= max(configuration.learning.warmUpTransitions, 1) else {
                 return LearningReport(updatedVSPs: 0, criticLoss: 0, voiLoss: 0)
             }
-            let batch = learner.bill.sample(configuration.learning.batchSize, using: &generator)
+            let batch = learner.bill.sample(configuration.learning.batchSize, using: &learningGenerator)
             let loss = trainCritic(&learner, batch: batch)
             trainActor(&learner, batch: batch)
             let tau = Float(configuration.learning.targetRate)
@@ -65,7 +65,7 @@ extension MechanismEngine {
                 }
             }
             if agent.bill.count >= max(configuration.learning.warmUpTransitions, 1) {
-                let batch = agent.bill.sample(configuration.learning.batchSize, using: &generator)
+                let batch = agent.bill.sample(configuration.learning.batchSize, using: &learningGenerator)
                 criticLoss += trainCritic(&agent, batch: batch)
                 trainActor(&agent, batch: batch)
                 let tau = Float(configuration.learning.targetRate)
@@ -98,7 +98,7 @@ extension MechanismEngine {
             agent.state.voiCalibrated = true
         }
         let (inputs, targets) = Self.voiBatch(
-            agent.reports.sample(configuration.learning.batchSize, using: &generator), resourceCount: k)
+            agent.reports.sample(configuration.learning.batchSize, using: &learningGenerator), resourceCount: k)
         let b = inputs.rows
         let trace = agent.networks.voi.forwardTrace(inputs)
         let (loss, gradient) = Loss.meanSquaredError(prediction: trace.output, target: targets)

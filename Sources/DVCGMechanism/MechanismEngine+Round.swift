@@ -48,6 +48,7 @@ extension MechanismEngine {
         // an abandoned round (holding a copy would make the commit's in-place writes copy all N agents).
         var agentsBefore: [VSPID: VSPAgent]? = nil
         let generatorBefore = generator
+        let learningGeneratorBefore = learningGenerator
         let fittedBefore = voiFittedSinceRound
         var probedSlots: [Dictionary<VSPID, VSPAgent>.Index] = []
         if isShared, !voiFittedSinceRound {
@@ -109,9 +110,12 @@ extension MechanismEngine {
                     Self.greedyLevels(logits, k: k, l: levelCount), to: previous)
                 let baselineProposal = try actionSpace.apply(baselineActions, to: previous)
                 let equal = try Allocation.equalSplit(vspCount: n, resourceCount: k)
+                // Judged only while more than half of the VoI nets are fitted: an unfitted net's estimate once made the
+                // equal split look better than the loaded policy in a run's first rounds (docs/learning.md).
                 let made = guardState.decide(
                     learner: Self.voiWelfare(nets, learnerProposal), baseline: Self.voiWelfare(nets, baselineProposal),
-                    equalSplit: Self.voiWelfare(nets, equal), configuration: settings)
+                    equalSplit: Self.voiWelfare(nets, equal), configuration: settings,
+                    judging: 2 * fittedFlags.count(where: { $0 }) > n)
                 switch made.serving {
                 case .learner: break
                 case .baseline:
@@ -127,12 +131,15 @@ extension MechanismEngine {
             // its resources moves by the largest step up or down at random, so that its reports span the
             // directions its marginal values are estimated from (the bank tells the NSP only that the net
             // is unfitted). Every round a few fitted VSPs probe once more (refresh), so that a net whose
-            // marginal values are wrong where the rule has settled still sees reports elsewhere.
+            // marginal values are wrong where the rule has settled still sees reports elsewhere. A VSP's first
+            // round is not a probe: its first report sets its net's output level (fitVoINets), and one from a
+            // probe's extreme set it badly (a fresh N = 50 market: 0.94 of the optimum, 0.97 without; docs/learning.md,
+            // "Probing").
             let settings = configuration.voiFit
             if isShared, settings.probeRounds > 0 || settings.refreshProbability > 0, decision?.serving != .equalSplit {
                 var probing = generator
                 var probed = false
-                for i in 0..<n {
+                for i in 0..<n where !states[i].recentShares.isEmpty {
                     let state = states[i]
                     let young = state.probes < settings.probeRounds && !fittedFlags[i]
                     guard
@@ -262,6 +269,7 @@ extension MechanismEngine {
         } catch {
             if let agentsBefore { agents = agentsBefore }
             generator = generatorBefore
+            learningGenerator = learningGeneratorBefore
             voiFittedSinceRound = fittedBefore
             throw .mechanism(error)
         }
@@ -389,12 +397,12 @@ extension MechanismEngine {
                 let group = logits[(start + c * l)..<(start + (c + 1) * l)]
                 if !explores[i] {
                     actions[i * k + c] = argmax(group)
-                } else if generator.nextUniform() < epsilon {
-                    actions[i * k + c] = generator.nextInt(below: l)
+                } else if learningGenerator.nextUniform() < epsilon {
+                    actions[i * k + c] = learningGenerator.nextInt(below: l)
                 } else {
                     let maximum = group.max()!
                     let weights = group.map { Double(Foundation.exp($0 - maximum)) }
-                    var u = generator.nextUniform() * weights.reduce(0, +)
+                    var u = learningGenerator.nextUniform() * weights.reduce(0, +)
                     var chosen = l - 1
                     for (index, w) in weights.enumerated() {
                         u -= w

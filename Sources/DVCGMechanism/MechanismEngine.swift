@@ -58,7 +58,11 @@ public struct MechanismEngine: Sendable {
     var maximumPool = 0.0
     /// The last round run, nil before the first.
     public internal(set) var lastRound: RoundNumber?
+    /// The serving randomness: probing and the NSP's noise (15).
     var generator: SeededGenerator
+    /// Exploration and the learner's minibatches: a stream of their own, so that learning online never moves the
+    /// serving randomness, and a round the safeguard's baseline serves is allocated as the frozen policy would.
+    var learningGenerator: SeededGenerator
     /// Learners restarted by ``LearningConfiguration/learnerRestartFit`` (the last round run before
     /// the update, and the VSP), oldest first.
     public internal(set) var learnerRestarts: [(round: RoundNumber?, vsp: VSPID)] = []
@@ -102,7 +106,11 @@ public struct MechanismEngine: Sendable {
         self.shared = Self.sharedLearner(policy, learning: configuration.learning)
         self.baseline = policy
         self.generator = SeededGenerator(seed: seed)
+        self.learningGenerator = SeededGenerator(seed: seed ^ Self.learningStream)
     }
+
+    /// What the learning stream's seed differs from the serving stream's by ("learning" in ASCII).
+    static let learningStream: UInt64 = 0x6C65_6172_6E69_6E67
 
     /// The shared learner of a shared policy (nil for a per-VSP one).
     static func sharedLearner(_ policy: PolicyCheckpoint, learning: LearningConfiguration) -> VSPAgent? {

@@ -41,7 +41,9 @@ public struct SafeguardConfiguration: Sendable, Equatable, Codable {
 /// bank's estimated VoI welfare of the learner's greedy proposal, the baseline policy's proposal and the
 /// equal split (what the bank knows; no true utility). It serves the learner unless the learner has been
 /// worse than the better baseline by more than the tolerance for `patience` rounds; then that baseline,
-/// until the learner has been at least as good for `recovery` rounds.
+/// until the learner has been at least as good for `recovery` rounds. While the estimates are not a basis
+/// for judging (the VoI nets of half or more of the round's VSPs not fitted yet), the baseline, the policy as
+/// loaded, serves and neither count moves.
 public struct OnlineSafeguard: Sendable, Equatable, Codable {
     /// What is served now.
     public private(set) var serving: ServingPolicy = .learner
@@ -61,14 +63,18 @@ public struct OnlineSafeguard: Sendable, Equatable, Codable {
         public var switched: Bool
     }
 
-    /// Decides what this round serves from the three estimates (VC).
+    /// Decides what this round serves from the three estimates (VC), or, when `judging` is false, serves the
+    /// baseline without judging.
     public mutating func decide(
-        learner: Double, baseline: Double, equalSplit: Double, configuration: SafeguardConfiguration
+        learner: Double, baseline: Double, equalSplit: Double, configuration: SafeguardConfiguration,
+        judging: Bool = true
     ) -> Decision {
         let alternative: ServingPolicy = baseline >= equalSplit ? .baseline : .equalSplit
         let best = max(baseline, equalSplit)
         let before = serving
         switch serving {
+        case _ where !judging:
+            serving = .baseline
         case .learner:
             if learner < best - configuration.tolerance * abs(best) { worse += 1 } else { worse = 0 }
             if worse >= configuration.patience {

@@ -284,6 +284,69 @@ private func index(_ vsp: VSPID) -> Int { Int(vsp.rawValue.dropFirst())! }
         #expect(safeguard.switches == 3)
     }
 
+    @Test func theSafeguardServesTheBaselineWithoutJudgingWhileTheEstimatesAreNoBasis() {
+        var safeguard = OnlineSafeguard()
+        let settings = SafeguardConfiguration(tolerance: 0.01, patience: 1, recovery: 2)
+        func step(_ learner: Double, judging: Bool = true) -> OnlineSafeguard.Decision {
+            safeguard.decide(
+                learner: learner, baseline: 100, equalSplit: 120, configuration: settings, judging: judging)
+        }
+        // The equal split looks best, but the estimates are no basis yet: the loaded policy serves.
+        #expect(step(50, judging: false) == .init(serving: .baseline, switched: true))
+        #expect(step(50, judging: false) == .init(serving: .baseline, switched: false))
+        #expect(step(50) == .init(serving: .equalSplit, switched: true))  // judged: the better baseline
+        #expect(step(130) == .init(serving: .equalSplit, switched: false))  // recovering, once
+        #expect(step(130, judging: false) == .init(serving: .baseline, switched: true))  // the count holds
+        #expect(step(130) == .init(serving: .learner, switched: true))  // recovered for 2 judged rounds
+        #expect(safeguard.switches == 4)
+    }
+
+    /// Exploration and the learner's minibatches draw from a stream of their own, and the safeguard does not judge
+    /// by unfitted VoI nets: while the baseline serves, an engine learning online allocates exactly as the frozen
+    /// one does (the churn runs' online and frozen phases were different random paths before). Once something else
+    /// serves (here the equal split, which the bank's estimates come to prefer), the paths part.
+    @Test func whileTheBaselineServesAnOnlineEngineAllocatesAsAFrozenOneBitForBit() throws {
+        var online = MechanismConfiguration(learns: true, learning: .servingOnline)
+        online.learning.warmUpTransitions = 4
+        online.learning.batchSize = 4
+        let policy = sharedPolicy()
+        var frozen = try MechanismEngine(
+            policy: policy, resources: Resource.paperDefaults, configuration: MechanismConfiguration(), seed: 5)
+        var learning = try MechanismEngine(
+            policy: policy, resources: Resource.paperDefaults, configuration: online, seed: 5)
+        for i in 0..<6 {
+            try frozen.register(id("v\(i)"))
+            try learning.register(id("v\(i)"))
+        }
+        // A learner worse than the loaded policy: its output layer reversed, so the baseline serves once judged.
+        var reversed = learning.shared!.networks.actor
+        let last = reversed.layers.count - 1
+        for index in reversed.layers[last].weight.values.indices { reversed.layers[last].weight.values[index] *= -1 }
+        learning.shared!.networks.actor = reversed
+        var updates = 0
+        var baselineRounds = 0
+        for t in 1...40 {
+            let round = RoundNumber(UInt64(t))
+            var bids: [VSPID: Double] = [:]
+            for vsp in frozen.roster { bids[vsp] = utility(index(vsp), frozen.share(of: vsp)!) }
+            let a = try frozen.runRound(round: round, bids: bids)
+            let b = try learning.runRound(round: round, bids: bids)
+            guard b.serving == .baseline else { break }
+            baselineRounds += 1
+            #expect(a.entries.map(\.realisedShares) == b.entries.map(\.realisedShares), "round \(t)")
+            for entry in a.entries {
+                let u = utility(index(entry.vsp), entry.realisedShares)
+                let report = FinancialReport(vsp: entry.vsp, round: round, utility: u, grossProfit: u)
+                try frozen.record(report: report)
+                try learning.record(report: report)
+            }
+            updates += learning.learn().updatedVSPs
+        }
+        #expect(baselineRounds >= 15, "the baseline served the first \(baselineRounds) rounds")
+        #expect(updates > 0, "the learner learned meanwhile")
+        #expect(learning.shared!.networks.actor != reversed)
+    }
+
     @Test func theEngineFeedsTheSafeguardTheBanksValuesOfTheThreeProposals() throws {
         var configuration = MechanismConfiguration(learns: true)
         configuration.learning.safeguard = SafeguardConfiguration(tolerance: 0, patience: 1, recovery: 3)

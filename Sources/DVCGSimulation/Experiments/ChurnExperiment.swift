@@ -48,6 +48,8 @@ public struct ChurnExperiment: Sendable {
         public var fittedVSPs: Int
         /// Whether a roster change happened just before this round.
         public var changed: Bool
+        /// What the safeguard served while learning online (`nil` when frozen).
+        public var serving: ServingPolicy? = nil
     }
 
     /// Tax against bid and true utility, per VSP age bucket.
@@ -219,7 +221,7 @@ public struct ChurnExperiment: Sendable {
                 Row(
                     round: t, vsps: members.count, welfare: welfare, optimum: optimum, equalSplit: equalSplit,
                     welfareEstimate: outcome.welfareEstimate, optimumEstimate: outcome.optimumEstimate ?? 0,
-                    fittedVSPs: fitted, changed: changes.last == t))
+                    fittedVSPs: fitted, changed: changes.last == t, serving: outcome.serving))
             progress(t, rounds)
         }
         return Result(rows: rows, changes: changes, taxes: taxes)
@@ -276,17 +278,18 @@ extension ChurnExperiment.Result {
     }
 
     /// One CSV line per round: round, vsps, welfare, optimum, ratio, equal_split, equal_split_ratio,
-    /// estimated_welfare, estimated_optimum, estimated_efficiency, fitted_vsps, change.
+    /// estimated_welfare, estimated_optimum, estimated_efficiency, fitted_vsps, change, serving (what the safeguard
+    /// served while learning online: learner, baseline or equal_split; empty when frozen).
     public var csv: String {
         var text =
             "round,vsps,welfare,optimum,ratio,equal_split,equal_split_ratio,estimated_welfare,estimated_optimum,"
-            + "estimated_efficiency,fitted_vsps,change\n"
+            + "estimated_efficiency,fitted_vsps,change,serving\n"
         for row in rows {
             let efficiency = row.optimumEstimate > 0 ? row.welfareEstimate / row.optimumEstimate : 0
             text +=
                 "\(row.round),\(row.vsps),\(row.welfare),\(row.optimum),\(row.welfare / row.optimum),\(row.equalSplit),"
                 + "\(row.equalSplit / row.optimum),\(row.welfareEstimate),\(row.optimumEstimate),\(efficiency),"
-                + "\(row.fittedVSPs),\(row.changed ? 1 : 0)\n"
+                + "\(row.fittedVSPs),\(row.changed ? 1 : 0),\(row.serving?.rawValue ?? "")\n"
         }
         return text
     }
